@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources through tsx, so `npx o11y` works straight after `npm ci`.
+import { register } from 'tsx/esm/api';
+
+register();
+const { main } = await import('../src/cli/main.ts');
+process.exitCode = await main(process.argv);

@@ -1,0 +1,120 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import { InputError, type InputProblem } from '../errors.ts';
+import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
+import { configSchema } from './schema.ts';
+import type { StackConfig } from './types.ts';
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
+ajv.addKeyword({ keyword: 'allowed', schemaType: 'string' });
+const validate = ajv.compile(configSchema);
+
+/** Loads and validates a config file; throws {@link InputError} listing every located problem. */
+export function loadConfigFile(file: string): StackConfig {
+  return resolveConfig(onlyDocument(readYamlFile(file), file));
+}
+
+/** Same as {@link loadConfigFile} for text already in memory (`file` names it in messages). */
+export function parseConfig(text: string, file: string): StackConfig {
+  return resolveConfig(onlyDocument(parseYaml(text, file), file));
+}
+
+function onlyDocument(docs: YamlSource[], file: string): YamlSource {
+  if (docs.length !== 1) {
+    const where = docs[1]?.at([]) ?? { file, line: 1, column: 1 };
+    throw new InputError([{ location: where, path: '', message: `expected exactly one YAML document, found ${docs.length}` }]);
+  }
+  return docs[0]!;
+}
+
+function resolveConfig(source: YamlSource): StackConfig {
+  const raw = source.toJS() ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InputError([source.problem([], 'the config must be a mapping of keys such as name, clusters, components')]);
+  }
+  if (!validate(raw)) throw new InputError(explain(source, validate.errors ?? []));
+  const config = raw as Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string };
+  const problems = semanticProblems(source, config);
+  if (problems.length) throw new InputError(problems);
+  return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
+}
+
+/** Rules that JSON Schema cannot express. */
+function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string }): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const seen = new Map<string, number>();
+  config.clusters.forEach((c, i) => {
+    const first = seen.get(c.name);
+    if (first !== undefined) {
+      problems.push(source.problem(['clusters', i, 'name'], `duplicate cluster name "${c.name}" (first used by clusters[${first}]); names must be unique`));
+    } else seen.set(c.name, i);
+  });
+  if (config.agentNamespace === config.namespace) {
+    problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
+  }
+  return problems;
+}
+
+/** Turns Ajv errors into located, human messages that say what is allowed. */
+function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
+  const problems = new Map<string, InputProblem>();
+  for (const e of errors) {
+    const path = toKeyPath(e.instancePath);
+    let problem: InputProblem;
+    switch (e.keyword) {
+      case 'additionalProperties': {
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        const allowed = Object.keys((e.parentSchema as { properties: object }).properties).join(', ');
+        const keyPath = [...path, key];
+        problem = { ...source.problem(keyPath, `unknown key "${key}"; allowed keys: ${allowed}`), location: source.keyAt(keyPath) };
+        break;
+      }
+      case 'required': {
+        const key = (e.params as { missingProperty: string }).missingProperty;
+        problem = source.problem(path, `missing required key "${key}"`);
+        break;
+      }
+      case 'enum': {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.join(', ');
+        problem = source.problem(path, `${JSON.stringify(e.data)} is not one of ${allowed}`);
+        break;
+      }
+      case 'pattern':
+      case 'maxLength':
+      case 'minLength': {
+        const allowed = (e.parentSchema as { allowed?: string }).allowed;
+        problem = source.problem(path, `${JSON.stringify(e.data)} is not allowed; expected ${allowed ?? e.message}`);
+        break;
+      }
+      case 'type':
+        problem = source.problem(path, `expected ${(e.params as { type: string }).type}, got ${describe(e.data)}`);
+        break;
+      case 'minItems':
+        problem = source.problem(path, `must list at least ${(e.params as { limit: number }).limit} item(s)`);
+        break;
+      case 'uniqueItems':
+        problem = source.problem(path, `must not list the same value twice`);
+        break;
+      default:
+        problem = source.problem(path, `${describe(e.data)} ${e.message ?? 'is invalid'}`);
+    }
+    // Ajv may report the same node more than once (e.g. type and enum); keep the first message.
+    const key = `${problem.path}|${e.keyword === 'additionalProperties' ? problem.message : ''}`;
+    if (!problems.has(key)) problems.set(key, problem);
+  }
+  return [...problems.values()].sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column);
+}
+
+function toKeyPath(instancePath: string): KeyPath {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+}
