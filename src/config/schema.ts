@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, RULE_FORMATS } from './types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, GITOPS_MODES, RULE_FORMATS } from './types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -89,6 +89,30 @@ export const configSchema = closed(
       }),
     }),
     slos: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    gitops: closed(
+      {
+        repoURL: { type: 'string', minLength: 1, pattern: '^(https?://|ssh://|git@)\\S+$', allowed: 'a Git URL such as https://github.com/acme/deploy.git or git@github.com:acme/deploy.git' },
+        targetRevision: { type: 'string', minLength: 1, default: 'HEAD' },
+        path: { type: 'string', pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$', default: 'dist', allowed: 'a repository-relative folder without leading or trailing "/", such as dist or deploy/o11y' },
+        mode: { enum: [...GITOPS_MODES], default: 'applicationset' },
+        project: dnsSubdomain,
+        argocdNamespace: { ...dnsLabel, default: 'argocd' },
+        destinations: {
+          type: 'object',
+          default: {},
+          propertyNames: dnsLabel,
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              server: { type: 'string', pattern: '^https://\\S+$', allowed: 'an https:// API server URL' },
+              name: { type: 'string', minLength: 1 },
+            },
+          },
+        },
+      },
+      { required: ['repoURL'], default: undefined },
+    ),
   },
   { required: ['clusters'], default: undefined },
 );

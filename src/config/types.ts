@@ -81,4 +81,42 @@ export interface StackConfig {
   readonly components: ComponentsConfig;
   /** SLO file globs, relative to the config file's folder. */
   readonly slos: readonly string[];
+  /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
+  readonly gitops?: GitopsConfig;
+}
+
+/** How Argo CD gets the stack: one ApplicationSet (list generator) or one Application per cluster. */
+export const GITOPS_MODES = ['applicationset', 'applications'] as const;
+export type GitopsMode = (typeof GITOPS_MODES)[number];
+
+/** Where Argo CD deploys one cluster's manifests: exactly one of `server` or `name`. */
+export interface GitopsDestination {
+  /** API server URL as registered in Argo CD, e.g. `https://kubernetes.default.svc`. */
+  readonly server?: string;
+  /** Cluster name as registered in Argo CD (`argocd cluster list`). */
+  readonly name?: string;
+}
+
+/**
+ * The `gitops:` section. Defaults that depend on the rest of the config (project, destinations)
+ * are filled in by `resolveGitops` in src/gitops/settings.ts.
+ */
+export interface GitopsConfig {
+  /** Git repository that holds the committed `dist/`. */
+  readonly repoURL: string;
+  /** Branch, tag or commit Argo CD follows. @default HEAD */
+  readonly targetRevision: string;
+  /** Repository-relative folder holding `<cluster>/` folders. @default dist */
+  readonly path: string;
+  /** @default applicationset */
+  readonly mode: GitopsMode;
+  /** AppProject name. @default the stack name */
+  readonly project?: string;
+  /** Namespace Argo CD runs in, where its Applications and AppProject live. @default argocd */
+  readonly argocdNamespace: string;
+  /**
+   * Per cluster name. @default one cluster: the in-cluster server `https://kubernetes.default.svc`;
+   * several: `{ name: <cluster name> }`.
+   */
+  readonly destinations: Readonly<Record<string, GitopsDestination>>;
 }
