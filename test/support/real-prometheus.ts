@@ -1,0 +1,42 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startDaemon, type Daemon } from './daemon.ts';
+import { freePort } from './free-port.ts';
+
+export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+
+/**
+ * Starts the real Prometheus (Debian package) on a free loopback port with a temp TSDB,
+ * loading `ruleFiles` (relative name → rule-file YAML) from `<dir>/rules/`, evaluated every `evaluationInterval`.
+ * `rulesDir` is where those files live, i.e. the prefix of the `file` the rules API reports.
+ */
+export async function startPrometheus(opts: {
+  ruleFiles: Record<string, string>;
+  evaluationInterval?: string;
+}): Promise<Daemon & { rulesDir: string }> {
+  const port = await freePort();
+  let rulesDir = '';
+  const daemon = await startDaemon({
+    binary: PROMETHEUS_BINARY,
+    tmpPrefix: 'o11y-prometheus-',
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/-/ready',
+    prepare: (dir) => {
+      rulesDir = join(dir, 'rules');
+      mkdirSync(rulesDir);
+      for (const [name, text] of Object.entries(opts.ruleFiles)) writeFileSync(join(rulesDir, name), text);
+      const interval = opts.evaluationInterval ?? '1s';
+      writeFileSync(
+        join(dir, 'prometheus.yml'),
+        `global:\n  evaluation_interval: ${interval}\n  scrape_interval: ${interval}\nrule_files:\n  - ${join(rulesDir, '*.yaml')}\n`,
+      );
+    },
+    args: (dir) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+  });
+  return Object.assign(daemon, { rulesDir });
+}
