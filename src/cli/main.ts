@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnreachableError, UsageError } from '../errors.ts';
 import { registerSynth } from './synth.ts';
+import { registerImages } from './images.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
 export interface CliContext {
@@ -19,6 +20,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSynth(program, ctx);
+  registerImages(program, ctx);
   return program;
 }
 
