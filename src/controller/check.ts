@@ -1,0 +1,102 @@
+/**
+ * One-shot check: a fixed set of LISTs (workloads per kind and scope, pods per namespace, nodes),
+ * Prometheus rule health, and the verdict.
+ */
+import { ExitCode, UnreachableError } from '../errors.ts';
+import { evaluateWorkloads, type ClusterState, type ListFailure } from './evaluate.ts';
+import type { Node, Pod, Workload, WorkloadKind } from './k8s-types.ts';
+import { TransientApiError, type KubeReader } from './kube.ts';
+import { checkPrometheus, type ExpectedRuleGroup, type PrometheusEndpoint } from './prometheus/index.ts';
+import type { CheckReport } from './report.ts';
+import { NODES, podCollections, workloadCollections, type Collection, type Scope } from './scope.ts';
+
+type Listed<T> = { collection: Collection; items: T[] } | { collection: Collection; failure: ListFailure };
+
+async function listCollection<T>(reader: KubeReader, c: Collection): Promise<Listed<T>> {
+  try {
+    const list = await reader.list<T>(c.path, { labelSelector: c.labelSelector });
+    return { collection: c, items: list.items };
+  } catch (e) {
+    // Forbidden and unreachable end the check (exit 3); an error that outlived its retries only
+    // makes what depends on this collection Unknown.
+    if (e instanceof TransientApiError) return { collection: c, failure: { namespace: c.namespace, error: e.message } };
+    throw e;
+  }
+}
+
+/** Reads everything a check needs: 3 workload LISTs per scope, 1 pod LIST per namespace, 1 node LIST. */
+export async function readClusterState(reader: KubeReader, scope: Scope): Promise<ClusterState> {
+  const nodesP = listCollection<Node>(reader, NODES);
+  // Namespaces known up front (flags, manifests) let pods be listed alongside the workloads.
+  const earlyPods = scope.namespaces ? podCollections(scope.namespaces).map((c) => listCollection<Pod>(reader, c)) : [];
+  const workloadLists = await Promise.all(workloadCollections(scope).map((c) => listCollection<Workload>(reader, c)));
+  const workloads: Workload[] = [];
+  const workloadListFailures: ClusterState['workloadListFailures'][number][] = [];
+  for (const l of workloadLists) {
+    const kind = l.collection.kind as WorkloadKind;
+    if ('failure' in l) workloadListFailures.push({ ...l.failure, kind });
+    // Items of a List carry no kind on the wire; the rules need it.
+    else for (const w of l.items) workloads.push({ ...w, kind } as Workload);
+  }
+  const podLists = scope.namespaces
+    ? await Promise.all(earlyPods)
+    : await Promise.all(podCollections(workloads.map((w) => w.metadata.namespace ?? '')).map((c) => listCollection<Pod>(reader, c)));
+  const nodes = await nodesP;
+  return {
+    workloads,
+    workloadListFailures,
+    pods: podLists.flatMap((l) => ('items' in l ? l.items : [])),
+    podListFailures: podLists.flatMap((l) => ('failure' in l ? [l.failure] : [])),
+    nodes: 'items' in nodes ? nodes.items : nodes.failure,
+  };
+}
+
+export interface PrometheusTarget {
+  endpoint: PrometheusEndpoint;
+  expected: ExpectedRuleGroup[];
+}
+
+export type PrometheusResult = Pick<CheckReport, 'rules' | 'alerts' | 'budgets'>;
+
+/** Prometheus' verdict; a Prometheus that cannot be reached makes only the rules Unknown. */
+export async function prometheusHealth(target: PrometheusTarget, now = new Date()): Promise<PrometheusResult> {
+  try {
+    const { rules, alerts, budgets } = await checkPrometheus(target.endpoint, target.expected, now);
+    return { rules, alerts, budgets };
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e;
+    return { rules: { status: 'Unknown', message: e.message, groups: [] }, alerts: [], budgets: [] };
+  }
+}
+
+export interface CheckOptions {
+  scope: Scope;
+  requireArch?: readonly string[];
+  prometheus: PrometheusTarget;
+}
+
+export function buildReport(state: ClusterState, prom: PrometheusResult, opts: Omit<CheckOptions, 'prometheus'>): CheckReport {
+  const { nodes, workloads } = evaluateWorkloads(state, { requireArch: opts.requireArch, expected: opts.scope.expected });
+  const healthy = workloads.every((w) => w.status === 'Current') && prom.rules.status === 'Current';
+  return { healthy, nodes, workloads, ...prom };
+}
+
+export async function runCheck(reader: KubeReader, opts: CheckOptions): Promise<CheckReport> {
+  const [state, prom] = await Promise.all([readClusterState(reader, opts.scope), prometheusHealth(opts.prometheus)]);
+  return buildReport(state, prom, opts);
+}
+
+/**
+ * Exit code of a finished check: 0 healthy; 1 when anything is known to be wrong or not yet rolled
+ * out; 3 when the only problem is what could not be read.
+ */
+export function exitCodeOf(report: CheckReport): number {
+  if (report.healthy) return ExitCode.Ok;
+  const statuses = [...report.workloads.map((w) => w.status), report.rules.status];
+  return statuses.every((s) => s === 'Current' || s === 'Unknown') ? ExitCode.Unreachable : ExitCode.Failed;
+}
+
+/** True once waiting cannot change the answer: everything Current, or something Failed. */
+export function isSettled(report: CheckReport): boolean {
+  return report.healthy || report.workloads.some((w) => w.status === 'Failed') || report.rules.status === 'Failed';
+}

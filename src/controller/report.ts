@@ -1,0 +1,47 @@
+/** The shape of `o11y check -o json` (contract, see DESIGN.md and README). */
+import type { AlertReport, RulesReport, SloBudget } from './prometheus/index.ts';
+import type { WorkloadKind } from './k8s-types.ts';
+
+export type Status = 'Current' | 'InProgress' | 'Failed' | 'NotFound' | 'Unknown';
+
+export interface ArchCount {
+  ready: number;
+  total: number;
+}
+
+/** A pod with something to say: why it is not running, or why it restarted. */
+export interface PodReport {
+  name: string;
+  node?: string;
+  arch?: string;
+  reason: string;
+  message: string;
+}
+
+export interface WorkloadReport {
+  kind: WorkloadKind;
+  namespace: string;
+  name: string;
+  status: Status;
+  message: string;
+  architectures: Record<string, ArchCount>;
+  pods: PodReport[];
+}
+
+export interface CheckReport {
+  healthy: boolean;
+  nodes: Record<string, number>;
+  workloads: WorkloadReport[];
+  rules: RulesReport;
+  alerts: AlertReport[];
+  /** Error budget remaining per SLO (0..1); an addition to the contract's keys. */
+  budgets: SloBudget[];
+}
+
+/** kstatus aggregation: any Failed wins, then Unknown, then anything not yet Current. */
+export function aggregateStatus(statuses: Iterable<Status>): Status {
+  let worst: Status = 'Current';
+  const rank: Record<Status, number> = { Current: 0, InProgress: 1, NotFound: 2, Unknown: 3, Failed: 4 };
+  for (const s of statuses) if (rank[s] > rank[worst]) worst = s;
+  return worst;
+}
