@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, InputError, UnreachableError, UsageError } from '../errors.ts';
 import { registerSynth } from './synth.ts';
+import { registerCheck } from './check.ts';
+import { registerWatch } from './watch.ts';
 import { registerImages } from './images.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
@@ -20,6 +22,8 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
     .showHelpAfterError()
     .exitOverride();
   registerSynth(program, ctx);
+  registerCheck(program, ctx);
+  registerWatch(program, ctx);
   registerImages(program, ctx);
   return program;
 }
