@@ -5,6 +5,7 @@ import { registerSynth } from './synth.ts';
 import { registerCheck } from './check.ts';
 import { registerWatch } from './watch.ts';
 import { registerImages } from './images.ts';
+import { registerGitops } from './gitops.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
 export interface CliContext {
@@ -25,6 +26,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
   registerCheck(program, ctx);
   registerWatch(program, ctx);
   registerImages(program, ctx);
+  registerGitops(program, ctx);
   return program;
 }
 

@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { InputError, type InputProblem } from '../errors.ts';
+import { formatKeyPath, readYamlFile, type KeyPath } from '../input/yaml-source.ts';
+import type { GitopsDestination, GitopsMode, StackConfig } from '../config/types.ts';
+
+/** Argo CD's name for the API server of the cluster it runs in. */
+export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+/** Exactly one way of naming the target cluster, as Argo CD requires. */
+export type Destination = { readonly server: string } | { readonly name: string };
+
+export interface GitopsCluster {
+  readonly cluster: string;
+  readonly destination: Destination;
+  /** Repository-relative folder with this cluster's manifests, e.g. `dist/local`. */
+  readonly path: string;
+}
+
+/** The `gitops:` section with every default filled in. */
+export interface GitopsSettings {
+  readonly stackName: string;
+  /** Namespace of the stack's workloads: the Applications' default destination namespace. */
+  readonly namespace: string;
+  readonly repoURL: string;
+  readonly targetRevision: string;
+  readonly path: string;
+  readonly mode: GitopsMode;
+  readonly project: string;
+  readonly argocdNamespace: string;
+  readonly clusters: readonly GitopsCluster[];
+}
+
+/**
+ * Fills the defaults that depend on the rest of the config and checks what the schema cannot:
+ * destinations name known clusters, each gives exactly one of server or name, and an ApplicationSet
+ * (one template) does not mix the two. Returns undefined when there is no `gitops:` section.
+ */
+export function resolveGitops(config: StackConfig): GitopsSettings | undefined {
+  const gitops = config.gitops;
+  if (!gitops) return undefined;
+  const problems: { path: KeyPath; message: string }[] = [];
+  const clusterNames = config.clusters.map((c) => c.name);
+  for (const [cluster, dest] of Object.entries(gitops.destinations)) {
+    if (!clusterNames.includes(cluster)) {
+      problems.push({ path: ['gitops', 'destinations', cluster], message: `"${cluster}" is not a cluster of this stack; clusters: ${clusterNames.join(', ')}` });
+    } else if ((dest.server === undefined) === (dest.name === undefined)) {
+      problems.push({ path: ['gitops', 'destinations', cluster], message: 'give exactly one of server (API server URL) or name (Argo CD cluster name)' });
+    }
+  }
+  const single = config.clusters.length === 1;
+  const destinationOf = (cluster: string): Destination => {
+    const given: GitopsDestination | undefined = gitops.destinations[cluster];
+    if (given?.server !== undefined) return { server: given.server };
+    if (given?.name !== undefined) return { name: given.name };
+    return single ? { server: IN_CLUSTER_SERVER } : { name: cluster };
+  };
+  const clusters = config.clusters.map((c) => ({ cluster: c.name, destination: destinationOf(c.name), path: `${gitops.path}/${c.name}` }));
+  if (gitops.mode === 'applicationset' && new Set(clusters.map((c) => Object.keys(c.destination)[0])).size > 1) {
+    problems.push({ path: ['gitops', 'destinations'], message: 'an ApplicationSet template needs every cluster named the same way: use server for all, name for all, or mode: applications' });
+  }
+  if (problems.length) throw new InputError(locate(config.source, problems));
+  return {
+    stackName: config.name,
+    namespace: config.namespace,
+    repoURL: gitops.repoURL,
+    targetRevision: gitops.targetRevision,
+    path: gitops.path,
+    mode: gitops.mode,
+    project: gitops.project ?? config.name,
+    argocdNamespace: gitops.argocdNamespace,
+    clusters,
+  };
+}
+
+/** Locates problems in the config file when it can be read again, else at its first line. */
+function locate(file: string, problems: readonly { path: KeyPath; message: string }[]): InputProblem[] {
+  const source = existsSync(file) ? readYamlFile(file)[0] : undefined;
+  return problems.map(({ path, message }) =>
+    source ? source.problem(path, message) : { location: { file, line: 1, column: 1 }, path: formatKeyPath(path), message },
+  );
+}
