@@ -70,7 +70,7 @@ export const configSchema = closed(
       }),
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
-        configSecret: { ...dnsSubdomain, default: 'alertmanager-config' },
+        receiversSecret: { ...dnsSubdomain, default: 'alertmanager-receivers' },
       }),
       collector: closed({
         agent: { type: 'boolean', default: true },

@@ -33,8 +33,8 @@ export interface PrometheusConfig {
 
 export interface AlertmanagerConfig {
   readonly replicas: number;
-  /** Existing Secret with key `alertmanager.yml`; owned by the user, never synthesized. */
-  readonly configSecret: string;
+  /** Existing Secret with webhook URLs in keys `default-url`, `page-url`, `ticket-url`; owned by the user, never synthesized. */
+  readonly receiversSecret: string;
 }
 
 export interface CollectorConfig {

@@ -1,0 +1,32 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { StackContext } from '../constructs/common.ts';
+import { Loki } from '../constructs/loki.ts';
+import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { Tempo } from '../constructs/tempo.ts';
+
+/** Storage backends for traces (Tempo) and logs (Loki). */
+export class BackendsChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: StackContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config } = ctx;
+    const ns = config.namespace;
+    const writers = [{ app: 'otel-gateway', namespace: ns }];
+    const readers = [{ app: 'grafana', namespace: ns }];
+    new Tempo(this, 'tempo', ctx, {
+      namespace: ns,
+      retention: config.components.tempo.retention,
+      storage: config.components.tempo.storage,
+      prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
+      writers,
+      readers,
+    });
+    new Loki(this, 'loki', ctx, {
+      namespace: ns,
+      retention: config.components.loki.retention,
+      storage: config.components.loki.storage,
+      writers,
+      readers,
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { StackContext } from '../constructs/common.ts';
+import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
+import { OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
+import { OtelAgent } from '../constructs/otel-agent.ts';
+import { OtelGateway } from '../constructs/otel-gateway.ts';
+import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
+
+/** The OpenTelemetry Collector gateway and, unless disabled, the node agents. */
+export class CollectorsChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: StackContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { config } = ctx;
+    const gateway = new OtelGateway(this, 'gateway', ctx, {
+      namespace: config.namespace,
+      agentNamespace: config.agentNamespace,
+      replicas: config.components.collector.gateway.replicas,
+      tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },
+      loki: { service: 'loki', port: LOKI_HTTP_PORT },
+      prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
+    });
+    if (config.components.collector.agent) {
+      new OtelAgent(this, 'agent', ctx, {
+        namespace: config.agentNamespace,
+        stackNamespace: config.namespace,
+        gateway: { service: gateway.id.app, port: OTLP_GRPC_PORT },
+      });
+    }
+  }
+}

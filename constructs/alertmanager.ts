@@ -1,0 +1,145 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { configMapVolume, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { IMAGES } from './images.ts';
+import { allowFlows, ANYWHERE } from './network-policy.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+
+export const ALERTMANAGER_PORT = 9093;
+const CLUSTER_PORT = 9094;
+const RECEIVERS_DIR = '/etc/alertmanager/receivers';
+
+/** The receivers every stack has; each reads its webhook URL from the user's Secret. */
+export const RECEIVERS = ['default', 'page', 'ticket'] as const;
+
+export interface AlertmanagerProps {
+  readonly namespace: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /**
+   * Existing Secret, owned by the user, with one webhook URL per receiver in keys `default-url`,
+   * `page-url` and `ticket-url`. Never synthesized: URLs of chat and paging tools are credentials.
+   */
+  readonly receiversSecret: string;
+}
+
+/**
+ * Alertmanager as a StatefulSet (peer mesh for replicas > 1). Its default route sends
+ * `severity: page` (and `critical`) alerts to the `page` receiver, `ticket` (and `warning`) to
+ * `ticket`, everything else to `default`; the receivers' URLs come from a Secret the user owns.
+ */
+export class Alertmanager extends Construct {
+  readonly id: ComponentId;
+  readonly replicas: number;
+  readonly headlessService: string;
+  static readonly port = ALERTMANAGER_PORT;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: AlertmanagerProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'alertmanager', component: 'alertmanager', namespace: props.namespace };
+    this.id = id;
+    this.replicas = props.replicas ?? 1;
+    this.headlessService = `${id.app}-headless`;
+    const configText = dumpYaml(alertmanagerConfig());
+
+    serviceAccount(this, ctx, id);
+    configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
+    const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${id.app}-${i}.${serviceHost(this.headlessService, id.namespace)}:${CLUSTER_PORT}`);
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(ctx, {
+        name: id.app,
+        namespace: id.namespace,
+        app: id.app,
+        component: id.component,
+        annotations: { [EXTERNAL_SECRETS_ANNOTATION]: props.receiversSecret },
+      }),
+      spec: {
+        replicas: this.replicas,
+        serviceName: this.headlessService,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: false,
+          uid: 65534,
+          spreadAcrossArchitectures: this.replicas > 1,
+          configContents: [configText],
+          containers: [
+            container({
+              name: 'alertmanager',
+              image: IMAGES.alertmanager,
+              args: [
+                '--config.file=/etc/alertmanager/alertmanager.yml',
+                '--storage.path=/alertmanager',
+                `--web.listen-address=:${ALERTMANAGER_PORT}`,
+                // A single replica has no peers; an empty listen address turns the mesh off.
+                ...(this.replicas > 1 ? [`--cluster.listen-address=0.0.0.0:${CLUSTER_PORT}`, ...peers] : ['--cluster.listen-address=']),
+              ],
+              ports: [
+                { name: 'http-metrics', containerPort: ALERTMANAGER_PORT },
+                ...(this.replicas > 1 ? [{ name: 'mesh', containerPort: CLUSTER_PORT }] : []),
+              ],
+              resources: { cpu: { request: '50m', limit: '200m' }, memory: { request: '64Mi', limit: '256Mi' } },
+              liveness: httpProbe('/-/healthy', 'http-metrics'),
+              readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5 }),
+              mounts: [
+                { name: 'config', mountPath: '/etc/alertmanager/alertmanager.yml', subPath: 'alertmanager.yml', readOnly: true },
+                { name: 'receivers', mountPath: RECEIVERS_DIR, readOnly: true },
+                { name: 'data', mountPath: '/alertmanager' },
+              ],
+            }),
+          ],
+          volumes: [
+            configMapVolume('config', 'alertmanager-config'),
+            { name: 'receivers', secret: { secretName: props.receiversSecret } },
+            // Silences and notification log are rebuilt from peers; a PVC adds little for one replica.
+            emptyDirVolume('data', '1Gi'),
+          ],
+        }),
+      },
+    });
+    const ports = [{ name: 'http-metrics', port: ALERTMANAGER_PORT, targetPort: 'http-metrics' }];
+    service(this, ctx, id, ports);
+    service(this, ctx, id, ports, { name: this.headlessService, headless: true });
+
+    const self = { app: id.app, namespace: id.namespace };
+    allowFlows(this, ctx, id, {
+      ingress: [
+        { peers: [{ app: 'prometheus', namespace: id.namespace }, { app: 'grafana', namespace: id.namespace }], ports: [ALERTMANAGER_PORT] },
+        ...(this.replicas > 1 ? [{ peers: [self], ports: [CLUSTER_PORT] }] : []),
+      ],
+      egress: [
+        // Webhooks of chat and paging services, wherever they are.
+        { peers: [ANYWHERE], ports: [443] },
+        ...(this.replicas > 1 ? [{ peers: [self], ports: [CLUSTER_PORT] }] : []),
+      ],
+    });
+  }
+}
+
+/** `alertmanager.yml`: routing by our severity labels; receivers read URLs from mounted files. */
+export function alertmanagerConfig(): object {
+  const receiver = (name: string) => ({
+    name,
+    webhook_configs: [{ url_file: `${RECEIVERS_DIR}/${name}-url`, send_resolved: true }],
+  });
+  return {
+    route: {
+      receiver: 'default',
+      group_by: ['alertname', 'cluster', 'namespace'],
+      group_wait: '30s',
+      group_interval: '5m',
+      repeat_interval: '4h',
+      routes: [
+        { matchers: ['severity=~"page|critical"'], receiver: 'page', repeat_interval: '1h' },
+        { matchers: ['severity=~"ticket|warning"'], receiver: 'ticket', repeat_interval: '12h' },
+      ],
+    },
+    // A page for a whole cluster is not also a ticket for each of its parts.
+    inhibit_rules: [
+      { source_matchers: ['severity=~"page|critical"'], target_matchers: ['severity=~"ticket|warning"'], equal: ['alertname', 'cluster', 'namespace'] },
+    ],
+    receivers: RECEIVERS.map(receiver),
+  };
+}

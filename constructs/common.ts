@@ -1,0 +1,145 @@
+import type { ApiObjectMetadata } from 'cdk8s';
+import type { ClusterConfig, StackConfig } from '../src/config/types.ts';
+import * as k8s from '../imports/k8s.ts';
+
+/** What every construct needs to know about the stack and the cluster it is synthesized for. */
+export interface StackContext {
+  readonly config: StackConfig;
+  readonly cluster: ClusterConfig;
+}
+
+export const MANAGED_BY = 'cdk8s-o11y';
+/** Annotation listing Secrets a workload reads that the user owns (never synthesized). */
+export const EXTERNAL_SECRETS_ANNOTATION = 'o11y.dev/external-secrets';
+
+/** The labels that select a component's pods: stable across releases, so never a version. */
+export function selectorLabels(ctx: StackContext, name: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': ctx.config.name };
+}
+
+/** The full `app.kubernetes.io/*` label set for an object of a component. */
+export function stackLabels(ctx: StackContext, name: string, component: string): Record<string, string> {
+  return {
+    ...selectorLabels(ctx, name),
+    'app.kubernetes.io/component': component,
+    'app.kubernetes.io/part-of': ctx.config.name,
+    'app.kubernetes.io/managed-by': MANAGED_BY,
+  };
+}
+
+/** Metadata with an explicit, readable name (cdk8s would otherwise add a hash suffix). */
+export function metadata(ctx: StackContext, opts: { name: string; namespace?: string; app: string; component: string; annotations?: Record<string, string> }): ApiObjectMetadata {
+  return {
+    name: opts.name,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    labels: stackLabels(ctx, opts.app, opts.component),
+    ...(opts.annotations ? { annotations: opts.annotations } : {}),
+  };
+}
+
+/** CPU and memory requests and limits for a container. */
+export interface Resources {
+  readonly cpu: { readonly request: string; readonly limit: string };
+  readonly memory: { readonly request: string; readonly limit: string };
+}
+
+export function resourceRequirements(r: Resources): k8s.ResourceRequirements {
+  return {
+    requests: { cpu: k8s.Quantity.fromString(r.cpu.request), memory: k8s.Quantity.fromString(r.memory.request) },
+    limits: { cpu: k8s.Quantity.fromString(r.cpu.limit), memory: k8s.Quantity.fromString(r.memory.limit) },
+  };
+}
+
+/** Container security context meeting Pod Security Standards `restricted`. */
+export function restrictedContainerSecurity(): k8s.SecurityContext {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+/** Pod security context meeting `restricted`, running as the image's own non-root user. */
+export function restrictedPodSecurity(uid: number): k8s.PodSecurityContext {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    fsGroupChangePolicy: 'OnRootMismatch',
+    seccompProfile: { type: 'RuntimeDefault' },
+  };
+}
+
+const ARCH_LABEL = 'kubernetes.io/arch';
+
+/**
+ * Scheduling that keeps a workload on the configured node architectures: required node affinity
+ * on `kubernetes.io/arch`, a toleration for the common `kubernetes.io/arch=arm64:NoSchedule` taint
+ * (EKS, GKE and AKS taint arm64 pools that way), and optionally a spread of replicas across
+ * architectures so that a broken image for one of them shows up at once instead of at failover.
+ */
+export function archScheduling(ctx: StackContext, podLabels: Record<string, string>, opts: { spread: boolean }): Pick<k8s.PodSpec, 'affinity' | 'tolerations' | 'topologySpreadConstraints'> {
+  const archs = [...ctx.config.architectures];
+  const spread = opts.spread && archs.length > 1 ? ctx.config.spreadAcrossArchitectures : 'none';
+  return {
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [{ matchExpressions: [{ key: ARCH_LABEL, operator: 'In', values: archs }] }],
+        },
+      },
+    },
+    tolerations: archs.includes('arm64') ? [{ key: ARCH_LABEL, operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }] : undefined,
+    topologySpreadConstraints:
+      spread === 'none'
+        ? undefined
+        : [
+            {
+              topologyKey: ARCH_LABEL,
+              maxSkew: 1,
+              whenUnsatisfiable: spread === 'required' ? 'DoNotSchedule' : 'ScheduleAnyway',
+              labelSelector: { matchLabels: podLabels },
+            },
+          ],
+  };
+}
+
+/** An HTTP GET probe with conservative timings suited to JVM-free Go services. */
+export function httpProbe(path: string, port: string, opts: { initialDelaySeconds?: number; periodSeconds?: number; failureThreshold?: number } = {}): k8s.Probe {
+  return {
+    httpGet: { path, port: k8s.IntOrString.fromString(port) },
+    initialDelaySeconds: opts.initialDelaySeconds ?? 10,
+    periodSeconds: opts.periodSeconds ?? 10,
+    timeoutSeconds: 5,
+    failureThreshold: opts.failureThreshold ?? 6,
+  };
+}
+
+/** Service DNS name inside the cluster, e.g. `prometheus.observability.svc`. */
+export function serviceHost(name: string, namespace: string): string {
+  return `${name}.${namespace}.svc`;
+}
+
+/** Builds a ConfigMap volume that mounts the whole map. */
+export function configMapVolume(volume: string, configMap: string): k8s.Volume {
+  return { name: volume, configMap: { name: configMap } };
+}
+
+export function emptyDirVolume(volume: string, sizeLimit: string): k8s.Volume {
+  return { name: volume, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
+}
+
+/** A PVC template for a StatefulSet, on the cluster's StorageClass (or its default one). */
+export function dataVolumeClaim(ctx: StackContext, app: string, component: string, size: string): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name: 'data', labels: stackLabels(ctx, app, component) },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(ctx.cluster.storageClass ? { storageClassName: ctx.cluster.storageClass } : {}),
+      resources: { requests: { storage: k8s.Quantity.fromString(size) } },
+    },
+  };
+}

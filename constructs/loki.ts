@@ -1,0 +1,110 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, type StackContext } from './common.ts';
+import { IMAGES } from './images.ts';
+import { allowFlows } from './network-policy.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+
+export const LOKI_HTTP_PORT = 3100;
+
+/** Resource attributes that become Loki index labels, on top of Loki's defaults (service.name, k8s.namespace.name, …). */
+const EXTRA_INDEX_LABELS = ['cloud.provider', 'k8s.cluster.name'];
+
+export interface LokiProps {
+  readonly namespace: string;
+  /** How long logs are kept, e.g. `744h`. */
+  readonly retention: string;
+  /** PVC size for chunks, index and WAL. */
+  readonly storage: string;
+  /** Components that push logs (OTLP) and that query. */
+  readonly writers: readonly { readonly app: string; readonly namespace: string }[];
+  readonly readers: readonly { readonly app: string; readonly namespace: string }[];
+}
+
+/**
+ * Loki 3 single binary (`-target=all`) on a PVC: filesystem storage, schema v13 with the TSDB
+ * index, native OTLP ingestion at `/otlp/v1/logs`, and retention enforced by the compactor.
+ */
+export class Loki extends Construct {
+  readonly id: ComponentId;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: LokiProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'loki', component: 'loki', namespace: props.namespace };
+    this.id = id;
+    const configText = dumpYaml(lokiConfig(props));
+    serviceAccount(this, ctx, id);
+    configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      spec: {
+        replicas: 1,
+        serviceName: `${id.app}-headless`,
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: false,
+          uid: 10001,
+          spreadAcrossArchitectures: false,
+          configContents: [configText],
+          containers: [
+            container({
+              name: 'loki',
+              image: IMAGES.loki,
+              args: ['-config.file=/etc/loki/loki.yaml', '-target=all'],
+              ports: [{ name: 'http-metrics', containerPort: LOKI_HTTP_PORT }],
+              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+              liveness: httpProbe('/ready', 'http-metrics', { initialDelaySeconds: 30 }),
+              readiness: httpProbe('/ready', 'http-metrics'),
+              mounts: [
+                { name: 'config', mountPath: '/etc/loki', readOnly: true },
+                { name: 'data', mountPath: '/loki' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }),
+          ],
+          volumes: [configMapVolume('config', 'loki-config'), emptyDirVolume('tmp', '1Gi')],
+        }),
+        volumeClaimTemplates: [dataVolumeClaim(ctx, id.app, id.component, props.storage)],
+      },
+    });
+    const ports = [{ name: 'http-metrics', port: LOKI_HTTP_PORT, targetPort: 'http-metrics' }];
+    service(this, ctx, id, ports);
+    service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
+    allowFlows(this, ctx, id, {
+      ingress: [{ peers: [...props.writers, ...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [LOKI_HTTP_PORT] }],
+      egress: [],
+    });
+  }
+}
+
+/** `loki.yaml` for the single binary on a filesystem. */
+export function lokiConfig(props: LokiProps): object {
+  return {
+    auth_enabled: false,
+    server: { http_listen_port: LOKI_HTTP_PORT, grpc_listen_port: 9095, log_level: 'info' },
+    common: {
+      path_prefix: '/loki',
+      replication_factor: 1,
+      ring: { kvstore: { store: 'inmemory' } },
+      storage: { filesystem: { chunks_directory: '/loki/chunks', rules_directory: '/loki/rules' } },
+    },
+    schema_config: {
+      configs: [{ from: '2024-01-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } }],
+    },
+    limits_config: {
+      retention_period: props.retention,
+      allow_structured_metadata: true,
+      otlp_config: {
+        resource_attributes: { attributes_config: [{ action: 'index_label', attributes: EXTRA_INDEX_LABELS }] },
+      },
+    },
+    compactor: {
+      working_directory: '/loki/compactor',
+      retention_enabled: true,
+      delete_request_store: 'filesystem',
+    },
+    analytics: { reporting_enabled: false },
+  };
+}

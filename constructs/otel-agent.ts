@@ -1,0 +1,164 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { configMapVolume, metadata, serviceHost, type StackContext } from './common.ts';
+import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
+import {
+  collectorContainer,
+  collectorService,
+  COLLECTOR_METRICS_PORT,
+  HEALTH_CHECK,
+  K8S_ATTRIBUTES_RULES,
+  k8sAttributesProcessor,
+  MEMORY_LIMITER,
+  OTLP_GRPC_PORT,
+  OTLP_HTTP_PORT,
+  otlpReceiver,
+  SENDING_QUEUE,
+} from './otel-collector.ts';
+import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+
+/** Host paths the agent mounts; all read-only but the checkpoint folder. */
+export const AGENT_HOST_PATHS = {
+  podLogs: '/var/log/pods',
+  /** filelog offsets survive agent restarts here, so logs are neither lost nor duplicated. */
+  checkpoints: '/var/lib/otel-agent',
+} as const;
+
+export interface OtelAgentProps {
+  /** The agent namespace: PSS `privileged`, because of the host log mounts. */
+  readonly namespace: string;
+  /** Namespace of the stack (gateway, Prometheus). */
+  readonly stackNamespace: string;
+  /** The gateway Service the agents export to. */
+  readonly gateway: { readonly service: string; readonly port: number };
+}
+
+/**
+ * The node agent, a DaemonSet: OTLP on every node (Service with `internalTrafficPolicy: Local`,
+ * so applications reach their own node's agent without host ports), container logs from
+ * `/var/log/pods` with `filelog`, node/pod/container metrics from the kubelet, Kubernetes metadata
+ * limited to the node's own pods. It exports everything to the gateway.
+ *
+ * This is the stack's one Pod Security exception: reading other pods' log files needs root and a
+ * hostPath. It runs with every capability dropped, a read-only root filesystem and read-only log
+ * mounts, in a namespace of its own.
+ */
+export class OtelAgent extends Construct {
+  readonly id: ComponentId;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: OtelAgentProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'otel-agent', component: 'otel-agent', namespace: props.namespace };
+    this.id = id;
+    const configText = dumpYaml(agentConfig(props));
+    serviceAccount(this, ctx, id);
+    clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
+    configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
+    new k8s.KubeDaemonSet(this, 'daemonset', {
+      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      spec: {
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: true,
+          uid: 0,
+          spreadAcrossArchitectures: false,
+          configContents: [configText],
+          securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [
+            collectorContainer({
+              resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+              env: [
+                { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+              ],
+              mounts: [
+                { name: 'pod-logs', mountPath: AGENT_HOST_PATHS.podLogs, readOnly: true },
+                { name: 'checkpoints', mountPath: AGENT_HOST_PATHS.checkpoints },
+              ],
+              // Root only to read log files owned by root; no capability, no escalation.
+              securityContext: {
+                runAsUser: 0,
+                runAsNonRoot: false,
+                allowPrivilegeEscalation: false,
+                privileged: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+            }),
+          ],
+          volumes: [
+            configMapVolume('config', 'otel-agent-config'),
+            { name: 'pod-logs', hostPath: { path: AGENT_HOST_PATHS.podLogs, type: 'Directory' } },
+            { name: 'checkpoints', hostPath: { path: AGENT_HOST_PATHS.checkpoints, type: 'DirectoryOrCreate' } },
+          ],
+        }),
+      },
+    });
+    service(this, ctx, id, [
+      { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
+      { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http' },
+    ], { internalTrafficPolicy: 'Local' });
+    allowFlows(this, ctx, id, {
+      ingress: [
+        { peers: [{ anyPod: true }], ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] },
+        { peers: [{ app: 'prometheus', namespace: props.stackNamespace }], ports: [COLLECTOR_METRICS_PORT] },
+      ],
+      egress: [
+        { peers: [{ app: props.gateway.service, namespace: props.stackNamespace }], ports: [props.gateway.port] },
+        { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
+      ],
+    });
+  }
+}
+
+/** The agent's collector config, a pure function of the props. */
+export function agentConfig(props: OtelAgentProps): object {
+  const processors = ['memory_limiter', 'k8s_attributes'];
+  return {
+    extensions: {
+      health_check: HEALTH_CHECK,
+      file_storage: { directory: `${AGENT_HOST_PATHS.checkpoints}/file_storage`, create_directory: true },
+    },
+    receivers: {
+      otlp: otlpReceiver(),
+      filelog: {
+        include: [`${AGENT_HOST_PATHS.podLogs}/*/*/*.log`],
+        // Not our own logs: a failing export would log, be collected, fail, and log again.
+        exclude: [`${AGENT_HOST_PATHS.podLogs}/${props.namespace}_otel-agent-*/*/*.log`],
+        start_at: 'end',
+        include_file_path: true,
+        include_file_name: false,
+        storage: 'file_storage',
+        operators: [{ type: 'container', id: 'container-parser' }],
+      },
+      kubeletstats: {
+        collection_interval: '30s',
+        auth_type: 'serviceAccount',
+        endpoint: 'https://${env:K8S_NODE_IP}:10250',
+        // Kubelet serving certificates are self-signed on most distributions.
+        insecure_skip_verify: true,
+        metric_groups: ['node', 'pod', 'container', 'volume'],
+      },
+    },
+    processors: {
+      memory_limiter: MEMORY_LIMITER,
+      k8s_attributes: k8sAttributesProcessor({ node_from_env_var: 'K8S_NODE_NAME' }),
+    },
+    exporters: {
+      'otlp_grpc/gateway': {
+        endpoint: `${serviceHost(props.gateway.service, props.stackNamespace)}:${props.gateway.port}`,
+        tls: { insecure: true },
+        ...SENDING_QUEUE,
+      },
+    },
+    service: collectorService(['health_check', 'file_storage'], {
+      traces: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/gateway'] },
+      metrics: { receivers: ['otlp', 'kubeletstats'], processors, exporters: ['otlp_grpc/gateway'] },
+      logs: { receivers: ['otlp', 'filelog'], processors, exporters: ['otlp_grpc/gateway'] },
+    }),
+  };
+}

@@ -1,0 +1,126 @@
+import * as k8s from '../imports/k8s.ts';
+import { httpProbe, type Resources } from './common.ts';
+import { IMAGES } from './images.ts';
+import { container, READ } from './workload.ts';
+
+/** Ports every collector of the stack listens on. */
+export const OTLP_GRPC_PORT = 4317;
+export const OTLP_HTTP_PORT = 4318;
+export const COLLECTOR_METRICS_PORT = 8888;
+export const HEALTH_PORT = 13133;
+
+/** Binds to the pod IP, not 0.0.0.0 (the receivers' default changed to localhost in v0.116). */
+const POD_IP = '${env:MY_POD_IP}';
+
+/** The `otlp` receiver on gRPC and HTTP. */
+export function otlpReceiver(): object {
+  return {
+    protocols: {
+      grpc: { endpoint: `${POD_IP}:${OTLP_GRPC_PORT}` },
+      http: { endpoint: `${POD_IP}:${OTLP_HTTP_PORT}` },
+    },
+  };
+}
+
+/** Refuse data before the container is OOM-killed; first in every pipeline. */
+export const MEMORY_LIMITER = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
+
+/**
+ * Exporter-side batching and queueing (the `batch` processor is headed for deprecation):
+ * batches of 8k–16k items, flushed at least every 200 ms, retried on failure.
+ */
+export const SENDING_QUEUE = {
+  sending_queue: {
+    enabled: true,
+    sizer: 'items',
+    queue_size: 200_000,
+    batch: { flush_timeout: '200ms', min_size: 8192, max_size: 16384 },
+  },
+  retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '300s' },
+};
+
+/** The collector's own telemetry: Prometheus metrics on the pod IP, scraped by the stack job. */
+export function collectorService(extensions: string[], pipelines: Record<string, object>): object {
+  return {
+    extensions,
+    telemetry: {
+      metrics: { readers: [{ pull: { exporter: { prometheus: { host: POD_IP, port: COLLECTOR_METRICS_PORT } } } }] },
+    },
+    pipelines,
+  };
+}
+
+export const HEALTH_CHECK = { endpoint: `${POD_IP}:${HEALTH_PORT}` };
+
+/**
+ * Attributes `k8s_attributes` extracts. `deployment_name_from_replicaset` is not set: it is
+ * deprecated around our pinned version and an unknown key from v0.160 on.
+ */
+const K8S_METADATA = [
+  'k8s.namespace.name',
+  'k8s.pod.name',
+  'k8s.pod.uid',
+  'k8s.node.name',
+  'k8s.deployment.name',
+  'k8s.statefulset.name',
+  'k8s.daemonset.name',
+  'k8s.cronjob.name',
+  'k8s.job.name',
+];
+
+/**
+ * The `k8s_attributes` processor. Pods are found by UID (set by the agents' container log parser),
+ * then by IP, then by the sending connection; `nodeFilter` limits an agent to its own node's pods.
+ */
+export function k8sAttributesProcessor(nodeFilter?: { node_from_env_var: string }): object {
+  return {
+    auth_type: 'serviceAccount',
+    passthrough: false,
+    ...(nodeFilter ? { filter: nodeFilter } : {}),
+    extract: { metadata: K8S_METADATA },
+    pod_association: [
+      { sources: [{ from: 'resource_attribute', name: 'k8s.pod.uid' }] },
+      { sources: [{ from: 'resource_attribute', name: 'k8s.pod.ip' }] },
+      { sources: [{ from: 'connection' }] },
+    ],
+  };
+}
+
+/** RBAC for `k8s_attributes`, read-only; ReplicaSets resolve `k8s.deployment.name`. */
+export const K8S_ATTRIBUTES_RULES = [
+  { apiGroups: [''], resources: ['pods', 'namespaces', 'nodes'], verbs: READ },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
+];
+
+export interface CollectorContainerOptions {
+  readonly resources: Resources;
+  readonly env?: k8s.EnvVar[];
+  readonly mounts?: k8s.VolumeMount[];
+  readonly securityContext?: k8s.SecurityContext;
+}
+
+/** The contrib collector container: pod IP in the environment, health probes, OTLP and metrics ports. */
+export function collectorContainer(o: CollectorContainerOptions): k8s.Container {
+  return container({
+    name: 'otel-collector',
+    image: IMAGES.otelCollectorContrib,
+    args: ['--config=/conf/config.yaml'],
+    env: [
+      { name: 'MY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      // The Go runtime should respect the container's memory limit, as memory_limiter does.
+      { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: k8s.Quantity.fromString('1') } } },
+      ...(o.env ?? []),
+    ],
+    ports: [
+      { name: 'otlp-grpc', containerPort: OTLP_GRPC_PORT },
+      { name: 'otlp-http', containerPort: OTLP_HTTP_PORT },
+      { name: 'metrics', containerPort: COLLECTOR_METRICS_PORT },
+      { name: 'health', containerPort: HEALTH_PORT },
+    ],
+    resources: o.resources,
+    liveness: httpProbe('/', 'health'),
+    readiness: httpProbe('/', 'health', { initialDelaySeconds: 5, periodSeconds: 5 }),
+    mounts: [{ name: 'config', mountPath: '/conf', readOnly: true }, ...(o.mounts ?? [])],
+    securityContext: o.securityContext,
+  });
+}

@@ -1,0 +1,232 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { IMAGES } from './images.ts';
+import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow } from './network-policy.ts';
+import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
+
+export const PROMETHEUS_PORT = 9090;
+/** Where rule ConfigMaps are mounted: one folder per ConfigMap, `<dir>/<configmap>/<key>`. */
+export const RULES_DIR = '/etc/prometheus/rules';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface PrometheusProps {
+  readonly namespace: string;
+  /** Namespace of the node agents, scraped as part of the stack. */
+  readonly agentNamespace: string;
+  /** @default 1 */
+  readonly replicas?: number;
+  /** TSDB retention time, a Prometheus duration. */
+  readonly retention: string;
+  /** PVC size per replica. */
+  readonly storage: string;
+  /** @default '30s' */
+  readonly scrapeInterval?: string;
+  /** Names of ConfigMaps (labelled `prometheus-rules`) holding rule files, mounted under {@link RULES_DIR}. */
+  readonly ruleConfigMaps: readonly string[];
+  /** Alertmanager StatefulSet to send alerts to. */
+  readonly alertmanager: { readonly service: string; readonly headlessService: string; readonly replicas: number; readonly port: number };
+  /** Components allowed to push (remote write, OTLP) or query. */
+  readonly clients: readonly { readonly app: string; readonly namespace: string }[];
+}
+
+/**
+ * Prometheus 3 as a StatefulSet with a PVC per replica: Kubernetes service discovery for annotated
+ * pods and services, kubelet and cAdvisor, and the stack's own components; remote-write and OTLP
+ * receivers on, admin API off; `cluster`, `cloud` and `region` external labels always set.
+ * The config and rule files reload by themselves (`auto-reload-config`), without a sidecar.
+ */
+export class Prometheus extends Construct {
+  readonly id: ComponentId;
+  /** The `prometheus.yml` this construct mounts. */
+  readonly config: object;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: PrometheusProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'prometheus', component: 'prometheus', namespace: props.namespace };
+    this.id = id;
+    this.config = prometheusConfig(ctx, props);
+    const configText = dumpYaml(this.config);
+
+    serviceAccount(this, ctx, id);
+    clusterRoleFor(this, ctx, id, [
+      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+      { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+    ]);
+    configMap(this, ctx, id, 'prometheus-config', { 'prometheus.yml': configText });
+
+    const ruleVolumes = props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm));
+    const replicas = props.replicas ?? 1;
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      spec: {
+        replicas,
+        serviceName: `${id.app}-headless`,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: true,
+          uid: 65534,
+          spreadAcrossArchitectures: replicas > 1,
+          configContents: [configText],
+          terminationGracePeriodSeconds: 600,
+          containers: [
+            container({
+              name: 'prometheus',
+              image: IMAGES.prometheus,
+              args: [
+                '--config.file=/etc/prometheus/prometheus.yml',
+                '--storage.tsdb.path=/prometheus',
+                `--storage.tsdb.retention.time=${props.retention}`,
+                `--storage.tsdb.retention.size=${retentionSize(props.storage)}`,
+                `--web.listen-address=:${PROMETHEUS_PORT}`,
+                '--web.enable-remote-write-receiver',
+                '--web.enable-otlp-receiver',
+                // Reload prometheus.yml and rule files when their ConfigMaps change, with no lifecycle API and no sidecar.
+                '--enable-feature=auto-reload-config',
+                '--config.auto-reload-interval=30s',
+              ],
+              ports: [{ name: 'http-metrics', containerPort: PROMETHEUS_PORT }],
+              resources: { cpu: { request: '500m', limit: '2' }, memory: { request: '2Gi', limit: '4Gi' } },
+              liveness: httpProbe('/-/healthy', 'http-metrics', { initialDelaySeconds: 30 }),
+              // A replaying WAL can take minutes: keep the pod out of the Service until it is done.
+              readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5, failureThreshold: 120 }),
+              mounts: [
+                { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
+                { name: 'data', mountPath: '/prometheus' },
+                ...props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
+              ],
+            }),
+          ],
+          volumes: [configMapVolume('config', 'prometheus-config'), ...ruleVolumes],
+        }),
+        volumeClaimTemplates: [dataVolumeClaim(ctx, id.app, id.component, props.storage)],
+      },
+    });
+    const ports = [{ name: 'http-metrics', port: PROMETHEUS_PORT, targetPort: 'http-metrics' }];
+    service(this, ctx, id, ports);
+    service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
+
+    const clients: Flow = { peers: props.clients, ports: [PROMETHEUS_PORT] };
+    allowFlows(this, ctx, id, {
+      ingress: [clients, { peers: [{ app: id.app, namespace: id.namespace }], ports: [PROMETHEUS_PORT] }],
+      egress: [
+        // Scrape targets can be any pod on any port (prometheus.io/port annotations).
+        { peers: [{ anyPod: true }], ports: [] },
+        { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
+        { peers: [{ app: 'alertmanager', namespace: id.namespace }], ports: [props.alertmanager.port] },
+      ],
+    });
+  }
+}
+
+/** `--storage.tsdb.retention.size`: 85% of the volume, so that Prometheus deletes blocks before the disk fills. */
+export function retentionSize(storage: string): string {
+  const match = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi)$/.exec(storage);
+  if (!match) throw new Error(`not a binary storage quantity: ${storage}`);
+  const mib = Number(match[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 ** 2, Pi: 1024 ** 3 }[match[2] as 'Ki'];
+  return `${Math.max(1, Math.floor(mib * 0.85))}MB`;
+}
+
+/** The `prometheus.yml`: a pure function of the stack context and the props. */
+export function prometheusConfig(ctx: StackContext, props: PrometheusProps): object {
+  const { cluster } = ctx;
+  const am = props.alertmanager;
+  const alertmanagerTargets = Array.from(
+    { length: am.replicas },
+    (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`,
+  );
+  const kubeletJob = (job: string, path: string) => ({
+    job_name: job,
+    scheme: 'https',
+    metrics_path: path,
+    authorization: { credentials_file: `${SA_DIR}/token` },
+    // Kubelet serving certificates are self-signed on most distributions (as in kube-prometheus).
+    tls_config: { ca_file: `${SA_DIR}/ca.crt`, insecure_skip_verify: true },
+    kubernetes_sd_configs: [{ role: 'node' }],
+    relabel_configs: [
+      { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
+      { source_labels: ['__meta_kubernetes_node_label_kubernetes_io_arch'], target_label: 'arch' },
+    ],
+  });
+  const annotationRelabels = (kind: 'pod' | 'service') => [
+    { source_labels: [`__meta_kubernetes_${kind}_annotation_prometheus_io_scrape`], action: 'keep', regex: 'true' },
+    { source_labels: [`__meta_kubernetes_${kind}_annotation_prometheus_io_scheme`], target_label: '__scheme__', regex: '(https?)' },
+    { source_labels: [`__meta_kubernetes_${kind}_annotation_prometheus_io_path`], target_label: '__metrics_path__', regex: '(.+)' },
+    {
+      source_labels: ['__address__', `__meta_kubernetes_${kind}_annotation_prometheus_io_port`],
+      target_label: '__address__',
+      regex: '([^:]+)(?::\\d+)?;(\\d+)',
+      replacement: '$1:$2',
+    },
+    { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+  ];
+  const podLabels = [
+    { source_labels: ['__meta_kubernetes_pod_name'], target_label: 'pod' },
+    { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
+    { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+  ];
+  return {
+    global: {
+      scrape_interval: props.scrapeInterval ?? '30s',
+      evaluation_interval: props.scrapeInterval ?? '30s',
+      external_labels: { cluster: cluster.name, cloud: cluster.cloud, region: cluster.region },
+    },
+    // OTLP pushes from the gateway: keep the resource attributes people filter by as labels.
+    otlp: {
+      promote_resource_attributes: [
+        'service.instance.id',
+        'service.name',
+        'service.namespace',
+        'cloud.provider',
+        'cloud.region',
+        'k8s.cluster.name',
+        'k8s.namespace.name',
+        'k8s.node.name',
+        'k8s.pod.name',
+        'k8s.container.name',
+        'k8s.deployment.name',
+        'k8s.statefulset.name',
+        'k8s.daemonset.name',
+      ],
+    },
+    // Pushed samples (OTLP, remote write from Tempo) can arrive a little late.
+    storage: { tsdb: { out_of_order_time_window: '30m' } },
+    alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagerTargets }] }] },
+    rule_files: [`${RULES_DIR}/*/*.yaml`],
+    scrape_configs: [
+      {
+        job_name: 'o11y-stack',
+        // kube-state-metrics reports other pods' namespace and pod labels: keep them, not ours.
+        honor_labels: true,
+        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [props.namespace, props.agentNamespace] } }],
+        relabel_configs: [
+          { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.config.name },
+          { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '(http-)?metrics' },
+          { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'job' },
+          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+          ...podLabels,
+        ],
+      },
+      kubeletJob('kubelet', '/metrics'),
+      kubeletJob('cadvisor', '/metrics/cadvisor'),
+      {
+        job_name: 'kubernetes-pods',
+        kubernetes_sd_configs: [{ role: 'pod' }],
+        relabel_configs: [
+          { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
+          ...annotationRelabels('pod'),
+          ...podLabels,
+        ],
+      },
+      {
+        job_name: 'kubernetes-service-endpoints',
+        kubernetes_sd_configs: [{ role: 'endpoints' }],
+        relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
+      },
+    ],
+  };
+}

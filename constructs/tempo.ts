@@ -1,0 +1,122 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { IMAGES } from './images.ts';
+import { allowFlows } from './network-policy.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+
+export const TEMPO_HTTP_PORT = 3200;
+export const TEMPO_OTLP_GRPC_PORT = 4317;
+
+export interface TempoProps {
+  readonly namespace: string;
+  /** How long traces are kept, e.g. `336h`. */
+  readonly retention: string;
+  /** PVC size for the WAL and local blocks. */
+  readonly storage: string;
+  /** Prometheus that receives span metrics and service graphs (remote write). */
+  readonly prometheus: { readonly service: string; readonly port: number };
+  /** Components that push spans (OTLP) and that query. */
+  readonly writers: readonly { readonly app: string; readonly namespace: string }[];
+  readonly readers: readonly { readonly app: string; readonly namespace: string }[];
+}
+
+/**
+ * Tempo 3 in monolithic mode (`-target=all`, no Kafka needed) on a PVC, with the metrics-generator
+ * producing span metrics and service graphs, remote-written to Prometheus with exemplars.
+ */
+export class Tempo extends Construct {
+  readonly id: ComponentId;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: TempoProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'tempo', component: 'tempo', namespace: props.namespace };
+    this.id = id;
+    const configText = dumpYaml(tempoConfig(ctx, props));
+    serviceAccount(this, ctx, id);
+    configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
+    new k8s.KubeStatefulSet(this, 'statefulset', {
+      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      spec: {
+        replicas: 1,
+        serviceName: `${id.app}-headless`,
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: false,
+          uid: 10001,
+          spreadAcrossArchitectures: false,
+          configContents: [configText],
+          containers: [
+            container({
+              name: 'tempo',
+              image: IMAGES.tempo,
+              args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
+              ports: [
+                { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
+                { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
+              ],
+              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+              liveness: httpProbe('/ready', 'http-metrics', { initialDelaySeconds: 30 }),
+              readiness: httpProbe('/ready', 'http-metrics'),
+              mounts: [
+                { name: 'config', mountPath: '/etc/tempo', readOnly: true },
+                { name: 'data', mountPath: '/var/tempo' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            }),
+          ],
+          volumes: [configMapVolume('config', 'tempo-config'), emptyDirVolume('tmp', '1Gi')],
+        }),
+        volumeClaimTemplates: [dataVolumeClaim(ctx, id.app, id.component, props.storage)],
+      },
+    });
+    const ports = [
+      { name: 'http-metrics', port: TEMPO_HTTP_PORT, targetPort: 'http-metrics' },
+      { name: 'otlp-grpc', port: TEMPO_OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
+    ];
+    service(this, ctx, id, ports);
+    service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
+    allowFlows(this, ctx, id, {
+      ingress: [
+        { peers: props.writers, ports: [TEMPO_OTLP_GRPC_PORT] },
+        { peers: [...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [TEMPO_HTTP_PORT] },
+      ],
+      egress: [{ peers: [{ app: props.prometheus.service, namespace: props.namespace }], ports: [props.prometheus.port] }],
+    });
+  }
+}
+
+/** `tempo.yaml` for Tempo 3 monolithic mode: scoped overrides only (the flat format is refused). */
+export function tempoConfig(ctx: StackContext, props: TempoProps): object {
+  return {
+    stream_over_http_enabled: true,
+    server: { http_listen_port: TEMPO_HTTP_PORT, log_level: 'info' },
+    distributor: {
+      receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${TEMPO_OTLP_GRPC_PORT}` } } } },
+    },
+    metrics_generator: {
+      registry: { external_labels: { source: 'tempo', cluster: ctx.cluster.name } },
+      storage: {
+        path: '/var/tempo/generator/wal',
+        remote_write: [
+          { url: `http://${serviceHost(props.prometheus.service, props.namespace)}:${props.prometheus.port}/api/v1/write`, send_exemplars: true },
+        ],
+      },
+    },
+    storage: {
+      trace: {
+        backend: 'local',
+        wal: { path: '/var/tempo/wal' },
+        local: { path: '/var/tempo/blocks' },
+      },
+    },
+    overrides: {
+      defaults: {
+        metrics_generator: { processors: ['service-graphs', 'span-metrics'] },
+        compaction: { block_retention: props.retention },
+      },
+    },
+  };
+}

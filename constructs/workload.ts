@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import type { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import {
+  archScheduling,
+  metadata,
+  resourceRequirements,
+  restrictedContainerSecurity,
+  restrictedPodSecurity,
+  selectorLabels,
+  stackLabels,
+  type Resources,
+  type StackContext,
+} from './common.ts';
+
+/** Identity of one component: its app name (object names) and its `app.kubernetes.io/component`. */
+export interface ComponentId {
+  readonly app: string;
+  readonly component: string;
+  readonly namespace: string;
+}
+
+export interface ContainerOptions {
+  readonly name: string;
+  readonly image: string;
+  readonly args?: string[];
+  readonly env?: k8s.EnvVar[];
+  readonly ports?: { name: string; containerPort: number; protocol?: 'TCP' | 'UDP' }[];
+  readonly resources: Resources;
+  readonly liveness?: k8s.Probe;
+  readonly readiness?: k8s.Probe;
+  readonly mounts?: k8s.VolumeMount[];
+  /** Overrides the `restricted` defaults; only the node agent needs this. */
+  readonly securityContext?: k8s.SecurityContext;
+}
+
+/** A container with the `restricted` security context and resources always set. */
+export function container(o: ContainerOptions): k8s.Container {
+  return {
+    name: o.name,
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    args: o.args,
+    env: o.env,
+    ports: o.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
+    resources: resourceRequirements(o.resources),
+    livenessProbe: o.liveness,
+    readinessProbe: o.readiness,
+    volumeMounts: o.mounts,
+    securityContext: o.securityContext ?? restrictedContainerSecurity(),
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+export interface PodTemplateOptions {
+  readonly containers: k8s.Container[];
+  readonly volumes?: k8s.Volume[];
+  readonly serviceAccountName: string;
+  /** Mount the ServiceAccount token only for pods that call the Kubernetes API. */
+  readonly usesKubernetesApi: boolean;
+  /** Non-root user and group the image runs as. */
+  readonly uid: number;
+  /** Spread replicas across architectures (per `spreadAcrossArchitectures`). */
+  readonly spreadAcrossArchitectures: boolean;
+  /** Config contents whose change must roll the pods; hashed into an annotation. */
+  readonly configContents?: string[];
+  readonly extraLabels?: Record<string, string>;
+  readonly annotations?: Record<string, string>;
+  /** Replaces the `restricted` pod security context (node agent only). */
+  readonly securityContext?: k8s.PodSecurityContext;
+  readonly terminationGracePeriodSeconds?: number;
+}
+
+/** Pod template with the stack's labels, security defaults and architecture scheduling. */
+export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOptions): k8s.PodTemplateSpec {
+  const labels = { ...stackLabels(ctx, id.app, id.component), ...o.extraLabels };
+  const annotations = { ...o.annotations };
+  if (o.configContents?.length) {
+    annotations['o11y.dev/config-hash'] = createHash('sha256').update(o.configContents.join('\0')).digest('hex').slice(0, 16);
+  }
+  return {
+    metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    spec: {
+      serviceAccountName: o.serviceAccountName,
+      automountServiceAccountToken: o.usesKubernetesApi,
+      securityContext: o.securityContext ?? restrictedPodSecurity(o.uid),
+      containers: o.containers,
+      volumes: o.volumes,
+      terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+      enableServiceLinks: false,
+      ...archScheduling(ctx, selectorLabels(ctx, id.app), { spread: o.spreadAcrossArchitectures }),
+    },
+  };
+}
+
+/** A ServiceAccount; its token is never automounted (pods opt in through their template). */
+export function serviceAccount(scope: Construct, ctx: StackContext, id: ComponentId, annotations?: Record<string, string>): k8s.KubeServiceAccount {
+  return new k8s.KubeServiceAccount(scope, `${id.app}-sa`, {
+    metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component, annotations }),
+    automountServiceAccountToken: false,
+  });
+}
+
+export interface ServicePort {
+  readonly name: string;
+  readonly port: number;
+  /** Named container port. */
+  readonly targetPort: string;
+}
+
+/** A ClusterIP Service selecting the component's pods; `headless` for StatefulSet identities. */
+export function service(scope: Construct, ctx: StackContext, id: ComponentId, ports: ServicePort[], opts: { name?: string; headless?: boolean; internalTrafficPolicy?: 'Local' } = {}): k8s.KubeService {
+  const name = opts.name ?? id.app;
+  return new k8s.KubeService(scope, `${name}-svc`, {
+    metadata: metadata(ctx, { name, namespace: id.namespace, app: id.app, component: id.component }),
+    spec: {
+      type: 'ClusterIP',
+      ...(opts.headless ? { clusterIp: 'None', publishNotReadyAddresses: true } : {}),
+      ...(opts.internalTrafficPolicy ? { internalTrafficPolicy: opts.internalTrafficPolicy } : {}),
+      selector: selectorLabels(ctx, id.app),
+      ports: ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.targetPort), protocol: 'TCP' })),
+    },
+  });
+}
+
+/** A ConfigMap of text files. */
+export function configMap(scope: Construct, ctx: StackContext, id: ComponentId, name: string, data: Record<string, string>, component = id.component): k8s.KubeConfigMap {
+  return new k8s.KubeConfigMap(scope, `${name}-cm`, {
+    metadata: metadata(ctx, { name, namespace: id.namespace, app: id.app, component }),
+    data,
+  });
+}
+
+export interface ClusterRoleRule {
+  readonly apiGroups?: string[];
+  readonly resources?: string[];
+  readonly nonResourceUrLs?: string[];
+  readonly verbs: string[];
+}
+
+/** A ClusterRole bound to the component's ServiceAccount; read-only callers pass only get/list/watch. */
+export function clusterRoleFor(scope: Construct, ctx: StackContext, id: ComponentId, rules: ClusterRoleRule[]): void {
+  // Cluster-scoped names get the namespace prefix so that two stacks in one cluster do not collide.
+  const name = `${id.namespace}-${id.app}`;
+  new k8s.KubeClusterRole(scope, `${id.app}-clusterrole`, {
+    metadata: metadata(ctx, { name, app: id.app, component: id.component }),
+    rules: rules.map((r) => ({ ...r })),
+  });
+  new k8s.KubeClusterRoleBinding(scope, `${id.app}-clusterrolebinding`, {
+    metadata: metadata(ctx, { name, app: id.app, component: id.component }),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: [{ kind: 'ServiceAccount', name: id.app, namespace: id.namespace }],
+  });
+}
+
+/** Read-only verbs: all that the stack's own ClusterRoles ever grant. */
+export const READ = ['get', 'list', 'watch'];

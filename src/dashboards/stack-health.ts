@@ -1,0 +1,87 @@
+/**
+ * The "Stack health" Grafana dashboard: is every part of the pipeline up and accepting data.
+ * A pure function, so that its JSON is deterministic and testable.
+ */
+
+export interface DashboardFile {
+  readonly fileName: string;
+  readonly json: object;
+}
+
+interface Panel {
+  readonly title: string;
+  readonly unit: string;
+  readonly queries: readonly { readonly expr: string; readonly legend: string }[];
+}
+
+const PANELS: readonly Panel[] = [
+  { title: 'Targets up', unit: 'none', queries: [{ expr: 'sum by (job) (up)', legend: '{{job}} up' }, { expr: 'sum by (job) (1 - up)', legend: '{{job}} down' }] },
+  {
+    title: 'Rule evaluation failures',
+    unit: 'ops',
+    queries: [{ expr: 'sum by (rule_group) (rate(prometheus_rule_evaluation_failures_total[$__rate_interval]))', legend: '{{rule_group}}' }],
+  },
+  {
+    title: 'Collector: accepted vs refused spans',
+    unit: 'ops',
+    queries: [
+      { expr: 'sum by (job) (rate(otelcol_receiver_accepted_spans_total[$__rate_interval]))', legend: '{{job}} accepted' },
+      { expr: 'sum by (job) (rate(otelcol_receiver_refused_spans_total[$__rate_interval]))', legend: '{{job}} refused' },
+    ],
+  },
+  {
+    title: 'Collector: failed exports',
+    unit: 'ops',
+    queries: [
+      { expr: 'sum by (job, exporter) (rate(otelcol_exporter_send_failed_spans_total[$__rate_interval]))', legend: '{{exporter}} spans' },
+      { expr: 'sum by (job, exporter) (rate(otelcol_exporter_send_failed_log_records_total[$__rate_interval]))', legend: '{{exporter}} logs' },
+      { expr: 'sum by (job, exporter) (rate(otelcol_exporter_send_failed_metric_points_total[$__rate_interval]))', legend: '{{exporter}} metrics' },
+    ],
+  },
+  { title: 'Loki: discarded log lines', unit: 'ops', queries: [{ expr: 'sum by (reason) (rate(loki_discarded_samples_total[$__rate_interval]))', legend: '{{reason}}' }] },
+  { title: 'Tempo: discarded spans', unit: 'ops', queries: [{ expr: 'sum by (reason) (rate(tempo_discarded_spans_total[$__rate_interval]))', legend: '{{reason}}' }] },
+  { title: 'Prometheus: head series', unit: 'short', queries: [{ expr: 'prometheus_tsdb_head_series', legend: '{{pod}}' }] },
+  {
+    title: 'Ready pods per architecture',
+    unit: 'short',
+    queries: [
+      {
+        expr: 'sum by (arch) (label_replace(kube_node_labels, "arch", "$1", "label_kubernetes_io_arch", "(.*)") * on (node) group_right (arch) max by (node) (kube_pod_info * on (namespace, pod) group_left kube_pod_status_ready{condition="true"}))',
+        legend: '{{arch}}',
+      },
+    ],
+  },
+];
+
+/** The dashboard JSON (schema 39), with the Prometheus datasource referenced by uid. */
+export function stackHealthDashboard(prometheusUid: string): DashboardFile {
+  const panels = PANELS.map((p, i) => ({
+    id: i + 1,
+    type: 'timeseries',
+    title: p.title,
+    datasource: { type: 'prometheus', uid: prometheusUid },
+    gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
+    fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
+    options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
+    targets: p.queries.map((q, j) => ({
+      refId: String.fromCharCode(65 + j),
+      datasource: { type: 'prometheus', uid: prometheusUid },
+      expr: q.expr,
+      legendFormat: q.legend,
+    })),
+  }));
+  return {
+    fileName: 'stack-health.json',
+    json: {
+      uid: 'o11y-stack-health',
+      title: 'o11y / Stack health',
+      tags: ['o11y'],
+      schemaVersion: 39,
+      editable: false,
+      time: { from: 'now-6h', to: 'now' },
+      refresh: '1m',
+      templating: { list: [] },
+      panels,
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { App, YamlOutputType } from 'cdk8s';
+import { BackendsChart } from '../charts/backends.ts';
+import { CollectorsChart } from '../charts/collectors.ts';
+import { GrafanaChart } from '../charts/grafana.ts';
+import { NamespacesChart } from '../charts/namespaces.ts';
+import { PrometheusChart } from '../charts/prometheus.ts';
+import type { StackContext } from '../constructs/common.ts';
+import { loadConfigFile } from './config/load.ts';
+import type { StackConfig } from './config/types.ts';
+import type { DashboardFile } from './dashboards/stack-health.ts';
+import { stackRules } from './rules/stack-rules.ts';
+import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
+import { dumpYaml } from './yaml-output.ts';
+
+/** Folder, inside `dist/<cluster>/`, of files for `promtool` (ignored by `kubectl apply -f dist/<cluster>/`). */
+export const PROMTOOL_DIR = 'promtool';
+
+export interface SynthOptions {
+  readonly configFile: string;
+  readonly outDir: string;
+}
+
+/** Everything synthesized beside the Kubernetes objects, shared by all clusters. */
+interface StackArtifacts {
+  readonly ruleFiles: readonly RuleFileOutput[];
+  readonly promtoolTests: readonly PromtoolTestOutput[];
+  readonly dashboards: readonly DashboardFile[];
+}
+
+/**
+ * Validates the config and writes `outDir/<cluster>/` for every cluster. Atomic: everything is
+ * written to a staging folder beside `outDir` and renamed into place, so a failure (bad config,
+ * bad SLO file) leaves `outDir` exactly as it was.
+ */
+export function synthesize(opts: SynthOptions): { files: string[] } {
+  const config = loadConfigFile(opts.configFile);
+  const artifacts = stackArtifacts(config);
+  const outDir = resolve(opts.outDir);
+  mkdirSync(dirname(outDir), { recursive: true });
+  const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.staging-`));
+  try {
+    for (const cluster of config.clusters) {
+      synthCluster({ config, cluster }, artifacts, join(staging, cluster.name));
+    }
+    const files = listFiles(staging).map((f) => relative(staging, f));
+    replaceDir(staging, outDir);
+    return { files };
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function stackArtifacts(_config: StackConfig): StackArtifacts {
+  return {
+    ruleFiles: [{ configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() }],
+    promtoolTests: [],
+    dashboards: [],
+  };
+}
+
+/** Builds one cluster's charts, in apply order (the file prefixes keep `kubectl apply -f` in order too). */
+function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string): void {
+  const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  new NamespacesChart(app, '00-namespaces', ctx);
+  new BackendsChart(app, '10-backends', ctx);
+  new PrometheusChart(app, '20-prometheus', ctx, artifacts.ruleFiles);
+  new CollectorsChart(app, '30-collectors', ctx);
+  new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
+  app.synth();
+
+  const promtool = join(dir, PROMTOOL_DIR);
+  mkdirSync(join(promtool, 'rules'), { recursive: true });
+  for (const rules of artifacts.ruleFiles) writeFileSync(join(promtool, 'rules', rules.fileName), dumpYaml(rules.content));
+  if (artifacts.promtoolTests.length) {
+    mkdirSync(join(promtool, 'tests'), { recursive: true });
+    for (const test of artifacts.promtoolTests) writeFileSync(join(promtool, 'tests', test.fileName), dumpYaml(test.content));
+  }
+}
+
+/** Swaps `staging` into `target`; the old tree is removed only once the new one is in place. */
+function replaceDir(staging: string, target: string): void {
+  const old = `${staging}.old`;
+  let moved = false;
+  try {
+    renameSync(target, old);
+    moved = true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  renameSync(staging, target);
+  if (moved) rmSync(old, { recursive: true, force: true });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
+}

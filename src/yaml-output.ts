@@ -1,0 +1,9 @@
+import { stringify } from 'yaml';
+
+/**
+ * Serializes config files embedded in ConfigMaps. Deterministic (insertion order, no line folding,
+ * no anchors), so that synthesizing twice gives identical bytes.
+ */
+export function dumpYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, indent: 2 });
+}
