@@ -1,32 +1,43 @@
-import { ApiObject, Chart, type ChartProps } from 'cdk8s';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ApiObject, App, Chart, YamlOutputType, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
+import type { StackConfig } from '../src/config/types.ts';
 import { buildArgoCdObjects, type ClusterInventory } from '../src/gitops/argocd-objects.ts';
-import { argocdCmPatch } from '../src/gitops/health.ts';
-import type { Manifest } from '../src/gitops/manifest.ts';
-import type { GitopsSettings } from '../src/gitops/settings.ts';
+import { ARGOCD_CM_PATCH_FILE, argocdCmPatch } from '../src/gitops/health.ts';
+import { resolveGitops, type GitopsSettings } from '../src/gitops/settings.ts';
 
 export interface ArgoCdChartProps extends ChartProps {
   /** The resolved `gitops:` section (see `resolveGitops`). */
   readonly settings: GitopsSettings;
-  /** Each cluster's chart, complete: the AppProject allows exactly the kinds and namespaces they hold. */
-  readonly clusterCharts: readonly { readonly cluster: string; readonly chart: Chart }[];
+  /** Every cluster's synthesized objects: the AppProject allows exactly their kinds and namespaces. */
+  readonly inventories: readonly ClusterInventory[];
 }
 
-/**
- * `dist/argocd/`: the AppProject and, per `gitops.mode`, one ApplicationSet or one Application per
- * cluster. Build it after the cluster charts are complete. {@link argocdCmPatch} is the text of
- * the `argocd-cm` patch to write beside it (it is not an object to apply).
- */
+/** The AppProject and, per `gitops.mode`, one ApplicationSet or one Application per cluster. */
 export class ArgoCdChart extends Chart {
-  readonly argocdCmPatch: string;
-
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, props);
-    const inventories: ClusterInventory[] = props.clusterCharts.map((c) => ({ cluster: c.cluster, manifests: c.chart.toJson() as Manifest[] }));
-    for (const m of buildArgoCdObjects(props.settings, inventories)) {
+    for (const m of buildArgoCdObjects(props.settings, props.inventories)) {
       const { apiVersion, kind, metadata, ...rest } = m;
       new ApiObject(this, `${kind}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
     }
-    this.argocdCmPatch = argocdCmPatch(inventories.flatMap((i) => i.manifests));
   }
+}
+
+/**
+ * Writes `dir/argocd.k8s.yaml` (the {@link ArgoCdChart}) and `dir/patches/argocd-cm.yaml` (resource
+ * tracking and Lua health checks for Argo CD's config) when the config has a `gitops:` section.
+ * `inventories` must be the final, annotated objects of every cluster. Returns the files written.
+ */
+export function synthArgoCd(config: StackConfig, inventories: readonly ClusterInventory[], dir: string): string[] {
+  const settings = resolveGitops(config);
+  if (!settings) return [];
+  const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  new ArgoCdChart(app, 'argocd', { settings, inventories });
+  app.synth();
+  const patch = join(dir, ARGOCD_CM_PATCH_FILE);
+  mkdirSync(dirname(patch), { recursive: true });
+  writeFileSync(patch, argocdCmPatch(inventories.flatMap((i) => i.manifests)));
+  return [join(dir, 'argocd.k8s.yaml'), patch];
 }

@@ -47,6 +47,9 @@ export function resolveGitops(config: StackConfig): GitopsSettings | undefined {
       problems.push({ path: ['gitops', 'destinations', cluster], message: 'give exactly one of server (API server URL) or name (Argo CD cluster name)' });
     }
   }
+  config.clusters.forEach((c, i) => {
+    if (c.name === 'argocd') problems.push({ path: ['clusters', i, 'name'], message: 'dist/argocd/ holds the Argo CD objects; choose another cluster name' });
+  });
   const single = config.clusters.length === 1;
   const destinationOf = (cluster: string): Destination => {
     const given: GitopsDestination | undefined = gitops.destinations[cluster];
