@@ -140,7 +140,8 @@ describe('checkPrometheus against a real Prometheus 2.42', () => {
       // Imported here so that the direct-URL tests above do not depend on client-node loading.
       const kc = new (await import('@kubernetes/client-node')).KubeConfig();
       kc.loadFromOptions({
-        clusters: [{ name: 'test', server: apiServer, skipTLSVerify: false }],
+        // client-node 2 refuses a plain-http server unless TLS verification is off.
+        clusters: [{ name: 'test', server: apiServer, skipTLSVerify: true }],
         users: [{ name: 'reader', token: userToken }],
         contexts: [{ name: 'test', cluster: 'test', user: 'reader' }],
         currentContext: 'test',

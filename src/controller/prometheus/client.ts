@@ -71,21 +71,20 @@ export class PrometheusClient {
   }
 
   private decode<T>(path: string, res: { status: number; body: string }): T {
-    if (res.status === 401 || res.status === 403) {
-      throw new UnreachableError(`${this.describe}: ${path}: ${res.status === 401 ? 'unauthorized' : 'forbidden'} (HTTP ${res.status}): ${firstLine(res.body)}`);
-    }
     let envelope: { status?: string; data?: T; error?: string; message?: string } | undefined;
     try {
       envelope = JSON.parse(res.body) as typeof envelope;
     } catch {
       envelope = undefined;
     }
-    if (res.status >= 500) {
-      throw new UnreachableError(`${this.describe}: ${path}: HTTP ${res.status} after ${this.retry.attempts} attempts: ${envelope?.error ?? envelope?.message ?? firstLine(res.body)}`);
-    }
     if (res.status >= 200 && res.status < 300 && envelope?.status === 'success') return envelope.data as T;
-    // A Kubernetes Status (e.g. 404 service not found) carries `message`; Prometheus carries `error`.
-    throw new PrometheusApiError(path, res.status, envelope?.error ?? envelope?.message ?? firstLine(res.body));
+    // Prometheus explains itself in `error`; a Kubernetes Status (from the service proxy) in `message`.
+    const detail = envelope?.error ?? envelope?.message ?? firstLine(res.body);
+    if (res.status === 401 || res.status === 403) {
+      throw new UnreachableError(`${this.describe}: ${path}: ${res.status === 401 ? 'unauthorized' : 'forbidden'} (HTTP ${res.status}): ${detail}`);
+    }
+    if (res.status >= 500) throw new UnreachableError(`${this.describe}: ${path}: HTTP ${res.status} after ${this.retry.attempts} attempts: ${detail}`);
+    throw new PrometheusApiError(path, res.status, detail);
   }
 
   private request(url: URL, path: string): Promise<{ status: number; body: string }> {
