@@ -43,8 +43,8 @@ const KIND_WAVES = new Map<string, number>([
   ['scheduling.k8s.io/PriorityClass', SYNC_WAVES.rbacAndConfig],
 ]);
 
+/** Workload waves; the `namespace` component's objects are foundations, placed by kind above. */
 const COMPONENT_WAVES = new Map<string, number>([
-  ['namespace', SYNC_WAVES.namespacesAndCrds],
   ['loki', SYNC_WAVES.storageBackends],
   ['tempo', SYNC_WAVES.storageBackends],
   ['prometheus', SYNC_WAVES.metrics],
