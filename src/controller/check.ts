@@ -26,10 +26,12 @@ async function listCollection<T>(reader: KubeReader, c: Collection): Promise<Lis
 
 /** Reads everything a check needs: 3 workload LISTs per scope, 1 pod LIST per namespace, 1 node LIST. */
 export async function readClusterState(reader: KubeReader, scope: Scope): Promise<ClusterState> {
-  const nodesP = listCollection<Node>(reader, NODES);
   // Namespaces known up front (flags, manifests) let pods be listed alongside the workloads.
-  const earlyPods = scope.namespaces ? podCollections(scope.namespaces).map((c) => listCollection<Pod>(reader, c)) : [];
-  const workloadLists = await Promise.all(workloadCollections(scope).map((c) => listCollection<Workload>(reader, c)));
+  const [workloadLists, nodes, earlyPods] = await Promise.all([
+    Promise.all(workloadCollections(scope).map((c) => listCollection<Workload>(reader, c))),
+    listCollection<Node>(reader, NODES),
+    Promise.all((scope.namespaces ? podCollections(scope.namespaces) : []).map((c) => listCollection<Pod>(reader, c))),
+  ]);
   const workloads: Workload[] = [];
   const workloadListFailures: ClusterState['workloadListFailures'][number][] = [];
   for (const l of workloadLists) {
@@ -39,9 +41,8 @@ export async function readClusterState(reader: KubeReader, scope: Scope): Promis
     else for (const w of l.items) workloads.push({ ...w, kind } as Workload);
   }
   const podLists = scope.namespaces
-    ? await Promise.all(earlyPods)
+    ? earlyPods
     : await Promise.all(podCollections(workloads.map((w) => w.metadata.namespace ?? '')).map((c) => listCollection<Pod>(reader, c)));
-  const nodes = await nodesP;
   return {
     workloads,
     workloadListFailures,
