@@ -6,6 +6,7 @@ import { CollectorsChart } from '../charts/collectors.ts';
 import { GrafanaChart } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { PrometheusChart } from '../charts/prometheus.ts';
+import { synthArgoCd } from '../charts/argocd.ts';
 import type { StackContext } from '../constructs/common.ts';
 import { loadConfigFile } from './config/load.ts';
 import type { StackConfig } from './config/types.ts';
@@ -13,6 +14,8 @@ import type { DashboardFile } from './dashboards/stack-health.ts';
 import { stackRules } from './rules/stack-rules.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
 import { dumpYaml } from './yaml-output.ts';
+import { annotateForArgoCd } from './gitops/apply-options.ts';
+import type { Manifest } from './gitops/manifest.ts';
 
 /** Folder, inside `dist/<cluster>/`, of files for `promtool` (ignored by `kubectl apply -f dist/<cluster>/`). */
 export const PROMTOOL_DIR = 'promtool';
@@ -41,9 +44,11 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
   mkdirSync(dirname(outDir), { recursive: true });
   const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.staging-`));
   try {
-    for (const cluster of config.clusters) {
-      synthCluster({ config, cluster }, artifacts, join(staging, cluster.name));
-    }
+    const inventories = config.clusters.map((cluster) => ({
+      cluster: cluster.name,
+      manifests: synthCluster({ config, cluster }, artifacts, join(staging, cluster.name)),
+    }));
+    synthArgoCd(config, inventories, join(staging, 'argocd'));
     const files = listFiles(staging).map((f) => relative(staging, f));
     replaceDir(staging, outDir);
     return { files };
@@ -62,13 +67,14 @@ function stackArtifacts(_config: StackConfig): StackArtifacts {
 }
 
 /** Builds one cluster's charts, in apply order (the file prefixes keep `kubectl apply -f` in order too). */
-function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string): void {
+function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string): Manifest[] {
   const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new NamespacesChart(app, '00-namespaces', ctx);
   new BackendsChart(app, '10-backends', ctx);
   new PrometheusChart(app, '20-prometheus', ctx, artifacts.ruleFiles);
   new CollectorsChart(app, '30-collectors', ctx);
   new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
+  for (const chart of app.charts) annotateForArgoCd(chart);
   app.synth();
 
   const promtool = join(dir, PROMTOOL_DIR);
@@ -78,6 +84,7 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
     mkdirSync(join(promtool, 'tests'), { recursive: true });
     for (const test of artifacts.promtoolTests) writeFileSync(join(promtool, 'tests', test.fileName), dumpYaml(test.content));
   }
+  return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
 }
 
 /** Swaps `staging` into `target`; the old tree is removed only once the new one is in place. */

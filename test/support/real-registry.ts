@@ -86,8 +86,8 @@ export class RegistryPusher {
     return { digest: sha256(body), size: Buffer.byteLength(body), mediaType };
   }
 
-  /** A single-platform image (config + one layer), pushed by digest; returns its descriptor. */
-  async image(repository: string, platform: { os: string; architecture: string; variant?: string }, format: 'oci' | 'docker' = 'oci') {
+  /** A single-platform image (config + one layer), pushed under `tag` or else by digest; returns its descriptor. */
+  async image(repository: string, platform: { os: string; architecture: string; variant?: string }, format: 'oci' | 'docker' = 'oci', tag?: string) {
     const layer = await this.blob(repository, `layer for ${repository} ${platform.architecture} ${randomUUID()}`);
     const config = Buffer.from(JSON.stringify({ ...platform, rootfs: { type: 'layers', diff_ids: [layer.digest] }, config: {} }));
     const configBlob = await this.blob(repository, config);
@@ -101,7 +101,7 @@ export class RegistryPusher {
       config: { mediaType: types.config, ...configBlob },
       layers: [{ mediaType: types.layer, ...layer }],
     };
-    return this.manifest(repository, sha256(JSON.stringify(manifest)), types.manifest, manifest);
+    return this.manifest(repository, tag ?? sha256(JSON.stringify(manifest)), types.manifest, manifest);
   }
 
   /** An OCI image index over already pushed manifests, tagged `tag`. */
