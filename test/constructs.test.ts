@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { alertmanagerConfig, RECEIVERS } from '../constructs/alertmanager.ts';
+import { archScheduling, type StackContext } from '../constructs/common.ts';
+import { DATASOURCE_UIDS, grafanaDatasources } from '../constructs/grafana.ts';
+import { lokiConfig } from '../constructs/loki.ts';
+import { agentConfig } from '../constructs/otel-agent.ts';
+import { gatewayConfig } from '../constructs/otel-gateway.ts';
+import { platformProfile } from '../constructs/platforms/index.ts';
+import { prometheusConfig, retentionSize } from '../constructs/prometheus.ts';
+import { tempoConfig } from '../constructs/tempo.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { CLOUDS, type ArchSpread, type Cloud } from '../src/config/types.ts';
+
+function context(extra = '', cloud: Cloud = 'onprem'): StackContext {
+  const config = parseConfig(`clusters: [{ name: c1, cloud: ${cloud}, region: r1 }]\n${extra}`, 'test.yaml');
+  return { config, cluster: config.clusters[0]! };
+}
+
+const backend = (service: string, port: number) => ({ service, port });
+
+describe('retentionSize keeps 85% of the volume for TSDB blocks', () => {
+  it.each([
+    ['50Gi', '43520MB'],
+    ['1Ti', '891289MB'],
+    ['512Mi', '435MB'],
+    ['1Ki', '1MB'],
+  ])('%s → %s', (storage, expected) => expect(retentionSize(storage)).toBe(expected));
+
+  it('refuses a size that is not a binary quantity', () => expect(() => retentionSize('50GB')).toThrow(/not a binary storage quantity/));
+});
+
+describe('archScheduling', () => {
+  const labels = { 'app.kubernetes.io/name': 'x' };
+  it.each<[string, string, boolean, string | undefined, boolean]>([
+    // architectures, spread setting, workload spreads, expected whenUnsatisfiable, arm64 toleration
+    ['[amd64, arm64]', 'preferred', true, 'ScheduleAnyway', true],
+    ['[amd64, arm64]', 'required', true, 'DoNotSchedule', true],
+    ['[amd64, arm64]', 'none', true, undefined, true],
+    ['[amd64, arm64]', 'required', false, undefined, true],
+    ['[amd64]', 'required', true, undefined, false],
+    ['[arm64]', 'preferred', true, undefined, true],
+  ])('architectures %s, spread %s, multi-replica %s', (archs, spread, multi, when, tolerates) => {
+    const ctx = context(`architectures: ${archs}\nspreadAcrossArchitectures: ${spread as ArchSpread}\n`);
+    const s = archScheduling(ctx, labels, { spread: multi });
+    const term = s.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0]!;
+    expect(term.matchExpressions).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: [...ctx.config.architectures] }]);
+    expect(s.topologySpreadConstraints?.[0]?.whenUnsatisfiable).toBe(when);
+    if (when) expect(s.topologySpreadConstraints![0]!.labelSelector).toEqual({ matchLabels: labels });
+    expect(s.tolerations?.some((t) => t.key === 'kubernetes.io/arch' && t.value === 'arm64' && t.effect === 'NoSchedule') ?? false).toBe(tolerates);
+  });
+});
+
+describe('prometheusConfig', () => {
+  const props = {
+    namespace: 'observability',
+    agentNamespace: 'observability-agent',
+    retention: '15d',
+    storage: '50Gi',
+    ruleConfigMaps: ['prometheus-rules-stack'],
+    alertmanager: { service: 'alertmanager', headlessService: 'alertmanager-headless', replicas: 3, port: 9093 },
+    clients: [],
+  };
+  type Config = {
+    global: { external_labels: Record<string, string> };
+    alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    scrape_configs: { job_name: string; kubernetes_sd_configs: { role: string }[]; metrics_path?: string }[];
+    rule_files: string[];
+  };
+
+  it.each(CLOUDS)('always sets cluster, cloud and region external labels (%s)', (cloud) => {
+    const ctx = context('', cloud);
+    const config = prometheusConfig(ctx, props) as Config;
+    expect(config.global.external_labels).toEqual({ cluster: 'c1', cloud, region: 'r1' });
+  });
+
+  it('discovers annotated pods and services, kubelet, cAdvisor and the stack itself', () => {
+    const config = prometheusConfig(context(), props) as Config;
+    const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j]));
+    expect(Object.keys(jobs).sort()).toEqual(['cadvisor', 'kubelet', 'kubernetes-pods', 'kubernetes-service-endpoints', 'o11y-stack']);
+    expect(jobs['cadvisor']!.metrics_path).toBe('/metrics/cadvisor');
+    expect(jobs['kubernetes-service-endpoints']!.kubernetes_sd_configs[0]!.role).toBe('endpoints');
+  });
+
+  it('sends alerts to every Alertmanager replica and loads every mounted rule file', () => {
+    const config = prometheusConfig(context(), props) as Config;
+    expect(config.alerting.alertmanagers[0]!.static_configs[0]!.targets).toEqual([
+      'alertmanager-0.alertmanager-headless.observability.svc:9093',
+      'alertmanager-1.alertmanager-headless.observability.svc:9093',
+      'alertmanager-2.alertmanager-headless.observability.svc:9093',
+    ]);
+    expect(config.rule_files).toEqual(['/etc/prometheus/rules/*/*.yaml']);
+  });
+});
+
+describe('alertmanagerConfig', () => {
+  it('routes every severity to a receiver that exists and reads its URL from the mounted Secret', () => {
+    const config = alertmanagerConfig() as { route: { receiver: string; routes: { receiver: string }[] }; receivers: { name: string; webhook_configs: { url_file: string }[] }[] };
+    const names = config.receivers.map((r) => r.name);
+    expect(names).toEqual([...RECEIVERS]);
+    for (const r of [config.route.receiver, ...config.route.routes.map((x) => x.receiver)]) expect(names).toContain(r);
+    for (const r of config.receivers) expect(r.webhook_configs[0]!.url_file).toBe(`/etc/alertmanager/receivers/${r.name}-url`);
+  });
+});
+
+describe('Tempo and Loki configs', () => {
+  const peers = { writers: [], readers: [] };
+  it('Tempo uses scoped overrides only (Tempo 3 refuses the flat format) and drops the removed 2.x blocks', () => {
+    const config = tempoConfig(context(), { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090), ...peers }) as Record<string, unknown>;
+    for (const removed of ['ingester', 'ingester_client', 'compactor', 'metrics_generator_client']) expect(config).not.toHaveProperty(removed);
+    expect(config).toHaveProperty('overrides.defaults.compaction.block_retention', '336h');
+    expect(config).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs', 'span-metrics']);
+    expect(config).toHaveProperty(['metrics_generator', 'storage', 'remote_write', 0, 'url'], 'http://prometheus.observability.svc:9090/api/v1/write');
+  });
+
+  it('Loki uses schema v13 with TSDB, keeps structured metadata for OTLP and enforces retention', () => {
+    const config = lokiConfig({ namespace: 'observability', retention: '744h', storage: '20Gi', ...peers });
+    expect(config).toHaveProperty(['schema_config', 'configs', 0], expect.objectContaining({ store: 'tsdb', schema: 'v13', object_store: 'filesystem' }));
+    expect(config).toHaveProperty('limits_config.retention_period', '744h');
+    expect(config).toHaveProperty('limits_config.allow_structured_metadata', true);
+    expect(config).toHaveProperty('compactor', expect.objectContaining({ retention_enabled: true, delete_request_store: 'filesystem' }));
+  });
+});
+
+describe('collector configs', () => {
+  type Collector = { receivers: object; processors: object; exporters: Record<string, { endpoint: string }>; service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> } };
+  const renamed = ['otlp', 'otlphttp', 'k8sattributes', 'resourcedetection', 'loadbalancing', 'prometheusremotewrite'];
+  const componentType = (id: string) => id.split('/')[0]!;
+
+  it.each(CLOUDS)('the gateway (%s) exports each signal to its backend, memory_limiter first, with current component names', (cloud) => {
+    const config = gatewayConfig(context('', cloud), {
+      namespace: 'observability',
+      agentNamespace: 'observability-agent',
+      tempo: backend('tempo', 4317),
+      loki: backend('loki', 3100),
+      prometheus: backend('prometheus', 9090),
+    }) as Collector;
+    const p = config.service.pipelines;
+    expect(p['traces']!.exporters).toEqual(['otlp_grpc/tempo']);
+    expect(p['logs']!.exporters).toEqual(['otlp_http/loki']);
+    expect(p['metrics']!.exporters).toEqual(['otlp_http/prometheus']);
+    expect(config.exporters['otlp_http/loki']!.endpoint).toBe('http://loki.observability.svc:3100/otlp');
+    expect(config.exporters['otlp_http/prometheus']!.endpoint).toBe('http://prometheus.observability.svc:9090/api/v1/otlp');
+    for (const pipeline of Object.values(p)) expect(pipeline.processors[0]).toBe('memory_limiter');
+    for (const id of [...Object.keys(config.processors), ...Object.keys(config.exporters)]) expect(renamed).not.toContain(componentType(id));
+    expect(config.processors).toHaveProperty('resource_detection.detectors', [...platformProfile(cloud).detectors]);
+  });
+
+  it('the agent reads container logs and kubelet stats, filters metadata to its node and exports only to the gateway', () => {
+    const config = agentConfig({ namespace: 'observability-agent', stackNamespace: 'observability', gateway: backend('otel-gateway', 4317) }) as Collector;
+    expect(Object.keys(config.receivers).sort()).toEqual(['filelog', 'kubeletstats', 'otlp']);
+    expect(config.processors).toHaveProperty('k8s_attributes.filter.node_from_env_var', 'K8S_NODE_NAME');
+    expect(Object.keys(config.exporters)).toEqual(['otlp_grpc/gateway']);
+    expect(config.exporters['otlp_grpc/gateway']!.endpoint).toBe('otel-gateway.observability.svc:4317');
+  });
+});
+
+describe('grafanaDatasources', () => {
+  it('cross-links metrics, logs and traces through datasource uids that exist', () => {
+    const b = (service: string, port: number) => ({ service, namespace: 'observability', port });
+    const config = grafanaDatasources({ prometheus: b('prometheus', 9090), loki: b('loki', 3100), tempo: b('tempo', 3200), alertmanager: b('alertmanager', 9093) }) as { datasources: { uid: string; jsonData: object }[] };
+    const uids = new Set(config.datasources.map((d) => d.uid));
+    expect([...uids].sort()).toEqual(Object.values(DATASOURCE_UIDS).sort());
+    const referenced = JSON.stringify(config).match(/"datasourceUid":"([^"]+)"/g)!.map((m) => m.split('"')[3]!);
+    expect(new Set(referenced)).toEqual(new Set(['tempo', 'loki', 'prometheus']));
+    for (const uid of referenced) expect(uids).toContain(uid);
+    const tempo = config.datasources.find((d) => d.uid === 'tempo')!;
+    expect(tempo.jsonData).toHaveProperty('serviceMap.datasourceUid', 'prometheus');
+    expect(tempo.jsonData).toHaveProperty('tracesToLogsV2.datasourceUid', 'loki');
+  });
+});
