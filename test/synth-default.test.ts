@@ -1,0 +1,250 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify } from 'yaml';
+import { AGENT_HOST_PATHS } from '../constructs/otel-agent.ts';
+import { loadConfigFile } from '../src/config/load.ts';
+import { synthesize } from '../src/synth.ts';
+import { loadManifestDir } from './support/load-manifests.ts';
+import {
+  architectureViolations,
+  namingViolations,
+  networkPolicyViolations,
+  podSecurityViolations,
+  schemaSkippedKinds,
+  schemaViolations,
+  wiringViolations,
+  type K8sObject,
+} from './support/manifest-checks.ts';
+
+// The default config, synthesized for real: every property check, determinism, the committed
+// dist/ being current, real promtool on the Prometheus config and rules, and the CLI's handling of
+// malformed configs.
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_CONFIG = join(ROOT, 'o11y.yaml');
+const config = loadConfigFile(DEFAULT_CONFIG);
+const work = mkdtempSync(join(tmpdir(), 'o11y-synth-default-'));
+const outDir = join(work, 'dist');
+
+beforeAll(() => {
+  synthesize({ configFile: DEFAULT_CONFIG, outDir });
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Every file below `dir`, by path relative to it. */
+function readTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d).sort()) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) walk(path);
+      else files.set(relative(dir, path), readFileSync(path));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Names of the files that differ between two trees (missing on either side or different bytes). */
+function treeDifferences(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
+  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return names.filter((n) => !a.has(n) || !b.has(n) || !a.get(n)!.equals(b.get(n)!));
+}
+
+function promtool(args: string[]): { status: number | null; output: string } {
+  const run = spawnSync('promtool', args, { encoding: 'utf8', timeout: 30_000 });
+  // A missing promtool must fail the test, never skip it.
+  if (run.error) throw new Error(`cannot run promtool (install Debian package "prometheus"): ${run.error.message}`);
+  return { status: run.status, output: `${run.stdout}${run.stderr}` };
+}
+
+const byComponent = (objs: K8sObject[], component: string, kind = 'ConfigMap'): K8sObject[] =>
+  objs.filter((o) => o.kind === kind && o.metadata.labels?.['app.kubernetes.io/component'] === component);
+
+/**
+ * Parts of the Prometheus 3 config that Debian's promtool 2.42 cannot parse. They are stripped
+ * before `promtool check config`, and the test asserts each was present so this list stays exact.
+ */
+const UNCHECKABLE_BY_PROMTOOL_2_42 = {
+  /** Top-level `otlp:` (OTLP receiver translation settings) does not exist in 2.42. */
+  topLevel: ['otlp'],
+  /** Debian builds Prometheus without Kubernetes service discovery ("field kubernetes_sd_configs not found"). */
+  perScrapeConfig: ['kubernetes_sd_configs'],
+};
+const KUBERNETES_SD_ROLES = ['node', 'pod', 'service', 'endpoints', 'endpointslice', 'ingress'];
+const KUBERNETES_SD_KEYS = ['role', 'namespaces', 'selectors', 'attach_metadata', 'api_server', 'kubeconfig_file'];
+
+describe.each(config.clusters.map((c) => c.name))('default config, cluster %s', (cluster) => {
+  let objs: K8sObject[];
+  beforeAll(() => {
+    objs = loadManifestDir(join(outDir, cluster));
+  });
+
+  it('synthesizes the whole stack', () => {
+    const workloads = objs.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+    expect(workloads.sort()).toEqual(expect.arrayContaining([
+      `StatefulSet ${config.namespace}/prometheus`,
+      `StatefulSet ${config.namespace}/alertmanager`,
+      `StatefulSet ${config.namespace}/tempo`,
+      `StatefulSet ${config.namespace}/loki`,
+      `Deployment ${config.namespace}/grafana`,
+      `Deployment ${config.namespace}/otel-gateway`,
+      `Deployment ${config.namespace}/kube-state-metrics`,
+      `DaemonSet ${config.agentNamespace}/otel-agent`,
+    ]));
+  });
+
+  it('validates against the Kubernetes schema, unknown fields rejected', () => {
+    expect(schemaViolations(objs)).toEqual([]);
+    // Plain manifests by default: no Prometheus-operator objects to leave unvalidated.
+    expect(schemaSkippedKinds(objs)).toEqual([]);
+  });
+
+  it('wires every reference to an object that exists', () => {
+    expect(wiringViolations(objs)).toEqual([]);
+  });
+
+  it('meets restricted Pod Security, the agent namespace excepted', () => {
+    expect(podSecurityViolations(objs, { exemptNamespaces: [config.agentNamespace], writableHostPaths: [AGENT_HOST_PATHS.checkpoints] })).toEqual([]);
+  });
+
+  it('schedules every pod on the configured architectures with pinned catalog images', () => {
+    expect(architectureViolations(objs, config.architectures)).toEqual([]);
+  });
+
+  it('names and labels every object, with no secrets in manifests', () => {
+    expect(namingViolations(objs, config.name)).toEqual([]);
+  });
+
+  it('denies by default and allows each pod its flows', () => {
+    expect(networkPolicyViolations(objs)).toEqual([]);
+  });
+
+  it('writes a Prometheus config that promtool accepts', () => {
+    const configMaps = byComponent(objs, 'prometheus').filter((cm) => (cm.data as Record<string, string>)?.['prometheus.yml']);
+    expect(configMaps.map((cm) => cm.metadata.name)).toHaveLength(1);
+    const prometheusYml = parseYaml((configMaps[0]!.data as Record<string, string>)['prometheus.yml']!) as Record<string, unknown>;
+
+    for (const key of UNCHECKABLE_BY_PROMTOOL_2_42.topLevel) {
+      expect(prometheusYml, `prometheus.yml no longer has "${key}": update UNCHECKABLE_BY_PROMTOOL_2_42`).toHaveProperty(key);
+      delete prometheusYml[key];
+    }
+    const scrapeConfigs = prometheusYml.scrape_configs as Record<string, unknown>[];
+    for (const key of UNCHECKABLE_BY_PROMTOOL_2_42.perScrapeConfig) {
+      const having = scrapeConfigs.filter((s) => key in s);
+      expect(having.length, `no scrape config has "${key}": update UNCHECKABLE_BY_PROMTOOL_2_42`).toBeGreaterThan(0);
+      for (const s of having) delete s[key];
+    }
+    // What promtool cannot check of Kubernetes SD, checked here: known roles and keys only.
+    const sdConfigs = (parseYaml((configMaps[0]!.data as Record<string, string>)['prometheus.yml']!).scrape_configs as { kubernetes_sd_configs?: Record<string, unknown>[] }[])
+      .flatMap((s) => s.kubernetes_sd_configs ?? []);
+    expect(sdConfigs.filter((sd) => !KUBERNETES_SD_ROLES.includes(sd.role as string) || Object.keys(sd).some((k) => !KUBERNETES_SD_KEYS.includes(k)))).toEqual([]);
+
+    const file = join(work, `${cluster}-prometheus.yml`);
+    writeFileSync(file, stringify(prometheusYml));
+    // --syntax-only: credential and CA files are in-pod paths that do not exist here.
+    const result = promtool(['check', 'config', '--syntax-only', file]);
+    expect(result.output).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+  });
+
+  it('writes rule files that promtool accepts, in ConfigMaps and for promtool', () => {
+    const files: string[] = [];
+    for (const cm of byComponent(objs, 'prometheus-rules')) {
+      for (const [key, text] of Object.entries(cm.data as Record<string, string>)) {
+        const file = join(work, `${cluster}-${cm.metadata.name}-${key}`);
+        writeFileSync(file, text);
+        files.push(file);
+      }
+    }
+    const promtoolRules = join(outDir, cluster, 'promtool', 'rules');
+    files.push(...readdirSync(promtoolRules).filter((f) => f.endsWith('.yaml')).map((f) => join(promtoolRules, f)));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const file of files) {
+      const result = promtool(['check', 'rules', file]);
+      expect(result.output, file).toContain('SUCCESS');
+      expect(result.status, `${file}\n${result.output}`).toBe(0);
+    }
+  });
+});
+
+describe('synth output', () => {
+  it('is byte-identical across runs', () => {
+    const again = join(work, 'again');
+    synthesize({ configFile: DEFAULT_CONFIG, outDir: again });
+    expect(treeDifferences(readTree(outDir), readTree(again))).toEqual([]);
+  });
+
+  it('matches the committed dist/', () => {
+    const stale = treeDifferences(readTree(join(ROOT, 'dist')), readTree(outDir));
+    expect(stale, 'dist/ is stale: run `npx cdk8s synth` and commit dist/').toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Malformed configs through the real CLI: exit 2, a located message, fast, output untouched
+// ---------------------------------------------------------------------------------------------
+
+const VALID = readFileSync(DEFAULT_CONFIG, 'utf8');
+const DEPTH = 10_000;
+
+interface BadConfig {
+  name: string;
+  text: string | Buffer;
+  /** Text stderr must contain besides `file:line:col` (the key path, when there is one). */
+  mentions: string[];
+}
+
+const BAD_CONFIGS: BadConfig[] = [
+  { name: 'unknown key', text: `${VALID}colour: blue\n`, mentions: ['colour'] },
+  { name: 'misspelt nested key', text: VALID.replace('retention: 15d', 'retension: 15d'), mentions: ['components.prometheus', 'retension'] },
+  { name: 'wrong enum', text: VALID.replace('cloud: onprem', 'cloud: moon'), mentions: ['clusters[0].cloud', 'onprem'] },
+  { name: 'bad duration', text: VALID.replace('retention: 15d', 'retention: 15 days'), mentions: ['components.prometheus.retention'] },
+  { name: 'duplicate cluster', text: VALID.replace('clusters:\n', 'clusters:\n  - { name: local, cloud: aws, region: eu-west-1 }\n'), mentions: ['clusters[1].name', 'duplicate'] },
+  { name: 'wrong type', text: VALID.replace('replicas: 1 }', 'replicas: two }'), mentions: ['components.prometheus.replicas'] },
+  { name: 'alias bomb', text: `a: &a ["x","x","x","x","x","x","x","x","x"]\n${'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`).join('\n')}\n`, mentions: [] },
+  { name: 'deep flow nesting', text: `name: ${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}\n`, mentions: [] },
+  { name: 'deep block nesting', text: `name:\n${'- '.repeat(DEPTH)}x\n`, mentions: [] },
+  { name: 'binary garbage', text: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)), mentions: [] },
+  { name: 'empty file', text: '', mentions: [] },
+  { name: 'two documents', text: `${VALID}---\n${VALID}`, mentions: [] },
+];
+
+describe('o11y synth with a malformed config', () => {
+  const cases = join(work, 'bad');
+  const SENTINEL = 'written before the failed synth; must survive it\n';
+
+  beforeAll(() => {
+    mkdirSync(cases, { recursive: true });
+    // Warm tsx's transform cache so the timing below measures the CLI, not the first compile.
+    spawnSync(process.execPath, [join(ROOT, 'bin/o11y.js'), '--help'], { cwd: ROOT });
+  });
+
+  it.each(BAD_CONFIGS)('$name: exit 2, located message, < 2 s, output untouched', ({ name, text, mentions }) => {
+    const slug = name.replace(/\W+/g, '-');
+    const file = join(cases, `${slug}.yaml`);
+    const out = join(cases, `${slug}-out`);
+    writeFileSync(file, text);
+    mkdirSync(out);
+    writeFileSync(join(out, 'sentinel.txt'), SENTINEL);
+
+    const started = performance.now();
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin/o11y.js'), 'synth', '--config', file, '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    const elapsed = performance.now() - started;
+
+    expect(run.stderr).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`));
+    for (const m of mentions) expect(run.stderr).toContain(m);
+    expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(run.status, run.stderr).toBe(2);
+    expect(elapsed).toBeLessThan(2000);
+    expect(readdirSync(out)).toEqual(['sentinel.txt']);
+    expect(readFileSync(join(out, 'sentinel.txt'), 'utf8')).toBe(SENTINEL);
+    // No staging folder left beside the output either.
+    expect(readdirSync(cases).filter((f) => f.includes('staging'))).toEqual([]);
+    expect(existsSync(file)).toBe(true);
+  });
+});
