@@ -101,6 +101,50 @@ describe('checkPrometheus against a real Prometheus 2.42', () => {
     await expect(checkPrometheus({ url: `http://127.0.0.1:${port}` }, expected)).rejects.toThrow(/ECONNREFUSED/);
   });
 
+  describe('5xx answers', () => {
+    let flaky: Server;
+    let flakyUrl: string;
+    let failuresLeft = 0;
+    const hits: string[] = [];
+    const fast = { attempts: 4, initialDelayMs: 10, timeoutMs: 5000 };
+
+    beforeAll(async () => {
+      // Answers 503 (as Prometheus does until it is ready) `failuresLeft` times, then forwards to the real Prometheus.
+      const target = new URL(prometheus.url);
+      flaky = createServer((req, res) => {
+        hits.push(req.url!.split('?')[0]!);
+        if (failuresLeft-- > 0) {
+          res.writeHead(503, { 'content-type': 'text/plain' }).end('Service Unavailable');
+          return;
+        }
+        const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method }, (up) => {
+          res.writeHead(up.statusCode!, up.headers);
+          up.pipe(res);
+        });
+        upstream.end();
+      });
+      const port = await freePort();
+      await new Promise<void>((r) => flaky.listen(port, '127.0.0.1', r));
+      flakyUrl = `http://127.0.0.1:${port}`;
+    });
+    afterAll(() => new Promise<void>((r) => flaky.close(() => r())));
+
+    it('are retried with backoff until Prometheus answers', async () => {
+      hits.length = 0;
+      failuresLeft = 3;
+      expectVerdicts(await checkPrometheus({ url: flakyUrl }, expected, new Date(), fast));
+      expect(hits).toHaveLength(4 + 3);
+    });
+
+    it('give UnreachableError once the attempts are spent', async () => {
+      failuresLeft = 1000;
+      const check = checkPrometheus({ url: flakyUrl }, expected, new Date(), fast);
+      await expect(check).rejects.toThrow(UnreachableError);
+      await expect(check).rejects.toThrow(/\/api\/v1\/(rules|status\/runtimeinfo|alerts|query): HTTP 503 after 4 attempts: Service Unavailable/);
+      failuresLeft = 0;
+    });
+  });
+
   describe('through the API server service proxy', () => {
     const token = 'kube-test-token';
     let proxy: Server;
