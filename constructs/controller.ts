@@ -1,0 +1,145 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { IMAGES } from './images.ts';
+import { allowFlows, API_SERVER_PORTS, ANYWHERE } from './network-policy.ts';
+import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
+
+export const CONTROLLER_METRICS_PORT = 9464;
+/** The Node base image's unprivileged `node` user. */
+const NODE_UID = 1000;
+
+export interface O11yControllerProps {
+  readonly namespace: string;
+  /**
+   * Node architectures every spread workload must have a ready pod on and every DaemonSet must
+   * cover (`--require-arch`).
+   * @default the stack's `architectures`
+   */
+  readonly architectures?: readonly string[];
+  /**
+   * Also synthesize an Argo CD PostSync hook Job that runs `o11y check --wait`, so that a sync
+   * fails when the stack does not become healthy.
+   * @default false
+   */
+  readonly hook?: boolean;
+  /**
+   * How long the hook waits for the stack to become healthy.
+   * @default '10m'
+   */
+  readonly hookTimeout?: string;
+  /**
+   * Namespace and port of the Prometheus whose rules are checked.
+   * @default the controller's namespace, port 9090
+   */
+  readonly prometheus?: { readonly namespace?: string; readonly port?: number };
+}
+
+/**
+ * The `o11y watch` controller: a Deployment that keeps checking the stack's rollout (per node
+ * architecture) and SLO rules and exports the verdict on /metrics. Its ClusterRole only reads
+ * (get/list/watch); it never writes to the cluster. Optionally an Argo CD PostSync hook Job runs
+ * the same check once per sync with the same read-only ServiceAccount.
+ */
+export class O11yController extends Construct {
+  readonly id: ComponentId;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: O11yControllerProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'o11y-controller', component: 'controller', namespace: props.namespace };
+    this.id = id;
+    const architectures = props.architectures ?? ctx.config.architectures;
+    const prometheusUrl = `http://${serviceHost('prometheus', props.prometheus?.namespace ?? props.namespace)}:${props.prometheus?.port ?? 9090}`;
+    // In the cluster Prometheus is reached directly, so no services/proxy permission is needed.
+    const checkArgs = [`--part-of=${ctx.config.name}`, `--prometheus-url=${prometheusUrl}`, `--require-arch=${architectures.join(',')}`];
+
+    serviceAccount(this, ctx, id);
+    clusterRoleFor(this, ctx, id, [
+      { apiGroups: [''], resources: ['nodes', 'pods'], verbs: READ },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: READ },
+    ]);
+
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: true,
+          uid: NODE_UID,
+          spreadAcrossArchitectures: false,
+          volumes: [emptyDirVolume('tmp', '64Mi')],
+          containers: [
+            container({
+              ...controllerContainer(),
+              args: ['watch', `--listen=:${CONTROLLER_METRICS_PORT}`, ...checkArgs],
+              ports: [{ name: 'metrics', containerPort: CONTROLLER_METRICS_PORT }],
+              liveness: httpProbe('/healthz', 'metrics'),
+              readiness: httpProbe('/readyz', 'metrics', { periodSeconds: 5 }),
+            }),
+          ],
+        }),
+      },
+    });
+    service(this, ctx, id, [{ name: 'metrics', port: CONTROLLER_METRICS_PORT, targetPort: 'metrics' }]);
+    allowFlows(this, ctx, id, {
+      ingress: [{ peers: [{ app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace }], ports: [CONTROLLER_METRICS_PORT] }],
+      egress: [
+        { peers: [ANYWHERE], ports: API_SERVER_PORTS },
+        { peers: [{ app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace }], ports: [props.prometheus?.port ?? 9090] },
+      ],
+    });
+
+    if (props.hook) this.postSyncHook(ctx, id, checkArgs, props.hookTimeout ?? '10m', props.prometheus);
+  }
+
+  private postSyncHook(ctx: StackContext, controller: ComponentId, checkArgs: string[], timeout: string, prometheus: O11yControllerProps['prometheus']): void {
+    // Its own app name: the controller's Service must not select the hook's pod.
+    const id: ComponentId = { app: 'o11y-check', component: 'controller', namespace: controller.namespace };
+    const template = podTemplate(ctx, id, {
+      serviceAccountName: controller.app,
+      usesKubernetesApi: true,
+      uid: NODE_UID,
+      spreadAcrossArchitectures: false,
+      volumes: [emptyDirVolume('tmp', '64Mi')],
+      containers: [container({ ...controllerContainer(), args: ['check', '--wait', `--timeout=${timeout}`, ...checkArgs] })],
+    });
+    new k8s.KubeJob(this, 'postsync-hook', {
+      metadata: metadata(ctx, {
+        name: id.app,
+        namespace: id.namespace,
+        app: id.app,
+        component: id.component,
+        annotations: {
+          'argocd.argoproj.io/hook': 'PostSync',
+          // A fixed name is safe because the previous run is deleted before the next is created.
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation,HookSucceeded',
+        },
+      }),
+      spec: {
+        backoffLimit: 0,
+        // The check ends itself at --timeout; the deadline is only a backstop.
+        activeDeadlineSeconds: 3600,
+        template: { ...template, spec: { ...template.spec!, restartPolicy: 'Never' } },
+      },
+    });
+    allowFlows(this, ctx, id, {
+      ingress: [],
+      egress: [
+        { peers: [ANYWHERE], ports: API_SERVER_PORTS },
+        { peers: [{ app: 'prometheus', namespace: prometheus?.namespace ?? id.namespace }], ports: [prometheus?.port ?? 9090] },
+      ],
+    });
+  }
+}
+
+/** The controller image's container: restricted security, a writable /tmp for tsx's cache. */
+function controllerContainer() {
+  return {
+    name: 'o11y',
+    image: IMAGES.o11yController,
+    resources: { cpu: { request: '50m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } },
+    mounts: [{ name: 'tmp', mountPath: '/tmp' }],
+  };
+}
