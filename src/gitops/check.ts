@@ -17,8 +17,10 @@ export interface ClusterFolder {
   readonly display: string;
   /** Names of the regular files directly inside. */
   readonly files: readonly string[];
-  /** Every document of the files that Argo CD could read (`*.yaml`, `*.yml`, `*.json`). */
+  /** Every document of the folder's YAML files that is a Kubernetes object. */
   readonly objects: readonly SourceObject[];
+  /** Documents that are not Kubernetes objects: a problem only where an Application reads them. */
+  readonly malformed: readonly GitopsProblem[];
 }
 
 /** What `o11y gitops check` looks at: `DIR/argocd/` and every other folder of DIR. */
@@ -26,6 +28,7 @@ export interface GitopsLayout {
   /** Absolute path of DIR, to resolve the repository-relative paths of Applications. */
   readonly dir: string;
   readonly argocd: readonly SourceObject[];
+  readonly argocdMalformed: readonly GitopsProblem[];
   readonly folders: readonly ClusterFolder[];
 }
 
@@ -79,7 +82,7 @@ const INSTANCE_LABEL = 'app.kubernetes.io/instance';
  * object of a later wave, the AppProject allows every kind and namespace, and names are valid. Pure.
  */
 export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
-  const problems: GitopsProblem[] = [];
+  const problems: GitopsProblem[] = [...layout.argocdMalformed];
   const apps = expandApplications(layout.argocd, problems);
   if (!apps.length) problems.push({ message: 'no Application or ApplicationSet found in argocd/: nothing would be deployed' });
   const projects = new Map(layout.argocd.filter((o) => o.manifest.kind === 'AppProject').map((o) => [o.manifest.metadata.name ?? '', o]));
@@ -96,6 +99,7 @@ export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
     }
     const files = folder.files.filter((f) => readsFile(app, f));
     for (const f of files) covered.add(`${folder.display}/${f}`);
+    problems.push(...folder.malformed.filter((p) => files.some((f) => p.file === `${folder.display}/${f}`)));
     const objects = folder.objects.filter((o) => files.some((f) => o.file === `${folder.display}/${f}`));
     objectCount += objects.length;
     checkObjects(app, objects, projects.get(app.project)?.manifest, problems);
