@@ -55,11 +55,13 @@ describe('parseImageReference', () => {
 describe('platforms', () => {
   it.each([
     ['linux/amd64', 'linux/amd64'],
-    ['linux/arm64', 'linux/arm64/v8'],
-    ['LINUX/ARM64/V8', 'linux/arm64/v8'],
-    ['linux/aarch64', 'linux/arm64/v8'],
+    ['linux/arm64', 'linux/arm64'],
+    ['LINUX/ARM64/V8', 'linux/arm64'],
+    ['linux/aarch64', 'linux/arm64'],
+    ['linux/arm64/v9', 'linux/arm64/v9'],
     ['linux/x86_64', 'linux/amd64'],
-    ['linux/arm', 'linux/arm/v7'],
+    ['linux/arm', 'linux/arm'],
+    ['linux/arm/v7', 'linux/arm'],
     ['linux/arm/v6', 'linux/arm/v6'],
   ])('parsePlatform(%s) → %s', (text, normalized) => expect(formatPlatform(parsePlatform(text))).toBe(normalized));
 
@@ -80,7 +82,7 @@ describe('platforms', () => {
 
   it('missingPlatforms ignores unknown/unknown attestation entries', () => {
     const required = [parsePlatform('linux/amd64'), parsePlatform('linux/arm64')];
-    expect(missingPlatforms(required, [p('linux', 'amd64'), p('unknown', 'unknown')]).map(formatPlatform)).toEqual(['linux/arm64/v8']);
+    expect(missingPlatforms(required, [p('linux', 'amd64'), p('unknown', 'unknown')]).map(formatPlatform)).toEqual(['linux/arm64']);
     expect(missingPlatforms(required, [p('linux', 'arm64', 'v8'), p('linux', 'amd64')])).toEqual([]);
   });
 });

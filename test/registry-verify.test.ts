@@ -57,10 +57,10 @@ describe('o11y images verify against a real registry (distribution 2.8)', () => 
     const verdict = (image: string) => verifyImage(client, `${registry.host}/${image}`, BOTH);
     const expectVerdict = async (image: string, want: Partial<ImageVerdict>) => expect(await verdict(image)).toMatchObject(want);
 
-    await expectVerdict('o11y/multi:1.0', { status: 'ok', platforms: ['linux/amd64', 'linux/arm64/v8'], missing: [], digest: multiDigest });
+    await expectVerdict('o11y/multi:1.0', { status: 'ok', platforms: ['linux/amd64', 'linux/arm64'], missing: [], digest: multiDigest });
     await expectVerdict(`o11y/multi@${multiDigest}`, { status: 'ok', digest: multiDigest });
-    await expectVerdict('o11y/amd-only:1.0', { status: 'missing-platform', platforms: ['linux/amd64'], missing: ['linux/arm64/v8'], message: 'lacks linux/arm64/v8 (has linux/amd64)' });
-    await expectVerdict('o11y/single-arm:1.0', { status: 'missing-platform', platforms: ['linux/arm64/v8'], missing: ['linux/amd64'] });
+    await expectVerdict('o11y/amd-only:1.0', { status: 'missing-platform', platforms: ['linux/amd64'], missing: ['linux/arm64'], message: 'lacks linux/arm64 (has linux/amd64)' });
+    await expectVerdict('o11y/single-arm:1.0', { status: 'missing-platform', platforms: ['linux/arm64'], missing: ['linux/amd64'] });
     await expectVerdict('o11y/multi:2.0', { status: 'not-found', message: expect.stringMatching(/^manifest not found: MANIFEST_UNKNOWN/) });
     await expectVerdict('o11y/never-pushed:1.0', { status: 'not-found' });
   });
@@ -72,10 +72,10 @@ describe('o11y images verify against a real registry (distribution 2.8)', () => 
     expect(r.code).toBe(1);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^IMAGE\s+STATUS\s+PLATFORMS\s+DETAIL$/);
-    expect(lines[1]).toMatch(new RegExp(`^${registry.host}/o11y/multi:1.0\\s+ok\\s+linux/amd64,linux/arm64/v8$`));
-    expect(lines[2]).toMatch(/o11y\/amd-only:1.0\s+missing-platform\s+linux\/amd64\s+lacks linux\/arm64\/v8 \(has linux\/amd64\)$/);
-    expect(r.stdout).toContain(`${registry.host}/o11y/single-arm:1.0: lacks linux/amd64 (has linux/arm64/v8)`);
-    expect(r.stdout).toContain('2 of 3 image(s) not verified for linux/amd64, linux/arm64/v8');
+    expect(lines[1]).toMatch(new RegExp(`^${registry.host}/o11y/multi:1.0\\s+ok\\s+linux/amd64,linux/arm64$`));
+    expect(lines[2]).toMatch(/o11y\/amd-only:1.0\s+missing-platform\s+linux\/amd64\s+lacks linux\/arm64 \(has linux\/amd64\)$/);
+    expect(r.stdout).toContain(`${registry.host}/o11y/single-arm:1.0: lacks linux/amd64 (has linux/arm64)`);
+    expect(r.stdout).toContain('2 of 3 image(s) not verified for linux/amd64, linux/arm64');
   });
 
   it('CLI exit 0 when every image has every platform; --platforms narrows the requirement', async () => {
@@ -106,7 +106,7 @@ describe('o11y images verify against a real registry (distribution 2.8)', () => 
         [`R/o11y/multi@${multiDigest}`, 'ok'],
       ]);
       expect(out.images[0]!.usedBy).toEqual(['Deployment observability/grafana (init)', 'CronJob observability/compactor (init)']);
-      expect(out.images[1]).toMatchObject({ missing: ['linux/arm64/v8'], usedBy: ['Deployment observability/grafana (app)'] });
+      expect(out.images[1]).toMatchObject({ missing: ['linux/arm64'], usedBy: ['Deployment observability/grafana (app)'] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -26,8 +26,10 @@ export function normalizePlatform(p: Platform): Platform {
   return { os: p.os, architecture, ...(variant ? { variant } : {}) };
 }
 
+/** `os/arch[/variant]`, leaving out a variant that is the architecture's default (arm64 is arm64/v8), as users write it. */
 export function formatPlatform(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+  const variant = p.variant && p.variant !== DEFAULT_VARIANT[ARCH_ALIASES[p.architecture] ?? p.architecture] ? p.variant : undefined;
+  return [p.os, p.architecture, variant].filter(Boolean).join('/');
 }
 
 /**
