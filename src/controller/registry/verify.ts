@@ -23,7 +23,7 @@ export interface ImageVerdict {
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
-/** Asks the registry which platforms `image` offers and judges them against `required`. Never throws. */
+/** Asks the registry which platforms `image` offers and judges them against `required`; registry failures become verdicts, not exceptions. */
 export async function verifyImage(client: RegistryClient, image: string, required: readonly Platform[]): Promise<ImageVerdict> {
   let ref: ImageReference;
   try {
