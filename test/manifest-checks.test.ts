@@ -94,6 +94,13 @@ describe('schemaViolations', () => {
   });
 });
 
+const prometheus = 'StatefulSet observability/prometheus container "prometheus"';
+
+function setPrometheusRuleFiles(objs: Obj[], patterns: string[]): void {
+  const cm = get(objs, 'ConfigMap', 'prometheus-config');
+  cm.data['prometheus.yml'] = cm.data['prometheus.yml'].replace('rule_files: [/etc/prometheus/rules/stack/*.yaml]', `rule_files: ${JSON.stringify(patterns)}`);
+}
+
 describe('wiringViolations', () => {
   it('accepts the good stack', () => {
     expect(wiringViolations(goodStack())).toEqual([]);
@@ -110,7 +117,8 @@ describe('wiringViolations', () => {
       ['Service observability/otel-gateway: has no selector']],
     ['a missing ConfigMap', (o) => { remove(o, 'ConfigMap', 'otel-gateway'); },
       ['Deployment observability/otel-gateway: volume "config" references ConfigMap "otel-gateway", which does not exist',
-        'otel-gateway: no ConfigMap labelled app.kubernetes.io/component=otel-gateway has data key config.yaml']],
+        'otel-gateway: no ConfigMap labelled app.kubernetes.io/component=otel-gateway has data key config.yaml',
+        'Deployment observability/otel-gateway container "collector": reads its config from /conf/config.yaml, which no mounted ConfigMap provides']],
     ['a ConfigMap key that does not exist', (o) => { podSpec(o, 'Deployment', 'grafana').volumes[0].configMap.items[0].key = 'datasource.yaml'; },
       ['Deployment observability/grafana: volume "datasources" uses key "datasource.yaml" missing from ConfigMap "grafana-datasources"']],
     ['a user-owned Secret that is not declared external', (o) => { delete get(o, 'Deployment', 'grafana').metadata.annotations; },
@@ -151,10 +159,30 @@ describe('wiringViolations', () => {
       const cm = get(o, 'ConfigMap', 'grafana-datasources');
       cm.data['stack-health.json'] = cm.data['stack-health.json'].replace('"uid": "prometheus"', '"uid": "mimir"');
     }, ['ConfigMap observability/grafana-datasources: stack-health.json.panels[0].datasource.uid = "mimir" is not a provisioned datasource uid']],
+    ['a config file argument pointing at nothing mounted', (o) => { container(o, 'StatefulSet', 'tempo').volumeMounts.shift(); },
+      ['StatefulSet observability/tempo container "tempo": reads its config from /etc/tempo/tempo.yaml, which no mounted ConfigMap provides']],
+    ['a config file argument naming a key the ConfigMap lacks', (o) => { container(o, 'Deployment', 'otel-gateway').args = ['--config=/conf/relay.yaml']; },
+      ['Deployment observability/otel-gateway container "collector": reads its config from /conf/relay.yaml, which no mounted ConfigMap provides']],
+    ['a rule_files pattern Prometheus refuses (* before the last element)', (o) => { setPrometheusRuleFiles(o, ['/etc/prometheus/rules/*/*.yaml']); },
+      [`${prometheus}: rule_files pattern "/etc/prometheus/rules/*/*.yaml" is invalid for Prometheus (a * is allowed only in the last path element)`,
+        `${prometheus}: rule file /etc/prometheus/rules/stack/stack.rules.yaml (ConfigMap prometheus-rules-stack key stack.rules.yaml) matches no valid rule_files pattern`]],
+    ['a mounted rule file that no rule_files pattern loads', (o) => { setPrometheusRuleFiles(o, ['/etc/prometheus/rules/*.yaml']); },
+      [`${prometheus}: rule file /etc/prometheus/rules/stack/stack.rules.yaml (ConfigMap prometheus-rules-stack key stack.rules.yaml) matches no valid rule_files pattern`]],
   ])('rejects %s', (_, edit, expected) => {
     expect(wiringViolations(edited(edit))).toEqual(expected);
   });
+
+  it('follows subPath mounts and item paths to the file a config argument names', () => {
+    const objs = edited((o) => {
+      const c = container(o, 'StatefulSet', 'prometheus');
+      c.args[0] = '--config.file=/etc/prometheus/prometheus.yml';
+      c.volumeMounts[0] = { name: 'config', mountPath: '/etc/prometheus/prometheus.yml', subPath: 'main.yml', readOnly: true };
+      podSpec(o, 'StatefulSet', 'prometheus').volumes[0].configMap.items = [{ key: 'prometheus.yml', path: 'main.yml' }];
+    });
+    expect(wiringViolations(objs)).toEqual([]);
+  });
 });
+
 
 describe('collectorConfigViolations', () => {
   const config = (text: string): string[] => collectorConfigViolations(parseYaml(text));
@@ -412,6 +440,7 @@ describe('networkPolicyViolations', () => {
     ['pods that cannot resolve names', (o) => { remove(o, 'NetworkPolicy', 'allow-dns'); },
       ['Deployment observability/grafana: no NetworkPolicy allows its pods egress to DNS (port 53)',
         'StatefulSet observability/tempo: no NetworkPolicy allows its pods egress to DNS (port 53)',
+        'StatefulSet observability/prometheus: no NetworkPolicy allows its pods egress to DNS (port 53)',
         'Deployment observability/otel-gateway: no NetworkPolicy allows its pods egress to DNS (port 53)']],
   ])('rejects %s', (_, edit, expected) => {
     expect(networkPolicyViolations(edited(edit))).toEqual(expected);

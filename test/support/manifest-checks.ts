@@ -57,14 +57,15 @@ interface Container {
   ports?: { name?: string; containerPort: number; hostPort?: number }[];
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+  args?: string[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
   securityContext?: SecurityContext;
   resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> };
   livenessProbe?: unknown;
   readinessProbe?: unknown;
 }
 
-type KeyToPath = { key: string }[];
+type KeyToPath = { key: string; path: string }[];
 interface Volume {
   name: string;
   hostPath?: { path: string };
@@ -360,6 +361,8 @@ export function wiringViolations(objs: readonly K8sObject[]): string[] {
     ...networkPolicyWiring(objs),
     ...collectorConfigWiring(objs),
     ...grafanaWiring(objs),
+    ...configFileWiring(objs),
+    ...prometheusRuleFileWiring(objs),
   ];
 }
 
@@ -441,6 +444,97 @@ function podReferenceWiring(objs: readonly K8sObject[]): string[] {
     }
     return problems;
   });
+}
+
+/** A file a container sees because a ConfigMap (or projected ConfigMap) volume is mounted. */
+interface MountedFile { configMap: K8sObject; key: string }
+
+/**
+ * Every file that ConfigMap volumes put into `container`, by absolute path; plus the mount points
+ * of other volumes (whose contents are unknown here, e.g. user-owned Secrets).
+ */
+function mountedFiles(objs: readonly K8sObject[], t: PodTemplate, container: Container): { files: Map<string, MountedFile>; opaqueMounts: string[] } {
+  const files = new Map<string, MountedFile>();
+  const opaqueMounts: string[] = [];
+  const volumes = new Map((t.spec.volumes ?? []).map((v) => [v.name, v]));
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = volumes.get(mount.name);
+    const sources = volume?.configMap
+      ? [volume.configMap]
+      : (volume?.projected?.sources ?? []).flatMap((s) => (s.configMap ? [s.configMap] : []));
+    if (sources.length === 0) {
+      opaqueMounts.push(mount.mountPath);
+      continue;
+    }
+    for (const source of sources) {
+      const cm = find(objs, 'ConfigMap', t.namespace, source.name);
+      if (!cm) continue;
+      const entries = source.items ?? Object.keys(field<Record<string, string>>(cm, 'data') ?? {}).map((key) => ({ key, path: key }));
+      for (const { key, path } of entries) {
+        if (mount.subPath === undefined) files.set(`${mount.mountPath}/${path}`, { configMap: cm, key });
+        else if (path === mount.subPath) files.set(mount.mountPath, { configMap: cm, key });
+        else if (path.startsWith(`${mount.subPath}/`)) files.set(`${mount.mountPath}/${path.slice(mount.subPath.length + 1)}`, { configMap: cm, key });
+      }
+    }
+  }
+  return { files, opaqueMounts };
+}
+
+const CONFIG_FILE_ARG = /^--?(?:config\.file|config)=(?:file:)?(\/\S+)$/;
+
+/** `--config.file=PATH` / `-config.file=PATH` / `--config=PATH`: the PATH a container reads its config from. */
+function configFileArgs(container: Container): string[] {
+  return (container.args ?? []).flatMap((a) => CONFIG_FILE_ARG.exec(a)?.[1] ?? []);
+}
+
+function configFileWiring(objs: readonly K8sObject[]): string[] {
+  return podTemplates(objs).flatMap((t) => allContainers(t.spec).flatMap(({ container }) => {
+    const { files, opaqueMounts } = mountedFiles(objs, t, container);
+    return configFileArgs(container)
+      .filter((path) => !files.has(path) && !opaqueMounts.some((m) => path.startsWith(`${m}/`) || path === m))
+      .map((path) => `${containerRef(t, container)}: reads its config from ${path}, which no mounted ConfigMap provides`);
+  }));
+}
+
+/** Prometheus accepts a `*` only in the last path element of a rule file pattern (config.go patRulePath). */
+const PROMETHEUS_RULE_PATH = /^[^*]*(\*[^/]*)?$/;
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * In every pod that runs Prometheus (its `--config.file` has `rule_files`), the rule_files
+ * patterns are valid for Prometheus and match every file mounted from a rule ConfigMap
+ * (labelled app.kubernetes.io/component=prometheus-rules), so no shipped rule is silently unloaded.
+ */
+function prometheusRuleFileWiring(objs: readonly K8sObject[]): string[] {
+  return podTemplates(objs).flatMap((t) => allContainers(t.spec).flatMap(({ container }) => {
+    const { files } = mountedFiles(objs, t, container);
+    const at = containerRef(t, container);
+    return configFileArgs(container).flatMap((configPath) => {
+      const configFile = files.get(configPath);
+      if (!configFile) return [];
+      let parsed: unknown;
+      try {
+        parsed = parseYaml(field<string>(configFile.configMap, 'data', configFile.key) ?? '');
+      } catch {
+        return [];
+      }
+      const patterns = field<unknown>(parsed, 'rule_files');
+      if (!Array.isArray(patterns)) return [];
+      const problems = patterns
+        .filter((p) => typeof p !== 'string' || !PROMETHEUS_RULE_PATH.test(p))
+        .map((p) => `${at}: rule_files pattern ${JSON.stringify(p)} is invalid for Prometheus (a * is allowed only in the last path element)`);
+      const valid = patterns.filter((p): p is string => typeof p === 'string' && PROMETHEUS_RULE_PATH.test(p)).map(globToRegExp);
+      for (const [path, file] of files) {
+        if (file.configMap.metadata.labels?.['app.kubernetes.io/component'] !== 'prometheus-rules') continue;
+        if (!valid.some((re) => re.test(path))) problems.push(`${at}: rule file ${path} (ConfigMap ${file.configMap.metadata.name} key ${file.key}) matches no valid rule_files pattern`);
+      }
+      return problems;
+    });
+  }));
 }
 
 interface Subject { kind: string; name: string; namespace?: string }
