@@ -70,6 +70,8 @@ export interface ClusterWatchEvents {
 }
 
 const MAX_RETRY_MS = 30_000;
+/** Informers list in pages, like client-go, so a 10,000-pod namespace is never one huge body in memory. */
+const LIST_PAGE_SIZE = 500;
 
 /**
  * Keeps the scope's workloads, their namespaces' pods and the nodes in memory, up to date through
@@ -121,10 +123,7 @@ export class ClusterWatch {
     const key = `${c.path}?${c.labelSelector ?? ''}`;
     if (this.informers.has(key) || this.stopped) return;
     const trim = TRIM[c.kind];
-    const listFn = async () => {
-      const list = await this.reader.list<object>(c.path, { labelSelector: c.labelSelector });
-      return trim ? { ...list, items: list.items.map(trim) } : list;
-    };
+    const listFn = () => this.reader.listPaged<object, object>(c.path, { labelSelector: c.labelSelector }, LIST_PAGE_SIZE, trim ?? ((o) => o));
     const watch = trim ? new TrimmingWatch(this.reader.kubeConfig, trim) : new Watch(this.reader.kubeConfig);
     const informer: Informer = { collection: c, listWatch: new ListWatch(c.path, watch, listFn as any, false, c.labelSelector),
       synced: false, retryDelayMs: 1000 };

@@ -42,7 +42,7 @@ export class TransientApiError extends Error {
 
 export interface KubeList<T> {
   items: T[];
-  metadata: { resourceVersion?: string };
+  metadata: { resourceVersion?: string; continue?: string };
 }
 
 export interface ReaderOptions {
@@ -76,6 +76,23 @@ export class KubeReader {
   async list<T>(path: string, query: Record<string, string | undefined> = {}): Promise<KubeList<T>> {
     const body = await this.get(path, query);
     return JSON.parse(body) as KubeList<T>;
+  }
+
+  /**
+   * LISTs a collection in pages of `pageSize` (`limit` + `continue`, as client-go's informers do),
+   * passing each page through `map` so that only what is kept stays in memory.
+   */
+  async listPaged<T, U>(path: string, query: Record<string, string | undefined>, pageSize: number, map: (item: T) => U): Promise<KubeList<U>> {
+    const items: U[] = [];
+    let resourceVersion: string | undefined;
+    let token: string | undefined;
+    do {
+      const page = await this.list<T>(path, { ...query, limit: String(pageSize), continue: token });
+      for (const item of page.items) items.push(map(item));
+      resourceVersion ??= page.metadata.resourceVersion;
+      token = page.metadata.continue || undefined;
+    } while (token);
+    return { items, metadata: { resourceVersion } };
   }
 
   /** GETs any path of the API server (e.g. a service proxy) and returns the body, with the same retries. */

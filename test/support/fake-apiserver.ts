@@ -227,11 +227,17 @@ export class FakeApiServer {
       return sendStatus(res, 400, 'BadRequest', (e as Error).message);
     }
     if (isWatch(query)) return this.startWatch({ plural, namespace, selector, res }, query.resourceVersion);
-    const items = [...this.collection(plural).values()].filter((o) => inScope(o, namespace, selector));
+    const all = [...this.collection(plural).values()].filter((o) => inScope(o, namespace, selector));
+    // Paging (`limit` + `continue`): the token carries the offset and the first page's revision.
+    const [offset, revision] = query.continue ? (JSON.parse(Buffer.from(query.continue, 'base64url').toString()) as [number, number]) : [0, this.revision];
+    const limit = Number(query.limit) || all.length;
+    const items = all.slice(offset, offset + limit);
+    const more = offset + limit < all.length;
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({
       kind: `${resource.kind}List`, apiVersion: resource.apiVersion,
-      metadata: { resourceVersion: String(this.revision) }, items,
+      metadata: { resourceVersion: String(revision), ...(more ? { continue: Buffer.from(JSON.stringify([offset + limit, revision])).toString('base64url') } : {}) },
+      items,
     }));
   }
 

@@ -1,0 +1,144 @@
+/**
+ * Controller benchmarks against the loopback API server (test/support/fake-apiserver.ts):
+ * API requests per one-shot check, wall time of a check over 1,000 workloads and 5,000 pods, and
+ * the resident memory of watch mode (informers) holding 10,000 pods, measured in a child process.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { buildReport, readClusterState } from '../src/controller/check.ts';
+import { ClusterWatch } from '../src/controller/informers.ts';
+import { KubeReader, loadKubeConfig } from '../src/controller/kube.ts';
+import { scopeFromFlags } from '../src/controller/scope.ts';
+import { daemonSet, deployment, node, pod, statefulSet } from '../test/fixtures/k8s/objects.ts';
+import { FakeApiServer, type KubeObject } from '../test/support/fake-apiserver.ts';
+
+interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  target?: string;
+  note?: string;
+}
+
+const NAMESPACES = ['observability', 'observability-agent', 'apps-a', 'apps-b'];
+const NODE_NAMES = ['amd-1', 'amd-2', 'amd-3', 'arm-1', 'arm-2'];
+const NO_PROMETHEUS = { rules: { status: 'Current' as const, groups: [] }, alerts: [], budgets: [] };
+
+/** What the API server adds to every real pod and the check never reads; makes list bodies realistic (~4 KB a pod). */
+const managedFields = [{ manager: 'kube-controller-manager', operation: 'Update', apiVersion: 'v1', time: '2025-11-20T10:00:00Z', fieldsType: 'FieldsV1',
+  fieldsV1: { 'f:metadata': { 'f:generateName': {}, 'f:labels': { '.': {}, 'f:app.kubernetes.io/name': {}, 'f:pod-template-hash': {} }, 'f:ownerReferences': {} },
+    'f:spec': { 'f:containers': { 'k:{"name":"app"}': { '.': {}, 'f:image': {}, 'f:imagePullPolicy': {}, 'f:name': {}, 'f:ports': {}, 'f:resources': {}, 'f:securityContext': {} } } } } },
+{ manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: '2025-11-20T10:00:05Z', fieldsType: 'FieldsV1', subresource: 'status',
+  fieldsV1: { 'f:status': { 'f:conditions': {}, 'f:containerStatuses': {}, 'f:hostIP': {}, 'f:hostIPs': {}, 'f:phase': {}, 'f:podIP': {}, 'f:podIPs': {}, 'f:startTime': {} } } }];
+
+/** A stack of `workloads` workloads (60% Deployments, 30% StatefulSets, 10% DaemonSets) with `pods` pods in all. */
+function seed(api: FakeApiServer, workloads: number, pods: number): void {
+  api.apply(...NODE_NAMES.map((n) => ({ ...node(n, n.startsWith('arm') ? 'arm64' : 'amd64'), kind: 'Node' }) as unknown as KubeObject));
+  const daemonSets = Math.round(workloads * 0.1);
+  const perDaemonSet = NODE_NAMES.length;
+  const replicated = workloads - daemonSets;
+  const perReplicated = Math.max(1, Math.round((pods - daemonSets * perDaemonSet) / replicated));
+  const objects: KubeObject[] = [];
+  for (let i = 0; i < workloads; i++) {
+    const app = `app-${i}`;
+    const namespace = NAMESPACES[i % NAMESPACES.length]!;
+    const isDaemonSet = i < daemonSets;
+    const w = isDaemonSet ? daemonSet(app, { desired: perDaemonSet, namespace })
+      : i % 3 === 0 ? statefulSet(app, { replicas: perReplicated, namespace }) : deployment(app, { replicas: perReplicated, namespace });
+    objects.push(w as unknown as KubeObject);
+    for (let r = 0; r < (isDaemonSet ? perDaemonSet : perReplicated); r++) {
+      const p = pod(app, `${app}-${r}`, { namespace, node: NODE_NAMES[r % NODE_NAMES.length] });
+      objects.push({ ...p, kind: 'Pod', metadata: { ...p.metadata, managedFields, uid: `4f1c-${i}-${r}`, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-7d4b9c8f6d`, uid: `rs-${i}`, controller: true }] } } as unknown as KubeObject);
+    }
+  }
+  api.apply(...objects);
+}
+
+async function oneShot(): Promise<BenchResult[]> {
+  const api = await FakeApiServer.start();
+  try {
+    seed(api, 1000, 5000);
+    const reader = new KubeReader(loadKubeConfig({ kubeconfig: api.writeKubeconfig() }));
+    const scope = scopeFromFlags({});
+    const times: number[] = [];
+    let podsSeen = 0;
+    let requests = 0;
+    for (let run = 0; run < 5; run++) {
+      const before = api.requests.length;
+      const start = performance.now();
+      const state = await readClusterState(reader, scope);
+      const report = buildReport(state, NO_PROMETHEUS, { scope });
+      times.push(performance.now() - start);
+      podsSeen = report.workloads.reduce((n, w) => n + Object.values(w.architectures).reduce((m, a) => m + a.total, 0), 0);
+      if (run === 0) requests = api.requests.length - before;
+    }
+    times.sort((a, b) => a - b);
+    return [
+      { name: 'controller: API requests per one-shot check (1,000 workloads, 4 namespaces)', value: requests, unit: 'requests',
+        target: 'fixed: 3 workload kinds + nodes + 1 pod list per namespace', note: 'Prometheus requests not included (5 per check)' },
+      { name: 'controller: one-shot check, 1,000 workloads + 5,000 pods (median of 5)', value: Math.round(times[2]!), unit: 'ms', target: '< 1000 ms',
+        note: `${podsSeen} pods matched to workloads; kubectl rollout status loop on a real API server: ~54 s` },
+    ];
+  } finally {
+    await api.close();
+  }
+}
+
+/** Runs watch mode in a child process against 10,000 pods and reports its RSS once synced. */
+async function watchRss(): Promise<BenchResult> {
+  const api = await FakeApiServer.start();
+  try {
+    seed(api, 1000, 10_000);
+    const kubeconfig = api.writeKubeconfig();
+    const child = spawn(process.execPath, ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url)], {
+      env: { ...process.env, O11Y_BENCH_WATCH_KUBECONFIG: kubeconfig }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    await new Promise((resolve) => child.on('exit', resolve));
+    const { rss, idle, pods } = JSON.parse(out) as { rss: number; idle: number; pods: number };
+    const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+    return { name: 'controller: watch-mode RSS with 10,000 pods', value: mib(rss), unit: 'MiB', target: '< 150 MiB',
+      note: `${pods} pods cached; ${mib(idle)} MiB of it before anything is cached (node + tsx + client-node), ${mib(rss - idle)} MiB for the informers' data` };
+  } finally {
+    await api.close();
+  }
+}
+
+/** Child side of {@link watchRss}: sync the informers, settle, print RSS. */
+async function watchChild(kubeconfig: string): Promise<void> {
+  const reader = new KubeReader(loadKubeConfig({ kubeconfig }));
+  const scope = scopeFromFlags({});
+  const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
+  gc();
+  // The process before any object is cached: node, tsx and @kubernetes/client-node's generated API.
+  const idle = process.memoryUsage().rss;
+  await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const cluster = new ClusterWatch(reader, scope, {
+      onChange: () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          if (!cluster.synced) return;
+          const state = cluster.state();
+          if (state.pods.length < 10_000) return;
+          buildReport(state, NO_PROMETHEUS, { scope });
+          gc();
+          process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss, idle, pods: state.pods.length }));
+          cluster.stop();
+          resolve();
+        }, 500);
+      },
+      onFatal: () => false,
+    });
+    cluster.start();
+  });
+  process.exit(0);
+}
+
+export async function run(): Promise<BenchResult[]> {
+  return [...(await oneShot()), await watchRss()];
+}
+
+if (process.env.O11Y_BENCH_WATCH_KUBECONFIG) await watchChild(process.env.O11Y_BENCH_WATCH_KUBECONFIG);
+else if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await run());
