@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config/load.ts';
 type Manifest = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; [k: string]: any };
 
 function synth(props: { hook?: boolean } = {}): Manifest[] {
-  const config = parseConfig('clusters: [{ name: c1, cloud: onprem, region: r1 }]\n', 'test.yaml');
+  const config = parseConfig('clusters: [{ name: c1, cloud: aws, region: eu-west-1 }]\n', 'test.yaml');
   const ctx: StackContext = { config, cluster: config.clusters[0]! };
   const chart = new Chart(Testing.app(), 'controller');
   new O11yController(chart, 'o11y-controller', ctx, { namespace: 'observability', ...props });

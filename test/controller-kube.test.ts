@@ -3,7 +3,10 @@
  * kube-apiserver can be installed here): fixed LIST counts, retries, 403/unreachable, partial
  * failures, watch-based --wait with 410 relists, the `o11y watch` endpoints, and no writes ever.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
@@ -90,6 +93,22 @@ describe('one-shot check', () => {
       architectures: { amd64: { ready: 1, total: 1 }, arm64: { ready: 1, total: 1 } }, pods: [],
     });
     expect(report.rules.status).toBe('Current');
+  });
+
+  it('--manifests: every synthesized workload must exist, a missing one is NotFound', async () => {
+    seedHealthyStack();
+    healthyPrometheus();
+    const dir = mkdtempSync(join(tmpdir(), 'o11y-dist-'));
+    const doc = (kind: string, name: string, namespace: string) => `apiVersion: apps/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
+    writeFileSync(join(dir, 'backends.k8s.yaml'), [doc('Deployment', 'grafana', 'observability'), doc('Deployment', 'kube-state-metrics', 'observability'),
+      doc('StatefulSet', 'prometheus', 'observability'), doc('DaemonSet', 'otel-agent', 'observability-agent')].join('---\n'));
+    const { code, stdout } = await cli('check', '--kubeconfig', kubeconfig, '--manifests', dir, '-o', 'json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.workloads.map((w: { name: string; status: string }) => `${w.name}:${w.status}`))
+      .toEqual(['grafana:Current', 'kube-state-metrics:NotFound', 'prometheus:Current', 'otel-agent:Current']);
+    // Namespaces come from the manifests: per-namespace lists, no part-of selector.
+    expect(api.reads('list', 'deployments').map((r) => r.path).sort()).toEqual(['/apis/apps/v1/namespaces/observability-agent/deployments', '/apis/apps/v1/namespaces/observability/deployments']);
   });
 
   it('sends a fixed number of LISTs: one per kind and scope, never one per workload', async () => {
