@@ -5,20 +5,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { AGENT_HOST_PATHS } from '../constructs/otel-agent.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
-import {
-  architectureViolations,
-  namingViolations,
-  networkPolicyViolations,
-  podSecurityViolations,
-  schemaSkippedKinds,
-  schemaViolations,
-  wiringViolations,
-  type K8sObject,
-} from './support/manifest-checks.ts';
+import { schemaSkippedKinds, stackExpectations, STACK_CHECKS, type K8sObject } from './support/manifest-checks.ts';
 
 // The default config, synthesized for real: every property check, determinism, the committed
 // dist/ being current, real promtool on the Prometheus config and rules, and the CLI's handling of
@@ -98,30 +88,22 @@ describe.each(config.clusters.map((c) => c.name))('default config, cluster %s', 
     ]));
   });
 
-  it('validates against the Kubernetes schema, unknown fields rejected', () => {
-    expect(schemaViolations(objs)).toEqual([]);
-    // Plain manifests by default: no Prometheus-operator objects to leave unvalidated.
+  it('gives the wiring checks configs to check (so they cannot pass vacuously)', () => {
+    const dataKeys = (component: string): string[] => byComponent(objs, component).flatMap((cm) => Object.keys((cm.data as object) ?? {}));
+    expect(dataKeys('otel-agent')).toContain('config.yaml');
+    expect(dataKeys('otel-gateway')).toContain('config.yaml');
+    expect(dataKeys('grafana').filter((k) => k.endsWith('datasources.yaml'))).not.toEqual([]);
+    expect(dataKeys('grafana').filter((k) => k.endsWith('.json'))).not.toEqual([]);
+    expect(dataKeys('prometheus-rules')).not.toEqual([]);
+    expect(objs.filter((o) => o.kind === 'NetworkPolicy')).not.toEqual([]);
+  });
+
+  it.each(Object.entries(STACK_CHECKS))('passes the %s checks', (_, check) => {
+    expect(check(objs, stackExpectations(config))).toEqual([]);
+  });
+
+  it('emits only kinds with a schema (plain manifests, no Prometheus-operator objects)', () => {
     expect(schemaSkippedKinds(objs)).toEqual([]);
-  });
-
-  it('wires every reference to an object that exists', () => {
-    expect(wiringViolations(objs)).toEqual([]);
-  });
-
-  it('meets restricted Pod Security, the agent namespace excepted', () => {
-    expect(podSecurityViolations(objs, { exemptNamespaces: [config.agentNamespace], writableHostPaths: [AGENT_HOST_PATHS.checkpoints] })).toEqual([]);
-  });
-
-  it('schedules every pod on the configured architectures with pinned catalog images', () => {
-    expect(architectureViolations(objs, config.architectures)).toEqual([]);
-  });
-
-  it('names and labels every object, with no secrets in manifests', () => {
-    expect(namingViolations(objs, config.name)).toEqual([]);
-  });
-
-  it('denies by default and allows each pod its flows', () => {
-    expect(networkPolicyViolations(objs)).toEqual([]);
   });
 
   it('writes a Prometheus config that promtool accepts', () => {

@@ -7,6 +7,8 @@
 import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
 import { IMAGES } from '../../constructs/images.ts';
+import { AGENT_HOST_PATHS } from '../../constructs/otel-agent.ts';
+import type { StackConfig } from '../../src/config/types.ts';
 
 export interface ObjectMeta {
   name: string;
@@ -1078,3 +1080,37 @@ export function networkPolicyViolations(objs: readonly K8sObject[]): string[] {
   }
   return problems;
 }
+
+// ---------------------------------------------------------------------------------------------
+// All checks for one synthesized cluster
+// ---------------------------------------------------------------------------------------------
+
+/** What a stack config promises about every cluster's objects. */
+export interface StackExpectations {
+  readonly architectures: readonly string[];
+  readonly partOf: string;
+  readonly exemptNamespaces: readonly string[];
+  readonly writableHostPaths: readonly string[];
+}
+
+export function stackExpectations(config: StackConfig): StackExpectations {
+  return {
+    architectures: config.architectures,
+    partOf: config.name,
+    exemptNamespaces: [config.agentNamespace],
+    writableHostPaths: [AGENT_HOST_PATHS.checkpoints],
+  };
+}
+
+/**
+ * Every property check by name, for a test to run over each cluster a config synthesizes:
+ * `it.each(Object.entries(STACK_CHECKS))('%s', (_, check) => expect(check(objs, e)).toEqual([]))`.
+ */
+export const STACK_CHECKS: Readonly<Record<string, (objs: readonly K8sObject[], e: StackExpectations) => string[]>> = {
+  'Kubernetes schema': (objs) => schemaViolations(objs),
+  wiring: (objs) => wiringViolations(objs),
+  'pod security': (objs, e) => podSecurityViolations(objs, e),
+  architectures: (objs, e) => architectureViolations(objs, e.architectures),
+  'names and secrets': (objs, e) => namingViolations(objs, e.partOf),
+  'network policies': (objs) => networkPolicyViolations(objs),
+};
