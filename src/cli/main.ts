@@ -6,6 +6,7 @@ import { registerCheck } from './check.ts';
 import { registerWatch } from './watch.ts';
 import { registerImages } from './images.ts';
 import { registerGitops } from './gitops.ts';
+import { registerSlo } from './slo.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
 export interface CliContext {
@@ -27,6 +28,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
   registerWatch(program, ctx);
   registerImages(program, ctx);
   registerGitops(program, ctx);
+  registerSlo(program, ctx);
   return program;
 }
 

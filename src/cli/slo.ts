@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { UsageError } from '../errors.ts';
+import { compileSloFiles } from '../slo/index.ts';
+import type { CliContext } from './main.ts';
+
+const FORMATS = ['rules', 'prometheus-rule'] as const;
+
+/** Rule YAML as people read it: no line folding inside long PromQL. */
+export function toYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+export function registerSlo(program: Command, ctx: CliContext): void {
+  const slo = program.command('slo').description('SLO files (Sloth prometheus/v1 or CRD, OpenSLO v1, o11y/v1) to Prometheus rules');
+  slo
+    .command('generate')
+    .description('Print the recording and alerting rules for SLO files (a rule file, or PrometheusRule objects)')
+    .argument('<files...>', 'SLO files')
+    .option('--format <format>', `output format: ${FORMATS.join(' | ')}`, 'rules')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action((files: string[], opts: { format: string; out?: string }) => {
+      if (!(FORMATS as readonly string[]).includes(opts.format)) {
+        throw new UsageError(`--format "${opts.format}" is not one of ${FORMATS.join(', ')}`);
+      }
+      const compiled = compileSloFiles(files);
+      const text =
+        opts.format === 'rules' ? toYaml(compiled.ruleFile) : compiled.prometheusRules.map((r) => toYaml(r)).join('---\n');
+      if (opts.out) writeFileSync(opts.out, text);
+      else ctx.stdout.write(text);
+    });
+  slo
+    .command('validate')
+    .description('Check SLO files; exit 2 with file:line:col for every problem')
+    .argument('<files...>', 'SLO files')
+    .action((files: string[]) => {
+      const { slos } = compileSloFiles(files);
+      ctx.stdout.write(`ok: ${slos.length} SLO${slos.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
+    });
+}

@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { globSync, isDynamicPattern } from 'tinyglobby';
+import { formatProblem, InputError, type InputProblem } from '../errors.ts';
+import { readYamlFile, type YamlSource } from '../input/yaml-source.ts';
+import { serviceDashboard } from './dashboard.ts';
+import type { Slo } from './model.ts';
+import { parseSloSources } from './parse/index.ts';
+import { promtoolTest } from './promtool.ts';
+import { ruleGroups, type RuleGroup } from './rules.ts';
+
+export type { Slo } from './model.ts';
+export { PROMTOOL_RULE_FILE } from './promtool.ts';
+
+export interface CompiledSlos {
+  /** Prometheus rule file content: { groups: [...] } (plain JS object, deterministic order). */
+  ruleFile: { groups: object[] };
+  /** promtool unit test files, written to dist/<cluster>/promtool/tests/<fileName>; each has rule_files: ['../rules/slo.rules.yaml'] */
+  promtoolTests: { fileName: string; content: object }[];
+  /** Grafana dashboards, one per service: provisioned from ConfigMaps. uid stable, datasource uid "prometheus". */
+  dashboards: { fileName: string; json: object }[];
+  /** PrometheusRule objects (monitoring.coreos.com/v1) for prometheus-operator output, namespace-less. */
+  prometheusRules: object[];
+  /** The SLOs, sorted by id. */
+  slos: Slo[];
+}
+
+export interface CompileOptions {
+  /** `app.kubernetes.io/part-of` of the PrometheusRule objects (the stack's config `name`). @default 'o11y' */
+  readonly partOf?: string;
+}
+
+/**
+ * Expands `slos:` entries (files or globs, relative to `baseDir`) into a sorted list of files.
+ * A glob that matches nothing is fine; a plain path that does not exist is an error.
+ */
+export function resolveSloFiles(globs: readonly string[], baseDir: string): string[] {
+  const files = new Set<string>();
+  const missing: InputProblem[] = [];
+  for (const pattern of globs) {
+    if (isDynamicPattern(pattern)) {
+      for (const match of globSync(pattern, { cwd: baseDir, onlyFiles: true, expandDirectories: false })) {
+        files.add(join(baseDir, match));
+      }
+    } else {
+      const file = join(baseDir, pattern);
+      if (existsSync(file)) files.add(file);
+      else missing.push({ location: { file, line: 1, column: 1 }, path: '', message: 'SLO file not found (listed in slos:)' });
+    }
+  }
+  if (missing.length) throw new InputError(missing);
+  return [...files].sort();
+}
+
+/** Reads, validates and compiles SLO files; throws {@link InputError} with every located problem. */
+export function compileSloFiles(files: readonly string[], options: CompileOptions = {}): CompiledSlos {
+  const sources: YamlSource[] = [];
+  const unreadable: InputProblem[] = [];
+  for (const file of files) {
+    try {
+      sources.push(...readYamlFile(file));
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      unreadable.push(...e.problems);
+    }
+  }
+  const slos = parseAndCheck(sources, unreadable);
+  return compileSlos(slos, options);
+}
+
+/** Parses every document and checks what spans documents (duplicate SLOs). */
+export function parseAndCheck(sources: readonly YamlSource[], earlier: InputProblem[] = []): Slo[] {
+  const { slos, problems } = parseSloSources(sources);
+  const all = [...earlier, ...problems, ...duplicateProblems(slos)];
+  if (all.length) throw new InputError(all);
+  return [...slos].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function duplicateProblems(slos: readonly Slo[]): InputProblem[] {
+  const first = new Map<string, Slo>();
+  const problems: InputProblem[] = [];
+  for (const slo of slos) {
+    const earlier = first.get(slo.id);
+    if (!earlier) {
+      first.set(slo.id, slo);
+      continue;
+    }
+    const where = formatProblem({ location: earlier.origin.location, path: '', message: '' }).trim();
+    problems.push({
+      location: slo.origin.location,
+      path: slo.origin.path,
+      message: `duplicate SLO "${slo.name}" of service "${slo.service}" (sloth_id ${slo.id}), first defined at ${where}; SLO names must be unique per service`,
+    });
+  }
+  return problems;
+}
+
+/** Everything generated from valid SLOs (sorted by id). */
+export function compileSlos(slos: readonly Slo[], options: CompileOptions = {}): CompiledSlos {
+  const groups = ruleGroups(slos);
+  const byService = new Map<string, Slo[]>();
+  for (const slo of slos) (byService.get(slo.service) ?? byService.set(slo.service, []).get(slo.service)!).push(slo);
+  const services = [...byService.keys()].sort();
+  return {
+    ruleFile: { groups },
+    promtoolTests: slos.map(promtoolTest),
+    dashboards: services.map((s) => serviceDashboard(s, byService.get(s)!)),
+    prometheusRules: services.map((s) => prometheusRule(s, ruleGroups(byService.get(s)!), options.partOf ?? 'o11y')),
+    slos: [...slos],
+  };
+}
+
+/** One PrometheusRule per service, like Sloth's controller writes per PrometheusServiceLevel. */
+function prometheusRule(service: string, groups: RuleGroup[], partOf: string): object {
+  const name = `slo-${service.toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 253).replace(/-+$/, '');
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: {
+      name,
+      labels: {
+        'app.kubernetes.io/name': 'prometheus',
+        'app.kubernetes.io/instance': name,
+        'app.kubernetes.io/component': 'slo-rules',
+        'app.kubernetes.io/part-of': partOf,
+        'app.kubernetes.io/managed-by': 'cdk8s-o11y',
+      },
+    },
+    spec: { groups },
+  };
+}

@@ -1,0 +1,165 @@
+import type { InputProblem } from '../../errors.ts';
+import { formatKeyPath } from '../../input/yaml-source.ts';
+import { formatDuration } from '../duration.ts';
+import type { BurnAlert, Seconds, Sli, Slo, SloAlerting, SloFormat } from '../model.ts';
+import { hasWindowVar, promqlError, renderWindow, unknownTemplate } from '../promql.ts';
+import { burnWindows, DEFAULT_PERIOD } from '../windows.ts';
+import type { Fields } from './fields.ts';
+
+/** Sloth's rule for SLO and service names; they end up in label values and rule group names. */
+const NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$/;
+/** Alert names become `alertname` and must also be valid metric names for promtool. */
+const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+/** Periods the alert factors are known to make sense for. */
+export const PERIODS: readonly Seconds[] = [7, 28, 30].map((d) => d * 86400);
+/** `for:` of the page and ticket alerts unless the spec says otherwise: debounces a single bad scrape. */
+const DEFAULT_FOR = { page: 120, ticket: 900 } as const;
+
+export function checkName(fields: Fields, key: string, value: string): void {
+  if (value && !NAME.test(value)) {
+    fields.problem(key, `"${value}" is not a valid name: it must start and end with a letter or digit and contain only letters, digits, '.', '_' and '-'`);
+  }
+}
+
+export function checkAlertName(fields: Fields, key: string | undefined, value: string): void {
+  if (!ALERT_NAME.test(value)) fields.problem(key, `alert name "${value}" is not valid: use letters, digits, _ and :, not starting with a digit`);
+}
+
+/** Objective in percent; Sloth's rule is (0, 100]. */
+export function checkObjective(fields: Fields, key: string, objective: number | undefined): number {
+  if (objective === undefined) {
+    if (!fields.has(key)) fields.problem(key, 'required');
+    return NaN;
+  }
+  if (!(objective > 0 && objective <= 100)) fields.problem(key, `objective ${objective} is outside (0, 100]: give a percentage such as 99.9`);
+  return objective;
+}
+
+export function checkPeriod(fields: Fields, key: string, period: Seconds | undefined): Seconds {
+  if (period === undefined) return DEFAULT_PERIOD;
+  if (!PERIODS.includes(period)) fields.problem(key, `period ${formatDuration(period)} is not supported: use one of 7d, 28d, 30d`);
+  return period;
+}
+
+/** A PromQL template that must contain `{{.window}}` and parse once rendered. */
+export function checkQueryTemplate(fields: Fields, key: string, template: string): string {
+  if (!template) return template;
+  const stray = unknownTemplate(template);
+  if (stray) {
+    fields.problem(key, `unknown template ${stray}: only {{.window}} is available`);
+  } else if (!hasWindowVar(template)) {
+    fields.problem(key, 'query must contain the {{.window}} variable, e.g. rate(x[{{.window}}])');
+  } else {
+    checkPromql(fields, key, renderWindow(template, '5m'));
+  }
+  return template;
+}
+
+export function checkPromql(fields: Fields, key: string, expr: string): void {
+  const error = promqlError(expr);
+  if (error) fields.problem(key, error);
+}
+
+/** An events SLI from error and total templates (both already checked). */
+export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, totalQuery: string): Sli {
+  if (errorQuery && normalise(errorQuery) === normalise(totalQuery)) {
+    fields.problem(errorKey, 'the error and total queries are identical: the error ratio would always be 1');
+  }
+  return { kind: 'events', errorQuery, totalQuery };
+}
+
+/** Sloth's raw SLI: the ratio per evaluation; each evaluation with a number weighs 1 (NaN weighs 0). */
+export function rawSli(errorRatioQuery: string): Sli {
+  return { kind: 'raw', errorQuery: errorRatioQuery, totalQuery: `(${errorRatioQuery}) >= bool 0` };
+}
+
+function normalise(query: string): string {
+  return query.replace(/\s+/g, '');
+}
+
+/** Exactly one of the SLI keys must be present. */
+export function oneSliKind(sli: Fields, kinds: readonly string[]): string | undefined {
+  const present = kinds.filter((k) => sli.has(k));
+  if (present.length === 0) sli.problem(undefined, `no SLI given: set exactly one of ${kinds.join(', ')}`);
+  if (present.length > 1) sli.problem(present[1], `only one SLI type is allowed, found ${present.join(' and ')}`);
+  return present.length === 1 ? present[0] : undefined;
+}
+
+/** Key names of Sloth-style alerting blocks, which differ between the YAML spec, the CRD and our format. */
+export interface AlertingKeys {
+  readonly page: string;
+  readonly ticket: string;
+  /** Extra keys our native format allows on the alerting block and on page/ticket. */
+  readonly extra: readonly string[];
+  readonly extraPerAlert: readonly string[];
+}
+
+/**
+ * Reads `<slo>.alerting {name, labels, annotations, page, ticket}` with Sloth's meaning: page and ticket
+ * are on unless `disable: true`, and while either is on the alert name is required.
+ */
+export function readSlothAlerting(slo: Fields, keys: AlertingKeys, period: Seconds): SloAlerting | undefined {
+  const alerting = slo.object('alerting');
+  alerting?.allowOnly(['name', 'labels', 'annotations', keys.page, keys.ticket, ...keys.extra]);
+  const name = alerting?.string('name', false) ?? '';
+  const alerts: BurnAlert[] = [];
+  for (const severity of ['page', 'ticket'] as const) {
+    const block = alerting?.object(keys[severity]);
+    block?.allowOnly(['disable', 'labels', 'annotations', ...keys.extraPerAlert]);
+    if (block?.bool('disable')) continue;
+    alerts.push({
+      name,
+      severity,
+      windows: burnWindows(severity, period),
+      for: block?.duration('for') ?? DEFAULT_FOR[severity],
+      labels: { ...alerting?.labels('labels'), ...block?.labels('labels') },
+      annotations: { ...alerting?.labels('annotations'), ...block?.labels('annotations') },
+    });
+  }
+  const absentFor = alerting?.has('absent') ? alerting.duration('absent') : undefined;
+  if (!alerts.length && absentFor === undefined) return undefined;
+  if (!name) {
+    const message = `alert name is required while alerts are enabled: set alerting.name, or disable them with ${keys.page}.disable and ${keys.ticket}.disable`;
+    if (alerting) alerting.problem('name', message);
+    else slo.problem(undefined, message);
+  } else {
+    checkAlertName(alerting!, 'name', name);
+  }
+  return { name, alerts, absentFor };
+}
+
+/** Fields every parser fills in; `finishSlo` derives the rest. */
+export interface SloDraft {
+  readonly service: string;
+  readonly name: string;
+  readonly description: string;
+  readonly objective: number;
+  readonly period: Seconds;
+  readonly labels: Record<string, string>;
+  readonly sli: Sli | undefined;
+  readonly alerting: SloAlerting | undefined;
+  readonly links?: Slo['links'];
+}
+
+export function finishSlo(draft: SloDraft, format: SloFormat, fields: Fields): Slo | undefined {
+  if (!draft.sli || !draft.service || !draft.name || Number.isNaN(draft.objective)) return undefined;
+  return {
+    id: `${draft.service}-${draft.name}`,
+    service: draft.service,
+    name: draft.name,
+    description: draft.description,
+    objective: draft.objective,
+    period: draft.period,
+    labels: draft.labels,
+    sli: draft.sli,
+    alerting: draft.alerting,
+    links: draft.links ?? {},
+    origin: { format, location: fields.source.at(fields.path), path: formatKeyPath(fields.path) },
+  };
+}
+
+/** Problems gathered while reading a document, plus the SLOs that were complete enough to build. */
+export interface ParseResult {
+  readonly slos: Slo[];
+  readonly problems: InputProblem[];
+}

@@ -1,0 +1,126 @@
+import type { Slo, SloFormat } from '../model.ts';
+import { DEFAULT_PERIOD } from '../windows.ts';
+import {
+  checkName, checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readSlothAlerting,
+  type AlertingKeys, type ParseResult,
+} from './common.ts';
+import { Fields } from './fields.ts';
+
+/** The Sloth YAML spec uses snake_case keys, the Kubernetes CRD camelCase; the meaning is the same. */
+interface SlothKeys {
+  readonly format: SloFormat;
+  readonly top: readonly string[];
+  readonly sloPlugins: string;
+  readonly errorQuery: string;
+  readonly totalQuery: string;
+  readonly errorRatioQuery: string;
+  readonly alerting: AlertingKeys;
+}
+
+const SPEC_KEYS: SlothKeys = {
+  format: 'prometheus/v1',
+  top: ['version', 'service', 'labels', 'slo_plugins', 'slos'],
+  sloPlugins: 'slo_plugins',
+  errorQuery: 'error_query',
+  totalQuery: 'total_query',
+  errorRatioQuery: 'error_ratio_query',
+  alerting: { page: 'page_alert', ticket: 'ticket_alert', extra: [], extraPerAlert: [] },
+};
+
+const CRD_KEYS: SlothKeys = {
+  format: 'sloth.slok.dev/v1',
+  top: ['service', 'labels', 'sloPlugins', 'slos'],
+  sloPlugins: 'sloPlugins',
+  errorQuery: 'errorQuery',
+  totalQuery: 'totalQuery',
+  errorRatioQuery: 'errorRatioQuery',
+  alerting: { page: 'pageAlert', ticket: 'ticketAlert', extra: [], extraPerAlert: [] },
+};
+
+/** Sloth's own plugins whose job our generator does itself; anything else would change the output. */
+const BUILT_IN_PLUGIN = /^sloth\.dev\/core\//;
+
+/** `version: prometheus/v1` documents. */
+export function parseSlothSpec(doc: Fields): ParseResult {
+  return parseSloth(doc, SPEC_KEYS);
+}
+
+/** `apiVersion: sloth.slok.dev/v1, kind: PrometheusServiceLevel` documents. */
+export function parseSlothCrd(doc: Fields): ParseResult {
+  doc.allowOnly(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+  const spec = Fields.of(doc.source, ['spec'], doc.value.spec, doc.problems, 'spec');
+  return spec ? parseSloth(spec, CRD_KEYS) : { slos: [], problems: doc.problems };
+}
+
+function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
+  spec.allowOnly(keys.top);
+  const service = spec.string('service');
+  checkName(spec, 'service', service);
+  const serviceLabels = spec.labels('labels');
+  checkPlugins(spec, keys.sloPlugins);
+  const slos: Slo[] = [];
+  const items = spec.list('slos');
+  if (!items.length) spec.problem('slos', 'at least one SLO is required');
+  for (const item of items) {
+    const slo = Fields.of(spec.source, item.path, item.value, spec.problems, 'an SLO');
+    if (!slo) continue;
+    slo.allowOnly(['name', 'description', 'objective', 'labels', 'plugins', 'sli', 'alerting']);
+    const name = slo.string('name');
+    checkName(slo, 'name', name);
+    checkPlugins(slo, 'plugins');
+    const built = finishSlo(
+      {
+        service,
+        name,
+        description: slo.string('description', false) ?? '',
+        objective: checkObjective(slo, 'objective', slo.number('objective')),
+        period: DEFAULT_PERIOD,
+        labels: { ...serviceLabels, ...slo.labels('labels') },
+        sli: readSli(slo, keys),
+        alerting: readSlothAlerting(slo, keys.alerting, DEFAULT_PERIOD),
+      },
+      keys.format,
+      slo,
+    );
+    if (built) slos.push(built);
+  }
+  return { slos, problems: spec.problems };
+}
+
+function readSli(slo: Fields, keys: SlothKeys) {
+  const sli = slo.object('sli');
+  if (!sli) {
+    slo.problem('sli', 'no SLI given: set sli.events or sli.raw');
+    return undefined;
+  }
+  sli.allowOnly(['events', 'raw', 'plugin']);
+  const kind = oneSliKind(sli, ['events', 'raw', 'plugin']);
+  if (kind === 'plugin') {
+    sli.problem('plugin', 'SLI plugins are not supported (they run Go code): write the plugin\'s query as sli.raw or sli.events');
+  } else if (kind === 'events') {
+    const events = sli.object('events')?.allowOnly([keys.errorQuery, keys.totalQuery]);
+    if (!events) return undefined;
+    const errorQuery = checkQueryTemplate(events, keys.errorQuery, events.string(keys.errorQuery));
+    const totalQuery = checkQueryTemplate(events, keys.totalQuery, events.string(keys.totalQuery));
+    return eventsSli(events, keys.errorQuery, errorQuery, totalQuery);
+  } else if (kind === 'raw') {
+    const raw = sli.object('raw')?.allowOnly([keys.errorRatioQuery]);
+    if (!raw) return undefined;
+    return rawSli(checkQueryTemplate(raw, keys.errorRatioQuery, raw.string(keys.errorRatioQuery)));
+  }
+  return undefined;
+}
+
+/** Sloth's core plugins are what we replace; other plugins change the output in ways we cannot honour. */
+function checkPlugins(parent: Fields, key: string): void {
+  const plugins = parent.object(key);
+  if (!plugins) return;
+  plugins.allowOnly(['overrides', 'chain']);
+  for (const item of plugins.list('chain')) {
+    const plugin = Fields.of(parent.source, item.path, item.value, parent.problems, 'a plugin');
+    const id = plugin?.string('id') ?? '';
+    if (plugin && id && !BUILT_IN_PLUGIN.test(id)) {
+      plugin.problem('id', `SLO plugin "${id}" is not supported; only Sloth's built-in sloth.dev/core/* plugins are accepted (and have no effect)`);
+    }
+  }
+}

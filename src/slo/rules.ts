@@ -1,0 +1,187 @@
+import { formatDuration } from './duration.ts';
+import type { BurnAlert, Seconds, Slo } from './model.ts';
+import { renderWindow } from './promql.ts';
+
+/** One Prometheus rule as written to a rule file. */
+export interface Rule {
+  record?: string;
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+
+/** The only window raw series are read over; every longer window is built from it. */
+export const BASE_WINDOW: Seconds = 300;
+const BASE = formatDuration(BASE_WINDOW);
+
+/** Series names, Sloth's where Sloth has one. */
+export const SERIES = {
+  total: `slo:sli_total:rate${BASE}`,
+  errors: `slo:sli_error:rate${BASE}`,
+  /** Error ratio of every alert window in one series name, told apart by `sloth_window`. */
+  windowRatio: 'slo:sli_error:ratio_rate',
+  ratio: (window: Seconds) => `slo:sli_error:ratio_rate${formatDuration(window)}`,
+  objective: 'slo:objective:ratio',
+  errorBudget: 'slo:error_budget:ratio',
+  periodDays: 'slo:time_period:days',
+  currentBurnRate: 'slo:current_burn_rate:ratio',
+  periodBurnRate: 'slo:period_burn_rate:ratio',
+  budgetRemaining: 'slo:period_error_budget_remaining:ratio',
+  info: 'sloth_slo_info',
+} as const;
+
+/** Divisor floor: turns 0/0 (no traffic) into 0 instead of NaN, and is far below any real request rate. */
+const TINY = '1e-300';
+
+/** Sloth's identifying labels. */
+export function sloLabels(slo: Slo): Record<string, string> {
+  return { ...slo.labels, sloth_id: slo.id, sloth_service: slo.service, sloth_slo: slo.name };
+}
+
+/** `{sloth_id="…", sloth_service="…", sloth_slo="…"}` plus extra matchers. */
+export function sloSelector(slo: Slo, extra: Record<string, string> = {}): string {
+  const matchers = { sloth_id: slo.id, sloth_service: slo.service, sloth_slo: slo.name, ...extra };
+  return `{${Object.entries(matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+}
+
+/** Error budget as a ratio; Sloth's arithmetic, so 99.9 prints as 0.0009999999999999432 like Sloth's. */
+export function errorBudget(slo: Slo): number {
+  return (100 - slo.objective) / 100;
+}
+
+/** Windows the burn-rate alerts read, ascending. */
+export function alertWindows(slo: Slo): Seconds[] {
+  const windows = new Set<Seconds>();
+  for (const alert of slo.alerting?.alerts ?? []) for (const w of alert.windows) windows.add(w.short).add(w.long);
+  return [...windows].sort((a, b) => a - b);
+}
+
+/**
+ * Rule groups for one SLO, named like Sloth's. Raw series are read once per evaluation, over 5m;
+ * every longer window, the period included, is a ratio of sums of those two recorded 5m rates
+ * (`sum_over_time(errors) / sum_over_time(total)`), so it weighs busy and quiet times correctly and
+ * never scans weeks of raw samples.
+ */
+export function sloRuleGroups(slo: Slo): RuleGroup[] {
+  const groups: RuleGroup[] = [
+    { name: `sloth-slo-sli-recordings-${slo.id}`, rules: sliRules(slo) },
+    { name: `sloth-slo-meta-recordings-${slo.id}`, rules: metaRules(slo) },
+  ];
+  const alerts = alertRules(slo);
+  if (alerts.length) groups.push({ name: `sloth-slo-alerts-${slo.id}`, rules: alerts });
+  return groups;
+}
+
+function sliRules(slo: Slo): Rule[] {
+  const base = { ...sloLabels(slo), sloth_window: BASE };
+  const total = renderWindow(slo.sli.totalQuery, BASE);
+  const errors = renderWindow(slo.sli.errorQuery, BASE);
+  const rules: Rule[] = [
+    { record: SERIES.total, expr: total, labels: { ...base } },
+    // NaN (e.g. histogram_fraction without traffic) and a missing error series both count as 0 errors
+    // while there is a total; with no total there is no sample at all, which the absent alert catches.
+    { record: SERIES.errors, expr: `((${errors}) >= 0) or on() (0 * (${total}))`, labels: { ...base } },
+    { record: SERIES.ratio(BASE_WINDOW), expr: ratioOver(slo, BASE_WINDOW), labels: { ...base } },
+    { record: SERIES.ratio(slo.period), expr: ratioOver(slo, slo.period), labels: { ...sloLabels(slo), sloth_window: formatDuration(slo.period) } },
+  ];
+  const windows = alertWindows(slo);
+  if (windows.length) {
+    const perWindow = windows.map((w) => `label_replace(${ratioOver(slo, w)}, "sloth_window", "${formatDuration(w)}", "", "")`);
+    rules.push({ record: SERIES.windowRatio, expr: perWindow.join('\nor\n'), labels: sloLabels(slo) });
+  }
+  return rules;
+}
+
+/** Error ratio over `window` from the recorded 5m rates; 0 without traffic. */
+function ratioOver(slo: Slo, window: Seconds): string {
+  const sel = sloSelector(slo);
+  if (window === BASE_WINDOW) return `${SERIES.errors}${sel} / clamp_min(${SERIES.total}${sel}, ${TINY})`;
+  const range = formatDuration(window);
+  return `sum_over_time(${SERIES.errors}${sel}[${range}]) / clamp_min(sum_over_time(${SERIES.total}${sel}[${range}]), ${TINY})`;
+}
+
+/** Burn rate of an error-ratio series; with a 100% objective any error is an infinite burn, none is 0. */
+function burnRate(ratio: string, budget: number): string {
+  return budget > 0 ? `${ratio} / ${budget}` : `((${ratio} > 0) / 0) or (${ratio} * 0)`;
+}
+
+function metaRules(slo: Slo): Rule[] {
+  const labels = () => sloLabels(slo);
+  const budget = errorBudget(slo);
+  const sel = sloSelector(slo);
+  return [
+    { record: SERIES.objective, expr: `vector(${slo.objective / 100})`, labels: labels() },
+    { record: SERIES.errorBudget, expr: `vector(${budget})`, labels: labels() },
+    { record: SERIES.periodDays, expr: `vector(${slo.period / 86400})`, labels: labels() },
+    { record: SERIES.currentBurnRate, expr: burnRate(`${SERIES.ratio(BASE_WINDOW)}${sel}`, budget), labels: labels() },
+    { record: SERIES.periodBurnRate, expr: burnRate(`${SERIES.ratio(slo.period)}${sel}`, budget), labels: labels() },
+    { record: SERIES.budgetRemaining, expr: `1 - ${SERIES.periodBurnRate}${sel}`, labels: labels() },
+    {
+      record: SERIES.info,
+      expr: 'vector(1)',
+      labels: { ...labels(), sloth_mode: 'o11y', sloth_objective: String(slo.objective), sloth_spec: slo.origin.format, sloth_version: 'cdk8s-o11y', o11y_sli_kind: slo.sli.kind },
+    },
+  ];
+}
+
+/** Conventional `severity` values for routing, unless the spec sets its own. */
+const SEVERITY: Record<string, string> = { page: 'critical', ticket: 'warning' };
+
+function alertRules(slo: Slo): Rule[] {
+  const alerting = slo.alerting;
+  if (!alerting) return [];
+  const rules = alerting.alerts.map((alert) => burnAlertRule(slo, alert));
+  if (alerting.absentFor !== undefined) {
+    rules.push({
+      alert: `${alerting.name}NoData`,
+      expr: `absent(${SERIES.total}${sloSelector(slo)})`,
+      for: formatDuration(alerting.absentFor),
+      labels: { ...slo.labels, sloth_severity: 'ticket', severity: 'warning' },
+      annotations: {
+        title: `${slo.service} ${slo.name} SLO has no data`,
+        summary: `The SLI of ${slo.id} returns no series: the service or its metrics are gone, or the query no longer matches.`,
+        ...linkAnnotations(slo),
+      },
+    });
+  }
+  return rules;
+}
+
+function burnAlertRule(slo: Slo, alert: BurnAlert): Rule {
+  const budget = errorBudget(slo);
+  const over = (window: Seconds, factor: number) =>
+    `max(${SERIES.windowRatio}${sloSelector(slo, { sloth_window: formatDuration(window) })} > (${factor} * ${budget})) without (sloth_window)`;
+  const expr = alert.windows.map((w) => `(${over(w.short, w.factor)}\nand\n${over(w.long, w.factor)})`).join('\nor\n');
+  return {
+    alert: alert.name,
+    expr,
+    ...(alert.for > 0 ? { for: formatDuration(alert.for) } : {}),
+    labels: { severity: SEVERITY[alert.severity] ?? alert.severity, ...alert.labels, sloth_severity: alert.severity },
+    annotations: {
+      title: `(${alert.severity}) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.`,
+      summary: `{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected.`,
+      ...(slo.description ? { description: slo.description } : {}),
+      ...linkAnnotations(slo),
+      ...alert.annotations,
+    },
+  };
+}
+
+function linkAnnotations(slo: Slo): Record<string, string> {
+  return {
+    ...(slo.links.runbook ? { runbook_url: slo.links.runbook } : {}),
+    ...(slo.links.dashboard ? { dashboard_url: slo.links.dashboard } : {}),
+  };
+}
+
+/** Rule groups of every SLO, in input order (the caller sorts). */
+export function ruleGroups(slos: readonly Slo[]): RuleGroup[] {
+  return slos.flatMap(sloRuleGroups);
+}
