@@ -20,6 +20,7 @@ export function registerGitops(program: Command, ctx: CliContext): void {
         return;
       }
       for (const p of report.problems) ctx.stdout.write(`${formatGitopsProblem(p)}\n`);
+      for (const w of report.warnings) ctx.stdout.write(`warning: ${formatGitopsProblem(w)}\n`);
       const summary = `${report.applications} Application(s), ${report.files} file(s), ${report.objects} object(s)`;
       ctx.stdout.write(report.problems.length ? `FAILED: ${report.problems.length} problem(s) in ${summary}\n` : `ok: ${summary}\n`);
     });

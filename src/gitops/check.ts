@@ -1,5 +1,6 @@
 import { crdScopes, describeRef, isClusterScoped, refKey, refOf, type Manifest, type ResourceRef } from './manifest.ts';
 import { globMatch } from './glob.ts';
+import { serverDefaultedFields } from './drift.ts';
 import { referencesOf } from './references.ts';
 import { IN_CLUSTER_SERVER } from './settings.ts';
 import { annotatedWave, syncOrder, syncPhaseOf } from './waves.ts';
@@ -41,6 +42,8 @@ export interface GitopsProblem {
 
 export interface GitopsReport {
   readonly problems: readonly GitopsProblem[];
+  /** Drift risks that do not break a sync (see drift.ts); they do not fail the check. */
+  readonly warnings: readonly GitopsProblem[];
   readonly applications: number;
   readonly files: number;
   readonly objects: number;
@@ -83,6 +86,7 @@ const INSTANCE_LABEL = 'app.kubernetes.io/instance';
  */
 export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
   const problems: GitopsProblem[] = [...layout.argocdMalformed];
+  const warnings: GitopsProblem[] = [];
   const apps = expandApplications(layout.argocd, problems);
   if (!apps.length) problems.push({ message: 'no Application or ApplicationSet found in argocd/: nothing would be deployed' });
   const projects = new Map(layout.argocd.filter((o) => o.manifest.kind === 'AppProject').map((o) => [o.manifest.metadata.name ?? '', o]));
@@ -103,6 +107,9 @@ export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
     const objects = folder.objects.filter((o) => files.some((f) => o.file === `${folder.display}/${f}`));
     objectCount += objects.length;
     checkObjects(app, objects, projects.get(app.project)?.manifest, problems);
+    for (const o of objects) {
+      for (const message of serverDefaultedFields(o.manifest)) warnings.push({ file: o.file, object: describeRef(refOf(o.manifest)), message });
+    }
     const destination = destinationKey(app.destination);
     for (const o of objects) {
       if (syncPhaseOf(o.manifest) === undefined) continue;
@@ -124,7 +131,7 @@ export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
       for (const f of uncovered) problems.push({ file: `${folder.display}/${f}`, message: 'not covered by any Application (it matches no directory.include)' });
     }
   }
-  return { problems, applications: apps.length, files: fileCount, objects: objectCount };
+  return { problems, warnings, applications: apps.length, files: fileCount, objects: objectCount };
 }
 
 function readsFile(app: AppView, file: string): boolean {
