@@ -7,7 +7,7 @@ import { burnWindows, DEFAULT_PERIOD } from '../windows.ts';
 import type { Fields } from './fields.ts';
 
 /** Sloth's rule for SLO and service names; they end up in label values and rule group names. */
-const NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]*[A-Za-z0-9]$/;
+const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** Alert names become `alertname` and must also be valid metric names for promtool. */
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Periods the alert factors are known to make sense for. */

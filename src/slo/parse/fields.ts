@@ -35,8 +35,16 @@ export class Fields {
     return this.value[key] !== undefined && this.value[key] !== null;
   }
 
+  /** Records a problem at `key`'s value; for a mapping or list value, at the key itself (its first line is elsewhere). */
   problem(key: string | number | undefined, message: string): void {
-    this.problems.push(this.source.problem(key === undefined ? this.path : this.at(key), message));
+    if (key === undefined) {
+      this.problems.push(this.source.problem(this.path, message));
+      return;
+    }
+    const path = this.at(key);
+    const value = this.value[key];
+    const problem = this.source.problem(path, message);
+    this.problems.push(value !== null && typeof value === 'object' ? { ...problem, location: this.source.keyAt(path) } : problem);
   }
 
   /** Reports every key not in `allowed` (typos must not pass silently). */

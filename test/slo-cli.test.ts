@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
+
+const BAD_OBJECTIVE = `version: prometheus/v1
+service: svc
+slos:
+  - name: a
+    objective: 120
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+    alerting: {name: A}
+`;
+
+describe('o11y slo CLI', () => {
+  const run = async (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(['node', 'o11y', ...args], {
+      stdout: { write: (s: string) => ((out += s), true) } as never,
+      stderr: { write: (s: string) => ((err += s), true) } as never,
+    });
+    return { code, out, err };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-cli-'));
+  const bad = join(dir, 'bad.yaml');
+  writeFileSync(bad, BAD_OBJECTIVE);
+
+  it('validate: exit 0 on good files, 2 with a located message on bad ones', async () => {
+    expect(await run('slo', 'validate', 'examples/slos/native.yaml')).toMatchObject({ code: 0, out: 'ok: 4 SLOs in 1 file\n' });
+    const r = await run('slo', 'validate', bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${bad}:5:16 slos[0].objective: objective 120 is outside (0, 100]`);
+  });
+
+  it('generate: rule YAML to stdout, PrometheusRule objects, --out, bad --format', async () => {
+    const rules = await run('slo', 'generate', 'examples/slos/sloth-prometheus-v1.yaml');
+    expect(rules.code).toBe(0);
+    expect(rules.out).toMatch(/^groups:\n {2}- name: sloth-slo-sli-recordings-myservice-requests-availability\n/);
+    expect(rules.out).not.toMatch(/[&*]a\d/); // no YAML anchors: other tools read this file
+    const pr = await run('slo', 'generate', '--format', 'prometheus-rule', 'examples/slos/native.yaml', 'slos/stack.yaml');
+    expect(pr.out.split('---\n')).toHaveLength(4);
+    expect(pr.out).toContain('kind: PrometheusRule');
+    const out = join(dir, 'out.yaml');
+    expect((await run('slo', 'generate', '--out', out, 'slos/stack.yaml')).out).toBe('');
+    expect(readFileSync(out, 'utf8')).toContain('slo:sli_error:ratio_rate30d');
+    expect((await run('slo', 'generate', '--format', 'json', 'slos/stack.yaml')).code).toBe(2);
+  });
+});

@@ -1,0 +1,195 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.ts';
+import { parseYaml } from '../src/input/yaml-source.ts';
+import { parseAndCheck, resolveSloFiles } from '../src/slo/index.ts';
+
+/** Parses texts (name → YAML) together and returns every formatted problem, or [] when valid. */
+function problems(files: Record<string, string>): string[] {
+  try {
+    parseAndCheck(Object.entries(files).flatMap(([name, text]) => parseYaml(text, name)));
+    return [];
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return e.message.split('\n');
+  }
+}
+
+const sloth = (slo: string, head = 'version: prometheus/v1\nservice: svc\n') => `${head}slos:\n${slo}`;
+const EVENTS = `    sli:
+      events:
+        error_query: sum(rate(http_requests_total{code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total[{{.window}}]))
+`;
+const NO_ALERTS = `    alerting:
+      page_alert: {disable: true}
+      ticket_alert: {disable: true}
+`;
+const good = (objective = '99.9', sli = EVENTS, alerting = NO_ALERTS, name = 'a') => sloth(`  - name: ${name}\n    objective: ${objective}\n${sli}${alerting}`);
+
+describe('SLO validation: every bad input is named by file:line:col, key path and problem', () => {
+  const cases: { name: string; files: Record<string, string>; expected: string[] }[] = [
+    { name: 'objective above 100', files: { 's.yaml': good('100.5') }, expected: ['s.yaml:5:16 slos[0].objective: objective 100.5 is outside (0, 100]'] },
+    { name: 'objective 0', files: { 's.yaml': good('0') }, expected: ['s.yaml:5:16 slos[0].objective: objective 0 is outside (0, 100]'] },
+    {
+      name: 'missing {{.window}}',
+      files: { 's.yaml': good('99', EVENTS.replace('[{{.window}}]))\n        total', '[5m]))\n        total')) },
+      expected: ['s.yaml:8:22 slos[0].sli.events.error_query: query must contain the {{.window}} variable'],
+    },
+    {
+      name: 'PromQL that does not parse',
+      files: { 's.yaml': good('99', EVENTS.replace('sum(rate(http_requests_total[', 'sum(rate(http_requests_total{[')) },
+      expected: ['s.yaml:9:22 slos[0].sli.events.total_query: PromQL parse error at character'],
+    },
+    {
+      name: 'unknown template variable',
+      files: { 's.yaml': good('99', EVENTS.replace('[{{.window}}]))\n        total', '[{{.window}}]) > {{.threshold}})\n        total')) },
+      expected: ['slos[0].sli.events.error_query: unknown template {{.threshold}}'],
+    },
+    {
+      name: 'duplicate SLO names, across files',
+      files: { 'a.yaml': good(), 'b.yaml': good() },
+      expected: ['b.yaml:4:5 slos[0]: duplicate SLO "a" of service "svc" (sloth_id svc-a), first defined at a.yaml:4:5'],
+    },
+    { name: 'no SLI', files: { 's.yaml': good('99', '') }, expected: ['s.yaml:4:5 slos[0].sli: no SLI given: set sli.events or sli.raw'] },
+    {
+      name: 'two SLI types',
+      files: { 's.yaml': good('99', `${EVENTS}      raw:\n        error_ratio_query: x{a="[{{.window}}]"}\n`) },
+      expected: ['s.yaml:10:7 slos[0].sli.raw: only one SLI type is allowed, found events and raw'],
+    },
+    {
+      name: 'identical error and total queries',
+      files: { 's.yaml': good('99', EVENTS.replace('{code=~"5.."}', '')) },
+      expected: ['s.yaml:8:22 slos[0].sli.events.error_query: the error and total queries are identical'],
+    },
+    { name: 'missing service', files: { 's.yaml': good().replace('service: svc\n', '') }, expected: ['s.yaml:1:1 service: required'] },
+    {
+      name: 'unknown spec version',
+      files: { 's.yaml': good().replace('prometheus/v1', 'prometheus/v2') },
+      expected: ['s.yaml:1:10 version: unknown spec version "prometheus/v2"; expected version: prometheus/v1 (Sloth)'],
+    },
+    {
+      name: 'unknown apiVersion',
+      files: { 's.yaml': 'apiVersion: openslo/v1alpha\nkind: SLO\n' },
+      expected: ['s.yaml:1:13 apiVersion: unknown spec version "openslo/v1alpha" kind "SLO"'],
+    },
+    {
+      name: 'bad label names',
+      files: { 's.yaml': good().replace('service: svc\n', 'service: svc\nlabels:\n  bad-label: x\n  __reserved: y\n') },
+      expected: ['s.yaml:4:14 labels.bad-label: label name "bad-label" is not valid', 's.yaml:5:15 labels.__reserved: label name "__reserved" is not valid'],
+    },
+    { name: 'empty label value', files: { 's.yaml': good().replace('service: svc\n', 'service: svc\nlabels: {team: ""}\n') }, expected: ['labels.team: label "team" needs a non-empty string value'] },
+    {
+      name: 'alerts enabled without an alert name (no alerting block)',
+      files: { 's.yaml': good('99', EVENTS, '') },
+      expected: ['s.yaml:4:5 slos[0]: alert name is required while alerts are enabled'],
+    },
+    {
+      name: 'alerts enabled without an alert name (ticket on)',
+      files: { 's.yaml': good('99', EVENTS, '    alerting:\n      page_alert: {disable: true}\n') },
+      expected: ['s.yaml:11:7 slos[0].alerting.name: alert name is required while alerts are enabled'],
+    },
+    { name: 'unknown key (typo)', files: { 's.yaml': good().replace('objective:', 'objectiv: 9\n    objective:') }, expected: ['s.yaml:5:5 slos[0].objectiv: unknown key "objectiv"; allowed keys: name, description'] },
+    { name: 'bad SLO name', files: { 's.yaml': good('99', EVENTS, NO_ALERTS, '"-bad name"') }, expected: ['slos[0].name: "-bad name" is not a valid name'] },
+    { name: 'not an SLO document', files: { 's.yaml': 'foo: bar\n' }, expected: ['s.yaml:1:1 not an SLO document'] },
+    {
+      name: 'Sloth SLI plugin',
+      files: { 's.yaml': good('99', '    sli:\n      plugin: {id: sloth-common/availability}\n') },
+      expected: ['slos[0].sli.plugin: SLI plugins are not supported'],
+    },
+    {
+      name: 'CRD: same checks, camelCase paths',
+      files: {
+        'crd.yaml': `apiVersion: sloth.slok.dev/v1
+kind: PrometheusServiceLevel
+metadata: {name: x}
+spec:
+  service: svc
+  slos:
+    - name: a
+      objective: 101
+      sli:
+        events:
+          errorQuery: sum(rate(x[5m]))
+          totalQuery: sum(rate(y[{{.window}}]))
+      alerting:
+        pageAlert: {disable: true}
+`,
+      },
+      expected: [
+        'crd.yaml:8:18 spec.slos[0].objective: objective 101 is outside (0, 100]',
+        'crd.yaml:11:23 spec.slos[0].sli.events.errorQuery: query must contain the {{.window}} variable',
+        'crd.yaml:14:9 spec.slos[0].alerting.name: alert name is required',
+      ],
+    },
+    {
+      name: 'native: period, latency threshold, histogram selector',
+      files: {
+        'n.yaml': `version: o11y/v1
+service: svc
+slos:
+  - name: a
+    objective: 99
+    period: 14d
+    sli:
+      latency: {histogram: 'rate(x[5m])', threshold: -1}
+    alerting: {page: {disable: true}, ticket: {disable: true}}
+`,
+      },
+      expected: [
+        'n.yaml:6:13 slos[0].period: period 2w is not supported: use one of 7d, 28d, 30d',
+        'n.yaml:8:28 slos[0].sli.latency.histogram: "rate(x[5m])" is not a histogram metric selector',
+        'n.yaml:8:54 slos[0].sli.latency.threshold: threshold -1 must be a positive number of seconds',
+      ],
+    },
+    {
+      name: 'OpenSLO: calendar window, target, missing reference',
+      files: {
+        'o.yaml': `apiVersion: openslo/v1
+kind: SLO
+metadata: {name: a}
+spec:
+  service: svc
+  indicatorRef: nope
+  timeWindow: [{duration: 1M, calendar: {startTime: "2024-01-01 00:00:00", timeZone: UTC}}]
+  objectives: [{target: 1.5}]
+`,
+      },
+      expected: [
+        'o.yaml:6:17 spec.indicatorRef: no SLI named "nope" in the given files',
+        'o.yaml:7:16 spec.timeWindow[0]: calendar time windows cannot be expressed as a PromQL range',
+        'o.yaml:7:27 spec.timeWindow[0].duration: "1M" is not a duration',
+        'o.yaml:8:25 spec.objectives[0].target: objective 150 is outside (0, 100]',
+      ],
+    },
+  ];
+
+  it.each(cases)('$name', ({ files, expected }) => {
+    const got = problems(files);
+    expect(got).toHaveLength(expected.length);
+    expected.forEach((e, i) => expect(got[i]).toContain(e));
+  });
+
+  it('accepts every example and the stack SLOs', () => {
+    const files = resolveSloFiles(['examples/slos/*.yaml', 'slos/*.yaml'], '.');
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    const sources = files.flatMap((f) => parseYaml(readFileSync(f, 'utf8'), f));
+    const slos = parseAndCheck(sources);
+    expect(new Set(slos.map((s) => s.origin.format))).toEqual(new Set(['prometheus/v1', 'sloth.slok.dev/v1', 'openslo/v1', 'o11y/v1']));
+  });
+});
+
+describe('resolveSloFiles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-files-'));
+  writeFileSync(join(dir, 'b.yaml'), '');
+  writeFileSync(join(dir, 'a.yaml'), '');
+  it('expands globs sorted and de-duplicated; an empty glob is fine', () => {
+    expect(resolveSloFiles(['*.yaml', 'a.yaml', 'none/*.yaml'], dir)).toEqual([join(dir, 'a.yaml'), join(dir, 'b.yaml')]);
+  });
+  it('a missing plain path is an input error naming it', () => {
+    expect(() => resolveSloFiles(['missing.yaml'], dir)).toThrow(/missing\.yaml:1:1 SLO file not found/);
+  });
+});
+
