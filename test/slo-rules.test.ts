@@ -1,0 +1,240 @@
+import { readFileSync } from 'node:fs';
+import { parser } from '@prometheus-io/lezer-promql';
+import { describe, expect, it } from 'vitest';
+import { parseYaml } from '../src/input/yaml-source.ts';
+import { compileSloFiles, compileSlos, parseAndCheck, PROMTOOL_RULE_FILE } from '../src/slo/index.ts';
+import type { Slo } from '../src/slo/model.ts';
+import { leRegex } from '../src/slo/parse/native.ts';
+import { promqlError } from '../src/slo/promql.ts';
+import type { Rule, RuleGroup } from '../src/slo/rules.ts';
+import { burnWindows } from '../src/slo/windows.ts';
+
+const EXAMPLES = ['examples/slos/sloth-prometheus-v1.yaml', 'examples/slos/sloth-crd.yaml', 'examples/slos/openslo-v1.yaml', 'examples/slos/native.yaml', 'slos/stack.yaml'];
+const compiled = compileSloFiles(EXAMPLES);
+const groups = compiled.ruleFile.groups as RuleGroup[];
+
+function slo(text: string): Slo {
+  return parseAndCheck(parseYaml(text, 'test.yaml'))[0]!;
+}
+const rulesOf = (s: Slo): Rule[] => (compileSlos([s]).ruleFile.groups as RuleGroup[]).flatMap((g) => g.rules);
+const native = (sloBody: string) => slo(`version: o11y/v1\nservice: svc\nslos:\n  - name: s\n${sloBody}`);
+const EVENTS = `    sli:
+      events:
+        errorQuery: sum(rate(req_total{code="500"}[{{.window}}]))
+        totalQuery: sum(rate(req_total[{{.window}}]))
+`;
+
+describe('burn-rate windows scale with the period (Sloth-identical factors)', () => {
+  it.each([
+    { days: 30, page: [14.4, 6], ticket: [3, 1] },
+    { days: 28, page: [13.44, 5.6000000000000005], ticket: [2.8000000000000003, 0.9333333333333333] },
+    { days: 7, page: [3.36, 1.4000000000000001], ticket: [0.7, 0.23333333333333334] },
+  ])('$days d', ({ days, page, ticket }) => {
+    expect(burnWindows('page', days * 86400).map((w) => w.factor)).toEqual(page);
+    expect(burnWindows('ticket', days * 86400).map((w) => w.factor)).toEqual(ticket);
+    expect(burnWindows('page', days * 86400).map((w) => [w.short, w.long])).toEqual([[300, 3600], [1800, 21600]]);
+    expect(burnWindows('ticket', days * 86400).map((w) => [w.short, w.long])).toEqual([[7200, 86400], [21600, 259200]]);
+  });
+});
+
+describe('rule generation', () => {
+  it('every expression parses, and promtool-visible names are unique per group', () => {
+    for (const g of groups) {
+      for (const r of g.rules) expect(promqlError(r.expr), `${g.name} ${r.record ?? r.alert}: ${r.expr}`).toBeUndefined();
+    }
+    expect(new Set(groups.map((g) => g.name)).size).toBe(groups.length);
+  });
+
+  it.each([
+    { what: 'alerts on', body: `    objective: 99.9\n${EVENTS}    alerting: {name: A}\n`, rules: 14 },
+    { what: 'alerts and absent-data alert', body: `    objective: 99.9\n${EVENTS}    alerting: {name: A, absent: 10m}\n`, rules: 15 },
+    { what: 'alerts off', body: `    objective: 99.9\n${EVENTS}    alerting: {page: {disable: true}, ticket: {disable: true}}\n`, rules: 11 },
+  ])('fewer rules per SLO than Sloth’s 17: $what → $rules', ({ body, rules }) => {
+    expect(rulesOf(native(body))).toHaveLength(rules);
+  });
+
+  it('raw series are only read over 5m; every longer window reads the recorded 5m series', () => {
+    for (const r of groups.flatMap((g) => g.rules)) {
+      parser.parse(r.expr).iterate({
+        enter: (node) => {
+          if (node.name !== 'MatrixSelector') return;
+          const text = r.expr.slice(node.from, node.to);
+          const range = /\[(\w+)\]$/.exec(text)![1];
+          if (range !== '5m') expect(text, r.expr).toMatch(/^slo:sli_(error|total):rate5m\{/);
+        },
+      });
+    }
+  });
+
+  it('the period figure is a ratio of sums, never an average of ratios', () => {
+    const period = groups.flatMap((g) => g.rules).find((r) => r.record === 'slo:sli_error:ratio_rate30d')!;
+    expect(period.expr).toMatch(/^sum_over_time\(slo:sli_error:rate5m\{[^}]*\}\[30d\]\) \/ clamp_min\(sum_over_time\(slo:sli_total:rate5m\{[^}]*\}\[30d\]\), 1e-300\)$/);
+    expect(groups.flatMap((g) => g.rules).some((r) => /avg_over_time|count_over_time\(slo:/.test(r.expr))).toBe(false);
+  });
+
+  it('Sloth compatibility: group, series and label names, objective and budget floats, alert shape', () => {
+    const s = compiled.slos.find((x) => x.id === 'myservice-requests-availability')!;
+    const mine = (compileSlos([s]).ruleFile.groups as RuleGroup[]);
+    expect(mine.map((g) => g.name)).toEqual([
+      'sloth-slo-sli-recordings-myservice-requests-availability',
+      'sloth-slo-meta-recordings-myservice-requests-availability',
+      'sloth-slo-alerts-myservice-requests-availability',
+    ]);
+    const records = mine.flatMap((g) => g.rules.map((r) => r.record)).filter(Boolean);
+    for (const name of ['slo:sli_error:ratio_rate5m', 'slo:sli_error:ratio_rate30d', 'slo:objective:ratio', 'slo:error_budget:ratio', 'slo:time_period:days', 'slo:current_burn_rate:ratio', 'slo:period_burn_rate:ratio', 'slo:period_error_budget_remaining:ratio', 'sloth_slo_info']) {
+      expect(records).toContain(name);
+    }
+    const all = mine.flatMap((g) => g.rules);
+    const byRecord = (n: string) => all.find((r) => r.record === n)!;
+    expect(byRecord('slo:objective:ratio').expr).toBe('vector(0.9990000000000001)');
+    expect(byRecord('slo:error_budget:ratio').expr).toBe('vector(0.0009999999999999432)');
+    expect(byRecord('slo:time_period:days').expr).toBe('vector(30)');
+    expect(byRecord('slo:objective:ratio').labels).toEqual({
+      owner: 'myteam', repo: 'myorg/myservice', tier: '2', category: 'availability',
+      sloth_id: 'myservice-requests-availability', sloth_service: 'myservice', sloth_slo: 'requests-availability',
+    });
+    const [page, ticket] = all.filter((r) => r.alert);
+    expect(page!.alert).toBe('MyServiceHighErrorRate');
+    expect(ticket!.alert).toBe('MyServiceHighErrorRate');
+    expect(page!.labels).toEqual({ category: 'availability', severity: 'pageteam', routing_key: 'myteam', sloth_severity: 'page' });
+    expect(ticket!.labels).toEqual({ category: 'availability', severity: 'slack', slack_channel: '#alerts-myteam', sloth_severity: 'ticket' });
+    expect(page!.annotations!.summary).toBe("High error rate on 'myservice' requests responses");
+    expect(page!.annotations!.title).toBe('(page) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.');
+    expect(page!.expr).toContain('max(slo:sli_error:ratio_rate{sloth_id="myservice-requests-availability", sloth_service="myservice", sloth_slo="requests-availability", sloth_window="5m"} > (14.4 * 0.0009999999999999432)) without (sloth_window)');
+    expect(page!.expr.split('\nor\n')).toHaveLength(2);
+    expect(ticket!.expr).toContain('sloth_window="3d"} > (1 * 0.0009999999999999432)');
+  });
+
+  it('a severity label of ours unless the spec sets one; for: on page and ticket', () => {
+    const alerts = rulesOf(native(`    objective: 99\n${EVENTS}    alerting: {name: A, page: {for: 5m}}\n`)).filter((r) => r.alert);
+    expect(alerts.map((a) => [a.labels!.severity, a.labels!.sloth_severity, a.for])).toEqual([['critical', 'page', '5m'], ['warning', 'ticket', '15m']]);
+  });
+
+  it('zero traffic: errors fall back to 0 while there is a total, and every ratio divides by clamp_min', () => {
+    const rules = rulesOf(native(`    objective: 99\n${EVENTS}    alerting: {name: A}\n`));
+    const errors = rules.find((r) => r.record === 'slo:sli_error:rate5m')!;
+    expect(errors.expr).toBe('((sum(rate(req_total{code="500"}[5m]))) >= 0) or on() (0 * (sum(rate(req_total[5m]))))');
+    for (const r of rules.filter((x) => x.record?.startsWith('slo:sli_error:ratio_rate'))) {
+      expect(r.expr.match(/ \/ /g)!.length, r.expr).toBe(r.expr.match(/clamp_min\(/g)!.length);
+    }
+  });
+
+  it('a 100% objective never divides 0 by 0', () => {
+    const rules = rulesOf(native(`    objective: 100\n${EVENTS}    alerting: {name: A}\n`));
+    const burn = rules.find((r) => r.record === 'slo:current_burn_rate:ratio')!;
+    expect(burn.expr).toMatch(/^\(\(slo:sli_error:ratio_rate5m\{.*\} > 0\) \/ 0\) or \(slo:sli_error:ratio_rate5m\{.*\} \* 0\)$/);
+  });
+
+  it.each([
+    { threshold: 0.3, le: '0[.]3' },
+    { threshold: 1, le: '1([.]0)?' },
+    { threshold: 2.5, le: '2[.]5' },
+  ])('latency le matcher for $threshold matches Prometheus 2 and 3 spellings', ({ threshold, le }) => {
+    expect(leRegex(threshold)).toBe(le);
+    const re = new RegExp(`^(?:${le.replace(/\[\.\]/g, '\\.')})$`);
+    expect(re.test(String(threshold))).toBe(true);
+    if (Number.isInteger(threshold)) expect(re.test(`${threshold}.0`)).toBe(true);
+  });
+
+  it.each([
+    {
+      kind: 'latency (classic)',
+      sli: 'latency: {histogram: \'h_seconds{job="a"}\', threshold: 1}',
+      total: 'sum(rate(h_seconds_count{job="a"}[5m]))',
+      errors: 'sum(rate(h_seconds_count{job="a"}[5m])) - sum(rate(h_seconds_bucket{job="a", le=~"1([.]0)?"}[5m]))',
+    },
+    {
+      kind: 'latency (native histogram)',
+      sli: 'latency: {histogram: h_seconds, threshold: 0.25, native: true}',
+      total: 'histogram_count(sum(rate(h_seconds[5m])))',
+      errors: 'histogram_count(sum(rate(h_seconds[5m]))) * (1 - histogram_fraction(0, 0.25, sum(rate(h_seconds[5m]))))',
+    },
+    {
+      kind: 'availability (bool gauge)',
+      sli: 'availability: {gauge: \'probe_success{job="bb"}\'}',
+      total: 'sum(count_over_time(probe_success{job="bb"}[5m]))',
+      errors: 'sum(count_over_time(probe_success{job="bb"}[5m])) - sum(sum_over_time(probe_success{job="bb"}[5m]))',
+    },
+    {
+      kind: 'raw (Sloth): NaN weighs 0',
+      sli: 'raw: {errorRatioQuery: \'1 - avg(x[{{.window}}])\'}',
+      total: '(1 - avg(x[5m])) >= bool 0',
+      errors: '1 - avg(x[5m])',
+    },
+  ])('SLI kind $kind', ({ sli, total, errors }) => {
+    const rules = rulesOf(native(`    objective: 99\n    sli:\n      ${sli}\n    alerting: {name: A}\n`));
+    expect(rules.find((r) => r.record === 'slo:sli_total:rate5m')!.expr).toBe(total);
+    expect(rules.find((r) => r.record === 'slo:sli_error:rate5m')!.expr).toBe(`((${errors}) >= 0) or on() (0 * (${total}))`);
+  });
+
+  it('period 28d names the period series like Sloth (ratio_rate4w) and records 28 days', () => {
+    const rules = rulesOf(native(`    objective: 99\n    period: 28d\n${EVENTS}    alerting: {name: A}\n`));
+    expect(rules.map((r) => r.record)).toContain('slo:sli_error:ratio_rate4w');
+    expect(rules.find((r) => r.record === 'slo:time_period:days')!.expr).toBe('vector(28)');
+    expect(rules.find((r) => r.alert)!.expr).toContain('(13.44 * 0.01)');
+  });
+
+  it('OpenSLO: policy name → alert name, conditions → windows (short = long/12), alertWhenNoData → absent alert', () => {
+    const s = compiled.slos.find((x) => x.id === 'checkout-checkout-availability')!;
+    expect(s.objective).toBe(99.5);
+    expect(s.period).toBe(28 * 86400);
+    expect(s.labels).toEqual({ team: 'payments' });
+    expect(s.sli.errorQuery).toBe('(sum(rate(http_requests_total{service="checkout"}[{{.window}}]))) - (sum(rate(http_requests_total{service="checkout", code!~"5.."}[{{.window}}])))');
+    expect(s.alerting!.alerts.map((a) => [a.name, a.severity, a.windows, a.for])).toEqual([
+      ['CheckoutBurn', 'page', [{ short: 300, long: 3600, factor: 13.44 }], 120],
+      ['CheckoutBurn', 'ticket', [{ short: 7200, long: 86400, factor: 2.8 }], 900],
+    ]);
+    expect(s.alerting!.absentFor).toBe(900);
+  });
+
+  it('runbook and dashboard links become alert annotations', () => {
+    const rules = (compileSlos([compiled.slos.find((x) => x.id === 'api-latency')!]).ruleFile.groups as RuleGroup[]).flatMap((g) => g.rules);
+    for (const alert of rules.filter((r) => r.alert)) {
+      expect(alert.annotations).toMatchObject({ runbook_url: 'https://runbooks.example.com/api/latency', dashboard_url: 'https://grafana.example.com/d/slo-api' });
+    }
+    expect(rules.find((r) => r.alert === 'ApiSlowNoData')).toMatchObject({ expr: 'absent(slo:sli_total:rate5m{sloth_id="api-latency", sloth_service="api", sloth_slo="latency"})', for: '10m' });
+  });
+
+  it('is deterministic and sorted by SLO id', () => {
+    expect(JSON.stringify(compileSloFiles([...EXAMPLES].reverse()))).toBe(JSON.stringify(compiled));
+    const ids = compiled.slos.map((s) => s.id);
+    expect(ids).toEqual([...ids].sort());
+  });
+});
+
+describe('other outputs', () => {
+  it('one promtool test file per SLO, pointing at the shipped rule file', () => {
+    expect(compiled.promtoolTests.map((t) => t.fileName)).toEqual(compiled.slos.map((s) => `slo-${s.id}.test.yaml`));
+    for (const t of compiled.promtoolTests) expect(t.content).toMatchObject({ rule_files: [PROMTOOL_RULE_FILE] });
+  });
+
+  it('one Grafana dashboard per service, stable uid, Prometheus datasource, parseable queries', () => {
+    const services = [...new Set(compiled.slos.map((s) => s.service))].sort();
+    expect(compiled.dashboards.map((d) => (d.json as { uid: string }).uid)).toEqual(services.map((s) => `slo-${s}`));
+    for (const d of compiled.dashboards) {
+      const panels = (d.json as { panels: { type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] }).panels;
+      for (const p of panels.filter((x) => x.type !== 'row')) {
+        expect(p.datasource!.uid).toBe('prometheus');
+        for (const t of p.targets!) expect(promqlError(t.expr), t.expr).toBeUndefined();
+      }
+      expect(JSON.stringify(d.json)).toContain('ALERTS{alertstate=\\"firing\\"');
+    }
+  });
+
+  it('PrometheusRule objects: one per service, namespace-less, labelled, same groups as the rule file', () => {
+    const objects = compiled.prometheusRules as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels: Record<string, string> }; spec: { groups: RuleGroup[] } }[];
+    expect(objects.map((o) => o.metadata.name)).toEqual(['slo-api', 'slo-checkout', 'slo-grafana', 'slo-home-wifi', 'slo-myservice', 'slo-otel-gateway', 'slo-prometheus']);
+    for (const o of objects) {
+      expect(o).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule' });
+      expect(o.metadata.namespace).toBeUndefined();
+      expect(o.metadata.labels['app.kubernetes.io/managed-by']).toBe('cdk8s-o11y');
+    }
+    expect(objects.flatMap((o) => o.spec.groups.map((g) => g.name)).sort()).toEqual(groups.map((g) => g.name).sort());
+  });
+
+  it('the stack ships SLOs about itself', () => {
+    const text = readFileSync('o11y.yaml', 'utf8');
+    expect(text).toContain('slos: [slos/*.yaml]');
+    expect(compiled.slos.filter((s) => ['otel-gateway', 'grafana', 'prometheus'].includes(s.service)).length).toBeGreaterThanOrEqual(3);
+  });
+});
