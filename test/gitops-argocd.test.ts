@@ -94,7 +94,15 @@ describe('gitops config', () => {
     writeFileSync(file, text);
     return file;
   };
-  const clusters = (...names: string[]) => `clusters:\n${names.map((n) => `  - { name: ${n}, cloud: onprem, region: dc1 }\n`).join('')}`;
+  const clusters = (...names: string[]) => `clusters:\n${names.map((n) => `  - { name: ${n}, cloud: onprem, region: dc1, storageClass: standard }\n`).join('')}`;
+  /**
+   * The config of `names` with this gitops section. It is loaded with the first cluster only, so
+   * that multi-cluster rules outside gitops do not matter, and located in the file as written.
+   */
+  const configFor = (names: string[], gitops: string) => {
+    const loaded = loadConfigFile(write(`${clusters(names[0]!)}${gitops}`));
+    return { ...loaded, source: write(`${clusters(...names)}${gitops}`), clusters: names.map((name) => ({ ...loaded.clusters[0]!, name })) };
+  };
 
   it('defaults: HEAD, dist, ApplicationSet, project = stack name, in-cluster server for one cluster', () => {
     const settings = resolveGitops(loadConfigFile(write(`name: obs\n${clusters('local')}gitops:\n  repoURL: https://git.example.com/a/b.git\n`)));
@@ -103,7 +111,7 @@ describe('gitops config', () => {
   });
 
   it('defaults: Argo CD cluster names equal to ours for several clusters; explicit destinations win', () => {
-    const settings = resolveGitops(loadConfigFile(write(`${clusters('eu', 'us')}gitops:\n  repoURL: git@example.com:a/b.git\n  destinations:\n    us: { name: prod-us }\n`)));
+    const settings = resolveGitops(configFor(['eu', 'us'], 'gitops:\n  repoURL: git@example.com:a/b.git\n  destinations:\n    us: { name: prod-us }\n'));
     expect(settings!.clusters.map((c) => c.destination)).toEqual([{ name: 'eu' }, { name: 'prod-us' }]);
   });
 
@@ -112,12 +120,12 @@ describe('gitops config', () => {
   });
 
   it.each([
-    ['an unknown cluster', `${clusters('eu')}gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    moon: { name: x }\n`, /o11y\.yaml:6:\d+ gitops\.destinations\.moon: "moon" is not a cluster of this stack; clusters: eu/],
-    ['both server and name', `${clusters('eu')}gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    eu: { name: x, server: "https://y" }\n`, /gitops\.destinations\.eu: give exactly one of server/],
-    ['mixed destinations in one ApplicationSet', `${clusters('eu', 'us')}gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    eu: { server: "https://y" }\n`, /gitops\.destinations: an ApplicationSet template needs every cluster named the same way/],
-    ['a cluster named argocd', `${clusters('argocd')}gitops:\n  repoURL: https://x.example/a.git\n`, /clusters\[0\]\.name: dist\/argocd\/ holds the Argo CD objects/],
-  ])('rejects %s with a located message', (_name, text, message) => {
-    const config = loadConfigFile(write(text));
+    ['an unknown cluster', ['eu'], 'gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    moon: { name: x }\n', /o11y\.yaml:6:\d+ gitops\.destinations\.moon: "moon" is not a cluster of this stack; clusters: eu/],
+    ['both server and name', ['eu'], `gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    eu: { name: x, server: "https://y" }\n`, /gitops\.destinations\.eu: give exactly one of server/],
+    ['mixed destinations in one ApplicationSet', ['eu', 'us'], `gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    eu: { server: "https://y" }\n`, /gitops\.destinations: an ApplicationSet template needs every cluster named the same way/],
+    ['a cluster named argocd', ['argocd'], `gitops:\n  repoURL: https://x.example/a.git\n`, /clusters\[0\]\.name: dist\/argocd\/ holds the Argo CD objects/],
+  ])('rejects %s with a located message', (_name, names, gitops, message) => {
+    const config = configFor(names, gitops);
     expect(() => resolveGitops(config)).toThrow(InputError);
     expect(() => resolveGitops(config)).toThrow(message);
   });

@@ -59,11 +59,21 @@ describe('o11y gitops check on good layouts', () => {
     expect(problemsOf(dist)).toEqual([]);
   });
 
+  it('warns, without failing, about claim templates the API server completes', async () => {
+    const stack = fixtureStack().map((m) =>
+      m.kind === 'StatefulSet' && m.metadata.name === 'loki' ? { ...m, spec: { ...(m.spec as object), volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }] } } : m,
+    );
+    const { code, out } = await cli('gitops', 'check', writeDist({ local: stack }, settingsFor(['local'])));
+    expect(out).toMatch(/warning: .*StatefulSet observability\/loki: spec\.volumeClaimTemplates\[data\] lacks apiVersion: v1 and kind: PersistentVolumeClaim/);
+    expect(out.match(/^warning:/gm)).toHaveLength(1);
+    expect(code).toBe(0);
+  });
+
   it('prints JSON with -o json', async () => {
     const dist = writeDist({ local: fixtureStack() }, settingsFor(['local']));
     const { code, out } = await cli('gitops', 'check', dist, '-o', 'json');
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ ok: true, problems: [], applications: 1, files: 33, objects: 33 });
+    expect(JSON.parse(out)).toMatchObject({ ok: true, problems: [], warnings: [], applications: 1, files: 33, objects: 33 });
   });
 });
 
