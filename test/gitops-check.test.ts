@@ -10,6 +10,7 @@ import { referencesOf } from '../src/gitops/references.ts';
 import type { Manifest } from '../src/gitops/manifest.ts';
 import { fileNameOf, fixtureStack, settingsFor, withWave, writeDist } from './support/gitops-stack.ts';
 import { parseManifests } from './support/load-manifests.ts';
+import { prng } from './support/prng.ts';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -21,14 +22,6 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 
 const problemsOf = (dist: string) => checkGitopsLayout(readGitopsLayout(dist)).problems.map((p) => [p.file, p.object, p.message].filter(Boolean).join(': '));
 
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A parsed YAML object the broken-layout cases may change anywhere. */
 type Loose = Record<string, any>;

@@ -7,6 +7,7 @@ import type { Manifest } from '../src/gitops/manifest.ts';
 import { referencesOf } from '../src/gitops/references.ts';
 import { SYNC_WAVES, syncWaveFor } from '../src/gitops/waves.ts';
 import { fixtureStack } from './support/gitops-stack.ts';
+import { prng } from './support/prng.ts';
 
 const obj = (apiVersion: string, kind: string, component?: string, annotations?: Record<string, string>): Manifest => ({
   apiVersion,
@@ -14,15 +15,6 @@ const obj = (apiVersion: string, kind: string, component?: string, annotations?:
   metadata: { name: 'x', namespace: 'observability', ...(component ? { labels: { 'app.kubernetes.io/component': component } } : {}), ...(annotations ? { annotations } : {}) },
 });
 
-/** Small deterministic PRNG so that property tests replay identically. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('syncWaveFor', () => {
   it.each([
