@@ -29,6 +29,7 @@ export class PrometheusChart extends Chart {
       retention: config.components.prometheus.retention,
       storage: config.components.prometheus.storage,
       scrapeInterval: config.components.prometheus.scrapeInterval,
+      remoteWrite: config.components.prometheus.remoteWrite,
       // prometheus-operator output is for an operator-managed Prometheus; ours mounts only ConfigMaps.
       ruleConfigMaps: format === 'configmap' ? ruleFiles.map((r) => r.configMap) : [],
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },

@@ -1,11 +1,27 @@
 import type { ApiObjectMetadata } from 'cdk8s';
+import { resolveTopology, type Topology } from '../src/config/topology.ts';
 import type { ClusterConfig, StackConfig } from '../src/config/types.ts';
 import * as k8s from '../imports/k8s.ts';
+import { platformProfile } from './platforms/index.ts';
 
 /** What every construct needs to know about the stack and the cluster it is synthesized for. */
 export interface StackContext {
   readonly config: StackConfig;
   readonly cluster: ClusterConfig;
+  readonly topology: Topology;
+}
+
+/** The context of one cluster of a config (the first one unless named). */
+export function stackContext(config: StackConfig, cluster: ClusterConfig = config.clusters[0]!): StackContext {
+  return { config, cluster, topology: resolveTopology(config) };
+}
+
+/**
+ * The app that scrapes metrics in a cluster: Prometheus in a backend cluster, the collector's
+ * `otel-scraper` elsewhere. Components let it in on their metrics ports.
+ */
+export function metricsScraper(ctx: StackContext): string {
+  return ctx.topology.rolesOf(ctx.cluster).has('backend') ? 'prometheus' : 'otel-scraper';
 }
 
 export const MANAGED_BY = 'cdk8s-o11y';
@@ -132,13 +148,14 @@ export function emptyDirVolume(volume: string, sizeLimit: string): k8s.Volume {
   return { name: volume, emptyDir: { sizeLimit: k8s.Quantity.fromString(sizeLimit) } };
 }
 
-/** A PVC template for a StatefulSet, on the cluster's StorageClass (or its default one). */
+/** A PVC template for a StatefulSet, on the cluster's StorageClass (or its cloud's usual one). */
 export function dataVolumeClaim(ctx: StackContext, app: string, component: string, size: string): k8s.KubePersistentVolumeClaimProps {
+  const storageClassName = ctx.cluster.storageClass ?? platformProfile(ctx.cluster.cloud).defaultStorageClass;
   return {
     metadata: { name: 'data', labels: stackLabels(ctx, app, component) },
     spec: {
       accessModes: ['ReadWriteOnce'],
-      ...(ctx.cluster.storageClass ? { storageClassName: ctx.cluster.storageClass } : {}),
+      ...(storageClassName ? { storageClassName } : {}),
       resources: { requests: { storage: k8s.Quantity.fromString(size) } },
     },
   };

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { httpProbe, metadata, type StackContext } from './common.ts';
+import { httpProbe, metadata, metricsScraper, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS } from './network-policy.ts';
 import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId } from './workload.ts';
@@ -76,7 +76,7 @@ export class KubeStateMetrics extends Construct {
       },
     });
     allowFlows(this, ctx, id, {
-      ingress: [{ peers: [{ app: 'prometheus', namespace: id.namespace }], ports: [METRICS_PORT, TELEMETRY_PORT] }],
+      ingress: [{ peers: [{ app: metricsScraper(ctx), namespace: id.namespace }], ports: [METRICS_PORT, TELEMETRY_PORT] }],
       egress: [{ peers: [ANYWHERE], ports: API_SERVER_PORTS }],
     });
   }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, metadata, metricsScraper, serviceHost, type StackContext } from './common.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import {
   collectorContainer,
@@ -105,7 +105,7 @@ export class OtelAgent extends Construct {
     allowFlows(this, ctx, id, {
       ingress: [
         { peers: [{ anyPod: true }], ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] },
-        { peers: [{ app: 'prometheus', namespace: props.stackNamespace }], ports: [COLLECTOR_METRICS_PORT] },
+        { peers: [{ app: metricsScraper(ctx), namespace: props.stackNamespace }], ports: [COLLECTOR_METRICS_PORT] },
       ],
       egress: [
         { peers: [{ app: props.gateway.service, namespace: props.stackNamespace }], ports: [props.gateway.port] },

@@ -97,6 +97,8 @@ export interface CollectorContainerOptions {
   readonly env?: k8s.EnvVar[];
   readonly mounts?: k8s.VolumeMount[];
   readonly securityContext?: k8s.SecurityContext;
+  /** Ports beyond OTLP, metrics and health (the gateway's second tier and cross-cluster receiver). */
+  readonly extraPorts?: { name: string; containerPort: number }[];
 }
 
 /** The contrib collector container: pod IP in the environment, health probes, OTLP and metrics ports. */
@@ -116,6 +118,7 @@ export function collectorContainer(o: CollectorContainerOptions): k8s.Container 
       { name: 'otlp-http', containerPort: OTLP_HTTP_PORT },
       { name: 'metrics', containerPort: COLLECTOR_METRICS_PORT },
       { name: 'health', containerPort: HEALTH_PORT },
+      ...(o.extraPorts ?? []),
     ],
     resources: o.resources,
     liveness: httpProbe('/', 'health'),

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, metadata, serviceHost, type StackContext } from './common.ts';
+import { dirname } from 'node:path';
+import { configMapVolume, EXTERNAL_SECRETS_ANNOTATION, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS } from './network-policy.ts';
 import {
   collectorContainer,
@@ -17,7 +18,20 @@ import {
   SENDING_QUEUE,
 } from './otel-collector.ts';
 import { platformProfile } from './platforms/index.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+import {
+  BEARER_AUTH,
+  CROSS_CLUSTER_TLS_DIR,
+  CROSS_CLUSTER_TOKEN_FILE,
+  crossClusterExporters,
+  exportersFor,
+  needsRouting,
+  remoteEndpoint,
+  routingTable,
+  SIGNALS,
+  type LocalBackends,
+  type Signal,
+} from '../src/routing/gateway.ts';
+import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
 
 /** A backend the gateway exports to: a Service in the stack namespace. */
 export interface GatewayBackend {
@@ -53,11 +67,27 @@ export class OtelGateway extends Construct {
     this.id = id;
     const replicas = props.replicas ?? 2;
     const configText = dumpYaml(gatewayConfig(ctx, props));
+    const lb = loadBalanced(ctx);
+    const external = receivesExternal(ctx);
+    const crossCluster = external || sendsExternal(ctx);
+    const { tokenSecret, tlsSecret, auth } = ctx.config.crossCluster;
+    const secrets = crossCluster ? (auth === 'mtls' ? [tlsSecret] : [tokenSecret, tlsSecret]) : [];
+
     serviceAccount(this, ctx, id);
-    clusterRoleFor(this, ctx, id, K8S_ATTRIBUTES_RULES);
+    clusterRoleFor(this, ctx, id, [
+      ...K8S_ATTRIBUTES_RULES,
+      // The load_balancing exporter's k8s resolver watches EndpointSlices.
+      ...(lb ? [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ }] : []),
+    ]);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: metadata(ctx, {
+        name: id.app,
+        namespace: id.namespace,
+        app: id.app,
+        component: id.component,
+        ...(secrets.length ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: secrets.join(',') } } : {}),
+      }),
       spec: {
         replicas,
         selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
@@ -68,8 +98,24 @@ export class OtelGateway extends Construct {
           uid: 10001,
           spreadAcrossArchitectures: replicas > 1,
           configContents: [configText],
-          containers: [collectorContainer({ resources: { cpu: { request: '200m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } } })],
-          volumes: [configMapVolume('config', 'otel-gateway-config')],
+          containers: [
+            collectorContainer({
+              resources: { cpu: { request: '200m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
+              extraPorts: [
+                ...(lb ? [{ name: 'otlp-lb', containerPort: LOAD_BALANCED_PORT }] : []),
+                ...(external ? [{ name: 'otlp-external', containerPort: EXTERNAL_OTLP_PORT }] : []),
+              ],
+              mounts: [
+                ...(crossCluster ? [{ name: 'cross-cluster-tls', mountPath: CROSS_CLUSTER_TLS_DIR, readOnly: true }] : []),
+                ...(crossCluster && auth === 'bearer' ? [{ name: 'cross-cluster-token', mountPath: dirname(CROSS_CLUSTER_TOKEN_FILE), readOnly: true }] : []),
+              ],
+            }),
+          ],
+          volumes: [
+            configMapVolume('config', 'otel-gateway-config'),
+            ...(crossCluster ? [{ name: 'cross-cluster-tls', secret: { secretName: tlsSecret } }] : []),
+            ...(crossCluster && auth === 'bearer' ? [{ name: 'cross-cluster-token', secret: { secretName: tokenSecret } }] : []),
+          ],
         }),
       },
     });
@@ -77,34 +123,158 @@ export class OtelGateway extends Construct {
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
       { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http' },
     ]);
+    if (lb) service(this, ctx, id, [{ name: 'otlp-lb', port: LOAD_BALANCED_PORT, targetPort: 'otlp-lb' }], { name: LOAD_BALANCED_SERVICE, headless: true });
+    if (external) {
+      new k8s.KubeService(this, 'external-svc', {
+        metadata: metadata(ctx, {
+          name: EXTERNAL_SERVICE,
+          namespace: id.namespace,
+          app: id.app,
+          component: id.component,
+          annotations: { ...platformProfile(ctx.cluster.cloud).otlpServiceAnnotations },
+        }),
+        spec: {
+          type: 'LoadBalancer',
+          selector: selectorLabels(ctx, id.app),
+          ports: [{ name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: k8s.IntOrString.fromString('otlp-external'), protocol: 'TCP' }],
+        },
+      });
+    }
+    const self = { app: id.app, namespace: id.namespace };
+    const remotePorts = [...new Set(ctx.topology.backendClouds.map((c) => remoteEndpoint(ctx, c)).filter((e): e is string => !!e).map((e) => Number(e.split(':')[1])))];
+    const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
     allowFlows(this, ctx, id, {
       ingress: [
-        { peers: [{ app: 'otel-agent', namespace: props.agentNamespace }], ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] },
-        { peers: [{ app: 'prometheus', namespace: props.namespace }], ports: [COLLECTOR_METRICS_PORT] },
+        { peers: [{ app: 'otel-agent', namespace: props.agentNamespace }, { app: 'otel-scraper', namespace: props.namespace }], ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] },
+        { peers: [{ app: metricsScraper(ctx), namespace: props.namespace }], ports: [COLLECTOR_METRICS_PORT] },
+        ...(lb ? [{ peers: [self], ports: [LOAD_BALANCED_PORT] }] : []),
+        // Other clusters come through a load balancer, from addresses outside the pod network.
+        ...(external ? [{ peers: [ANYWHERE], ports: [EXTERNAL_OTLP_PORT] }] : []),
       ],
       egress: [
-        { peers: [{ app: props.tempo.service, namespace: props.namespace }], ports: [props.tempo.port] },
-        { peers: [{ app: props.loki.service, namespace: props.namespace }], ports: [props.loki.port] },
-        { peers: [{ app: props.prometheus.service, namespace: props.namespace }], ports: [props.prometheus.port] },
+        ...(isBackend
+          ? [props.tempo, props.loki, props.prometheus].map((b) => ({ peers: [{ app: b.service, namespace: props.namespace }], ports: [b.port] }))
+          : []),
+        ...(lb ? [{ peers: [self], ports: [LOAD_BALANCED_PORT] }] : []),
+        ...(remotePorts.length ? [{ peers: [ANYWHERE], ports: remotePorts }] : []),
         { peers: [ANYWHERE], ports: API_SERVER_PORTS },
       ],
     });
   }
 }
 
+/** LoadBalancer Service where other clusters send their telemetry (backend clusters only). */
+export const EXTERNAL_SERVICE = 'otel-gateway-external';
+
+/** Port of the gateway's second tier (trace-ID sharded, tail-sampled) receiver. */
+export const LOAD_BALANCED_PORT = 4320;
+/** Port of the cross-cluster OTLP receiver (TLS + auth), behind the `otel-gateway-external` Service. */
+export const EXTERNAL_OTLP_PORT = 4319;
+
+/** Whether this gateway receives other clusters' telemetry: a backend cluster of a multi-cluster stack. */
+export function receivesExternal(ctx: StackContext): boolean {
+  return ctx.topology.multiCluster && ctx.topology.rolesOf(ctx.cluster).has('backend');
+}
+
+/** Whether this gateway sends to other clusters (and so needs the cross-cluster credentials). */
+export function sendsExternal(ctx: StackContext): boolean {
+  return ctx.topology.backendClouds.some((cloud) => remoteEndpoint(ctx, cloud) !== undefined);
+}
+
+/** Whether traces pass through the trace-ID sharded second tier (needed by tail sampling). */
+export function loadBalanced(ctx: StackContext): boolean {
+  return ctx.config.scale.loadBalancing || ctx.config.scale.tailSampling.enabled;
+}
+
+/** The cardinality guard: URL paths to route templates, dropped attributes. Undefined when unused. */
+export function cardinalityTransform(ctx: StackContext): object | undefined {
+  const { urlTemplates, dropAttributes } = ctx.config.cardinality;
+  if (!urlTemplates.length && !dropAttributes.length) return undefined;
+  const q = (v: string) => JSON.stringify(v);
+  const drop = (path: string) => dropAttributes.map((a) => `delete_key(${path}, ${q(a)})`);
+  return {
+    error_mode: 'ignore',
+    // `http.url` is the old semantic convention, `url.full` the current one: rewrite both.
+    trace_statements: [
+      ...urlTemplates.flatMap((t) => ['url.full', 'http.url'].map((attr) => `replace_pattern(span.attributes[${q(attr)}], ${q(t.pattern)}, ${q(t.template)})`)),
+      ...drop('span.attributes'),
+    ],
+    log_statements: drop('log.attributes'),
+    metric_statements: drop('datapoint.attributes'),
+  };
+}
+
 /** The gateway's collector config, a pure function of the stack context and the props. */
 export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): object {
   const profile = platformProfile(ctx.cluster.cloud);
   const host = (b: GatewayBackend) => `${serviceHost(b.service, props.namespace)}:${b.port}`;
-  const processors = ['memory_limiter', 'k8s_attributes', 'resource_detection', 'resource/cluster'];
+  const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
+  const local: LocalBackends = { traces: 'otlp_grpc/tempo', metrics: 'otlp_http/prometheus', logs: 'otlp_http/loki' };
+  const cardinality = cardinalityTransform(ctx);
+  const inProcessors = ['memory_limiter', 'k8s_attributes', 'resource_detection', 'resource/cluster', ...(cardinality ? ['transform/cardinality'] : [])];
   const clusterAttributes: Record<string, string> = {
     'k8s.cluster.name': ctx.cluster.name,
     'cloud.region': ctx.cluster.region,
     ...profile.staticResourceAttributes,
   };
+  const routing = needsRouting(ctx);
+  const lb = loadBalanced(ctx);
+  const external = receivesExternal(ctx);
+  const mtls = ctx.config.crossCluster.auth === 'mtls';
+  const usesBearer = !mtls && (external || sendsExternal(ctx));
+
+  // Where each signal goes once it has been processed: the routing connector, or the one destination.
+  const single = (signal: Signal) => exportersFor(ctx, ctx.topology.defaultCloud, local)[signal];
+  const next = (signal: Signal) => (routing ? `routing/${signal}` : single(signal));
+
+  const pipelines: Record<string, object> = {};
+  for (const signal of SIGNALS) {
+    if (signal === 'traces' && lb) {
+      pipelines['traces/in'] = { receivers: ['otlp'], processors: inProcessors, exporters: ['load_balancing/traces'] };
+      pipelines['traces/sampled'] = {
+        receivers: ['otlp/load_balanced'],
+        processors: ctx.config.scale.tailSampling.enabled ? ['tail_sampling'] : [],
+        exporters: [next(signal)],
+      };
+    } else {
+      pipelines[`${signal}/in`] = { receivers: ['otlp'], processors: inProcessors, exporters: [next(signal)] };
+    }
+    if (routing) {
+      for (const cloud of ctx.topology.backendClouds) {
+        pipelines[`${signal}/${cloud}`] = { receivers: [`routing/${signal}`], processors: [], exporters: [exportersFor(ctx, cloud, local)[signal]] };
+      }
+    }
+    // Other clusters already routed their telemetry here: store it, do not route it again.
+    if (external) pipelines[`${signal}/external`] = { receivers: ['otlp/external'], processors: ['memory_limiter'], exporters: [local[signal]] };
+  }
+
+  const { tailSampling } = ctx.config.scale;
   return {
-    extensions: { health_check: HEALTH_CHECK },
-    receivers: { otlp: otlpReceiver() },
+    extensions: {
+      health_check: HEALTH_CHECK,
+      ...(usesBearer ? { [BEARER_AUTH]: { filename: CROSS_CLUSTER_TOKEN_FILE } } : {}),
+    },
+    receivers: {
+      otlp: otlpReceiver(),
+      ...(lb ? { 'otlp/load_balanced': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${LOAD_BALANCED_PORT}` } } } } : {}),
+      ...(external
+        ? {
+            'otlp/external': {
+              protocols: {
+                grpc: {
+                  endpoint: `\${env:MY_POD_IP}:${EXTERNAL_OTLP_PORT}`,
+                  tls: {
+                    cert_file: `${CROSS_CLUSTER_TLS_DIR}/tls.crt`,
+                    key_file: `${CROSS_CLUSTER_TLS_DIR}/tls.key`,
+                    ...(mtls ? { client_ca_file: `${CROSS_CLUSTER_TLS_DIR}/ca.crt` } : {}),
+                  },
+                  ...(mtls ? {} : { auth: { authenticator: BEARER_AUTH } }),
+                },
+              },
+            },
+          }
+        : {}),
+    },
     processors: {
       memory_limiter: MEMORY_LIMITER,
       // Agents already enriched what they forward; this catches data sent straight to the gateway.
@@ -114,16 +284,53 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
       'resource/cluster': {
         attributes: Object.entries(clusterAttributes).map(([key, value]) => ({ key, value, action: 'insert' })),
       },
+      ...(cardinality ? { 'transform/cardinality': cardinality } : {}),
+      ...(tailSampling.enabled
+        ? {
+            tail_sampling: {
+              decision_wait: '30s',
+              num_traces: 50000,
+              policies: [
+                { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
+                { name: 'slow', type: 'latency', latency: { threshold_ms: durationMs(tailSampling.slowerThan) } },
+                { name: 'sample-rest', type: 'probabilistic', probabilistic: { sampling_percentage: tailSampling.percentage } },
+              ],
+            },
+          }
+        : {}),
     },
+    ...(routing ? { connectors: Object.fromEntries(SIGNALS.map((signal) => [`routing/${signal}`, routingTable(ctx, signal)])) } : {}),
     exporters: {
-      'otlp_grpc/tempo': { endpoint: host(props.tempo), tls: { insecure: true }, ...SENDING_QUEUE },
-      'otlp_http/loki': { endpoint: `http://${host(props.loki)}/otlp`, ...SENDING_QUEUE },
-      'otlp_http/prometheus': { endpoint: `http://${host(props.prometheus)}/api/v1/otlp`, ...SENDING_QUEUE },
+      ...(isBackend
+        ? {
+            [local.traces]: { endpoint: host(props.tempo), tls: { insecure: true }, ...SENDING_QUEUE },
+            [local.logs]: { endpoint: `http://${host(props.loki)}/otlp`, ...SENDING_QUEUE },
+            [local.metrics]: { endpoint: `http://${host(props.prometheus)}/api/v1/otlp`, ...SENDING_QUEUE },
+          }
+        : {}),
+      ...crossClusterExporters(ctx, SENDING_QUEUE),
+      ...(lb
+        ? {
+            'load_balancing/traces': {
+              // All spans of a trace must reach the same replica for tail sampling to see the whole trace.
+              routing_key: 'traceID',
+              protocol: { otlp: { tls: { insecure: true }, ...SENDING_QUEUE } },
+              resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [LOAD_BALANCED_PORT] } },
+            },
+          }
+        : {}),
     },
-    service: collectorService(['health_check'], {
-      traces: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/tempo'] },
-      metrics: { receivers: ['otlp'], processors, exporters: ['otlp_http/prometheus'] },
-      logs: { receivers: ['otlp'], processors, exporters: ['otlp_http/loki'] },
-    }),
+    service: collectorService(['health_check', ...(usesBearer ? [BEARER_AUTH] : [])], pipelines),
   };
+}
+
+/** Headless Service of the gateway's second tier; the load_balancing exporter resolves its EndpointSlices. */
+export const LOAD_BALANCED_SERVICE = 'otel-gateway-lb';
+
+/** `2s` → 2000, `1m30s` → 90000. */
+export function durationMs(duration: string): number {
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
+  let total = 0;
+  for (const m of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  return total;
 }

@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import type { RemoteWriteConfig } from '../src/config/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow } from './network-policy.ts';
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
@@ -11,18 +12,22 @@ export const PROMETHEUS_PORT = 9090;
 export const RULES_DIR = '/etc/prometheus/rules';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-export interface PrometheusProps {
-  readonly namespace: string;
-  /** Namespace of the node agents, scraped as part of the stack. */
-  readonly agentNamespace: string;
+/** Read-only RBAC for the scrape jobs' service discovery and the kubelet's metrics. */
+export const PROMETHEUS_SCRAPE_RULES = [
+  { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+  { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+];
+
+export interface PrometheusProps extends ScrapeProps {
   /** @default 1 */
   readonly replicas?: number;
   /** TSDB retention time, a Prometheus duration. */
   readonly retention: string;
   /** PVC size per replica. */
   readonly storage: string;
-  /** @default '30s' */
-  readonly scrapeInterval?: string;
+  /** Existing long-term stores to write to (Mimir, Thanos Receive, VictoriaMetrics). */
+  readonly remoteWrite: readonly RemoteWriteConfig[];
   /** Names of ConfigMaps (labelled `prometheus-rules`) holding rule files, mounted under {@link RULES_DIR}. */
   readonly ruleConfigMaps: readonly string[];
   /** Alertmanager StatefulSet to send alerts to. */
@@ -50,17 +55,20 @@ export class Prometheus extends Construct {
     const configText = dumpYaml(this.config);
 
     serviceAccount(this, ctx, id);
-    clusterRoleFor(this, ctx, id, [
-      { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
-      { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
-    ]);
+    clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
     configMap(this, ctx, id, 'prometheus-config', { 'prometheus.yml': configText });
 
     const ruleVolumes = props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm));
+    const credentialSecrets = remoteWriteSecrets(props.remoteWrite);
     const replicas = props.replicas ?? 1;
     new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: metadata(ctx, {
+        name: id.app,
+        namespace: id.namespace,
+        app: id.app,
+        component: id.component,
+        ...(credentialSecrets.length ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: credentialSecrets.join(',') } } : {}),
+      }),
       spec: {
         replicas,
         serviceName: `${id.app}-headless`,
@@ -98,10 +106,15 @@ export class Prometheus extends Construct {
                 { name: 'config', mountPath: '/etc/prometheus', readOnly: true },
                 { name: 'data', mountPath: '/prometheus' },
                 ...props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
+                ...credentialSecrets.map((secret) => ({ name: `rw-${secret}`, mountPath: `${REMOTE_WRITE_SECRETS_DIR}/${secret}`, readOnly: true })),
               ],
             }),
           ],
-          volumes: [configMapVolume('config', 'prometheus-config'), ...ruleVolumes],
+          volumes: [
+            configMapVolume('config', 'prometheus-config'),
+            ...ruleVolumes,
+            ...credentialSecrets.map((secret) => ({ name: `rw-${secret}`, secret: { secretName: secret } })),
+          ],
         }),
         volumeClaimTemplates: [dataVolumeClaim(ctx, id.app, id.component, props.storage)],
       },
@@ -118,6 +131,7 @@ export class Prometheus extends Construct {
         { peers: [{ anyPod: true }], ports: [] },
         { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
         { peers: [{ app: 'alertmanager', namespace: id.namespace }], ports: [props.alertmanager.port] },
+        ...(props.remoteWrite.length ? [{ peers: [ANYWHERE], ports: [...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))] }] : []),
       ],
     });
   }
@@ -131,14 +145,19 @@ export function retentionSize(storage: string): string {
   return `${Math.max(1, Math.floor(mib * 0.85))}MB`;
 }
 
-/** The `prometheus.yml`: a pure function of the stack context and the props. */
-export function prometheusConfig(ctx: StackContext, props: PrometheusProps): object {
-  const { cluster } = ctx;
-  const am = props.alertmanager;
-  const alertmanagerTargets = Array.from(
-    { length: am.replicas },
-    (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`,
-  );
+/** What the scrape jobs need to know; shared by Prometheus and the collector's `prometheus` receiver. */
+export interface ScrapeProps {
+  readonly namespace: string;
+  readonly agentNamespace: string;
+  /** @default '30s' */
+  readonly scrapeInterval?: string;
+}
+
+/**
+ * The scrape jobs: the stack's own components, kubelet and cAdvisor, annotated pods and services.
+ * Every job gets the config's cardinality guard (`metric_relabel_configs`).
+ */
+export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
   const kubeletJob = (job: string, path: string) => ({
     job_name: job,
     scheme: 'https',
@@ -169,6 +188,49 @@ export function prometheusConfig(ctx: StackContext, props: PrometheusProps): obj
     { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
     { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
   ];
+  const jobs = [
+    {
+      job_name: 'o11y-stack',
+      // kube-state-metrics reports other pods' namespace and pod labels: keep them, not ours.
+      honor_labels: true,
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [props.namespace, props.agentNamespace] } }],
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.config.name },
+        { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '(http-)?metrics' },
+        { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'job' },
+        { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
+        ...podLabels,
+      ],
+    },
+    kubeletJob('kubelet', '/metrics'),
+    kubeletJob('cadvisor', '/metrics/cadvisor'),
+    {
+      job_name: 'kubernetes-pods',
+      kubernetes_sd_configs: [{ role: 'pod' }],
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
+        ...annotationRelabels('pod'),
+        ...podLabels,
+      ],
+    },
+    {
+      job_name: 'kubernetes-service-endpoints',
+      kubernetes_sd_configs: [{ role: 'endpoints' }],
+      relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
+    },
+  ];
+  const guard = ctx.config.cardinality.metricRelabelConfigs;
+  return guard.length ? jobs.map((j) => ({ ...j, metric_relabel_configs: guard })) : jobs;
+}
+
+/** The `prometheus.yml`: a pure function of the stack context and the props. */
+export function prometheusConfig(ctx: StackContext, props: PrometheusProps): object {
+  const { cluster } = ctx;
+  const am = props.alertmanager;
+  const alertmanagerTargets = Array.from(
+    { length: am.replicas },
+    (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`,
+  );
   return {
     global: {
       scrape_interval: props.scrapeInterval ?? '30s',
@@ -197,36 +259,33 @@ export function prometheusConfig(ctx: StackContext, props: PrometheusProps): obj
     storage: { tsdb: { out_of_order_time_window: '30m' } },
     alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagerTargets }] }] },
     rule_files: [`${RULES_DIR}/*/*.yaml`],
-    scrape_configs: [
-      {
-        job_name: 'o11y-stack',
-        // kube-state-metrics reports other pods' namespace and pod labels: keep them, not ours.
-        honor_labels: true,
-        kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [props.namespace, props.agentNamespace] } }],
-        relabel_configs: [
-          { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.config.name },
-          { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '(http-)?metrics' },
-          { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'job' },
-          { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
-          ...podLabels,
-        ],
-      },
-      kubeletJob('kubelet', '/metrics'),
-      kubeletJob('cadvisor', '/metrics/cadvisor'),
-      {
-        job_name: 'kubernetes-pods',
-        kubernetes_sd_configs: [{ role: 'pod' }],
-        relabel_configs: [
-          { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
-          ...annotationRelabels('pod'),
-          ...podLabels,
-        ],
-      },
-      {
-        job_name: 'kubernetes-service-endpoints',
-        kubernetes_sd_configs: [{ role: 'endpoints' }],
-        relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
-      },
-    ],
+    scrape_configs: scrapeConfigs(ctx, props),
+    ...(props.remoteWrite.length ? { remote_write: props.remoteWrite.map(remoteWriteConfig) } : {}),
   };
+}
+
+/** Folder of the Secrets that remote-write credentials are read from: `<dir>/<secret>/<key>`. */
+export const REMOTE_WRITE_SECRETS_DIR = '/etc/prometheus/remote-write';
+
+/** One `remote_write` entry; credentials are files from mounted Secrets, never inline. */
+function remoteWriteConfig(rw: RemoteWriteConfig): object {
+  const dir = (secret: string) => `${REMOTE_WRITE_SECRETS_DIR}/${secret}`;
+  return {
+    url: rw.url,
+    name: `${rw.kind}-${new URL(rw.url).hostname}`,
+    ...(rw.bearerTokenSecret ? { authorization: { credentials_file: `${dir(rw.bearerTokenSecret)}/token` } } : {}),
+    ...(rw.basicAuthSecret ? { basic_auth: { username_file: `${dir(rw.basicAuthSecret)}/username`, password_file: `${dir(rw.basicAuthSecret)}/password` } } : {}),
+    // Thanos Receive and Mimir deduplicate by these; VictoriaMetrics ignores them.
+    send_exemplars: rw.kind !== 'victoriametrics',
+  };
+}
+
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+}
+
+/** Secrets a remote-write list reads credentials from. */
+export function remoteWriteSecrets(list: readonly RemoteWriteConfig[]): string[] {
+  return [...new Set(list.flatMap((rw) => [rw.bearerTokenSecret, rw.basicAuthSecret].filter((s): s is string => !!s)))].sort();
 }

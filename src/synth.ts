@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync 
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
 import { BackendsChart } from '../charts/backends.ts';
+import { ClusterMetricsChart } from '../charts/cluster-metrics.ts';
 import { CollectorsChart } from '../charts/collectors.ts';
 import { GrafanaChart } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
@@ -9,6 +10,7 @@ import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
 import type { StackContext } from '../constructs/common.ts';
 import { loadConfigFile } from './config/load.ts';
+import { resolveTopology } from './config/topology.ts';
 import type { StackConfig } from './config/types.ts';
 import type { DashboardFile } from './dashboards/stack-health.ts';
 import { stackRules } from './rules/stack-rules.ts';
@@ -44,9 +46,10 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
   mkdirSync(dirname(outDir), { recursive: true });
   const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.staging-`));
   try {
+    const topology = resolveTopology(config);
     const inventories = config.clusters.map((cluster) => ({
       cluster: cluster.name,
-      manifests: synthCluster({ config, cluster }, artifacts, join(staging, cluster.name)),
+      manifests: synthCluster({ config, cluster, topology }, artifacts, join(staging, cluster.name)),
     }));
     synthArgoCd(config, inventories, join(staging, 'argocd'));
     const files = listFiles(staging).map((f) => relative(staging, f));
@@ -66,17 +69,31 @@ function stackArtifacts(_config: StackConfig): StackArtifacts {
   };
 }
 
-/** Builds one cluster's charts, in apply order (the file prefixes keep `kubectl apply -f` in order too). */
+/**
+ * Builds what one cluster runs, by its roles, in apply order (the file prefixes keep
+ * `kubectl apply -f` in order too): every cluster gets namespaces, cluster metrics and collectors;
+ * a backend cluster its cloud's storage backends and Prometheus; the grafana cluster Grafana.
+ */
 function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string): Manifest[] {
   const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+  const roles = ctx.topology.rolesOf(ctx.cluster);
   new NamespacesChart(app, '00-namespaces', ctx);
-  new BackendsChart(app, '10-backends', ctx);
-  new PrometheusChart(app, '20-prometheus', ctx, artifacts.ruleFiles);
+  if (roles.has('backend')) {
+    new BackendsChart(app, '10-backends', ctx);
+    new PrometheusChart(app, '20-prometheus', ctx, artifacts.ruleFiles);
+  } else {
+    new ClusterMetricsChart(app, '20-cluster-metrics', ctx);
+  }
   new CollectorsChart(app, '30-collectors', ctx);
-  new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
+  if (roles.has('grafana')) new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
   for (const chart of app.charts) annotateForArgoCd(chart);
   app.synth();
+  if (roles.has('backend')) writePromtoolFiles(artifacts, dir);
+  return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
+}
 
+/** The rule files and their promtool tests, beside the manifests, for `promtool` in users' CI. */
+function writePromtoolFiles(artifacts: StackArtifacts, dir: string): void {
   const promtool = join(dir, PROMTOOL_DIR);
   mkdirSync(join(promtool, 'rules'), { recursive: true });
   for (const rules of artifacts.ruleFiles) writeFileSync(join(promtool, 'rules', rules.fileName), dumpYaml(rules.content));
@@ -84,7 +101,6 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
     mkdirSync(join(promtool, 'tests'), { recursive: true });
     for (const test of artifacts.promtoolTests) writeFileSync(join(promtool, 'tests', test.fileName), dumpYaml(test.content));
   }
-  return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
 }
 
 /** Swaps `staging` into `target`; the old tree is removed only once the new one is in place. */

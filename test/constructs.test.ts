@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alertmanagerConfig, RECEIVERS } from '../constructs/alertmanager.ts';
-import { archScheduling, type StackContext } from '../constructs/common.ts';
+import { archScheduling, stackContext, type StackContext } from '../constructs/common.ts';
 import { DATASOURCE_UIDS, grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
 import { agentConfig } from '../constructs/otel-agent.ts';
@@ -12,8 +12,8 @@ import { parseConfig } from '../src/config/load.ts';
 import { CLOUDS, type ArchSpread, type Cloud } from '../src/config/types.ts';
 
 function context(extra = '', cloud: Cloud = 'onprem'): StackContext {
-  const config = parseConfig(`clusters: [{ name: c1, cloud: ${cloud}, region: r1 }]\n${extra}`, 'test.yaml');
-  return { config, cluster: config.clusters[0]! };
+  const config = parseConfig(`clusters: [{ name: c1, cloud: ${cloud}, region: r1, storageClass: standard }]\n${extra}`, 'test.yaml');
+  return stackContext(config);
 }
 
 const backend = (service: string, port: number) => ({ service, port });
@@ -57,6 +57,7 @@ describe('prometheusConfig', () => {
     retention: '15d',
     storage: '50Gi',
     ruleConfigMaps: ['prometheus-rules-stack'],
+    remoteWrite: [],
     alertmanager: { service: 'alertmanager', headlessService: 'alertmanager-headless', replicas: 3, port: 9093 },
     clients: [],
   };

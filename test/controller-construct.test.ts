@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import type { StackContext } from '../constructs/common.ts';
+import { stackContext, type StackContext } from '../constructs/common.ts';
 import { O11yController } from '../constructs/controller.ts';
 import { IMAGES } from '../constructs/images.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -9,7 +9,7 @@ type Manifest = { kind: string; metadata: { name: string; annotations?: Record<s
 
 function synth(props: { hook?: boolean } = {}): Manifest[] {
   const config = parseConfig('clusters: [{ name: c1, cloud: aws, region: eu-west-1 }]\n', 'test.yaml');
-  const ctx: StackContext = { config, cluster: config.clusters[0]! };
+  const ctx: StackContext = stackContext(config);
   const chart = new Chart(Testing.app(), 'controller');
   new O11yController(chart, 'o11y-controller', ctx, { namespace: 'observability', ...props });
   return Testing.synth(chart) as Manifest[];

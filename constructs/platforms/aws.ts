@@ -1,8 +1,23 @@
-import type { PlatformProfile } from './profile.ts';
+import { NO_IDENTITY, type PlatformProfile } from './profile.ts';
 
-/** AWS EKS: the `eks` detector before `ec2`, the order the resource_detection README gives. */
+/**
+ * AWS EKS. Detectors: `eks` before `ec2`, the order the resource_detection README gives. Storage:
+ * gp3 through the EBS CSI driver (EKS ≥ 1.30 marks no class as default, so name it). Identity:
+ * IRSA annotates the ServiceAccount; EKS Pod Identity needs no annotation (an association made
+ * outside the cluster). S3 credentials then come from the environment.
+ */
 export const aws: PlatformProfile = {
   cloudProvider: 'aws',
   detectors: ['env', 'eks', 'ec2'],
   staticResourceAttributes: {},
+  defaultStorageClass: 'gp3',
+  objectStorageTypes: ['s3', 'filesystem'],
+  identityKeys: ['awsRoleArn', 'awsPodIdentity'],
+  identityBinding: (identity) =>
+    identity?.awsRoleArn ? { ...NO_IDENTITY, serviceAccountAnnotations: { 'eks.amazonaws.com/role-arn': identity.awsRoleArn } } : NO_IDENTITY,
+  otlpServiceAnnotations: {
+    'service.beta.kubernetes.io/aws-load-balancer-type': 'external',
+    'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
+    'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
+  },
 };

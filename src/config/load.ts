@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, type InputProblem } from '../errors.ts';
 import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
 import { configSchema } from './schema.ts';
+import { topologyProblems } from './topology.ts';
 import type { StackConfig } from './types.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
@@ -48,6 +49,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
       problems.push(source.problem(['clusters', i, 'name'], `duplicate cluster name "${c.name}" (first used by clusters[${first}]); names must be unique`));
     } else seen.set(c.name, i);
   });
+  problems.push(...topologyProblems(source, config));
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }
@@ -91,6 +93,11 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
       case 'minItems':
         problem = source.problem(path, `must list at least ${(e.params as { limit: number }).limit} item(s)`);
         break;
+      case 'minProperties': {
+        const allowed = (e.parentSchema as { allowed?: string }).allowed;
+        problem = source.problem(path, allowed ?? `needs at least ${(e.params as { limit: number }).limit} keys`);
+        break;
+      }
       case 'uniqueItems':
         problem = source.problem(path, `must not list the same value twice`);
         break;

@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, GITOPS_MODES, RULE_FORMATS } from './types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -27,6 +27,13 @@ const quantity = {
   allowed: 'a storage size in binary units, such as 512Mi, 50Gi or 1Ti',
 };
 const replicas = { type: 'integer', minimum: 1, maximum: 100 };
+const hostPort = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$',
+  allowed: 'host:port, such as otlp.eu.example.com:4317',
+};
+const httpUrl = { type: 'string', pattern: '^https?://\\S+$', allowed: 'an http:// or https:// URL' };
+const bucketName = { type: 'string', minLength: 3, maxLength: 63, pattern: '^[a-z0-9][-a-z0-9.]*[a-z0-9]$', allowed: 'a bucket or container name: lowercase letters, digits, "-" and "."' };
 
 function closed(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { type: 'object', additionalProperties: false, properties, default: {}, ...extra };
@@ -57,6 +64,33 @@ export const configSchema = closed(
           cloud: { enum: [...CLOUDS] },
           region: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]*$', allowed: 'a region name such as eu-west-1 or dc1' },
           storageClass: dnsSubdomain,
+          roles: { type: 'array', items: { enum: [...CLUSTER_ROLES] }, uniqueItems: true },
+          otlpEndpoint: hostPort,
+          identity: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              awsRoleArn: { type: 'string', pattern: '^arn:aws[-a-z]*:iam::[0-9]{12}:role/\\S+$', allowed: 'an IAM role ARN such as arn:aws:iam::123456789012:role/o11y' },
+              awsPodIdentity: { type: 'boolean' },
+              azureClientId: { type: 'string', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', allowed: 'a client id (UUID)' },
+              gcpServiceAccount: { type: 'string', pattern: '^[a-z][-a-z0-9]{4,28}[a-z0-9]@[-a-z0-9]+\\.iam\\.gserviceaccount\\.com$', allowed: 'a Google service account e-mail such as o11y@my-project.iam.gserviceaccount.com' },
+              alibabaRamRole: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9.-]+$', allowed: 'a RAM role name' },
+            },
+          },
+          objectStorage: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type'],
+            properties: {
+              type: { enum: [...OBJECT_STORAGE_TYPES] },
+              traces: bucketName,
+              logs: bucketName,
+              endpoint: { type: 'string', pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?(:[0-9]{1,5})?$', allowed: 'a host or host:port without scheme, such as minio.storage:9000' },
+              storageAccount: { type: 'string', pattern: '^[a-z0-9]{3,24}$', allowed: 'an Azure storage account name: 3-24 lowercase letters and digits' },
+              credentialsSecret: dnsSubdomain,
+              insecure: { type: 'boolean' },
+            },
+          },
         },
       },
     },
@@ -67,6 +101,16 @@ export const configSchema = closed(
         replicas: { ...replicas, default: 1 },
         scrapeInterval: { ...duration, default: '30s' },
         ruleFormat: { enum: [...RULE_FORMATS], default: 'configmap' },
+        remoteWrite: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['url', 'kind'],
+            properties: { url: httpUrl, kind: { enum: [...REMOTE_WRITE_KINDS] }, bearerTokenSecret: dnsSubdomain, basicAuthSecret: dnsSubdomain },
+          },
+        },
       }),
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
@@ -89,6 +133,54 @@ export const configSchema = closed(
       }),
     }),
     slos: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    backends: {
+      type: 'object',
+      default: {},
+      propertyNames: { enum: [...CLOUDS] },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['remote'],
+        properties: { remote: { type: 'object', additionalProperties: false, required: ['otlpEndpoint'], properties: { otlpEndpoint: hostPort } } },
+      },
+    },
+    routing: closed({
+      default: { enum: [...CLOUDS] },
+      routes: {
+        type: 'array',
+        default: [],
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cloud'],
+          minProperties: 2,
+          allowed: 'a route needs `tenant` or `namespace` (what it matches) besides `cloud` (where it goes)',
+          properties: { tenant: { type: 'string', minLength: 1, maxLength: 253 }, namespace: dnsLabel, cloud: { enum: [...CLOUDS] } },
+        },
+      },
+    }),
+    crossCluster: closed({
+      auth: { enum: [...CROSS_CLUSTER_AUTH], default: 'bearer' },
+      tokenSecret: { ...dnsSubdomain, default: 'o11y-otlp-token' },
+      tlsSecret: { ...dnsSubdomain, default: 'o11y-otlp-tls' },
+    }),
+    scale: closed({
+      loadBalancing: { type: 'boolean', default: false },
+      tailSampling: closed({
+        enabled: { type: 'boolean', default: false },
+        slowerThan: { ...duration, default: '2s' },
+        percentage: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 10 },
+      }),
+    }),
+    cardinality: closed({
+      urlTemplates: {
+        type: 'array',
+        default: [],
+        items: { type: 'object', additionalProperties: false, required: ['pattern', 'template'], properties: { pattern: { type: 'string', minLength: 1 }, template: { type: 'string', minLength: 1 } } },
+      },
+      dropAttributes: { type: 'array', default: [], items: { type: 'string', minLength: 1 }, uniqueItems: true },
+      metricRelabelConfigs: { type: 'array', default: [], items: { type: 'object' } },
+    }),
     gitops: closed(
       {
         repoURL: { type: 'string', minLength: 1, pattern: '^(https?://|ssh://|git@)\\S+$', allowed: 'a Git URL such as https://github.com/acme/deploy.git or git@github.com:acme/deploy.git' },

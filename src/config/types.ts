@@ -14,13 +14,127 @@ export type ArchSpread = (typeof ARCH_SPREADS)[number];
 export const RULE_FORMATS = ['configmap', 'prometheus-rule'] as const;
 export type RuleFormat = (typeof RULE_FORMATS)[number];
 
+/** What a cluster holds besides its own agents and gateway (which every cluster runs). */
+export const CLUSTER_ROLES = ['backend', 'grafana'] as const;
+export type ClusterRole = (typeof CLUSTER_ROLES)[number];
+
+/** Object storage backends; which ones a cloud allows is in its platform profile. */
+export const OBJECT_STORAGE_TYPES = ['filesystem', 's3', 'oss', 'azure', 'gcs'] as const;
+export type ObjectStorageType = (typeof OBJECT_STORAGE_TYPES)[number];
+
+/** Where Tempo keeps trace blocks and Loki keeps chunks, in a backend cluster. */
+export interface ObjectStorageConfig {
+  readonly type: ObjectStorageType;
+  /** Bucket (s3, oss, gcs) or container (azure) for Tempo. */
+  readonly traces?: string;
+  /** Bucket (s3, oss, gcs) or container (azure) for Loki. */
+  readonly logs?: string;
+  /** s3 (MinIO, S3-compatible) and oss: the endpoint host, e.g. `minio.storage:9000`, `oss-cn-hangzhou.aliyuncs.com`. */
+  readonly endpoint?: string;
+  /** azure: the storage account. */
+  readonly storageAccount?: string;
+  /** s3 without workload identity, oss: Secret with keys `access-key-id` and `secret-access-key`. */
+  readonly credentialsSecret?: string;
+  /** s3: plain HTTP to the endpoint (in-cluster MinIO). */
+  readonly insecure?: boolean;
+}
+
+/** Workload identity for the backends' object storage access; the keys that apply depend on the cloud. */
+export interface IdentityConfig {
+  /** aws: IAM role for IRSA (ServiceAccount annotation `eks.amazonaws.com/role-arn`). */
+  readonly awsRoleArn?: string;
+  /** aws: EKS Pod Identity (no annotation; an association you create for the ServiceAccounts). */
+  readonly awsPodIdentity?: boolean;
+  /** azure: client id of the managed identity (Azure Workload Identity). */
+  readonly azureClientId?: string;
+  /** gcp: Google service account for GKE Workload Identity. */
+  readonly gcpServiceAccount?: string;
+  /** alibaba: RAM role for ACK RRSA. */
+  readonly alibabaRamRole?: string;
+}
+
 export interface ClusterConfig {
   /** DNS label; `dist/<name>/` holds what runs in this cluster. */
   readonly name: string;
   readonly cloud: Cloud;
   readonly region: string;
-  /** StorageClass for every PVC; unset means the cluster's default StorageClass. */
+  /** StorageClass for every PVC; defaults per cloud, required on-prem. */
   readonly storageClass?: string;
+  /** `backend`: holds its cloud's Tempo, Loki and Prometheus. `grafana`: holds the global Grafana. */
+  readonly roles?: readonly ClusterRole[];
+  /** Backend clusters: `host:port` where other clusters reach this cluster's gateway over OTLP/gRPC with TLS. */
+  readonly otlpEndpoint?: string;
+  readonly identity?: IdentityConfig;
+  /** Backend clusters: object storage for Tempo and Loki. @default filesystem on PVCs */
+  readonly objectStorage?: ObjectStorageConfig;
+}
+
+/** A cloud whose backends already exist elsewhere (no backend cluster of ours). */
+export interface RemoteBackendConfig {
+  /** OTLP/gRPC `host:port` accepting traces, logs and metrics, over TLS. */
+  readonly otlpEndpoint: string;
+}
+
+/** An extra route: telemetry of a tenant or namespace goes to another cloud's backends. */
+export interface RouteConfig {
+  /** Matches the `tenant` resource attribute. */
+  readonly tenant?: string;
+  /** Matches the `k8s.namespace.name` resource attribute. */
+  readonly namespace?: string;
+  readonly cloud: Cloud;
+}
+
+export interface RoutingConfig {
+  /** Cloud whose backends take what no route matches (and on-prem data, which has no cloud.provider). */
+  readonly default?: Cloud;
+  readonly routes: readonly RouteConfig[];
+}
+
+export const CROSS_CLUSTER_AUTH = ['bearer', 'mtls'] as const;
+export type CrossClusterAuth = (typeof CROSS_CLUSTER_AUTH)[number];
+
+/** How gateways talk to other clusters' gateways. Secrets are referenced, never inlined. */
+export interface CrossClusterConfig {
+  readonly auth: CrossClusterAuth;
+  /** Secret with key `token` (bearer auth), in the stack namespace of every cluster. */
+  readonly tokenSecret: string;
+  /** Secret with `tls.crt`, `tls.key` and `ca.crt` (server TLS; client certificates for mTLS). */
+  readonly tlsSecret: string;
+}
+
+export interface TailSamplingConfig {
+  readonly enabled: boolean;
+  /** Traces slower than this are kept. */
+  readonly slowerThan: string;
+  /** Percentage of the remaining traces kept. */
+  readonly percentage: number;
+}
+
+export interface ScaleConfig {
+  /** Shard the gateway with the `load_balancing` exporter (needed for tail sampling with several replicas). */
+  readonly loadBalancing: boolean;
+  readonly tailSampling: TailSamplingConfig;
+}
+
+export interface CardinalityConfig {
+  /** URL path patterns rewritten into route templates in `url.full`/`http.url`, e.g. `/users/\d+` → `/users/{id}`. */
+  readonly urlTemplates: readonly { readonly pattern: string; readonly template: string }[];
+  /** Attributes dropped from spans, logs and metric data points. */
+  readonly dropAttributes: readonly string[];
+  /** Prometheus `metric_relabel_configs` applied to every scrape job. */
+  readonly metricRelabelConfigs: readonly Record<string, unknown>[];
+}
+
+export const REMOTE_WRITE_KINDS = ['mimir', 'thanos', 'victoriametrics', 'prometheus'] as const;
+
+/** An existing long-term metrics store Prometheus writes to. */
+export interface RemoteWriteConfig {
+  readonly url: string;
+  readonly kind: (typeof REMOTE_WRITE_KINDS)[number];
+  /** Secret with key `token`. */
+  readonly bearerTokenSecret?: string;
+  /** Secret with keys `username` and `password`. */
+  readonly basicAuthSecret?: string;
 }
 
 export interface PrometheusConfig {
@@ -29,6 +143,7 @@ export interface PrometheusConfig {
   readonly replicas: number;
   readonly scrapeInterval: string;
   readonly ruleFormat: RuleFormat;
+  readonly remoteWrite: readonly RemoteWriteConfig[];
 }
 
 export interface AlertmanagerConfig {
@@ -81,6 +196,12 @@ export interface StackConfig {
   readonly components: ComponentsConfig;
   /** SLO file globs, relative to the config file's folder. */
   readonly slos: readonly string[];
+  /** Clouds served by existing remote backends instead of a backend cluster. */
+  readonly backends: Readonly<Partial<Record<Cloud, { readonly remote: RemoteBackendConfig }>>>;
+  readonly routing: RoutingConfig;
+  readonly crossCluster: CrossClusterConfig;
+  readonly scale: ScaleConfig;
+  readonly cardinality: CardinalityConfig;
   /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
   readonly gitops?: GitopsConfig;
 }

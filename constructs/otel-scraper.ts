@@ -1,0 +1,92 @@
+import { Construct } from 'constructs';
+import * as k8s from '../imports/k8s.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { configMapVolume, metadata, serviceHost, type StackContext } from './common.ts';
+import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
+import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, SENDING_QUEUE } from './otel-collector.ts';
+import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs } from './prometheus.ts';
+import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId } from './workload.ts';
+
+export interface OtelScraperProps {
+  readonly namespace: string;
+  readonly agentNamespace: string;
+  /** @default '30s' */
+  readonly scrapeInterval?: string;
+  /** The local gateway the scraped metrics go to. */
+  readonly gateway: { readonly service: string; readonly port: number };
+}
+
+/**
+ * Scrapes a cluster that has no Prometheus of its own (a workload cluster): the same jobs as our
+ * Prometheus (kube-state-metrics, kubelet, cAdvisor, annotated pods and services, the stack), run by
+ * the collector's `prometheus` receiver and sent through the local gateway to the cloud's backend.
+ * One replica, so that no target is scraped twice.
+ */
+export class OtelScraper extends Construct {
+  readonly id: ComponentId;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: OtelScraperProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'otel-scraper', component: 'otel-scraper', namespace: props.namespace };
+    this.id = id;
+    const configText = dumpYaml(scraperConfig(ctx, props));
+    serviceAccount(this, ctx, id);
+    clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
+    configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
+    new k8s.KubeDeployment(this, 'deployment', {
+      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        template: podTemplate(ctx, id, {
+          serviceAccountName: id.app,
+          usesKubernetesApi: true,
+          uid: 10001,
+          spreadAcrossArchitectures: false,
+          configContents: [configText],
+          containers: [collectorContainer({ resources: { cpu: { request: '200m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } } })],
+          volumes: [configMapVolume('config', 'otel-scraper-config')],
+        }),
+      },
+    });
+    allowFlows(this, ctx, id, {
+      ingress: [{ peers: [{ app: id.app, namespace: id.namespace }], ports: [COLLECTOR_METRICS_PORT] }],
+      egress: [
+        // Scrape targets can be any pod on any port (prometheus.io/port annotations).
+        { peers: [{ anyPod: true }], ports: [] },
+        { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
+      ],
+    });
+  }
+}
+
+/** `$` starts an environment variable in collector configs: `$$` keeps relabel references like `$1`. */
+function escapeDollars(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('$', '$$$$');
+  if (Array.isArray(value)) return value.map(escapeDollars);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeDollars(v)]));
+  return value;
+}
+
+/** The scraper's collector config, a pure function of the context and the props. */
+export function scraperConfig(ctx: StackContext, props: OtelScraperProps): object {
+  return {
+    extensions: { health_check: HEALTH_CHECK },
+    receivers: {
+      prometheus: {
+        config: {
+          global: { scrape_interval: props.scrapeInterval ?? '30s' },
+          scrape_configs: escapeDollars(scrapeConfigs(ctx, props)),
+        },
+      },
+    },
+    processors: { memory_limiter: MEMORY_LIMITER },
+    exporters: {
+      'otlp_grpc/gateway': { endpoint: `${serviceHost(props.gateway.service, props.namespace)}:${props.gateway.port}`, tls: { insecure: true }, ...SENDING_QUEUE },
+    },
+    service: collectorService(['health_check'], {
+      metrics: { receivers: ['prometheus'], processors: ['memory_limiter'], exporters: ['otlp_grpc/gateway'] },
+    }),
+  };
+}
