@@ -1,4 +1,4 @@
-import type { Manifest, ResourceRef } from './manifest.ts';
+import { POD_SPEC_PATHS, type Manifest, type ResourceRef } from './manifest.ts';
 
 /** An object another object needs to exist before it can work. */
 export interface Reference {
@@ -14,17 +14,6 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 const list = (v: unknown): Json[] => (Array.isArray(v) ? v.map(obj) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
-
-/** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
 
 /**
  * Every object `m` refers to by name: its namespace, and what its pods run as, mount and read,
