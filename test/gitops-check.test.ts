@@ -116,6 +116,11 @@ describe('o11y gitops check rejects broken layouts with exit 1 and names the pro
       /\{\{url\}\} has no value/,
     ],
     ['an included file that is not a Kubernetes object', (d) => writeFileSync(join(d, 'local', 'values.k8s.yaml'), 'a: 1\n'), /local\/values\.k8s\.yaml: line 1:1: not a Kubernetes object/],
+    [
+      'a named hook that would run once',
+      (d) => edit(local(d, { kind: 'Job', metadata: { name: 'o11y-check' } }), (m) => delete m.metadata.annotations['argocd.argoproj.io/hook-delete-policy']),
+      /Job observability\/o11y-check: a hook with a fixed name runs on the first sync only/,
+    ],
     ['no Argo CD objects', (d) => rmSync(join(d, 'argocd'), { recursive: true }), /no Application or ApplicationSet found/],
   ];
 

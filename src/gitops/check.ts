@@ -258,6 +258,10 @@ function checkName(m: Manifest, ref: ResourceRef, scopes: ReadonlyMap<string, st
       problem(`metadata.name "${m.metadata.name}" is not a valid ${rule === DNS_SUBDOMAIN ? 'DNS subdomain' : 'DNS label'} (lowercase letters, digits, "-")`);
     }
   }
+  const deletePolicy = m.metadata.annotations?.['argocd.argoproj.io/hook-delete-policy'] ?? '';
+  if (hook && m.metadata.name && !deletePolicy.split(',').map((p) => p.trim()).includes('BeforeHookCreation')) {
+    problem('a hook with a fixed name runs on the first sync only (Argo CD creates named hooks once): add argocd.argoproj.io/hook-delete-policy: BeforeHookCreation or use generateName');
+  }
   const clusterScoped = isClusterScoped(ref.group, ref.kind, scopes);
   if (clusterScoped && ref.namespace) problem(`${ref.kind} is cluster-scoped but sets metadata.namespace`);
   if (!clusterScoped && !ref.namespace) problem('metadata.namespace is missing: the object would land in whatever namespace the Application defaults to');
