@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { toYaml } from '../src/cli/slo.ts';
+import { compileSloFiles, compileSlos, type CompiledSlos } from '../src/slo/index.ts';
+import type { RuleGroup } from '../src/slo/rules.ts';
+
+const PROMTOOL = '/usr/bin/promtool';
+const run = promisify(execFile);
+
+/** Runs promtool; a missing binary fails the test (never a skip). */
+async function promtool(args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
+  if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} is not installed; these tests need the real promtool`);
+  try {
+    const { stdout, stderr } = await run(PROMTOOL, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+    return { ok: true, output: stdout + stderr };
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; code?: number };
+    if (typeof err.code !== 'number') throw e;
+    return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  }
+}
+
+/** Lays out the compiled output as synth does: promtool/rules/slo.rules.yaml + promtool/tests/*. */
+function writeLayout(compiled: CompiledSlos): string {
+  const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-promtool-'));
+  mkdirSync(join(dir, 'rules'));
+  mkdirSync(join(dir, 'tests'));
+  writeFileSync(join(dir, 'rules', 'slo.rules.yaml'), toYaml(compiled.ruleFile));
+  for (const t of compiled.promtoolTests) writeFileSync(join(dir, 'tests', t.fileName), toYaml(t.content));
+  return dir;
+}
+
+describe('generated rules and tests pass the real promtool', () => {
+  const compiled = compileSloFiles([...readdirSync('examples/slos').map((f) => join('examples/slos', f)), 'slos/stack.yaml']);
+  const dir = writeLayout(compiled);
+
+  it('promtool check rules: every rule of every example and stack SLO', async () => {
+    const r = await promtool(['check', 'rules', 'rules/slo.rules.yaml'], dir);
+    expect(r.output).toContain(`SUCCESS: ${compiled.ruleFile.groups.flatMap((g) => (g as RuleGroup).rules).length} rules found`);
+    expect(r.ok).toBe(true);
+  });
+
+  it('promtool test rules: the generated tests of every SLO pass', async () => {
+    const files = compiled.promtoolTests.map((t) => join('tests', t.fileName));
+    const r = await promtool(['test', 'rules', ...files], dir);
+    expect(r.ok, r.output).toBe(true);
+    expect(r.output.match(/SUCCESS/g)).toHaveLength(files.length);
+  }, 180_000);
+
+  it('the generated tests fail when the rules are wrong (alerts dropped)', async () => {
+    const one = compileSlos(compiled.slos.filter((s) => s.id === 'myservice-requests-availability'));
+    const broken = writeLayout(one);
+    const groups = (one.ruleFile.groups as RuleGroup[]).filter((g) => !g.name.startsWith('sloth-slo-alerts-'));
+    writeFileSync(join(broken, 'rules', 'slo.rules.yaml'), toYaml({ groups }));
+    const r = await promtool(['test', 'rules', join('tests', one.promtoolTests[0]!.fileName)], broken);
+    expect(r.ok).toBe(false);
+    expect(r.output).toContain('FAILED');
+    expect(r.output).toMatch(/count\(ALERTS\{.*sloth_severity=\\"page\\"\}\)/);
+  });
+});
+
+describe('hand-written promtool tests pin alert timing (test/promtool/)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-timing-'));
+  writeFileSync(join(dir, 'slo.rules.yaml'), toYaml(compileSloFiles(['test/fixtures/slo/timing.yaml']).ruleFile));
+  it.each([
+    ['fast-burn', 'a 100% error burst pages within 15 minutes'],
+    ['slow-burn', '5x budget burn tickets within hours and never pages'],
+    ['quiet', '0.05% errors on a 99.9% objective stays quiet for days'],
+    ['no-traffic', 'no traffic stays quiet, full budget, no NaN'],
+  ])('%s: %s', async (name) => {
+    copyFileSync(join('test/promtool', `${name}.test.yaml`), join(dir, `${name}.test.yaml`));
+    const r = await promtool(['test', 'rules', `${name}.test.yaml`], dir);
+    expect(r.ok, r.output).toBe(true);
+  }, 120_000);
+});
