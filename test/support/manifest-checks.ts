@@ -352,7 +352,9 @@ export function schemaSkippedKinds(objs: readonly K8sObject[]): string[] {
  * Services select existing pods on declared ports; referenced ConfigMaps, Secrets,
  * ServiceAccounts, PVCs and claim templates exist; RBAC bindings resolve; StatefulSets name a
  * headless Service; NetworkPolicy selectors match workloads; collector pipelines use defined
- * components; Grafana datasource links resolve.
+ * components; Grafana datasource links (and dashboard datasources) resolve; `--config.file`-style
+ * arguments name a mounted ConfigMap key; Prometheus `rule_files` are valid and load every
+ * mounted rule file.
  */
 export function wiringViolations(objs: readonly K8sObject[]): string[] {
   return [
