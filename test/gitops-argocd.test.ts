@@ -13,6 +13,7 @@ import { readGitopsLayout } from '../src/gitops/layout.ts';
 import { isClusterScoped, groupOf, type Manifest } from '../src/gitops/manifest.ts';
 import { resolveGitops } from '../src/gitops/settings.ts';
 import { synthesize } from '../src/synth.ts';
+import { COMPONENTS_WITH_WAVES } from '../src/gitops/waves.ts';
 import { fixtureStack, settingsFor } from './support/gitops-stack.ts';
 
 const inventory = (clusters: string[]) => clusters.map((cluster) => ({ cluster, manifests: fixtureStack() }));
@@ -163,7 +164,9 @@ describe('synth with a gitops section', () => {
     for (const [file, text] of Object.entries(out.a).filter(([f]) => /^[^/]+\/[^/]+\.k8s\.yaml$/.test(f) && !f.startsWith('argocd/'))) {
       for (const doc of parseAllDocuments(text)) {
         const m = doc.toJS() as Manifest | null;
-        if (m) expect(m.metadata.annotations?.['argocd.argoproj.io/sync-wave'], `${file} ${m.kind} ${m.metadata.name}`).toMatch(/^-?\d+$/);
+        if (!m) continue;
+        expect(m.metadata.annotations?.['argocd.argoproj.io/sync-wave'], `${file} ${m.kind} ${m.metadata.name}`).toMatch(/^-?\d+$/);
+        expect(COMPONENTS_WITH_WAVES.has(m.metadata.labels?.['app.kubernetes.io/component'] ?? ''), `${file} ${m.kind} ${m.metadata.name}: component without a wave`).toBe(true);
       }
     }
     const report = checkGitopsLayout(readGitopsLayout(out.dist));

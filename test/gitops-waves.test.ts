@@ -34,8 +34,8 @@ describe('syncWaveFor', () => {
     ['apps/v1', 'Deployment', 'otel-gateway', SYNC_WAVES.collectors],
     ['apps/v1', 'Deployment', 'kube-state-metrics', SYNC_WAVES.collectors],
     ['apps/v1', 'Deployment', 'grafana', SYNC_WAVES.grafana],
-    ['apps/v1', 'Deployment', 'o11y-controller', SYNC_WAVES.controller],
-    ['batch/v1', 'Job', 'o11y-check', SYNC_WAVES.postSyncCheck],
+    ['apps/v1', 'Deployment', 'otel-scraper', SYNC_WAVES.collectors],
+    ['apps/v1', 'Deployment', 'controller', SYNC_WAVES.controller],
     ['apps/v1', 'Deployment', 'something-new', SYNC_WAVES.collectors],
   ])('%s %s of %s → wave %i', (apiVersion, kind, component, wave) => {
     expect(syncWaveFor(obj(apiVersion, kind, component))).toBe(wave);
@@ -54,7 +54,7 @@ describe('syncWaveFor', () => {
   it('property: every reference a workload can make points to an earlier or equal wave (2000 random objects)', () => {
     const random = prng(42);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const components = ['namespace', 'loki', 'tempo', 'prometheus', 'alertmanager', 'prometheus-rules', 'otel-agent', 'otel-gateway', 'kube-state-metrics', 'grafana', 'o11y-controller', 'o11y-check', 'unlisted'];
+    const components = ['namespace', 'loki', 'tempo', 'prometheus', 'alertmanager', 'prometheus-rules', 'otel-agent', 'otel-gateway', 'otel-scraper', 'kube-state-metrics', 'grafana', 'controller', 'unlisted'];
     const kinds = [['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['batch/v1', 'Job'], ['batch/v1', 'CronJob'], ['v1', 'Pod']] as const;
     for (let i = 0; i < 2000; i++) {
       const [apiVersion, kind] = pick(kinds);

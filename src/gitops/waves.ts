@@ -16,13 +16,13 @@ export const SYNC_WAVES = {
   storageBackends: 2,
   /** Prometheus, Alertmanager and their rules. */
   metrics: 3,
-  /** Node agents, the gateway and kube-state-metrics, which feed the backends above. */
+  /** Node agents, the gateway, the scraper and kube-state-metrics, which feed the backends above. */
   collectors: 4,
   /** Grafana reads every backend. */
   grafana: 5,
   /** The o11y controller checks everything above. */
   controller: 6,
-  /** The PostSync `o11y check` Job. */
+  /** Hooks, such as the PostSync `o11y check` Job (placed by their hook annotation). */
   postSyncCheck: 7,
 } as const;
 
@@ -52,11 +52,14 @@ const COMPONENT_WAVES = new Map<string, number>([
   ['prometheus-rules', SYNC_WAVES.metrics],
   ['otel-agent', SYNC_WAVES.collectors],
   ['otel-gateway', SYNC_WAVES.collectors],
+  ['otel-scraper', SYNC_WAVES.collectors],
   ['kube-state-metrics', SYNC_WAVES.collectors],
   ['grafana', SYNC_WAVES.grafana],
-  ['o11y-controller', SYNC_WAVES.controller],
-  ['o11y-check', SYNC_WAVES.postSyncCheck],
+  ['controller', SYNC_WAVES.controller],
 ]);
+
+/** Components with a wave of their own; tests check the synth emits no other. */
+export const COMPONENTS_WITH_WAVES: ReadonlySet<string> = new Set([...COMPONENT_WAVES.keys(), 'namespace']);
 
 /**
  * A component this table does not know (yet) goes after the backends and Prometheus it most

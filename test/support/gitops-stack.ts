@@ -43,7 +43,7 @@ export function fixtureStack(): Manifest[] {
     ['prometheus', 'prometheus', 'StatefulSet'],
     ['otel-gateway', 'otel-gateway', 'Deployment'],
     ['grafana', 'grafana', 'Deployment'],
-    ['o11y-controller', 'o11y-controller', 'Deployment'],
+    ['o11y-controller', 'controller', 'Deployment'],
   ] as const) {
     objects.push(
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name, component, ns) },
@@ -62,11 +62,11 @@ export function fixtureStack(): Manifest[] {
     );
   }
   objects.push(
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta('o11y-controller', 'o11y-controller'), rules: [] },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta('o11y-controller', 'controller'), rules: [] },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRoleBinding',
-      metadata: meta('o11y-controller', 'o11y-controller'),
+      metadata: meta('o11y-controller', 'controller'),
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'o11y-controller' },
       subjects: [{ kind: 'ServiceAccount', name: 'o11y-controller', namespace: ns }],
     },
@@ -87,7 +87,7 @@ export function fixtureStack(): Manifest[] {
     {
       apiVersion: 'batch/v1',
       kind: 'Job',
-      metadata: meta('o11y-check', 'o11y-check', ns, { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' }),
+      metadata: meta('o11y-check', 'controller', ns, { 'argocd.argoproj.io/hook': 'PostSync', 'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation' }),
       spec: { template: template('o11y-check', { ...pod('o11y-controller', 'o11y-controller-config'), restartPolicy: 'Never' }) },
     },
   );
