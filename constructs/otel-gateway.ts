@@ -145,7 +145,13 @@ export class OtelGateway extends Construct {
     const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
     allowFlows(this, ctx, id, {
       ingress: [
-        { peers: [{ app: 'otel-agent', namespace: props.agentNamespace }, { app: 'otel-scraper', namespace: props.namespace }], ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] },
+        {
+          peers: [
+            { app: 'otel-agent', namespace: props.agentNamespace },
+            ...(isBackend ? [] : [{ app: 'otel-scraper', namespace: props.namespace }]),
+          ],
+          ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT],
+        },
         { peers: [{ app: metricsScraper(ctx), namespace: props.namespace }], ports: [COLLECTOR_METRICS_PORT] },
         ...(lb ? [{ peers: [self], ports: [LOAD_BALANCED_PORT] }] : []),
         // Other clusters come through a load balancer, from addresses outside the pod network.

@@ -1,11 +1,11 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { RuleFormat } from '../src/config/types.ts';
+import { RULES_COMPONENT } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { metadata, type StackContext } from './common.ts';
 import { configMap } from './workload.ts';
 
-export const RULES_COMPONENT = 'prometheus-rules';
 
 export interface PrometheusRulesProps {
   readonly namespace: string;

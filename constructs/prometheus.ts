@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import type { RemoteWriteConfig } from '../src/config/types.ts';
+import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
@@ -8,8 +9,6 @@ import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow } from 
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
-/** Where rule ConfigMaps are mounted: one folder per ConfigMap, `<dir>/<configmap>/<key>`. */
-export const RULES_DIR = '/etc/prometheus/rules';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Read-only RBAC for the scrape jobs' service discovery and the kubelet's metrics. */
@@ -258,7 +257,8 @@ export function prometheusConfig(ctx: StackContext, props: PrometheusProps): obj
     // Pushed samples (OTLP, remote write from Tempo) can arrive a little late.
     storage: { tsdb: { out_of_order_time_window: '30m' } },
     alerting: { alertmanagers: [{ static_configs: [{ targets: alertmanagerTargets }] }] },
-    rule_files: [`${RULES_DIR}/*/*.yaml`],
+    // One pattern per mounted ConfigMap: Prometheus allows `*` only in a path's last element.
+    rule_files: props.ruleConfigMaps.map((cm) => `${RULES_DIR}/${cm}/*.yaml`),
     scrape_configs: scrapeConfigs(ctx, props),
     ...(props.remoteWrite.length ? { remote_write: props.remoteWrite.map(remoteWriteConfig) } : {}),
   };

@@ -4,6 +4,7 @@ import { App, YamlOutputType } from 'cdk8s';
 import { BackendsChart } from '../charts/backends.ts';
 import { ClusterMetricsChart } from '../charts/cluster-metrics.ts';
 import { CollectorsChart } from '../charts/collectors.ts';
+import { ControllerChart } from '../charts/controller.ts';
 import { GrafanaChart } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { PrometheusChart } from '../charts/prometheus.ts';
@@ -86,6 +87,8 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
   }
   new CollectorsChart(app, '30-collectors', ctx);
   if (roles.has('grafana')) new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
+  // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
+  if (roles.has('backend')) new ControllerChart(app, '50-controller', ctx);
   for (const chart of app.charts) annotateForArgoCd(chart);
   app.synth();
   if (roles.has('backend')) writePromtoolFiles(artifacts, dir);

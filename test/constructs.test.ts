@@ -89,7 +89,7 @@ describe('prometheusConfig', () => {
       'alertmanager-1.alertmanager-headless.observability.svc:9093',
       'alertmanager-2.alertmanager-headless.observability.svc:9093',
     ]);
-    expect(config.rule_files).toEqual(['/etc/prometheus/rules/*/*.yaml']);
+    expect(config.rule_files).toEqual(['/etc/prometheus-rules/prometheus-rules-stack/*.yaml']);
   });
 });
 

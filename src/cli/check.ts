@@ -1,12 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from './main.ts';
-import { ExitCode, UsageError } from '../errors.ts';
-import { exitCodeOf, runCheck, type CheckOptions } from '../controller/check.ts';
-import { KubeReader, loadKubeConfig } from '../controller/kube.ts';
-import { expectedRuleGroupsFromManifests } from '../controller/prometheus/index.ts';
-import { progressLine, renderTable } from '../controller/render.ts';
-import { DEFAULT_NAMESPACE, scopeFromFlags, workloadsFromManifests } from '../controller/scope.ts';
-import { waitForHealthy } from '../controller/wait.ts';
+import { UsageError } from '../errors.ts';
 
 /** Flags shared by `check` and `watch` that say what to look at and where. */
 export interface SelectionFlags {
@@ -32,19 +26,6 @@ export function addSelectionOptions(cmd: Command): Command {
     .option('--require-arch <archs>', 'node architectures every spread workload needs a ready pod on, e.g. amd64,arm64');
 }
 
-/** Everything a check needs, resolved from the flags (reads the manifests and the kubeconfig). */
-export function resolveSelection(flags: SelectionFlags): { reader: KubeReader; options: CheckOptions } {
-  const manifests = flags.manifests ? workloadsFromManifests(flags.manifests) : undefined;
-  const scope = scopeFromFlags({ namespaces: flags.namespace, selector: flags.selector, partOf: flags.partOf }, manifests);
-  const kubeConfig = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
-  const requireArch = flags.requireArch?.split(',').map((a) => a.trim()).filter(Boolean);
-  const endpoint = flags.prometheusUrl
-    ? { url: flags.prometheusUrl }
-    : { kubeConfig, namespace: manifests?.prometheusNamespace ?? DEFAULT_NAMESPACE, service: 'prometheus', port: 9090 };
-  const expected = flags.manifests ? expectedRuleGroupsFromManifests(flags.manifests) : [];
-  return { reader: new KubeReader(kubeConfig), options: { scope, requireArch, prometheus: { endpoint, expected } } };
-}
-
 /** `30s`, `10m`, `1h30m`, `500ms` → milliseconds. */
 export function parseDuration(text: string): number {
   const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
@@ -55,7 +36,7 @@ export function parseDuration(text: string): number {
   return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
 }
 
-interface CheckFlags extends SelectionFlags {
+export interface CheckFlags extends SelectionFlags {
   wait?: boolean;
   timeout: string;
   output: 'table' | 'json';
@@ -71,30 +52,8 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (flags: CheckFlags) => {
       const timeoutMs = parseDuration(flags.timeout);
-      const { reader, options } = resolveSelection(flags);
-      let report;
-      let timedOut = false;
-      if (flags.wait) {
-        let lastLine = '';
-        ({ report, timedOut } = await waitForHealthy(reader, {
-          ...options,
-          timeoutMs,
-          onProgress: (r) => {
-            const line = progressLine(r);
-            if (line !== lastLine) ctx.stderr.write(`${line}\n`);
-            lastLine = line;
-          },
-        }));
-      } else {
-        report = await runCheck(reader, options);
-      }
-      if (flags.output === 'json') ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else ctx.stdout.write(renderTable(report, isColourTerminal(ctx.stdout)));
-      if (timedOut) ctx.stderr.write(`timed out after ${flags.timeout}\n`);
-      ctx.exitCode = timedOut && !report.healthy ? ExitCode.Failed : exitCodeOf(report);
+      // The Kubernetes client is heavy: load it only for commands that talk to a cluster.
+      const { runCheckCommand } = await import('./check-run.ts');
+      await runCheckCommand(flags, timeoutMs, ctx);
     });
-}
-
-function isColourTerminal(stream: NodeJS.WritableStream): boolean {
-  return Boolean((stream as { isTTY?: boolean }).isTTY) && !process.env.NO_COLOR;
 }

@@ -90,12 +90,20 @@ export function parseYaml(text: string, file: string): YamlSource[] {
   if (text.length > MAX_BYTES) fail(start, `file is larger than ${MAX_BYTES / 1024 / 1024} MiB`);
   const binary = /[\u0000-\u0008\u000e-\u001f\ufffd]/.exec(text);
   if (binary) fail(locateOffset(text, binary.index, file), 'not a YAML text file (contains binary data)');
-  const depth = firstTooDeep(text);
+  const depth = firstTooDeep(text) ?? firstTooIndented(text);
   if (depth !== undefined) fail(locateOffset(text, depth, file), `nesting deeper than ${MAX_DEPTH} levels`);
 
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
+  let docs: Document.Parsed[] | unknown;
+  try {
+    docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (e) {
+    // The guards above keep recursion shallow; this is the backstop for shapes they do not foresee.
+    if (e instanceof RangeError) fail(start, `nesting too deep to parse`);
+    throw e;
+  }
+  // parseAllDocuments returns an EmptyStream (not an array) for a text without documents.
+  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
   const problems: InputProblem[] = [];
   list.forEach((doc) => {
     for (const err of doc.errors) {
@@ -133,6 +141,16 @@ function firstTooDeep(text: string): number | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Cheap pre-parse guard against block-style nesting (`- - - - x`, or ever deeper indentation),
+ * which the parser would also recurse into: every level takes at least one column of prefix.
+ */
+function firstTooIndented(text: string): number | undefined {
+  const tooDeep = new RegExp(`^(?:[ \\t]*-[ \\t]+){${MAX_DEPTH + 1}}|^[ \\t]{${MAX_DEPTH * 8},}\\S`, 'm');
+  const match = tooDeep.exec(text);
+  return match ? match.index : undefined;
 }
 
 /** Guards block-style nesting (indentation), iteratively so that it cannot overflow the stack itself. */

@@ -4,15 +4,12 @@ import { parseYaml } from '../../input/yaml-source.ts';
 import { isRecord, readManifestDir, type ManifestObject } from '../registry/manifest-dir.ts';
 import type { ExpectedRuleGroup } from './health.ts';
 
-/** Where the Prometheus construct mounts each rules ConfigMap: `<dir>/<configmap-name>/<key>`. */
-export const RULES_MOUNT_DIR = '/etc/prometheus/rules';
-/** Label value that marks a ConfigMap of Prometheus rule files. */
-export const RULES_COMPONENT = 'prometheus-rules';
+import { RULES_COMPONENT, RULES_DIR } from '../../rules/layout.ts';
 
 /**
  * The rule groups a synthesized cluster folder (`dist/<cluster>`) makes Prometheus load:
  * - ConfigMaps labelled `app.kubernetes.io/component: prometheus-rules`: each `*.yaml`/`*.yml` key is a rule file,
- *   loaded from `/etc/prometheus/rules/<configmap>/<key>`;
+ *   loaded from `<RULES_DIR>/<configmap>/<key>`;
  * - `PrometheusRule` objects (monitoring.coreos.com/v1): the operator picks the file name, so they match by name only (file '').
  */
 export function expectedRuleGroupsFromManifests(dir: string): ExpectedRuleGroup[] {
@@ -29,7 +26,7 @@ export function expectedRuleGroups(objects: readonly ManifestObject[]): Expected
       const data = isRecord(object.data) ? object.data : {};
       for (const [key, text] of Object.entries(data)) {
         if (!/\.ya?ml$/.test(key) || typeof text !== 'string') continue;
-        const file = posix.join(RULES_MOUNT_DIR, String(metadata.name), key);
+        const file = posix.join(RULES_DIR, String(metadata.name), key);
         // The rule file is a string inside the manifest: locate its problems at the data key.
         const where = source.problem(['data', key], '');
         try {

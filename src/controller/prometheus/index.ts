@@ -17,7 +17,7 @@ import {
 
 export type { PrometheusEndpoint, RetryPolicy } from './client.ts';
 export { serviceProxyPath } from './client.ts';
-export { expectedRuleGroupsFromManifests, expectedRuleGroups, RULES_MOUNT_DIR } from './expected.ts';
+export { expectedRuleGroupsFromManifests, expectedRuleGroups } from './expected.ts';
 export * from './health.ts';
 
 export interface PrometheusCheck {

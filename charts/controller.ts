@@ -1,0 +1,20 @@
+import { Chart } from 'cdk8s';
+import type { Construct } from 'constructs';
+import type { StackContext } from '../constructs/common.ts';
+import { O11yController } from '../constructs/controller.ts';
+import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+
+/**
+ * The `o11y watch` controller, next to the Prometheus whose rules it checks; with a `gitops`
+ * section (Argo CD delivers the stack), also the PostSync hook that fails a sync on an unhealthy stack.
+ */
+export class ControllerChart extends Chart {
+  constructor(scope: Construct, id: string, ctx: StackContext) {
+    super(scope, id, { disableResourceNameHashes: true });
+    new O11yController(this, 'o11y-controller', ctx, {
+      namespace: ctx.config.namespace,
+      hook: ctx.config.gitops !== undefined,
+      prometheus: { namespace: ctx.config.namespace, port: PROMETHEUS_PORT },
+    });
+  }
+}
