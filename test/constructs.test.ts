@@ -136,9 +136,9 @@ describe('collector configs', () => {
       prometheus: backend('prometheus', 9090),
     }) as Collector;
     const p = config.service.pipelines;
-    expect(p['traces']!.exporters).toEqual(['otlp_grpc/tempo']);
-    expect(p['logs']!.exporters).toEqual(['otlp_http/loki']);
-    expect(p['metrics']!.exporters).toEqual(['otlp_http/prometheus']);
+    expect(p['traces/in']!.exporters).toEqual(['otlp_grpc/tempo']);
+    expect(p['logs/in']!.exporters).toEqual(['otlp_http/loki']);
+    expect(p['metrics/in']!.exporters).toEqual(['otlp_http/prometheus']);
     expect(config.exporters['otlp_http/loki']!.endpoint).toBe('http://loki.observability.svc:3100/otlp');
     expect(config.exporters['otlp_http/prometheus']!.endpoint).toBe('http://prometheus.observability.svc:9090/api/v1/otlp');
     for (const pipeline of Object.values(p)) expect(pipeline.processors[0]).toBe('memory_limiter');

@@ -237,8 +237,8 @@ spec:
   it('reads groups from rules ConfigMaps (file = mount path) and PrometheusRules (any file)', () => {
     withDist({ '1-rules.k8s.yaml': `${rulesConfigMap}---\n${dashboards}`, '2-op.k8s.yaml': prometheusRule, 'notes.txt': 'x' }, (dir) => {
       expect(expectedRuleGroupsFromManifests(dir)).toEqual([
-        { name: 'sloth-slo-sli-recordings-checkout-availability', file: '/etc/prometheus/rules/slo-rules/checkout.yaml' },
-        { name: 'sloth-slo-alerts-checkout-availability', file: '/etc/prometheus/rules/slo-rules/checkout.yaml' },
+        { name: 'sloth-slo-sli-recordings-checkout-availability', file: '/etc/prometheus-rules/slo-rules/checkout.yaml' },
+        { name: 'sloth-slo-alerts-checkout-availability', file: '/etc/prometheus-rules/slo-rules/checkout.yaml' },
         { name: 'kube-state-metrics', file: '' },
       ]);
     });
