@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows } from './network-policy.ts';
+import { allowFlows, ANYWHERE } from './network-policy.ts';
+import { platformProfile } from './platforms/index.ts';
+import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageCredentialEnv, objectStoragePort } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const LOKI_HTTP_PORT = 3100;
@@ -23,7 +25,8 @@ export interface LokiProps {
 }
 
 /**
- * Loki 3 single binary (`-target=all`) on a PVC: filesystem storage, schema v13 with the TSDB
+ * Loki 3 single binary (`-target=all`): WAL and index cache on a PVC, chunks on the PVC or in the
+ * cluster's object storage (S3, native OSS, Azure Blob, GCS), schema v13 with the TSDB
  * index, native OTLP ingestion at `/otlp/v1/logs`, and retention enforced by the compactor.
  */
 export class Loki extends Construct {
@@ -33,11 +36,20 @@ export class Loki extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'loki', component: 'loki', namespace: props.namespace };
     this.id = id;
-    const configText = dumpYaml(lokiConfig(props));
-    serviceAccount(this, ctx, id);
+    const storage = ctx.cluster.objectStorage;
+    const identity = platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity);
+    const storagePort = objectStoragePort(storage);
+    const configText = dumpYaml(lokiConfig(props, lokiStorage(ctx.cluster, storage, identity.useFederatedToken)));
+    serviceAccount(this, ctx, id, { ...identity.serviceAccountAnnotations });
     configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
     new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: metadata(ctx, {
+        name: id.app,
+        namespace: id.namespace,
+        app: id.app,
+        component: id.component,
+        ...(storage?.credentialsSecret ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: storage.credentialsSecret } } : {}),
+      }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,
@@ -48,11 +60,13 @@ export class Loki extends Construct {
           uid: 10001,
           spreadAcrossArchitectures: false,
           configContents: [configText],
+          extraLabels: { ...identity.podLabels },
           containers: [
             container({
               name: 'loki',
               image: IMAGES.loki,
-              args: ['-config.file=/etc/loki/loki.yaml', '-target=all'],
+              args: ['-config.file=/etc/loki/loki.yaml', '-target=all', ...(lokiExpandsEnv(storage) ? ['-config.expand-env=true'] : [])],
+              env: objectStorageCredentialEnv(storage, CREDENTIAL_ENV.loki(storage)),
               ports: [{ name: 'http-metrics', containerPort: LOKI_HTTP_PORT }],
               resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
               liveness: httpProbe('/ready', 'http-metrics', { initialDelaySeconds: 30 }),
@@ -74,13 +88,13 @@ export class Loki extends Construct {
     service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
     allowFlows(this, ctx, id, {
       ingress: [{ peers: [...props.writers, ...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [LOKI_HTTP_PORT] }],
-      egress: [],
+      egress: storagePort ? [{ peers: [ANYWHERE], ports: [storagePort] }] : [],
     });
   }
 }
 
-/** `loki.yaml` for the single binary on a filesystem. */
-export function lokiConfig(props: LokiProps): object {
+/** `loki.yaml` for the single binary, on the given storage (see platforms/object-storage.ts). */
+export function lokiConfig(props: LokiProps, storage: { common: object; objectStore: string }): object {
   return {
     auth_enabled: false,
     server: { http_listen_port: LOKI_HTTP_PORT, grpc_listen_port: 9095, log_level: 'info' },
@@ -88,10 +102,10 @@ export function lokiConfig(props: LokiProps): object {
       path_prefix: '/loki',
       replication_factor: 1,
       ring: { kvstore: { store: 'inmemory' } },
-      storage: { filesystem: { chunks_directory: '/loki/chunks', rules_directory: '/loki/rules' } },
+      storage: storage.common,
     },
     schema_config: {
-      configs: [{ from: '2024-01-01', store: 'tsdb', object_store: 'filesystem', schema: 'v13', index: { prefix: 'index_', period: '24h' } }],
+      configs: [{ from: '2024-01-01', store: 'tsdb', object_store: storage.objectStore, schema: 'v13', index: { prefix: 'index_', period: '24h' } }],
     },
     limits_config: {
       retention_period: props.retention,
@@ -103,7 +117,7 @@ export function lokiConfig(props: LokiProps): object {
     compactor: {
       working_directory: '/loki/compactor',
       retention_enabled: true,
-      delete_request_store: 'filesystem',
+      delete_request_store: storage.objectStore,
     },
     analytics: { reporting_enabled: false },
   };

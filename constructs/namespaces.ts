@@ -13,6 +13,11 @@ export interface StackNamespaceProps {
    * @default 'restricted'
    */
   readonly podSecurity?: PodSecurityLevel;
+  /**
+   * Labels a platform needs on the namespace, e.g. Alibaba's RRSA webhook injection switch.
+   * @default {}
+   */
+  readonly extraLabels?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -29,6 +34,7 @@ export class StackNamespace extends Construct {
         ...meta,
         labels: {
           ...meta.labels,
+          ...props.extraLabels,
           'pod-security.kubernetes.io/enforce': level,
           'pod-security.kubernetes.io/enforce-version': 'v1.28',
           'pod-security.kubernetes.io/warn': 'restricted',

@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows } from './network-policy.ts';
+import { allowFlows, ANYWHERE } from './network-policy.ts';
+import { platformProfile } from './platforms/index.ts';
+import { CREDENTIAL_ENV, objectStorageCredentialEnv, objectStoragePort, tempoTraceStorage } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const TEMPO_HTTP_PORT = 3200;
@@ -23,7 +25,8 @@ export interface TempoProps {
 }
 
 /**
- * Tempo 3 in monolithic mode (`-target=all`, no Kafka needed) on a PVC, with the metrics-generator
+ * Tempo 3 in monolithic mode (`-target=all`, no Kafka needed): WAL on a PVC, blocks on the PVC or
+ * in the cluster's object storage (with workload identity where the cloud has it), and the metrics-generator
  * producing span metrics and service graphs, remote-written to Prometheus with exemplars.
  */
 export class Tempo extends Construct {
@@ -34,10 +37,19 @@ export class Tempo extends Construct {
     const id: ComponentId = { app: 'tempo', component: 'tempo', namespace: props.namespace };
     this.id = id;
     const configText = dumpYaml(tempoConfig(ctx, props));
-    serviceAccount(this, ctx, id);
+    const storage = ctx.cluster.objectStorage;
+    const identity = platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity);
+    const storagePort = objectStoragePort(storage);
+    serviceAccount(this, ctx, id, { ...identity.serviceAccountAnnotations });
     configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
     new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: metadata(ctx, {
+        name: id.app,
+        namespace: id.namespace,
+        app: id.app,
+        component: id.component,
+        ...(storage?.credentialsSecret ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: storage.credentialsSecret } } : {}),
+      }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,
@@ -48,11 +60,13 @@ export class Tempo extends Construct {
           uid: 10001,
           spreadAcrossArchitectures: false,
           configContents: [configText],
+          extraLabels: { ...identity.podLabels },
           containers: [
             container({
               name: 'tempo',
               image: IMAGES.tempo,
               args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
+              env: objectStorageCredentialEnv(storage, CREDENTIAL_ENV.tempo),
               ports: [
                 { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
                 { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
@@ -83,7 +97,10 @@ export class Tempo extends Construct {
         { peers: props.writers, ports: [TEMPO_OTLP_GRPC_PORT] },
         { peers: [...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [TEMPO_HTTP_PORT] },
       ],
-      egress: [{ peers: [{ app: props.prometheus.service, namespace: props.namespace }], ports: [props.prometheus.port] }],
+      egress: [
+        { peers: [{ app: props.prometheus.service, namespace: props.namespace }], ports: [props.prometheus.port] },
+        ...(storagePort ? [{ peers: [ANYWHERE], ports: [storagePort] }] : []),
+      ],
     });
   }
 }
@@ -107,9 +124,8 @@ export function tempoConfig(ctx: StackContext, props: TempoProps): object {
     },
     storage: {
       trace: {
-        backend: 'local',
         wal: { path: '/var/tempo/wal' },
-        local: { path: '/var/tempo/blocks' },
+        ...tempoTraceStorage(ctx.cluster, ctx.cluster.objectStorage, platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity).useFederatedToken),
       },
     },
     overrides: {

@@ -3,6 +3,7 @@ import { alertmanagerConfig, RECEIVERS } from '../constructs/alertmanager.ts';
 import { archScheduling, stackContext, type StackContext } from '../constructs/common.ts';
 import { DATASOURCE_UIDS, grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
+import { lokiStorage } from '../constructs/platforms/object-storage.ts';
 import { agentConfig } from '../constructs/otel-agent.ts';
 import { gatewayConfig } from '../constructs/otel-gateway.ts';
 import { platformProfile } from '../constructs/platforms/index.ts';
@@ -114,7 +115,7 @@ describe('Tempo and Loki configs', () => {
   });
 
   it('Loki uses schema v13 with TSDB, keeps structured metadata for OTLP and enforces retention', () => {
-    const config = lokiConfig({ namespace: 'observability', retention: '744h', storage: '20Gi', ...peers });
+    const config = lokiConfig({ namespace: 'observability', retention: '744h', storage: '20Gi', ...peers }, lokiStorage(context().cluster, undefined, false));
     expect(config).toHaveProperty(['schema_config', 'configs', 0], expect.objectContaining({ store: 'tsdb', schema: 'v13', object_store: 'filesystem' }));
     expect(config).toHaveProperty('limits_config.retention_period', '744h');
     expect(config).toHaveProperty('limits_config.allow_structured_metadata', true);
