@@ -85,19 +85,20 @@ export interface RoutingTable {
 /**
  * The routing connector for one signal. The routing connector sends data to *every* matching route
  * (`match_once` is gone since v0.120), so the conditions are made mutually exclusive: extra routes
- * first, then each cloud's own telemetry unless an extra route took it.
+ * first, in config order (a route applies only if no earlier one matched), then each cloud's own
+ * telemetry unless an extra route took it.
  */
 export function routingTable(ctx: StackContext, signal: Signal): RoutingTable {
   const { routes } = ctx.config.routing;
   const pipeline = (cloud: Cloud) => `${signal}/${cloud}`;
   const extra = routes.map(routeCondition);
-  const notExtra = extra.length ? ` and not (${extra.map((c) => `(${c})`).join(' or ')})` : '';
+  const unless = (taken: string[]) => (taken.length ? ` and not (${taken.map((c) => `(${c})`).join(' or ')})` : '');
   return {
     default_pipelines: [pipeline(ctx.topology.defaultCloud)],
     error_mode: 'ignore',
     table: [
-      ...routes.map((route, i) => ({ condition: extra[i]!, pipelines: [pipeline(route.cloud)] })),
-      ...ctx.topology.backendClouds.map((cloud) => ({ condition: `${cloudCondition(cloud)}${notExtra}`, pipelines: [pipeline(cloud)] })),
+      ...routes.map((route, i) => ({ condition: `${extra[i]!}${unless(extra.slice(0, i))}`, pipelines: [pipeline(route.cloud)] })),
+      ...ctx.topology.backendClouds.map((cloud) => ({ condition: `${cloudCondition(cloud)}${unless(extra)}`, pipelines: [pipeline(cloud)] })),
     ],
   };
 }
