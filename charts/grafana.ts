@@ -1,26 +1,58 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
-import type { StackContext } from '../constructs/common.ts';
-import { DATASOURCE_UIDS, Grafana } from '../constructs/grafana.ts';
+import { serviceHost, type StackContext } from '../constructs/common.ts';
+import { datasourceUids, Grafana, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
-import { stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
+import { globalOverviewDashboard, stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
+
+/**
+ * The backends Grafana shows: in a single-cluster stack its own; in a multi-cluster stack every
+ * cloud's, in the cluster when Grafana runs beside them, through their query URLs otherwise.
+ * The Grafana cluster's own cloud comes first (the default datasource).
+ */
+export function grafanaBackends(ctx: StackContext): GrafanaBackendSet[] {
+  const ns = ctx.config.namespace;
+  const url = (service: string, port: number) => `http://${serviceHost(service, ns)}:${port}`;
+  const local = (cloud?: string): GrafanaBackendSet => ({
+    cloud,
+    prometheus: url('prometheus', PROMETHEUS_PORT),
+    loki: url('loki', LOKI_HTTP_PORT),
+    tempo: url('tempo', TEMPO_HTTP_PORT),
+    alertmanager: url('alertmanager', ALERTMANAGER_PORT),
+    remote: false,
+  });
+  if (!ctx.topology.multiCluster) return [local()];
+  const sets: GrafanaBackendSet[] = [];
+  for (const cloud of ctx.topology.backendClouds) {
+    const backend = ctx.topology.backendOf(cloud)!;
+    if (backend.kind === 'cluster' && backend.cluster.name === ctx.cluster.name) sets.unshift(local(cloud));
+    else {
+      const query = backend.kind === 'cluster' ? backend.cluster.query : backend.query;
+      if (query) sets.push({ cloud, ...query, remote: true });
+    }
+  }
+  return sets;
+}
 
 /** Grafana, its datasources and dashboards. */
 export class GrafanaChart extends Chart {
   constructor(scope: Construct, id: string, ctx: StackContext, extraDashboards: readonly DashboardFile[]) {
     super(scope, id, { disableResourceNameHashes: true });
-    const ns = ctx.config.namespace;
+    const backends = grafanaBackends(ctx);
+    const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
     new Grafana(this, 'grafana', ctx, {
-      namespace: ns,
+      namespace: ctx.config.namespace,
       adminSecret: ctx.config.components.grafana.adminSecret,
-      prometheus: { service: 'prometheus', namespace: ns, port: PROMETHEUS_PORT },
-      loki: { service: 'loki', namespace: ns, port: LOKI_HTTP_PORT },
-      tempo: { service: 'tempo', namespace: ns, port: TEMPO_HTTP_PORT },
-      alertmanager: { service: 'alertmanager', namespace: ns, port: ALERTMANAGER_PORT },
-      dashboards: [stackHealthDashboard(DATASOURCE_UIDS.prometheus), ...extraDashboards],
+      tokenSecret: ctx.config.crossCluster.tokenSecret,
+      backends,
+      dashboards: [
+        stackHealthDashboard(prometheusUid(backends[0]!)),
+        ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
+        ...extraDashboards,
+      ],
     });
   }
 }

@@ -2,35 +2,54 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { ALERTMANAGER_PORT } from './alertmanager.ts';
+import { configMapVolume, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows } from './network-policy.ts';
+import { LOKI_HTTP_PORT } from './loki.ts';
+import { allowFlows, ANYWHERE } from './network-policy.ts';
+import { PROMETHEUS_PORT } from './prometheus.ts';
+import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 
-/** A backend Grafana queries: a Service, its port and the namespace it lives in. */
-export interface GrafanaBackend {
-  readonly service: string;
-  readonly namespace: string;
-  readonly port: number;
+/** The backends of one cloud, as Grafana reaches them. */
+export interface GrafanaBackendSet {
+  /**
+   * Names the datasources (`Prometheus (aws)`, uid `prometheus-aws`); undefined in a single-cluster
+   * stack, whose datasources keep the plain uids `prometheus`, `loki`, `tempo`.
+   */
+  readonly cloud?: string;
+  /** Base URLs. */
+  readonly prometheus: string;
+  readonly loki: string;
+  readonly tempo: string;
+  /** In-cluster only: remote clouds' alerts are routed by their own Alertmanager. */
+  readonly alertmanager?: string;
+  /** Queried across clusters, through the user's ingress: requests carry the cross-cluster bearer token. */
+  readonly remote: boolean;
 }
 
 export interface GrafanaProps {
   readonly namespace: string;
   /** Existing Secret with keys `admin-user` and `admin-password`; never synthesized. */
   readonly adminSecret: string;
-  readonly prometheus: GrafanaBackend;
-  readonly loki: GrafanaBackend;
-  readonly tempo: GrafanaBackend;
-  readonly alertmanager: GrafanaBackend;
+  /** One set per cloud Grafana shows; the first one is the default. */
+  readonly backends: readonly GrafanaBackendSet[];
+  /** Secret with key `token`, for remote backends. */
+  readonly tokenSecret: string;
   /** Dashboards provisioned from a ConfigMap, read-only in the UI. */
   readonly dashboards: readonly DashboardFile[];
 }
 
-/** Datasource uids: stable, because links between datasources and dashboards refer to them. */
-export const DATASOURCE_UIDS = { prometheus: 'prometheus', loki: 'loki', tempo: 'tempo', alertmanager: 'alertmanager' } as const;
+/** Datasource uids of a cloud: stable, because links between datasources and dashboards refer to them. */
+export function datasourceUids(cloud?: string): { prometheus: string; loki: string; tempo: string; alertmanager: string } {
+  const uid = (type: string) => (cloud ? `${type}-${cloud}` : type);
+  return { prometheus: uid('prometheus'), loki: uid('loki'), tempo: uid('tempo'), alertmanager: uid('alertmanager') };
+}
+
+const TOKEN_DIR = '/etc/grafana/cross-cluster';
 
 /**
  * Grafana with provisioned, cross-linked datasources (exemplars → traces, log trace ids → traces,
@@ -44,7 +63,8 @@ export class Grafana extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'grafana', component: 'grafana', namespace: props.namespace };
     this.id = id;
-    const datasources = dumpYaml(grafanaDatasources(props));
+    const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`));
+    const remote = props.backends.some((b) => b.remote);
     const providers = dumpYaml({
       apiVersion: 1,
       providers: [{ name: 'o11y', type: 'file', orgId: 1, folder: 'o11y', allowUiUpdates: false, disableDeletion: true, updateIntervalSeconds: 60, options: { path: DASHBOARDS_DIR } }],
@@ -61,7 +81,7 @@ export class Grafana extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        annotations: { [EXTERNAL_SECRETS_ANNOTATION]: props.adminSecret },
+        annotations: { [EXTERNAL_SECRETS_ANNOTATION]: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])].join(',') },
       }),
       spec: {
         replicas: 1,
@@ -100,6 +120,7 @@ export class Grafana extends Construct {
                 { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
                 { name: 'data', mountPath: '/var/lib/grafana' },
                 { name: 'tmp', mountPath: '/tmp' },
+                ...(remote ? [{ name: 'cross-cluster-token', mountPath: TOKEN_DIR, readOnly: true }] : []),
               ],
             }),
           ],
@@ -110,93 +131,96 @@ export class Grafana extends Construct {
             configMapVolume('dashboards', 'grafana-dashboards'),
             emptyDirVolume('data', '1Gi'),
             emptyDirVolume('tmp', '256Mi'),
+            ...(remote ? [{ name: 'cross-cluster-token', secret: { secretName: props.tokenSecret } }] : []),
           ],
         }),
       },
     });
     service(this, ctx, id, [{ name: 'http-metrics', port: GRAFANA_PORT, targetPort: 'http-metrics' }]);
-    const backends = [props.prometheus, props.loki, props.tempo, props.alertmanager];
+    const inCluster: [string, number][] = [
+      ['prometheus', PROMETHEUS_PORT],
+      ['loki', LOKI_HTTP_PORT],
+      ['tempo', TEMPO_HTTP_PORT],
+      ['alertmanager', ALERTMANAGER_PORT],
+    ];
+    const remotePorts = [...new Set(props.backends.filter((b) => b.remote).flatMap((b) => [b.prometheus, b.loki, b.tempo].map(urlPort)))];
     allowFlows(this, ctx, id, {
       // Users reach Grafana through an ingress controller or port-forward, from anywhere in the cluster.
       ingress: [{ peers: [{ anyPod: true }], ports: [GRAFANA_PORT] }],
-      egress: backends.map((b) => ({ peers: [{ app: b.service, namespace: b.namespace }], ports: [b.port] })),
+      egress: [
+        ...(props.backends.some((b) => !b.remote) ? inCluster.map(([app, port]) => ({ peers: [{ app, namespace: id.namespace }], ports: [port] })) : []),
+        ...(remotePorts.length ? [{ peers: [ANYWHERE], ports: remotePorts }] : []),
+      ],
     });
   }
 }
 
-/** The datasource provisioning file. `$$` is Grafana's escape for a literal `$` in provisioning. */
-export function grafanaDatasources(props: Pick<GrafanaProps, 'prometheus' | 'loki' | 'tempo' | 'alertmanager'>): object {
-  const url = (b: GrafanaBackend) => `http://${serviceHost(b.service, b.namespace)}:${b.port}`;
-  const uid = DATASOURCE_UIDS;
-  return {
-    apiVersion: 1,
-    datasources: [
-      {
-        name: 'Prometheus',
-        type: 'prometheus',
-        uid: uid.prometheus,
-        url: url(props.prometheus),
-        access: 'proxy',
-        isDefault: true,
-        editable: false,
-        jsonData: {
-          httpMethod: 'POST',
-          exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: uid.tempo, urlDisplayLabel: 'Trace: $${__value.raw}' }],
-        },
+function urlPort(url: string): number {
+  const u = new URL(url);
+  return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+}
+
+/**
+ * The datasource provisioning file: per cloud, Prometheus, Loki, Tempo (and Alertmanager when in
+ * the cluster), cross-linked within the cloud. `$$` is Grafana's escape for a literal `$`;
+ * `$__file{…}` reads the bearer token from the mounted Secret.
+ */
+export function grafanaDatasources(backends: readonly GrafanaBackendSet[], tokenFile: string): object {
+  return { apiVersion: 1, datasources: backends.flatMap((b, i) => cloudDatasources(b, i === 0, tokenFile)) };
+}
+
+function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: string): object[] {
+  const uid = datasourceUids(b.cloud);
+  const name = (type: string) => (b.cloud ? `${type} (${b.cloud})` : type);
+  const auth = b.remote
+    ? { jsonDataAuth: { httpHeaderName1: 'Authorization' }, secureJsonData: { httpHeaderValue1: `Bearer $__file{${tokenFile}}` } }
+    : { jsonDataAuth: {}, secureJsonData: undefined };
+  const common = (type: string, url: string, jsonData: object) => ({
+    name: name(type.charAt(0).toUpperCase() + type.slice(1)),
+    type,
+    uid: uid[type as keyof typeof uid],
+    url,
+    access: 'proxy',
+    editable: false,
+    jsonData: { ...jsonData, ...auth.jsonDataAuth },
+    ...(auth.secureJsonData ? { secureJsonData: auth.secureJsonData } : {}),
+  });
+  return [
+    {
+      ...common('prometheus', b.prometheus, {
+        httpMethod: 'POST',
+        exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: uid.tempo, urlDisplayLabel: 'Trace: $${__value.raw}' }],
+      }),
+      isDefault,
+    },
+    common('loki', b.loki, {
+      // OTLP logs carry the trace id as structured metadata `trace_id`.
+      derivedFields: [{ name: 'trace_id', matcherType: 'label', matcherRegex: 'trace_id', url: '$${__value.raw}', datasourceUid: uid.tempo, urlDisplayLabel: 'Trace' }],
+    }),
+    common('tempo', b.tempo, {
+      tracesToLogsV2: {
+        datasourceUid: uid.loki,
+        spanStartTimeShift: '-5m',
+        spanEndTimeShift: '5m',
+        customQuery: true,
+        query: '{$${__tags}} | trace_id = "$${__trace.traceId}"',
+        tags: [{ key: 'service.name', value: 'service_name' }],
       },
-      {
-        name: 'Loki',
-        type: 'loki',
-        uid: uid.loki,
-        url: url(props.loki),
-        access: 'proxy',
-        editable: false,
-        jsonData: {
-          // OTLP logs carry the trace id as structured metadata `trace_id`.
-          derivedFields: [{ name: 'trace_id', matcherType: 'label', matcherRegex: 'trace_id', url: '$${__value.raw}', datasourceUid: uid.tempo, urlDisplayLabel: 'Trace' }],
-        },
+      tracesToMetrics: {
+        datasourceUid: uid.prometheus,
+        spanStartTimeShift: '-5m',
+        spanEndTimeShift: '5m',
+        tags: [{ key: 'service.name', value: 'service' }],
+        queries: [
+          { name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))' },
+          { name: 'Error rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags, status_code="STATUS_CODE_ERROR"}[5m]))' },
+          { name: 'p95 latency', query: 'histogram_quantile(0.95, sum by (le) (rate(traces_spanmetrics_latency_bucket{$$__tags}[5m])))' },
+        ],
       },
-      {
-        name: 'Tempo',
-        type: 'tempo',
-        uid: uid.tempo,
-        url: url(props.tempo),
-        access: 'proxy',
-        editable: false,
-        jsonData: {
-          tracesToLogsV2: {
-            datasourceUid: uid.loki,
-            spanStartTimeShift: '-5m',
-            spanEndTimeShift: '5m',
-            customQuery: true,
-            query: '{$${__tags}} | trace_id = "$${__trace.traceId}"',
-            tags: [{ key: 'service.name', value: 'service_name' }],
-          },
-          tracesToMetrics: {
-            datasourceUid: uid.prometheus,
-            spanStartTimeShift: '-5m',
-            spanEndTimeShift: '5m',
-            tags: [{ key: 'service.name', value: 'service' }],
-            queries: [
-              { name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))' },
-              { name: 'Error rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags, status_code="STATUS_CODE_ERROR"}[5m]))' },
-              { name: 'p95 latency', query: 'histogram_quantile(0.95, sum by (le) (rate(traces_spanmetrics_latency_bucket{$$__tags}[5m])))' },
-            ],
-          },
-          serviceMap: { datasourceUid: uid.prometheus },
-          nodeGraph: { enabled: true },
-          lokiSearch: { datasourceUid: uid.loki },
-        },
-      },
-      {
-        name: 'Alertmanager',
-        type: 'alertmanager',
-        uid: uid.alertmanager,
-        url: url(props.alertmanager),
-        access: 'proxy',
-        editable: false,
-        jsonData: { implementation: 'prometheus', handleGrafanaManagedAlerts: false },
-      },
-    ],
-  };
+      serviceMap: { datasourceUid: uid.prometheus },
+      nodeGraph: { enabled: true },
+      lokiSearch: { datasourceUid: uid.loki },
+    }),
+    ...(b.alertmanager ? [common('alertmanager', b.alertmanager, { implementation: 'prometheus', handleGrafanaManagedAlerts: false })] : []),
+  ];
 }

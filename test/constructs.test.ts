@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertmanagerConfig, RECEIVERS } from '../constructs/alertmanager.ts';
 import { archScheduling, stackContext, type StackContext } from '../constructs/common.ts';
-import { DATASOURCE_UIDS, grafanaDatasources } from '../constructs/grafana.ts';
+import { datasourceUids, grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
 import { lokiStorage } from '../constructs/platforms/object-storage.ts';
 import { agentConfig } from '../constructs/otel-agent.ts';
@@ -157,16 +157,37 @@ describe('collector configs', () => {
 });
 
 describe('grafanaDatasources', () => {
-  it('cross-links metrics, logs and traces through datasource uids that exist', () => {
-    const b = (service: string, port: number) => ({ service, namespace: 'observability', port });
-    const config = grafanaDatasources({ prometheus: b('prometheus', 9090), loki: b('loki', 3100), tempo: b('tempo', 3200), alertmanager: b('alertmanager', 9093) }) as { datasources: { uid: string; jsonData: object }[] };
+  type Datasources = { datasources: { uid: string; url: string; jsonData: Record<string, unknown>; secureJsonData?: Record<string, string> }[] };
+  const set = (cloud: string | undefined, remote: boolean) => ({
+    cloud,
+    prometheus: remote ? `https://prom.${cloud}.example.com` : 'http://prometheus.observability.svc:9090',
+    loki: remote ? `https://loki.${cloud}.example.com` : 'http://loki.observability.svc:3100',
+    tempo: remote ? `https://tempo.${cloud}.example.com` : 'http://tempo.observability.svc:3200',
+    ...(remote ? {} : { alertmanager: 'http://alertmanager.observability.svc:9093' }),
+    remote,
+  });
+  const referencedUids = (ds: object) => [...JSON.stringify(ds).matchAll(/"datasourceUid":"([^"]+)"/g)].map((m) => m[1]!);
+
+  it('single cluster: plain uids, cross-linked metrics, logs and traces through uids that exist', () => {
+    const config = grafanaDatasources([set(undefined, false)], '/t') as Datasources;
     const uids = new Set(config.datasources.map((d) => d.uid));
-    expect([...uids].sort()).toEqual(Object.values(DATASOURCE_UIDS).sort());
-    const referenced = JSON.stringify(config).match(/"datasourceUid":"([^"]+)"/g)!.map((m) => m.split('"')[3]!);
-    expect(new Set(referenced)).toEqual(new Set(['tempo', 'loki', 'prometheus']));
-    for (const uid of referenced) expect(uids).toContain(uid);
+    expect([...uids].sort()).toEqual(Object.values(datasourceUids()).sort());
+    expect(new Set(referencedUids(config))).toEqual(new Set(['tempo', 'loki', 'prometheus']));
     const tempo = config.datasources.find((d) => d.uid === 'tempo')!;
     expect(tempo.jsonData).toHaveProperty('serviceMap.datasourceUid', 'prometheus');
     expect(tempo.jsonData).toHaveProperty('tracesToLogsV2.datasourceUid', 'loki');
+    expect(config.datasources.some((d) => d.secureJsonData)).toBe(false);
+  });
+
+  it('multi-cloud: one set per cloud, links stay within the cloud, remote ones carry the bearer token', () => {
+    const config = grafanaDatasources([set('onprem', false), set('aws', true), set('azure', true)], '/etc/grafana/cross-cluster/token') as Datasources;
+    for (const d of config.datasources) {
+      const cloud = d.uid.split('-')[1]!;
+      for (const linked of referencedUids(d.jsonData)) expect(linked.endsWith(`-${cloud}`)).toBe(true);
+      const remote = cloud !== 'onprem';
+      expect(d.secureJsonData?.['httpHeaderValue1']).toBe(remote ? 'Bearer $__file{/etc/grafana/cross-cluster/token}' : undefined);
+    }
+    expect(config.datasources.filter((d) => (d as { isDefault?: boolean }).isDefault).map((d) => d.uid)).toEqual(['prometheus-onprem']);
+    expect(config.datasources.map((d) => d.uid)).not.toContain('alertmanager-aws');
   });
 });

@@ -33,6 +33,12 @@ const hostPort = {
   allowed: 'host:port, such as otlp.eu.example.com:4317',
 };
 const httpUrl = { type: 'string', pattern: '^https?://\\S+$', allowed: 'an http:// or https:// URL' };
+const queryEndpoints = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['prometheus', 'loki', 'tempo'],
+  properties: { prometheus: httpUrl, loki: httpUrl, tempo: httpUrl },
+};
 const bucketName = { type: 'string', minLength: 3, maxLength: 63, pattern: '^[a-z0-9][-a-z0-9.]*[a-z0-9]$', allowed: 'a bucket or container name: lowercase letters, digits, "-" and "."' };
 
 function closed(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -66,6 +72,7 @@ export const configSchema = closed(
           storageClass: dnsSubdomain,
           roles: { type: 'array', items: { enum: [...CLUSTER_ROLES] }, uniqueItems: true },
           otlpEndpoint: hostPort,
+          query: queryEndpoints,
           identity: {
             type: 'object',
             additionalProperties: false,
@@ -141,7 +148,7 @@ export const configSchema = closed(
         type: 'object',
         additionalProperties: false,
         required: ['remote'],
-        properties: { remote: { type: 'object', additionalProperties: false, required: ['otlpEndpoint'], properties: { otlpEndpoint: hostPort } } },
+        properties: { remote: { type: 'object', additionalProperties: false, required: ['otlpEndpoint'], properties: { otlpEndpoint: hostPort, query: queryEndpoints } } },
       },
     },
     routing: closed({

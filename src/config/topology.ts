@@ -1,7 +1,7 @@
 import { platformProfile } from '../../constructs/platforms/index.ts';
 import type { InputProblem } from '../errors.ts';
 import type { YamlSource } from '../input/yaml-source.ts';
-import { CLOUDS, type Cloud, type ClusterConfig, type ClusterRole, type ObjectStorageConfig, type ObjectStorageType, type StackConfig } from './types.ts';
+import { CLOUDS, type Cloud, type ClusterConfig, type ClusterRole, type ObjectStorageConfig, type ObjectStorageType, type QueryEndpoints, type StackConfig } from './types.ts';
 
 /**
  * The multi-cluster shape of a stack. Every cluster runs node agents and a gateway. Per cloud, one
@@ -22,7 +22,9 @@ export interface Topology {
   readonly multiCluster: boolean;
 }
 
-export type Backend = { readonly kind: 'cluster'; readonly cluster: ClusterConfig } | { readonly kind: 'remote'; readonly otlpEndpoint: string };
+export type Backend =
+  | { readonly kind: 'cluster'; readonly cluster: ClusterConfig }
+  | { readonly kind: 'remote'; readonly otlpEndpoint: string; readonly query?: QueryEndpoints };
 
 type TopologyInput = Pick<StackConfig, 'clusters' | 'backends' | 'routing'>;
 
@@ -34,7 +36,7 @@ export function resolveTopology(config: TopologyInput): Topology {
   const rolesOf = (c: ClusterConfig): ReadonlySet<ClusterRole> => new Set(defaultRoles(config) ? ['backend', 'grafana'] : (c.roles ?? []));
   const backendOf = (cloud: Cloud): Backend | undefined => {
     const remote = config.backends[cloud]?.remote;
-    if (remote) return { kind: 'remote', otlpEndpoint: remote.otlpEndpoint };
+    if (remote) return { kind: 'remote', otlpEndpoint: remote.otlpEndpoint, query: remote.query };
     const cluster = config.clusters.find((c) => c.cloud === cloud && rolesOf(c).has('backend'));
     return cluster ? { kind: 'cluster', cluster } : undefined;
   };
@@ -103,6 +105,9 @@ export function topologyProblems(source: YamlSource, config: TopologyInput): Inp
       if (first !== i) at(['clusters', i, 'roles'], `role backend conflicts with clusters[${first}] ("${config.clusters[first]!.name}"), already the backend of ${cluster.cloud}`);
       if (topology.multiCluster && !cluster.otlpEndpoint) {
         at(['clusters', i], `backend cluster "${cluster.name}" needs otlpEndpoint (host:port), where the other clusters send its cloud's telemetry`);
+      }
+      if (topology.multiCluster && !roles.has('grafana') && !cluster.query) {
+        at(['clusters', i], `backend cluster "${cluster.name}" needs query (prometheus, loki and tempo URLs), where the global Grafana reads its cloud's telemetry`);
       }
     }
   });

@@ -65,14 +65,28 @@ export interface ClusterConfig {
   /** Backend clusters: `host:port` where other clusters reach this cluster's gateway over OTLP/gRPC with TLS. */
   readonly otlpEndpoint?: string;
   readonly identity?: IdentityConfig;
+  /** Backend clusters other than the Grafana cluster: where the global Grafana queries this cloud. */
+  readonly query?: QueryEndpoints;
   /** Backend clusters: object storage for Tempo and Loki. @default filesystem on PVCs */
   readonly objectStorage?: ObjectStorageConfig;
+}
+
+/**
+ * HTTPS URLs (behind your ingress and its authentication) where the global Grafana queries a
+ * cloud's backends; requests carry the cross-cluster bearer token.
+ */
+export interface QueryEndpoints {
+  readonly prometheus: string;
+  readonly loki: string;
+  readonly tempo: string;
 }
 
 /** A cloud whose backends already exist elsewhere (no backend cluster of ours). */
 export interface RemoteBackendConfig {
   /** OTLP/gRPC `host:port` accepting traces, logs and metrics, over TLS. */
   readonly otlpEndpoint: string;
+  /** Where Grafana queries them; without it, Grafana does not show this cloud. */
+  readonly query?: QueryEndpoints;
 }
 
 /** An extra route: telemetry of a tenant or namespace goes to another cloud's backends. */

@@ -53,19 +53,36 @@ const PANELS: readonly Panel[] = [
   },
 ];
 
-/** The dashboard JSON (schema 39), with the Prometheus datasource referenced by uid. */
-export function stackHealthDashboard(prometheusUid: string): DashboardFile {
+/**
+ * A `datasource` template variable over the Prometheus datasources: with one Prometheus per cloud,
+ * it is the dashboard's cloud selector.
+ */
+export function cloudVariable(defaultUid: string): object {
+  return {
+    name: 'datasource',
+    label: 'Cloud',
+    type: 'datasource',
+    query: 'prometheus',
+    current: { value: defaultUid },
+    hide: 0,
+    refresh: 1,
+  };
+}
+
+/** The dashboard JSON (schema 39); panels query the Prometheus picked in the cloud selector. */
+export function stackHealthDashboard(defaultPrometheusUid: string): DashboardFile {
+  const ds = { type: 'prometheus', uid: '${datasource}' };
   const panels = PANELS.map((p, i) => ({
     id: i + 1,
     type: 'timeseries',
     title: p.title,
-    datasource: { type: 'prometheus', uid: prometheusUid },
+    datasource: ds,
     gridPos: { x: (i % 2) * 12, y: Math.floor(i / 2) * 8, w: 12, h: 8 },
     fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
     options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
     targets: p.queries.map((q, j) => ({
       refId: String.fromCharCode(65 + j),
-      datasource: { type: 'prometheus', uid: prometheusUid },
+      datasource: ds,
       expr: q.expr,
       legendFormat: q.legend,
     })),
@@ -80,8 +97,36 @@ export function stackHealthDashboard(prometheusUid: string): DashboardFile {
       editable: false,
       time: { from: 'now-6h', to: 'now' },
       refresh: '1m',
-      templating: { list: [] },
+      templating: { list: [cloudVariable(defaultPrometheusUid)] },
       panels,
     },
+  };
+}
+
+/**
+ * The global overview: one row per cloud, each panel on that cloud's Prometheus, so that one screen
+ * shows whether every cloud's pipeline is up and taking data.
+ */
+export function globalOverviewDashboard(clouds: readonly { readonly cloud: string; readonly prometheusUid: string }[]): DashboardFile {
+  const stats = [
+    { title: 'Targets up', expr: 'sum(up) / count(up)', unit: 'percentunit' },
+    { title: 'Spans accepted /s', expr: 'sum(rate(otelcol_receiver_accepted_spans_total[5m]))', unit: 'ops' },
+    { title: 'Log records accepted /s', expr: 'sum(rate(otelcol_receiver_accepted_log_records_total[5m]))', unit: 'ops' },
+    { title: 'Firing alerts', expr: 'count(ALERTS{alertstate="firing"}) or vector(0)', unit: 'none' },
+  ];
+  const panels = clouds.flatMap((c, row) =>
+    stats.map((s, col) => ({
+      id: row * stats.length + col + 1,
+      type: 'stat',
+      title: `${c.cloud}: ${s.title}`,
+      datasource: { type: 'prometheus', uid: c.prometheusUid },
+      gridPos: { x: col * 6, y: row * 4, w: 6, h: 4 },
+      fieldConfig: { defaults: { unit: s.unit }, overrides: [] },
+      targets: [{ refId: 'A', datasource: { type: 'prometheus', uid: c.prometheusUid }, expr: s.expr }],
+    })),
+  );
+  return {
+    fileName: 'global-overview.json',
+    json: { uid: 'o11y-global-overview', title: 'o11y / Global overview', tags: ['o11y'], schemaVersion: 39, editable: false, time: { from: 'now-1h', to: 'now' }, refresh: '1m', templating: { list: [] }, panels },
   };
 }
