@@ -14,6 +14,7 @@ import { loadConfigFile } from './config/load.ts';
 import { resolveTopology } from './config/topology.ts';
 import type { StackConfig } from './config/types.ts';
 import type { DashboardFile } from './dashboards/stack-health.ts';
+import { compileSloFiles, PROMTOOL_RULE_FILE, resolveSloFiles } from './slo/index.ts';
 import { stackRules } from './rules/stack-rules.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
 import { dumpYaml } from './yaml-output.ts';
@@ -62,11 +63,15 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
   }
 }
 
-function stackArtifacts(_config: StackConfig): StackArtifacts {
+/** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
+function stackArtifacts(config: StackConfig): StackArtifacts {
+  const slos = compileSloFiles(resolveSloFiles(config.slos, dirname(resolve(config.source))), { partOf: config.name });
+  const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
+  const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: slos.ruleFile };
   return {
-    ruleFiles: [{ configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() }],
-    promtoolTests: [],
-    dashboards: [],
+    ruleFiles: slos.slos.length ? [stack, sloRules] : [stack],
+    promtoolTests: slos.promtoolTests,
+    dashboards: slos.dashboards,
   };
 }
 
