@@ -14,7 +14,6 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** Read-only RBAC for the scrape jobs' service discovery and the kubelet's metrics. */
 export const PROMETHEUS_SCRAPE_RULES = [
   { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
   { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
