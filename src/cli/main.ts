@@ -7,6 +7,7 @@ import { registerWatch } from './watch.ts';
 import { registerImages } from './images.ts';
 import { registerGitops } from './gitops.ts';
 import { registerSlo } from './slo.ts';
+import { registerGraph } from './graph.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
 export interface CliContext {
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
   registerImages(program, ctx);
   registerGitops(program, ctx);
   registerSlo(program, ctx);
+  registerGraph(program, ctx);
   return program;
 }
 
