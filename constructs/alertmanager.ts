@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE } from './network-policy.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
@@ -52,7 +52,7 @@ export class Alertmanager extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        annotations: { [EXTERNAL_SECRETS_ANNOTATION]: props.receiversSecret },
+        externalSecrets: [props.receiversSecret],
       }),
       spec: {
         replicas: this.replicas,

@@ -43,13 +43,20 @@ export function stackLabels(ctx: StackContext, name: string, component: string):
   };
 }
 
-/** Metadata with an explicit, readable name (cdk8s would otherwise add a hash suffix). */
-export function metadata(ctx: StackContext, opts: { name: string; namespace?: string; app: string; component: string; annotations?: Record<string, string> }): ApiObjectMetadata {
+/**
+ * Metadata with an explicit, readable name (cdk8s would otherwise add a hash suffix).
+ * `externalSecrets` lists the user-owned Secrets the object reads, in {@link EXTERNAL_SECRETS_ANNOTATION}.
+ */
+export function metadata(
+  ctx: StackContext,
+  opts: { name: string; namespace?: string; app: string; component: string; annotations?: Record<string, string>; externalSecrets?: readonly string[] },
+): ApiObjectMetadata {
+  const annotations = { ...opts.annotations, ...(opts.externalSecrets?.length ? { [EXTERNAL_SECRETS_ANNOTATION]: opts.externalSecrets.join(',') } : {}) };
   return {
     name: opts.name,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     labels: stackLabels(ctx, opts.app, opts.component),
-    ...(opts.annotations ? { annotations: opts.annotations } : {}),
+    ...(Object.keys(annotations).length ? { annotations } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
-import { configMapVolume, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, type StackContext } from './common.ts';
+import { configMapVolume, emptyDirVolume, httpProbe, metadata, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
 import { allowFlows, ANYWHERE } from './network-policy.ts';
@@ -81,7 +81,7 @@ export class Grafana extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        annotations: { [EXTERNAL_SECRETS_ANNOTATION]: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])].join(',') },
+        externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])],
       }),
       spec: {
         replicas: 1,

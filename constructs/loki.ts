@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE } from './network-policy.ts';
-import { platformProfile } from './platforms/index.ts';
-import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageCredentialEnv, objectStoragePort } from './platforms/object-storage.ts';
+import { allowFlows } from './network-policy.ts';
+import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const LOKI_HTTP_PORT = 3100;
@@ -36,11 +35,9 @@ export class Loki extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'loki', component: 'loki', namespace: props.namespace };
     this.id = id;
-    const storage = ctx.cluster.objectStorage;
-    const identity = platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity);
-    const storagePort = objectStoragePort(storage);
-    const configText = dumpYaml(lokiConfig(props, lokiStorage(ctx.cluster, storage, identity.useFederatedToken)));
-    serviceAccount(this, ctx, id, { ...identity.serviceAccountAnnotations });
+    const access = objectStorageAccess(ctx, CREDENTIAL_ENV.loki(ctx.cluster.objectStorage));
+    const configText = dumpYaml(lokiConfig(props, lokiStorage(ctx.cluster, access.storage, access.useFederatedToken)));
+    serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
     new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: metadata(ctx, {
@@ -48,7 +45,7 @@ export class Loki extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        ...(storage?.credentialsSecret ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: storage.credentialsSecret } } : {}),
+        externalSecrets: access.externalSecrets,
       }),
       spec: {
         replicas: 1,
@@ -60,13 +57,13 @@ export class Loki extends Construct {
           uid: 10001,
           spreadAcrossArchitectures: false,
           configContents: [configText],
-          extraLabels: { ...identity.podLabels },
+          extraLabels: access.podLabels,
           containers: [
             container({
               name: 'loki',
               image: IMAGES.loki,
-              args: ['-config.file=/etc/loki/loki.yaml', '-target=all', ...(lokiExpandsEnv(storage) ? ['-config.expand-env=true'] : [])],
-              env: objectStorageCredentialEnv(storage, CREDENTIAL_ENV.loki(storage)),
+              args: ['-config.file=/etc/loki/loki.yaml', '-target=all', ...(lokiExpandsEnv(access.storage) ? ['-config.expand-env=true'] : [])],
+              env: access.env,
               ports: [{ name: 'http-metrics', containerPort: LOKI_HTTP_PORT }],
               resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
               liveness: httpProbe('/ready', 'http-metrics', { initialDelaySeconds: 30 }),
@@ -88,7 +85,7 @@ export class Loki extends Construct {
     service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
     allowFlows(this, ctx, id, {
       ingress: [{ peers: [...props.writers, ...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [LOKI_HTTP_PORT] }],
-      egress: storagePort ? [{ peers: [ANYWHERE], ports: [storagePort] }] : [],
+      egress: access.egress,
     });
   }
 }

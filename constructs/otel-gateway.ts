@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { dirname } from 'node:path';
-import { configMapVolume, EXTERNAL_SECRETS_ANNOTATION, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS } from './network-policy.ts';
 import {
   collectorContainer,
@@ -86,7 +86,7 @@ export class OtelGateway extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        ...(secrets.length ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: secrets.join(',') } } : {}),
+        externalSecrets: secrets,
       }),
       spec: {
         replicas,

@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import type { RemoteWriteConfig } from '../src/config/types.ts';
 import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow } from './network-policy.ts';
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
@@ -65,7 +65,7 @@ export class Prometheus extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        ...(credentialSecrets.length ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: credentialSecrets.join(',') } } : {}),
+        externalSecrets: credentialSecrets,
       }),
       spec: {
         replicas,

@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, EXTERNAL_SECRETS_ANNOTATION, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE } from './network-policy.ts';
-import { platformProfile } from './platforms/index.ts';
-import { CREDENTIAL_ENV, objectStorageCredentialEnv, objectStoragePort, tempoTraceStorage } from './platforms/object-storage.ts';
+import { allowFlows } from './network-policy.ts';
+import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const TEMPO_HTTP_PORT = 3200;
@@ -36,11 +35,9 @@ export class Tempo extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'tempo', component: 'tempo', namespace: props.namespace };
     this.id = id;
-    const configText = dumpYaml(tempoConfig(ctx, props));
-    const storage = ctx.cluster.objectStorage;
-    const identity = platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity);
-    const storagePort = objectStoragePort(storage);
-    serviceAccount(this, ctx, id, { ...identity.serviceAccountAnnotations });
+    const access = objectStorageAccess(ctx, CREDENTIAL_ENV.tempo);
+    const configText = dumpYaml(tempoConfig(ctx, props, access.useFederatedToken));
+    serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
     new k8s.KubeStatefulSet(this, 'statefulset', {
       metadata: metadata(ctx, {
@@ -48,7 +45,7 @@ export class Tempo extends Construct {
         namespace: id.namespace,
         app: id.app,
         component: id.component,
-        ...(storage?.credentialsSecret ? { annotations: { [EXTERNAL_SECRETS_ANNOTATION]: storage.credentialsSecret } } : {}),
+        externalSecrets: access.externalSecrets,
       }),
       spec: {
         replicas: 1,
@@ -60,13 +57,13 @@ export class Tempo extends Construct {
           uid: 10001,
           spreadAcrossArchitectures: false,
           configContents: [configText],
-          extraLabels: { ...identity.podLabels },
+          extraLabels: access.podLabels,
           containers: [
             container({
               name: 'tempo',
               image: IMAGES.tempo,
               args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
-              env: objectStorageCredentialEnv(storage, CREDENTIAL_ENV.tempo),
+              env: access.env,
               ports: [
                 { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
                 { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
@@ -99,14 +96,14 @@ export class Tempo extends Construct {
       ],
       egress: [
         { peers: [{ app: props.prometheus.service, namespace: props.namespace }], ports: [props.prometheus.port] },
-        ...(storagePort ? [{ peers: [ANYWHERE], ports: [storagePort] }] : []),
+        ...access.egress,
       ],
     });
   }
 }
 
 /** `tempo.yaml` for Tempo 3 monolithic mode: scoped overrides only (the flat format is refused). */
-export function tempoConfig(ctx: StackContext, props: TempoProps): object {
+export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedToken: boolean): object {
   return {
     stream_over_http_enabled: true,
     server: { http_listen_port: TEMPO_HTTP_PORT, log_level: 'info' },
@@ -125,7 +122,7 @@ export function tempoConfig(ctx: StackContext, props: TempoProps): object {
     storage: {
       trace: {
         wal: { path: '/var/tempo/wal' },
-        ...tempoTraceStorage(ctx.cluster, ctx.cluster.objectStorage, platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity).useFederatedToken),
+        ...tempoTraceStorage(ctx.cluster, ctx.cluster.objectStorage, useFederatedToken),
       },
     },
     overrides: {

@@ -107,7 +107,7 @@ describe('alertmanagerConfig', () => {
 describe('Tempo and Loki configs', () => {
   const peers = { writers: [], readers: [] };
   it('Tempo uses scoped overrides only (Tempo 3 refuses the flat format) and drops the removed 2.x blocks', () => {
-    const config = tempoConfig(context(), { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090), ...peers }) as Record<string, unknown>;
+    const config = tempoConfig(context(), { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090), ...peers }, false) as Record<string, unknown>;
     for (const removed of ['ingester', 'ingester_client', 'compactor', 'metrics_generator_client']) expect(config).not.toHaveProperty(removed);
     expect(config).toHaveProperty('overrides.defaults.compaction.block_retention', '336h');
     expect(config).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs', 'span-metrics']);

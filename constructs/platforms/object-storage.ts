@@ -1,4 +1,7 @@
 import type * as k8s from '../../imports/k8s.ts';
+import type { StackContext } from '../common.ts';
+import { ANYWHERE, type Flow } from '../network-policy.ts';
+import { platformProfile } from './index.ts';
 import type { ClusterConfig, ObjectStorageConfig } from '../../src/config/types.ts';
 
 /**
@@ -8,7 +11,7 @@ import type { ClusterConfig, ObjectStorageConfig } from '../../src/config/types.
  */
 
 /** Port the stores are reached on, for NetworkPolicy egress; undefined for the filesystem. */
-export function objectStoragePort(storage: ObjectStorageConfig | undefined): number | undefined {
+function objectStoragePort(storage: ObjectStorageConfig | undefined): number | undefined {
   if (!storage || storage.type === 'filesystem') return undefined;
   const port = storage.endpoint?.split(':')[1];
   return port ? Number(port) : storage.insecure ? 80 : 443;
@@ -89,7 +92,7 @@ export function lokiExpandsEnv(storage: ObjectStorageConfig | undefined): boolea
  * `secret-access-key`), for stores without workload identity: S3 clients read the AWS_* names,
  * Loki's OSS config reads the OSS_* names.
  */
-export function objectStorageCredentialEnv(storage: ObjectStorageConfig | undefined, names: { id: string; secret: string }): k8s.EnvVar[] {
+function objectStorageCredentialEnv(storage: ObjectStorageConfig | undefined, names: { id: string; secret: string }): k8s.EnvVar[] {
   if (!storage?.credentialsSecret) return [];
   const from = (key: string) => ({ secretKeyRef: { name: storage.credentialsSecret!, key } });
   return [
@@ -105,3 +108,32 @@ export const CREDENTIAL_ENV = {
   loki: (storage: ObjectStorageConfig | undefined) =>
     storage?.type === 'oss' ? { id: 'OSS_ACCESS_KEY_ID', secret: 'OSS_ACCESS_KEY_SECRET' } : { id: 'AWS_ACCESS_KEY_ID', secret: 'AWS_SECRET_ACCESS_KEY' },
 } as const;
+
+/** Everything a component that reads the cluster's object storage adds to its objects. */
+export interface ObjectStorageAccess {
+  readonly storage: ObjectStorageConfig | undefined;
+  readonly useFederatedToken: boolean;
+  readonly serviceAccountAnnotations: Record<string, string>;
+  readonly podLabels: Record<string, string>;
+  /** User-owned Secrets read (the access keys). */
+  readonly externalSecrets: string[];
+  readonly env: k8s.EnvVar[];
+  /** NetworkPolicy egress to the store; none for the filesystem. */
+  readonly egress: Flow[];
+}
+
+/** Workload identity, access keys and egress for Tempo or Loki in this cluster. */
+export function objectStorageAccess(ctx: StackContext, credentialEnv: { id: string; secret: string }): ObjectStorageAccess {
+  const storage = ctx.cluster.objectStorage;
+  const identity = platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity);
+  const port = objectStoragePort(storage);
+  return {
+    storage,
+    useFederatedToken: identity.useFederatedToken,
+    serviceAccountAnnotations: { ...identity.serviceAccountAnnotations },
+    podLabels: { ...identity.podLabels },
+    externalSecrets: storage?.credentialsSecret ? [storage.credentialsSecret] : [],
+    env: objectStorageCredentialEnv(storage, credentialEnv),
+    egress: port ? [{ peers: [ANYWHERE], ports: [port] }] : [],
+  };
+}
