@@ -12,6 +12,7 @@ const TOPICS: Record<string, string> = {
   synth: 'Synthesis (issue 2, issue 5)',
   slo: 'SLO rule generation and evaluation (issue 3)',
   controller: 'Controller (issue 4)',
+  multicloud: 'Multi-cloud synthesis (issue 5)',
   gitops: 'GitOps delivery (issue 6)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
