@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
 import { Loki } from '../constructs/loki.ts';
+import { queryPeers } from '../constructs/network-policy.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { Tempo } from '../constructs/tempo.ts';
 
@@ -12,7 +13,7 @@ export class BackendsChart extends Chart {
     const { config } = ctx;
     const ns = config.namespace;
     const writers = [{ app: 'otel-gateway', namespace: ns }];
-    const readers = [{ app: 'grafana', namespace: ns }];
+    const readers = queryPeers(ctx);
     new Tempo(this, 'tempo', ctx, {
       namespace: ns,
       retention: config.components.tempo.retention,

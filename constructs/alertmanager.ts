@@ -22,6 +22,11 @@ export interface AlertmanagerProps {
    * `page-url` and `ticket-url`. Never synthesized: URLs of chat and paging tools are credentials.
    */
   readonly receiversSecret: string;
+  /**
+   * Grafana runs in this cluster and reads this Alertmanager.
+   * @default false
+   */
+  readonly grafana?: boolean;
 }
 
 /**
@@ -106,7 +111,10 @@ export class Alertmanager extends Construct {
     const self = { app: id.app, namespace: id.namespace };
     allowFlows(this, ctx, id, {
       ingress: [
-        { peers: [{ app: 'prometheus', namespace: id.namespace }, { app: 'grafana', namespace: id.namespace }], ports: [ALERTMANAGER_PORT] },
+        {
+          peers: [{ app: 'prometheus', namespace: id.namespace }, ...(props.grafana ? [{ app: 'grafana', namespace: id.namespace }] : [])],
+          ports: [ALERTMANAGER_PORT],
+        },
         ...(this.replicas > 1 ? [{ peers: [self], ports: [CLUSTER_PORT] }] : []),
       ],
       egress: [

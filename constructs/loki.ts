@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows } from './network-policy.ts';
+import { allowFlows, type Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
 
@@ -20,7 +20,7 @@ export interface LokiProps {
   readonly storage: string;
   /** Components that push logs (OTLP) and that query. */
   readonly writers: readonly { readonly app: string; readonly namespace: string }[];
-  readonly readers: readonly { readonly app: string; readonly namespace: string }[];
+  readonly readers: readonly Peer[];
 }
 
 /**

@@ -24,6 +24,19 @@ export const ANYWHERE = { cidr: '0.0.0.0/0' } as const;
 export const API_SERVER_PORTS = [443, 6443];
 export const KUBELET_PORT = 10250;
 
+/**
+ * Who may query a backend cluster's Prometheus, Loki and Tempo: Grafana when it runs in this
+ * cluster; with `query` URLs (a Grafana in another cluster), any pod, because the user's ingress
+ * controller (which authenticates those requests) can live in any namespace.
+ */
+export function queryPeers(ctx: StackContext): Peer[] {
+  const ns = ctx.config.namespace;
+  return [
+    ...(ctx.topology.rolesOf(ctx.cluster).has('grafana') ? [{ app: 'grafana', namespace: ns }] : []),
+    ...(ctx.cluster.query ? [{ anyPod: true } as const] : []),
+  ];
+}
+
 function peer(ctx: StackContext, p: Peer): k8s.NetworkPolicyPeer {
   if ('cidr' in p) return { ipBlock: { cidr: p.cidr } };
   if ('anyPod' in p) return { namespaceSelector: {} };

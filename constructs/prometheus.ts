@@ -5,7 +5,7 @@ import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow } from './network-policy.ts';
+import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow, type Peer } from './network-policy.ts';
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
@@ -31,7 +31,7 @@ export interface PrometheusProps extends ScrapeProps {
   /** Alertmanager StatefulSet to send alerts to. */
   readonly alertmanager: { readonly service: string; readonly headlessService: string; readonly replicas: number; readonly port: number };
   /** Components allowed to push (remote write, OTLP) or query. */
-  readonly clients: readonly { readonly app: string; readonly namespace: string }[];
+  readonly clients: readonly Peer[];
 }
 
 /**
