@@ -167,3 +167,16 @@ export function dataVolumeClaim(ctx: StackContext, app: string, component: strin
     },
   };
 }
+
+/**
+ * A StatefulSet whose claim templates carry `apiVersion` and `kind`. The API server stores them,
+ * and without them in the manifest Argo CD shows the StatefulSet OutOfSync forever
+ * (argoproj/argo-cd#11143). The generated types drop unknown fields, so they are added to the JSON.
+ */
+export class StatefulSet extends k8s.KubeStatefulSet {
+  override toJson(): any {
+    const json = super.toJson();
+    for (const template of json.spec?.volumeClaimTemplates ?? []) Object.assign(template, { apiVersion: 'v1', kind: 'PersistentVolumeClaim' });
+    return json;
+  }
+}

@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s.ts';
 import type { RemoteWriteConfig } from '../src/config/types.ts';
 import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow, type Peer } from './network-policy.ts';
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
@@ -59,7 +58,7 @@ export class Prometheus extends Construct {
     const ruleVolumes = props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm));
     const credentialSecrets = remoteWriteSecrets(props.remoteWrite);
     const replicas = props.replicas ?? 1;
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    new StatefulSet(this, 'statefulset', {
       metadata: metadata(ctx, {
         name: id.app,
         namespace: id.namespace,

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, type Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
@@ -39,7 +38,7 @@ export class Tempo extends Construct {
     const configText = dumpYaml(tempoConfig(ctx, props, access.useFederatedToken));
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
-    new k8s.KubeStatefulSet(this, 'statefulset', {
+    new StatefulSet(this, 'statefulset', {
       metadata: metadata(ctx, {
         name: id.app,
         namespace: id.namespace,
