@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE } from './network-policy.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const ALERTMANAGER_PORT = 9093;
 const CLUSTER_PORT = 9094;
@@ -52,18 +52,12 @@ export class Alertmanager extends Construct {
     configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
     const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${id.app}-${i}.${serviceHost(this.headlessService, id.namespace)}:${CLUSTER_PORT}`);
     new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, {
-        name: id.app,
-        namespace: id.namespace,
-        app: id.app,
-        component: id.component,
-        externalSecrets: [props.receiversSecret],
-      }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: [props.receiversSecret] }),
       spec: {
         replicas: this.replicas,
         serviceName: this.headlessService,
         podManagementPolicy: 'Parallel',
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: false,

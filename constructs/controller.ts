@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, API_SERVER_PORTS, ANYWHERE } from './network-policy.ts';
-import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
+import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const CONTROLLER_METRICS_PORT = 9464;
 /** The Node base image's unprivileged `node` user. */
@@ -60,10 +60,10 @@ export class O11yController extends Construct {
     ]);
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: componentMetadata(ctx, id),
       spec: {
         replicas: 1,
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: true,
@@ -106,11 +106,7 @@ export class O11yController extends Construct {
       containers: [container({ ...controllerContainer(), args: ['check', '--wait', `--timeout=${timeout}`, ...checkArgs] })],
     });
     new k8s.KubeJob(this, 'postsync-hook', {
-      metadata: metadata(ctx, {
-        name: id.app,
-        namespace: id.namespace,
-        app: id.app,
-        component: id.component,
+      metadata: componentMetadata(ctx, id, {
         annotations: {
           'argocd.argoproj.io/hook': 'PostSync',
           // A fixed name is safe because the previous run is deleted before the next is created.

@@ -3,13 +3,13 @@ import * as k8s from '../imports/k8s.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
-import { configMapVolume, emptyDirVolume, httpProbe, metadata, type StackContext } from './common.ts';
+import { configMapVolume, emptyDirVolume, httpProbe, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
 import { allowFlows, ANYWHERE } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
@@ -76,18 +76,12 @@ export class Grafana extends Construct {
     configMap(this, ctx, id, 'grafana-dashboards', dashboards);
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(ctx, {
-        name: id.app,
-        namespace: id.namespace,
-        app: id.app,
-        component: id.component,
-        externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])],
-      }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])] }),
       spec: {
         replicas: 1,
         // SQLite on an emptyDir: two pods would not share state, so never run two at once.
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: false,

@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { httpProbe, metadata, metricsScraper, type StackContext } from './common.ts';
+import { httpProbe, metricsScraper, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS } from './network-policy.ts';
-import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId } from './workload.ts';
+import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -44,10 +44,10 @@ export class KubeStateMetrics extends Construct {
       Object.entries(RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['list', 'watch'] })),
     );
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: componentMetadata(ctx, id),
       spec: {
         replicas: 1,
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: true,

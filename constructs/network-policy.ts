@@ -1,7 +1,7 @@
 import type { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { metadata, selectorLabels, type StackContext } from './common.ts';
-import type { ComponentId } from './workload.ts';
+import { selectorLabels, type StackContext } from './common.ts';
+import { componentMetadata, type ComponentId } from './workload.ts';
 
 /** Who may talk to (or be talked to by) a component. */
 export type Peer =
@@ -54,7 +54,7 @@ function ports(list: readonly number[]): { ports?: k8s.NetworkPolicyPort[] } {
 /** Allows exactly the listed flows to and from a component's pods, on top of the namespace's default deny. */
 export function allowFlows(scope: Construct, ctx: StackContext, id: ComponentId, flows: { ingress: readonly Flow[]; egress: readonly Flow[] }): k8s.KubeNetworkPolicy {
   return new k8s.KubeNetworkPolicy(scope, `${id.app}-netpol`, {
-    metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+    metadata: componentMetadata(ctx, id),
     spec: {
       podSelector: { matchLabels: selectorLabels(ctx, id.app) },
       policyTypes: ['Ingress', 'Egress'],

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, metadata, metricsScraper, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import {
   collectorContainer,
@@ -16,7 +16,7 @@ import {
   otlpReceiver,
   SENDING_QUEUE,
 } from './otel-collector.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 /** Host paths the agent mounts; all read-only but the checkpoint folder. */
 export const AGENT_HOST_PATHS = {
@@ -56,9 +56,9 @@ export class OtelAgent extends Construct {
     clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
     configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
     new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: componentMetadata(ctx, id),
       spec: {
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,

@@ -31,7 +31,7 @@ import {
   type LocalBackends,
   type Signal,
 } from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 /** A backend the gateway exports to: a Service in the stack namespace. */
 export interface GatewayBackend {
@@ -81,16 +81,10 @@ export class OtelGateway extends Construct {
     ]);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(ctx, {
-        name: id.app,
-        namespace: id.namespace,
-        app: id.app,
-        component: id.component,
-        externalSecrets: secrets,
-      }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: secrets }),
       spec: {
         replicas,
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,

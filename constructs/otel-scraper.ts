@@ -1,11 +1,11 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, metadata, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, SENDING_QUEUE } from './otel-collector.ts';
 import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs } from './prometheus.ts';
-import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export interface OtelScraperProps {
   readonly namespace: string;
@@ -34,11 +34,11 @@ export class OtelScraper extends Construct {
     clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
     configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component }),
+      metadata: componentMetadata(ctx, id),
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: true,

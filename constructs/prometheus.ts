@@ -2,10 +2,10 @@ import { Construct } from 'constructs';
 import type { RemoteWriteConfig } from '../src/config/types.ts';
 import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, httpProbe, metadata, serviceHost, StatefulSet, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow, type Peer } from './network-policy.ts';
-import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId } from './workload.ts';
+import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -59,18 +59,12 @@ export class Prometheus extends Construct {
     const credentialSecrets = remoteWriteSecrets(props.remoteWrite);
     const replicas = props.replicas ?? 1;
     new StatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, {
-        name: id.app,
-        namespace: id.namespace,
-        app: id.app,
-        component: id.component,
-        externalSecrets: credentialSecrets,
-      }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: credentialSecrets }),
       spec: {
         replicas,
         serviceName: `${id.app}-headless`,
         podManagementPolicy: 'Parallel',
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: true,

@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, StatefulSet, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, type Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const TEMPO_HTTP_PORT = 3200;
 export const TEMPO_OTLP_GRPC_PORT = 4317;
@@ -39,17 +39,11 @@ export class Tempo extends Construct {
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
     new StatefulSet(this, 'statefulset', {
-      metadata: metadata(ctx, {
-        name: id.app,
-        namespace: id.namespace,
-        app: id.app,
-        component: id.component,
-        externalSecrets: access.externalSecrets,
-      }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,
-        selector: { matchLabels: { 'app.kubernetes.io/name': id.app, 'app.kubernetes.io/instance': ctx.config.name } },
+        selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: false,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ApiObjectMetadata } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import {
@@ -32,6 +33,16 @@ export interface ContainerOptions {
   readonly mounts?: k8s.VolumeMount[];
   /** Overrides the `restricted` defaults; only the node agent needs this. */
   readonly securityContext?: k8s.SecurityContext;
+}
+
+/** Metadata of a component's main object (its workload, Service, ServiceAccount): named after the app. */
+export function componentMetadata(ctx: StackContext, id: ComponentId, opts: { annotations?: Record<string, string>; externalSecrets?: readonly string[] } = {}): ApiObjectMetadata {
+  return metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component, ...opts });
+}
+
+/** The label selector of a component's pods. */
+export function podSelector(ctx: StackContext, id: ComponentId): k8s.LabelSelector {
+  return { matchLabels: selectorLabels(ctx, id.app) };
 }
 
 /** A container with the `restricted` security context and resources always set. */
