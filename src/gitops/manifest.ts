@@ -22,16 +22,7 @@ export interface ResourceRef {
 
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
-/** Where each workload kind keeps its pod spec (shared with anything else that reads pod specs). */
-export const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
+export { POD_SPEC_PATHS } from '../manifests/pod-spec.ts';
 
 /** `apps/v1` → `apps`, `v1` → `` (the core group). */
 export function groupOf(apiVersion: string): string {

@@ -1,18 +1,7 @@
 import { InputError, type InputProblem } from '../../errors.ts';
-import type { KeyPath } from '../../input/yaml-source.ts';
 import { isRecord, readManifestDir, type ManifestObject } from './manifest-dir.ts';
+import { POD_SPEC_PATHS } from '../../manifests/pod-spec.ts';
 import { parseImageReference } from './reference.ts';
-
-/** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATH: Record<string, KeyPath> = {
-  Pod: ['spec'],
-  Deployment: ['spec', 'template', 'spec'],
-  StatefulSet: ['spec', 'template', 'spec'],
-  DaemonSet: ['spec', 'template', 'spec'],
-  ReplicaSet: ['spec', 'template', 'spec'],
-  Job: ['spec', 'template', 'spec'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
-};
 
 export interface ManifestImage {
   image: string;
@@ -30,11 +19,11 @@ export function imagesOf(objects: readonly ManifestObject[]): ManifestImage[] {
   const byImage = new Map<string, string[]>();
   const problems: InputProblem[] = [];
   for (const { source, object } of objects) {
-    const specPath = POD_SPEC_PATH[String(object.kind)];
+    const specPath = POD_SPEC_PATHS[String(object.kind)];
     if (!specPath) continue;
     const metadata = isRecord(object.metadata) ? object.metadata : {};
     const owner = `${String(object.kind)} ${metadata.namespace ? `${String(metadata.namespace)}/` : ''}${String(metadata.name)}`;
-    const spec = specPath.reduce<unknown>((node, key) => (isRecord(node) ? node[key as string] : undefined), object);
+    const spec = specPath.reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), object);
     if (!isRecord(spec)) continue;
     for (const field of ['initContainers', 'containers'] as const) {
       const containers = Array.isArray(spec[field]) ? (spec[field] as unknown[]) : [];
