@@ -5,7 +5,7 @@ import { BackendsChart } from '../charts/backends.ts';
 import { ClusterMetricsChart } from '../charts/cluster-metrics.ts';
 import { CollectorsChart } from '../charts/collectors.ts';
 import { ControllerChart } from '../charts/controller.ts';
-import { GrafanaChart } from '../charts/grafana.ts';
+import { GrafanaChart, grafanaPrometheusUid } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
@@ -65,7 +65,10 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
 
 /** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
 function stackArtifacts(config: StackConfig): StackArtifacts {
-  const slos = compileSloFiles(resolveSloFiles(config.slos, dirname(resolve(config.source))), { partOf: config.name });
+  const slos = compileSloFiles(resolveSloFiles(config.slos, dirname(resolve(config.source))), {
+    partOf: config.name,
+    prometheusUid: grafanaPrometheusUid(config),
+  });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
   const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: slos.ruleFile };
   return {

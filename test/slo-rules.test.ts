@@ -208,13 +208,14 @@ describe('other outputs', () => {
     for (const t of compiled.promtoolTests) expect(t.content).toMatchObject({ rule_files: [PROMTOOL_RULE_FILE] });
   });
 
-  it('one Grafana dashboard per service, stable uid, Prometheus datasource, parseable queries', () => {
+  it('one Grafana dashboard per service, stable uid, the cloud-selected Prometheus datasource, parseable queries', () => {
     const services = [...new Set(compiled.slos.map((s) => s.service))].sort();
     expect(compiled.dashboards.map((d) => (d.json as { uid: string }).uid)).toEqual(services.map((s) => `slo-${s}`));
     for (const d of compiled.dashboards) {
-      const panels = (d.json as { panels: { type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[] }).panels;
-      for (const p of panels.filter((x) => x.type !== 'row')) {
-        expect(p.datasource!.uid).toBe('prometheus');
+      const json = d.json as { panels: { type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[]; templating: { list: { name: string; query: string; current: { value: string } }[] } };
+      expect(json.templating.list).toEqual([expect.objectContaining({ name: 'datasource', query: 'prometheus', current: { value: 'prometheus' } })]);
+      for (const p of json.panels.filter((x) => x.type !== 'row')) {
+        expect(p.datasource!.uid).toBe('${datasource}');
         for (const t of p.targets!) expect(promqlError(t.expr), t.expr).toBeUndefined();
       }
       expect(JSON.stringify(d.json)).toContain('ALERTS{alertstate=\\"firing\\"');

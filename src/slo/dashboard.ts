@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { cloudVariable } from '../dashboards/stack-health.ts';
 import type { Slo } from './model.ts';
 import { BASE_WINDOW, errorBudget, SERIES, sloSelector } from './rules.ts';
 
-const DATASOURCE = { type: 'prometheus', uid: 'prometheus' };
+/** Panels query the Prometheus picked in the dashboard's cloud selector. */
+const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 /** Grafana's limit on dashboard uids. */
 const MAX_UID = 40;
 
@@ -18,7 +20,7 @@ export function dashboardUid(service: string): string {
  * One dashboard per service: a row per SLO with the SLI, error budget remaining over the period, burn
  * rates (current, period, and every alert window) and the SLO's alert state.
  */
-export function serviceDashboard(service: string, slos: readonly Slo[]): { fileName: string; json: object } {
+export function serviceDashboard(service: string, slos: readonly Slo[], defaultPrometheusUid = 'prometheus'): { fileName: string; json: object } {
   const uid = dashboardUid(service);
   const panels: object[] = [];
   slos.forEach((slo, i) => {
@@ -56,7 +58,7 @@ export function serviceDashboard(service: string, slos: readonly Slo[]): { fileN
       editable: false,
       time: { from: 'now-7d', to: 'now' },
       refresh: '1m',
-      templating: { list: [] },
+      templating: { list: [cloudVariable(defaultPrometheusUid)] },
       annotations: { list: [] },
       panels: panels.map((p, id) => ({ id: id + 1, ...p })),
     },

@@ -28,6 +28,8 @@ export interface CompiledSlos {
 export interface CompileOptions {
   /** `app.kubernetes.io/part-of` of the PrometheusRule objects (the stack's config `name`). @default 'o11y' */
   readonly partOf?: string;
+  /** Uid of the Prometheus datasource the dashboards' cloud selector starts on. @default 'prometheus' */
+  readonly prometheusUid?: string;
 }
 
 /**
@@ -104,7 +106,7 @@ export function compileSlos(slos: readonly Slo[], options: CompileOptions = {}):
   return {
     ruleFile: { groups },
     promtoolTests: slos.map(promtoolTest),
-    dashboards: services.map((s) => serviceDashboard(s, byService.get(s)!)),
+    dashboards: services.map((s) => serviceDashboard(s, byService.get(s)!, options.prometheusUid)),
     prometheusRules: services.map((s) => prometheusRule(s, ruleGroups(byService.get(s)!), options.partOf ?? 'o11y')),
     slos: [...slos],
   };
