@@ -85,9 +85,9 @@ function sliRules(slo: Slo): Rule[] {
   const errors = renderWindow(slo.sli.errorQuery, BASE);
   const rules: Rule[] = [
     { record: SERIES.total, expr: total, labels: { ...base } },
-    // NaN (e.g. histogram_fraction without traffic) and a missing error series both count as 0 errors
-    // while there is a total; with no total there is no sample at all, which the absent alert catches.
-    { record: SERIES.errors, expr: `((${errors}) >= 0) or on() (0 * (${total}))`, labels: { ...base } },
+    // NaN (e.g. histogram_fraction without traffic) is dropped here; a missing error sample counts as
+    // 0 errors in the ratios below, so the raw series are read only by these two rules.
+    { record: SERIES.errors, expr: `(${errors}) >= 0`, labels: { ...base } },
     { record: SERIES.ratio(BASE_WINDOW), expr: ratioOver(slo, BASE_WINDOW), labels: { ...base } },
     { record: SERIES.ratio(slo.period), expr: ratioOver(slo, slo.period), labels: { ...sloLabels(slo), sloth_window: formatDuration(slo.period) } },
   ];
@@ -99,12 +99,16 @@ function sliRules(slo: Slo): Rule[] {
   return rules;
 }
 
-/** Error ratio over `window` from the recorded 5m rates; 0 without traffic. */
+/**
+ * Error ratio over `window` from the recorded 5m rates. No traffic gives 0 (not NaN), and so does a
+ * service whose error series does not exist (yet) while its total does.
+ */
 function ratioOver(slo: Slo, window: Seconds): string {
   const sel = sloSelector(slo);
-  if (window === BASE_WINDOW) return `${SERIES.errors}${sel} / clamp_min(${SERIES.total}${sel}, ${TINY})`;
+  const noErrors = `(0 * ${SERIES.total}${sel})`;
+  if (window === BASE_WINDOW) return `(${SERIES.errors}${sel} / clamp_min(${SERIES.total}${sel}, ${TINY})) or ${noErrors}`;
   const range = formatDuration(window);
-  return `sum_over_time(${SERIES.errors}${sel}[${range}]) / clamp_min(sum_over_time(${SERIES.total}${sel}[${range}]), ${TINY})`;
+  return `(sum_over_time(${SERIES.errors}${sel}[${range}]) / clamp_min(sum_over_time(${SERIES.total}${sel}[${range}]), ${TINY})) or ${noErrors}`;
 }
 
 /** Burn rate of an error-ratio series; with a 100% objective any error is an infinite burn, none is 0. */
