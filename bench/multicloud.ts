@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CLOUDS, type Cloud } from '../src/config/types.ts';
+import { coldSynthSeconds } from './synth.ts';
 import type { BenchResult } from './types.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const SIZES = [10, 25, 50];
+const RUNS = 3;
 
 /** Object storage per cloud for its backend cluster (on-prem: MinIO). */
 const STORAGE: Record<Cloud, object> = {
@@ -19,7 +19,7 @@ const STORAGE: Record<Cloud, object> = {
 };
 
 /** `size` clusters spread evenly over the five clouds; the first of each cloud is its backend, the first of all holds Grafana. */
-function stackConfig(size: number): object {
+export function stackConfig(size: number): object {
   const perCloud = size / CLOUDS.length;
   const clusters = CLOUDS.flatMap((cloud) =>
     Array.from({ length: perCloud }, (_, i) => {
@@ -49,19 +49,6 @@ function stackConfig(size: number): object {
   };
 }
 
-/** Wall time of one cold `cdk8s synth -o DIR` (a fresh process: tsx start-up, config, every cluster). */
-function coldSynth(configFile: string, outDir: string): number {
-  const start = process.hrtime.bigint();
-  const run = spawnSync('npx', ['cdk8s', 'synth', '-o', outDir], {
-    cwd: ROOT,
-    env: { ...process.env, O11Y_CONFIG: configFile, CDK8S_CHECK_UPGRADE: 'false' },
-    encoding: 'utf8',
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (run.status !== 0) throw new Error(`cdk8s synth failed (${run.status}): ${run.stderr}`);
-  return ms;
-}
-
 export async function run(): Promise<BenchResult[]> {
   const work = mkdtempSync(join(tmpdir(), 'o11y-bench-multicloud-'));
   try {
@@ -71,7 +58,7 @@ export async function run(): Promise<BenchResult[]> {
       const file = join(work, `o11y-${size}.yaml`);
       writeFileSync(file, stringify(stackConfig(size)));
       const out = join(work, `dist-${size}`);
-      const ms = coldSynth(file, out);
+      const ms = coldSynthSeconds(file, out, RUNS) * 1000;
       times.set(size, ms);
       const folders = readdirSync(out).length;
       results.push({
@@ -79,7 +66,7 @@ export async function run(): Promise<BenchResult[]> {
         value: ms / 1000,
         unit: 's',
         ...(size === 50 ? { target: '< 10 s' } : {}),
-        note: `${folders} cluster folders; 5 backends, 1 Grafana, routing + tail sampling; one run`,
+        note: `${folders} cluster folders; 5 backends, 1 Grafana, routing + tail sampling; median of ${RUNS}`,
       });
     }
     // Linear growth: the marginal cost per cluster between sizes should stay about the same.
