@@ -67,7 +67,7 @@ export class OtelGateway extends Construct {
     this.id = id;
     const replicas = props.replicas ?? 2;
     const configText = dumpYaml(gatewayConfig(ctx, props));
-    const lb = loadBalanced(ctx);
+    const shards = shardPorts(ctx);
     const external = receivesExternal(ctx);
     const crossCluster = external || sendsExternal(ctx);
     const { tokenSecret, tlsSecret, auth } = ctx.config.crossCluster;
@@ -77,7 +77,7 @@ export class OtelGateway extends Construct {
     clusterRoleFor(this, ctx, id, [
       ...K8S_ATTRIBUTES_RULES,
       // The load_balancing exporter's k8s resolver watches EndpointSlices.
-      ...(lb ? [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ }] : []),
+      ...(shards.length ? [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ }] : []),
     ]);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
@@ -96,7 +96,7 @@ export class OtelGateway extends Construct {
             collectorContainer({
               resources: { cpu: { request: '200m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
               extraPorts: [
-                ...(lb ? [{ name: 'otlp-lb', containerPort: LOAD_BALANCED_PORT }] : []),
+                ...shards.map((p) => ({ name: p.name, containerPort: p.port })),
                 ...(external ? [{ name: 'otlp-external', containerPort: EXTERNAL_OTLP_PORT }] : []),
               ],
               mounts: [
@@ -117,7 +117,9 @@ export class OtelGateway extends Construct {
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
       { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http' },
     ]);
-    if (lb) service(this, ctx, id, [{ name: 'otlp-lb', port: LOAD_BALANCED_PORT, targetPort: 'otlp-lb' }], { name: LOAD_BALANCED_SERVICE, headless: true });
+    if (shards.length) {
+      service(this, ctx, id, shards.map((p) => ({ name: p.name, port: p.port, targetPort: p.name })), { name: LOAD_BALANCED_SERVICE, headless: true });
+    }
     if (external) {
       new k8s.KubeService(this, 'external-svc', {
         metadata: metadata(ctx, {
@@ -147,7 +149,7 @@ export class OtelGateway extends Construct {
           ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT],
         },
         { peers: [{ app: metricsScraper(ctx), namespace: props.namespace }], ports: [COLLECTOR_METRICS_PORT] },
-        ...(lb ? [{ peers: [self], ports: [LOAD_BALANCED_PORT] }] : []),
+        ...(shards.length ? [{ peers: [self], ports: shards.map((p) => p.port) }] : []),
         // Other clusters come through a load balancer, from addresses outside the pod network.
         ...(external ? [{ peers: [ANYWHERE], ports: [EXTERNAL_OTLP_PORT] }] : []),
       ],
@@ -155,7 +157,7 @@ export class OtelGateway extends Construct {
         ...(isBackend
           ? [props.tempo, props.loki, props.prometheus].map((b) => ({ peers: [{ app: b.service, namespace: props.namespace }], ports: [b.port] }))
           : []),
-        ...(lb ? [{ peers: [self], ports: [LOAD_BALANCED_PORT] }] : []),
+        ...(shards.length ? [{ peers: [self], ports: shards.map((p) => p.port) }] : []),
         ...(remotePorts.length ? [{ peers: [ANYWHERE], ports: remotePorts }] : []),
         { peers: [ANYWHERE], ports: API_SERVER_PORTS },
       ],
@@ -184,6 +186,20 @@ export function sendsExternal(ctx: StackContext): boolean {
 /** Whether traces pass through the trace-ID sharded second tier (needed by tail sampling). */
 export function loadBalanced(ctx: StackContext): boolean {
   return ctx.config.scale.loadBalancing || ctx.config.scale.tailSampling.enabled;
+}
+
+/** Port of the gateway's service-sharded receiver, where the spanmetrics connector gets its spans. */
+export const SPAN_METRICS_PORT = 4321;
+
+/**
+ * The gateway's sharded receivers (behind the headless {@link LOAD_BALANCED_SERVICE}): spans by
+ * trace ID for tail sampling, and by service for span metrics.
+ */
+export function shardPorts(ctx: StackContext): { name: string; port: number }[] {
+  return [
+    ...(loadBalanced(ctx) ? [{ name: 'otlp-lb', port: LOAD_BALANCED_PORT }] : []),
+    ...(ctx.config.scale.spanMetricsInGateway ? [{ name: 'otlp-spans', port: SPAN_METRICS_PORT }] : []),
+  ];
 }
 
 /** The cardinality guard: URL paths to route templates, dropped attributes. Undefined when unused. */
@@ -227,17 +243,24 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
   const single = (signal: Signal) => exportersFor(ctx, ctx.topology.defaultCloud, local)[signal];
   const next = (signal: Signal) => (routing ? `routing/${signal}` : single(signal));
 
+  const spanMetrics = ctx.config.scale.spanMetricsInGateway;
   const pipelines: Record<string, object> = {};
+  if (spanMetrics) {
+    pipelines['traces/spanmetrics'] = { receivers: ['otlp/spanmetrics'], processors: [], exporters: ['spanmetrics'] };
+    pipelines['metrics/spanmetrics'] = { receivers: ['spanmetrics'], processors: [], exporters: [next('metrics')] };
+  }
+  // Every span also goes, sharded by service, to the replica computing that service's span metrics.
+  const toSpanMetrics = spanMetrics ? ['load_balancing/spanmetrics'] : [];
   for (const signal of SIGNALS) {
     if (signal === 'traces' && lb) {
-      pipelines['traces/in'] = { receivers: ['otlp'], processors: inProcessors, exporters: ['load_balancing/traces'] };
+      pipelines['traces/in'] = { receivers: ['otlp'], processors: inProcessors, exporters: ['load_balancing/traces', ...toSpanMetrics] };
       pipelines['traces/sampled'] = {
         receivers: ['otlp/load_balanced'],
         processors: ctx.config.scale.tailSampling.enabled ? ['tail_sampling'] : [],
         exporters: [next(signal)],
       };
     } else {
-      pipelines[`${signal}/in`] = { receivers: ['otlp'], processors: inProcessors, exporters: [next(signal)] };
+      pipelines[`${signal}/in`] = { receivers: ['otlp'], processors: inProcessors, exporters: [next(signal), ...(signal === 'traces' ? toSpanMetrics : [])] };
     }
     if (routing) {
       for (const cloud of ctx.topology.backendClouds) {
@@ -257,6 +280,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
     receivers: {
       otlp: otlpReceiver(),
       ...(lb ? { 'otlp/load_balanced': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${LOAD_BALANCED_PORT}` } } } } : {}),
+      ...(spanMetrics ? { 'otlp/spanmetrics': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${SPAN_METRICS_PORT}` } } } } : {}),
       ...(external
         ? {
             'otlp/external': {
@@ -299,7 +323,15 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
           }
         : {}),
     },
-    ...(routing ? { connectors: Object.fromEntries(SIGNALS.map((signal) => [`routing/${signal}`, routingTable(ctx, signal)])) } : {}),
+    ...(routing || spanMetrics
+      ? {
+          connectors: {
+            ...(routing ? Object.fromEntries(SIGNALS.map((signal) => [`routing/${signal}`, routingTable(ctx, signal)])) : {}),
+            // Request rate, errors and latency per service, span name and kind, as Tempo's span-metrics processor would.
+            ...(spanMetrics ? { spanmetrics: { histogram: { explicit: { buckets: ['5ms', '25ms', '100ms', '250ms', '1s', '2.5s', '10s'] } }, dimensions: [{ name: 'http.response.status_code' }] } } : {}),
+          },
+        }
+      : {}),
     exporters: {
       ...(isBackend
         ? {
@@ -316,6 +348,16 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
               routing_key: 'traceID',
               protocol: { otlp: { tls: { insecure: true }, ...SENDING_QUEUE } },
               resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [LOAD_BALANCED_PORT] } },
+            },
+          }
+        : {}),
+      ...(spanMetrics
+        ? {
+            'load_balancing/spanmetrics': {
+              // All spans of a service reach one replica, so that its span metrics are one series, not one per replica.
+              routing_key: 'service',
+              protocol: { otlp: { tls: { insecure: true }, ...SENDING_QUEUE } },
+              resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [SPAN_METRICS_PORT] } },
             },
           }
         : {}),

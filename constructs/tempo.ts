@@ -120,7 +120,8 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
     },
     overrides: {
       defaults: {
-        metrics_generator: { processors: ['service-graphs', 'span-metrics'] },
+        // Span metrics come from the gateways instead when they compute them (scale.spanMetricsInGateway).
+        metrics_generator: { processors: ctx.config.scale.spanMetricsInGateway ? ['service-graphs'] : ['service-graphs', 'span-metrics'] },
         compaction: { block_retention: props.retention },
       },
     },

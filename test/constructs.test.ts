@@ -191,3 +191,38 @@ describe('grafanaDatasources', () => {
     expect(config.datasources.map((d) => d.uid)).not.toContain('alertmanager-aws');
   });
 });
+
+describe('gateway sharding', () => {
+  type Exporter = { routing_key?: string; resolver?: { k8s: { service: string; ports: number[] } } };
+  type Gateway = { exporters: Record<string, Exporter>; connectors?: Record<string, unknown>; service: { pipelines: Record<string, { receivers: string[]; exporters: string[]; processors: string[] }> } };
+  const props = { namespace: 'observability', agentNamespace: 'observability-agent', tempo: backend('tempo', 4317), loki: backend('loki', 3100), prometheus: backend('prometheus', 9090) };
+  const gateway = (scale: string) => gatewayConfig(context(`scale: ${scale}\n`), props) as Gateway;
+
+  it.each([
+    ['{ tailSampling: { enabled: true } }', 'traceID', 4320],
+    ['{ spanMetricsInGateway: true }', 'service', 4321],
+  ])('%s shards spans by %s to the headless otel-gateway-lb on port %d', (scale, key, port) => {
+    const config = gateway(scale);
+    const lb = Object.entries(config.exporters).find(([id]) => id.startsWith('load_balancing/'))!;
+    expect(lb[1].routing_key).toBe(key);
+    expect(lb[1].resolver).toEqual({ k8s: { service: 'otel-gateway-lb.observability', ports: [port] } });
+    expect(config.service.pipelines['traces/in']!.exporters).toContain(lb[0]);
+  });
+
+  it('span metrics in the gateway: spans → spanmetrics connector → metrics export, and Tempo stops computing them', () => {
+    const config = gateway('{ spanMetricsInGateway: true }');
+    const p = config.service.pipelines;
+    expect(config.connectors).toHaveProperty('spanmetrics');
+    expect(p['traces/spanmetrics']).toEqual({ receivers: ['otlp/spanmetrics'], processors: [], exporters: ['spanmetrics'] });
+    expect(p['metrics/spanmetrics']).toEqual({ receivers: ['spanmetrics'], processors: [], exporters: ['otlp_http/prometheus'] });
+    const ctx = context('scale: { spanMetricsInGateway: true }\n');
+    const tempo = tempoConfig(ctx, { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090), writers: [], readers: [] }, false);
+    expect(tempo).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs']);
+  });
+
+  it('no sharding by default: no load_balancing exporter, no second-tier receivers', () => {
+    const config = gateway('{}');
+    expect(Object.keys(config.exporters).filter((id) => id.startsWith('load_balancing'))).toEqual([]);
+    expect(config.connectors).toBeUndefined();
+  });
+});

@@ -49,7 +49,7 @@ interface CollectorConfig {
 
 const configOf = (ctx: StackContext) => gatewayConfig(ctx, PROPS) as CollectorConfig;
 
-/** Config variants: the example, a bearer/mTLS switch, no extra routes, and an example without load balancing. */
+/** Config variants: the example, a bearer/mTLS switch, no extra routes, without load balancing, with gateway span metrics. */
 function variant(patch: (c: StackConfig) => StackConfig): StackConfig {
   return patch(example);
 }
@@ -57,7 +57,8 @@ const VARIANTS: [string, StackConfig][] = [
   ['example', example],
   ['mTLS', variant((c) => ({ ...c, crossCluster: { ...c.crossCluster, auth: 'mtls' } }))],
   ['no extra routes', variant((c) => ({ ...c, routing: { ...c.routing, routes: [] } }))],
-  ['no sharding', variant((c) => ({ ...c, scale: { loadBalancing: false, tailSampling: { ...c.scale.tailSampling, enabled: false } } }))],
+  ['no sharding', variant((c) => ({ ...c, scale: { loadBalancing: false, spanMetricsInGateway: false, tailSampling: { ...c.scale.tailSampling, enabled: false } } }))],
+  ['span metrics in the gateways', variant((c) => ({ ...c, scale: { ...c.scale, spanMetricsInGateway: true } }))],
   [
     'overlapping routes',
     variant((c) => ({

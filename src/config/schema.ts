@@ -173,6 +173,7 @@ export const configSchema = closed(
     }),
     scale: closed({
       loadBalancing: { type: 'boolean', default: false },
+      spanMetricsInGateway: { type: 'boolean', default: false },
       tailSampling: closed({
         enabled: { type: 'boolean', default: false },
         slowerThan: { ...duration, default: '2s' },

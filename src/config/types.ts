@@ -128,6 +128,12 @@ export interface ScaleConfig {
   /** Shard the gateway with the `load_balancing` exporter (needed for tail sampling with several replicas). */
   readonly loadBalancing: boolean;
   readonly tailSampling: TailSamplingConfig;
+  /**
+   * Compute span metrics in the gateways (the `spanmetrics` connector, spans sharded by `service`
+   * so that each service's series come from one replica) instead of Tempo's metrics-generator,
+   * which then only builds service graphs. Spans the tail sampler drops still count.
+   */
+  readonly spanMetricsInGateway: boolean;
 }
 
 export interface CardinalityConfig {
