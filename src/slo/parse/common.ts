@@ -4,7 +4,7 @@ import { formatDuration } from '../duration.ts';
 import type { BurnAlert, Seconds, Sli, Slo, SloAlerting, SloFormat } from '../model.ts';
 import { hasWindowVar, promqlError, renderWindow, unknownTemplate } from '../promql.ts';
 import { burnWindows, DEFAULT_PERIOD } from '../windows.ts';
-import type { Fields } from './fields.ts';
+import { Fields } from './fields.ts';
 
 /** Sloth's rule for SLO and service names; they end up in label values and rule group names. */
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -156,6 +156,33 @@ export function finishSlo(draft: SloDraft, format: SloFormat, fields: Fields): S
     links: draft.links ?? {},
     origin: { format, location: fields.source.at(fields.path), path: formatKeyPath(fields.path) },
   };
+}
+
+/**
+ * The frame of Sloth-shaped documents: `service`, `labels` and a list of `slos`, each one checked for
+ * `allowedKeys` and a valid `name`, then built by `readSlo`.
+ */
+export function readServiceSlos(
+  doc: Fields,
+  allowedKeys: readonly string[],
+  readSlo: (slo: Fields, head: { name: string; service: string; serviceLabels: Record<string, string> }) => Slo | undefined,
+): ParseResult {
+  const service = doc.string('service');
+  checkName(doc, 'service', service);
+  const serviceLabels = doc.labels('labels');
+  const slos: Slo[] = [];
+  const items = doc.list('slos');
+  if (!items.length) doc.problem('slos', 'at least one SLO is required');
+  for (const item of items) {
+    const slo = Fields.of(doc.source, item.path, item.value, doc.problems, 'an SLO');
+    if (!slo) continue;
+    slo.allowOnly(allowedKeys);
+    const name = slo.string('name');
+    checkName(slo, 'name', name);
+    const built = readSlo(slo, { name, service, serviceLabels });
+    if (built) slos.push(built);
+  }
+  return { slos, problems: doc.problems };
 }
 
 /** Problems gathered while reading a document, plus the SLOs that were complete enough to build. */

@@ -1,7 +1,7 @@
-import type { Sli, Slo } from '../model.ts';
+import type { Sli } from '../model.ts';
 import { splitSelector, withMatcher } from '../promql.ts';
 import {
-  checkName, checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli,
+  checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos,
   readSlothAlerting, type ParseResult,
 } from './common.ts';
 import { Fields } from './fields.ts';
@@ -14,22 +14,10 @@ const SLI_KINDS = ['events', 'raw', 'latency', 'availability'] as const;
  */
 export function parseNative(doc: Fields): ParseResult {
   doc.allowOnly(['version', 'service', 'labels', 'slos']);
-  const service = doc.string('service');
-  checkName(doc, 'service', service);
-  const serviceLabels = doc.labels('labels');
-  const slos: Slo[] = [];
-  const items = doc.list('slos');
-  if (!items.length) doc.problem('slos', 'at least one SLO is required');
-  for (const item of items) {
-    const slo = Fields.of(doc.source, item.path, item.value, doc.problems, 'an SLO');
-    if (!slo) continue;
-    slo.allowOnly(['name', 'description', 'objective', 'period', 'labels', 'sli', 'alerting']);
-    const name = slo.string('name');
-    checkName(slo, 'name', name);
+  return readServiceSlos(doc, ['name', 'description', 'objective', 'period', 'labels', 'sli', 'alerting'], (slo, { name, service, serviceLabels }) => {
     const period = checkPeriod(slo, 'period', slo.duration('period'));
-    const alertingBlock = slo.object('alerting');
-    const links = { runbook: alertingBlock?.string('runbook', false), dashboard: alertingBlock?.string('dashboard', false) };
-    const built = finishSlo(
+    const alerting = slo.object('alerting');
+    return finishSlo(
       {
         service,
         name,
@@ -38,19 +26,13 @@ export function parseNative(doc: Fields): ParseResult {
         period,
         labels: { ...serviceLabels, ...slo.labels('labels') },
         sli: readSli(slo),
-        alerting: readSlothAlerting(
-          slo,
-          { page: 'page', ticket: 'ticket', extra: ['absent', 'runbook', 'dashboard'], extraPerAlert: ['for'] },
-          period,
-        ),
-        links,
+        alerting: readSlothAlerting(slo, { page: 'page', ticket: 'ticket', extra: ['absent', 'runbook', 'dashboard'], extraPerAlert: ['for'] }, period),
+        links: { runbook: alerting?.string('runbook', false), dashboard: alerting?.string('dashboard', false) },
       },
       'o11y/v1',
       slo,
     );
-    if (built) slos.push(built);
-  }
-  return { slos, problems: doc.problems };
+  });
 }
 
 function readSli(slo: Fields): Sli | undefined {

@@ -1,7 +1,7 @@
-import type { Slo, SloFormat } from '../model.ts';
+import type { SloFormat } from '../model.ts';
 import { DEFAULT_PERIOD } from '../windows.ts';
 import {
-  checkName, checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readSlothAlerting,
+  checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos, readSlothAlerting,
   type AlertingKeys, type ParseResult,
 } from './common.ts';
 import { Fields } from './fields.ts';
@@ -54,21 +54,10 @@ export function parseSlothCrd(doc: Fields): ParseResult {
 
 function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
   spec.allowOnly(keys.top);
-  const service = spec.string('service');
-  checkName(spec, 'service', service);
-  const serviceLabels = spec.labels('labels');
   checkPlugins(spec, keys.sloPlugins);
-  const slos: Slo[] = [];
-  const items = spec.list('slos');
-  if (!items.length) spec.problem('slos', 'at least one SLO is required');
-  for (const item of items) {
-    const slo = Fields.of(spec.source, item.path, item.value, spec.problems, 'an SLO');
-    if (!slo) continue;
-    slo.allowOnly(['name', 'description', 'objective', 'labels', 'plugins', 'sli', 'alerting']);
-    const name = slo.string('name');
-    checkName(slo, 'name', name);
+  return readServiceSlos(spec, ['name', 'description', 'objective', 'labels', 'plugins', 'sli', 'alerting'], (slo, { name, service, serviceLabels }) => {
     checkPlugins(slo, 'plugins');
-    const built = finishSlo(
+    return finishSlo(
       {
         service,
         name,
@@ -82,9 +71,7 @@ function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
       keys.format,
       slo,
     );
-    if (built) slos.push(built);
-  }
-  return { slos, problems: spec.problems };
+  });
 }
 
 function readSli(slo: Fields, keys: SlothKeys) {
