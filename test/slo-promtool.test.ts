@@ -51,6 +51,12 @@ describe('generated rules and tests pass the real promtool', () => {
     expect(r.output.match(/SUCCESS/g)).toHaveLength(files.length);
   }, 180_000);
 
+  it('promtool check rules (with its duplicate-rule lint) passes when services share an alert name', async () => {
+    const shared = writeLayout(compileSloFiles(['test/fixtures/slo/shared-alert-name.yaml']));
+    const r = await promtool(['check', 'rules', 'rules/slo.rules.yaml'], shared);
+    expect(r.ok, r.output).toBe(true);
+  });
+
   it('the generated tests fail when the rules are wrong (alerts dropped)', async () => {
     const one = compileSlos(compiled.slos.filter((s) => s.id === 'myservice-requests-availability'));
     const broken = writeLayout(one);

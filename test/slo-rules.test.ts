@@ -96,8 +96,9 @@ describe('rule generation', () => {
     const [page, ticket] = all.filter((r) => r.alert);
     expect(page!.alert).toBe('MyServiceHighErrorRate');
     expect(ticket!.alert).toBe('MyServiceHighErrorRate');
-    expect(page!.labels).toEqual({ category: 'availability', severity: 'pageteam', routing_key: 'myteam', sloth_severity: 'page' });
-    expect(ticket!.labels).toEqual({ category: 'availability', severity: 'slack', slack_channel: '#alerts-myteam', sloth_severity: 'ticket' });
+    const ids = { sloth_id: 'myservice-requests-availability', sloth_service: 'myservice', sloth_slo: 'requests-availability' };
+    expect(page!.labels).toEqual({ category: 'availability', severity: 'pageteam', routing_key: 'myteam', ...ids, sloth_severity: 'page' });
+    expect(ticket!.labels).toEqual({ category: 'availability', severity: 'slack', slack_channel: '#alerts-myteam', ...ids, sloth_severity: 'ticket' });
     expect(page!.annotations!.summary).toBe("High error rate on 'myservice' requests responses");
     expect(page!.annotations!.title).toBe('(page) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.');
     expect(page!.expr).toContain('max(slo:sli_error:ratio_rate{sloth_id="myservice-requests-availability", sloth_service="myservice", sloth_slo="requests-availability", sloth_window="5m"} > (14.4 * 0.0009999999999999432)) without (sloth_window)');

@@ -40,14 +40,18 @@ export const SERIES = {
 /** Divisor floor: turns 0/0 (no traffic) into 0 instead of NaN, and is far below any real request rate. */
 const TINY = '1e-300';
 
-/** Sloth's identifying labels. */
+function sloIds(slo: Slo): Record<string, string> {
+  return { sloth_id: slo.id, sloth_service: slo.service, sloth_slo: slo.name };
+}
+
+/** The spec's labels plus Sloth's identifying labels. */
 export function sloLabels(slo: Slo): Record<string, string> {
-  return { ...slo.labels, sloth_id: slo.id, sloth_service: slo.service, sloth_slo: slo.name };
+  return { ...slo.labels, ...sloIds(slo) };
 }
 
 /** `{sloth_id="…", sloth_service="…", sloth_slo="…"}` plus extra matchers. */
 export function sloSelector(slo: Slo, extra: Record<string, string> = {}): string {
-  const matchers = { sloth_id: slo.id, sloth_service: slo.service, sloth_slo: slo.name, ...extra };
+  const matchers = { ...sloIds(slo), ...extra };
   return `{${Object.entries(matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
 }
 
@@ -147,7 +151,7 @@ function alertRules(slo: Slo): Rule[] {
       alert: `${alerting.name}NoData`,
       expr: `absent(${SERIES.total}${sloSelector(slo)})`,
       for: formatDuration(alerting.absentFor),
-      labels: { ...slo.labels, sloth_severity: 'ticket', severity: 'warning' },
+      labels: { ...slo.labels, ...sloIds(slo), sloth_severity: 'ticket', severity: 'warning' },
       annotations: {
         title: `${slo.service} ${slo.name} SLO has no data`,
         summary: `The SLI of ${slo.id} returns no series: the service or its metrics are gone, or the query no longer matches.`,
@@ -167,7 +171,9 @@ function burnAlertRule(slo: Slo, alert: BurnAlert): Rule {
     alert: alert.name,
     expr,
     ...(alert.for > 0 ? { for: formatDuration(alert.for) } : {}),
-    labels: { severity: SEVERITY[alert.severity] ?? alert.severity, ...alert.labels, sloth_severity: alert.severity },
+    // The ids are on the series already; as static labels they also keep promtool's duplicate-rule
+    // lint quiet when two services use the same alert name, as Sloth users often do.
+    labels: { severity: SEVERITY[alert.severity] ?? alert.severity, ...alert.labels, ...sloIds(slo), sloth_severity: alert.severity },
     annotations: {
       title: `(${alert.severity}) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.`,
       summary: `{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected.`,
