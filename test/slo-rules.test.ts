@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseYaml } from '../src/input/yaml-source.ts';
 import { compileSloFiles, compileSlos, parseAndCheck, PROMTOOL_RULE_FILE } from '../src/slo/index.ts';
 import type { Slo } from '../src/slo/model.ts';
+import { dashboardUid } from '../src/slo/dashboard.ts';
 import { leRegex } from '../src/slo/parse/native.ts';
 import { promqlError } from '../src/slo/promql.ts';
 import type { Rule, RuleGroup } from '../src/slo/rules.ts';
@@ -239,5 +240,19 @@ describe('other outputs', () => {
     const text = readFileSync('o11y.yaml', 'utf8');
     expect(text).toContain('slos: [slos/*.yaml]');
     expect(compiled.slos.filter((s) => ['otel-gateway', 'grafana', 'prometheus'].includes(s.service)).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('dashboard uids', () => {
+  it.each([
+    { service: 'checkout', uid: /^slo-checkout$/ },
+    { service: 'My.Service', uid: /^slo-my-service-[0-9a-f]{8}$/ },
+    { service: 'x'.repeat(60), uid: /^slo-x{27}-[0-9a-f]{8}$/ },
+  ])('$service → $uid', ({ service, uid }) => {
+    expect(dashboardUid(service)).toMatch(uid);
+    expect(dashboardUid(service).length).toBeLessThanOrEqual(40);
+  });
+  it('names that sanitise alike stay apart', () => {
+    expect(dashboardUid('My.Service')).not.toBe(dashboardUid('my-service'));
   });
 });

@@ -8,12 +8,12 @@ const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 /** Grafana's limit on dashboard uids. */
 const MAX_UID = 40;
 
-/** Stable Grafana uid for a service's SLO dashboard. */
+/** Stable Grafana uid for a service's SLO dashboard; a hash keeps names that had to be shortened or rewritten apart. */
 export function dashboardUid(service: string): string {
-  const uid = `slo-${service.toLowerCase().replace(/[^a-z0-9-_]/g, '-')}`;
-  if (uid.length <= MAX_UID) return uid;
+  const uid = `slo-${service}`;
+  if (uid.length <= MAX_UID && /^[a-z0-9-_]+$/.test(uid)) return uid;
   const hash = createHash('sha256').update(service).digest('hex').slice(0, 8);
-  return `${uid.slice(0, MAX_UID - 9)}-${hash}`;
+  return `${uid.toLowerCase().replace(/[^a-z0-9-_]/g, '-').slice(0, MAX_UID - 9)}-${hash}`;
 }
 
 /**
