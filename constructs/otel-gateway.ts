@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import { parseDuration } from '../src/duration.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { dirname } from 'node:path';
 import { configMapVolume, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
@@ -316,7 +317,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
               num_traces: 50000,
               policies: [
                 { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
-                { name: 'slow', type: 'latency', latency: { threshold_ms: durationMs(tailSampling.slowerThan) } },
+                { name: 'slow', type: 'latency', latency: { threshold_ms: parseDuration(tailSampling.slowerThan)! * 1000 } },
                 { name: 'sample-rest', type: 'probabilistic', probabilistic: { sampling_percentage: tailSampling.percentage } },
               ],
             },
@@ -368,11 +369,3 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
 
 /** Headless Service of the gateway's second tier; the load_balancing exporter resolves its EndpointSlices. */
 export const LOAD_BALANCED_SERVICE = 'otel-gateway-lb';
-
-/** `2s` → 2000, `1m30s` → 90000. */
-export function durationMs(duration: string): number {
-  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-  let total = 0;
-  for (const m of duration.matchAll(/(\d+)(ms|s|m|h|d|w|y)/g)) total += Number(m[1]) * unit[m[2]!]!;
-  return total;
-}

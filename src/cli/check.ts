@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { CliContext } from './main.ts';
+import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
 
 /** Flags shared by `check` and `watch` that say what to look at and where. */
@@ -26,14 +27,11 @@ export function addSelectionOptions(cmd: Command): Command {
     .option('--require-arch <archs>', 'node architectures every spread workload needs a ready pod on, e.g. amd64,arm64');
 }
 
-/** `30s`, `10m`, `1h30m`, `500ms` → milliseconds. */
-export function parseDuration(text: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) {
-    throw new UsageError(`--timeout "${text}" is not a duration (allowed: e.g. 90s, 10m, 1h30m)`);
-  }
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
-  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2] as keyof typeof unit], 0);
+/** `--timeout` in milliseconds: a duration such as `90s`, `10m` or `1h30m`. */
+export function parseTimeout(text: string): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined) throw new UsageError(`--timeout "${text}" is not a duration (allowed: e.g. 90s, 10m, 1h30m)`);
+  return seconds * 1000;
 }
 
 export interface CheckFlags extends SelectionFlags {
@@ -51,7 +49,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'how long --wait waits', '10m')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (flags: CheckFlags) => {
-      const timeoutMs = parseDuration(flags.timeout);
+      const timeoutMs = parseTimeout(flags.timeout);
       // The Kubernetes client is heavy: load it only for commands that talk to a cluster.
       const { runCheckCommand } = await import('./check-run.ts');
       await runCheckCommand(flags, timeoutMs, ctx);

@@ -1,10 +1,10 @@
+import type { Seconds } from '../duration.ts';
 import type { SourceLocation } from '../errors.ts';
 
 /** Input formats we accept; the value is what a document declares itself as. */
 export type SloFormat = 'prometheus/v1' | 'sloth.slok.dev/v1' | 'openslo/v1' | 'o11y/v1';
 
-/** Seconds; every duration in the model is normalised to seconds. */
-export type Seconds = number;
+export type { Seconds };
 
 /**
  * How the SLI is measured. Every kind is reduced to two PromQL templates containing `{{.window}}`:

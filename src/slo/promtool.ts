@@ -1,4 +1,4 @@
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../duration.ts';
 import type { Slo } from './model.ts';
 import { BASE_WINDOW, errorBudget, SERIES, sloLabels, sloSelector } from './rules.ts';
 

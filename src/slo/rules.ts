@@ -1,4 +1,4 @@
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../duration.ts';
 import type { BurnAlert, Seconds, Slo } from './model.ts';
 import { renderWindow } from './promql.ts';
 

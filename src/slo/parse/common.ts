@@ -1,6 +1,6 @@
 import type { InputProblem } from '../../errors.ts';
 import { formatKeyPath } from '../../input/yaml-source.ts';
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../duration.ts';
 import type { BurnAlert, Seconds, Sli, Slo, SloAlerting, SloFormat } from '../model.ts';
 import { hasWindowVar, promqlError, renderWindow, unknownTemplate } from '../promql.ts';
 import { burnWindows, DEFAULT_PERIOD } from '../windows.ts';

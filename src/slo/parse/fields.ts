@@ -1,6 +1,6 @@
 import type { InputProblem } from '../../errors.ts';
 import type { KeyPath, YamlSource } from '../../input/yaml-source.ts';
-import { parseDuration } from '../duration.ts';
+import { parseDuration } from '../../duration.ts';
 import type { Seconds } from '../model.ts';
 
 /** Prometheus label names; names starting with `__` are reserved. */
