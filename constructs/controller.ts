@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
+import { httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { allowFlows, API_SERVER_PORTS, ANYWHERE } from './network-policy.ts';
 import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
@@ -69,7 +69,6 @@ export class O11yController extends Construct {
           usesKubernetesApi: true,
           uid: NODE_UID,
           spreadAcrossArchitectures: false,
-          volumes: [emptyDirVolume('tmp', '64Mi')],
           containers: [
             container({
               ...controllerContainer(),
@@ -102,7 +101,6 @@ export class O11yController extends Construct {
       usesKubernetesApi: true,
       uid: NODE_UID,
       spreadAcrossArchitectures: false,
-      volumes: [emptyDirVolume('tmp', '64Mi')],
       containers: [container({ ...controllerContainer(), args: ['check', '--wait', `--timeout=${timeout}`, ...checkArgs] })],
     });
     new k8s.KubeJob(this, 'postsync-hook', {
@@ -130,12 +128,11 @@ export class O11yController extends Construct {
   }
 }
 
-/** The controller image's container: restricted security, a writable /tmp for tsx's cache. */
+/** The controller image's container. It runs a bundled CLI (no tsx), so it needs no writable path. */
 function controllerContainer() {
   return {
     name: 'o11y',
     image: IMAGES.o11yController,
     resources: { cpu: { request: '50m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } },
-    mounts: [{ name: 'tmp', mountPath: '/tmp' }],
   };
 }
