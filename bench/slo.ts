@@ -3,21 +3,19 @@
  * evaluation time in the real Prometheus for 100 SLOs over 5,000 series each, our rules and
  * Sloth-shaped rules side by side in one Prometheus fed by one scrape target.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toYaml } from '../src/cli/slo.ts';
-import { compileSloFiles, compileSlos } from '../src/slo/index.ts';
+import { compileSloFiles, compileSlos, type CompiledSlos } from '../src/slo/index.ts';
 import type { Slo } from '../src/slo/model.ts';
 import { renderWindow } from '../src/slo/promql.ts';
 import { errorBudget, type Rule, type RuleGroup } from '../src/slo/rules.ts';
 import { burnWindows } from '../src/slo/windows.ts';
+import { startPrometheusWith } from '../test/support/real-prometheus.ts';
 import { median, type BenchResult } from './types.ts';
 
-const PROMETHEUS = '/usr/bin/prometheus';
 const SLOS_EVAL = 100;
 /** Instances × 2 status codes = series every SLO's total query reads. */
 const INSTANCES = 2500;
@@ -92,16 +90,6 @@ function generationSeconds(file: string, runs = 5): number {
   return median(times);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** 5,000 counter series (2,500 instances × 200/500), 0.1% errors, growing on every scrape. */
 function startTarget(): Promise<{ server: Server; port: number }> {
   let n = 0;
@@ -126,46 +114,44 @@ function groupSeconds(metrics: string, marker: string): number {
 }
 
 async function evaluationSeconds(): Promise<{ ours: number; sloth: number; oursRules: number; slothRules: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'o11y-bench-slo-'));
   const target = await startTarget();
-  const port = await freePort();
-  writeFileSync(join(dir, 'ours.yaml'), sloFile(SLOS_EVAL, 'ours'));
-  writeFileSync(join(dir, 'sloth.yaml'), sloFile(SLOS_EVAL, 'sloth'));
-  const ours = compileSloFiles([join(dir, 'ours.yaml')]);
-  const slothGroups = compileSloFiles([join(dir, 'sloth.yaml')]).slos.flatMap(slothShapedGroups);
-  writeFileSync(join(dir, 'ours.rules.yaml'), toYaml(ours.ruleFile));
-  writeFileSync(join(dir, 'sloth.rules.yaml'), toYaml({ groups: slothGroups }));
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    toYaml({
-      global: { scrape_interval: '10s', evaluation_interval: `${EVAL_INTERVAL_S}s` },
-      rule_files: [join(dir, 'ours.rules.yaml'), join(dir, 'sloth.rules.yaml')],
-      scrape_configs: [{ job_name: 'bench', static_configs: [{ targets: [`127.0.0.1:${target.port}`] }] }],
-    }),
-  );
-  const child = spawn(PROMETHEUS, [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
-  const exited = new Promise((r) => child.once('exit', r));
+  let ours: CompiledSlos | undefined;
+  let slothGroups: RuleGroup[] = [];
+  const prometheus = await startPrometheusWith({
+    tmpPrefix: 'o11y-bench-slo-',
+    prepare: (dir) => {
+      writeFileSync(join(dir, 'ours.yaml'), sloFile(SLOS_EVAL, 'ours'));
+      writeFileSync(join(dir, 'sloth.yaml'), sloFile(SLOS_EVAL, 'sloth'));
+      ours = compileSloFiles([join(dir, 'ours.yaml')]);
+      slothGroups = compileSloFiles([join(dir, 'sloth.yaml')]).slos.flatMap(slothShapedGroups);
+      writeFileSync(join(dir, 'ours.rules.yaml'), toYaml(ours.ruleFile));
+      writeFileSync(join(dir, 'sloth.rules.yaml'), toYaml({ groups: slothGroups }));
+      writeFileSync(
+        join(dir, 'prometheus.yml'),
+        toYaml({
+          global: { scrape_interval: '10s', evaluation_interval: `${EVAL_INTERVAL_S}s` },
+          rule_files: [join(dir, 'ours.rules.yaml'), join(dir, 'sloth.rules.yaml')],
+          scrape_configs: [{ job_name: 'bench', static_configs: [{ targets: [`127.0.0.1:${target.port}`] }] }],
+        }),
+      );
+    },
+  });
   try {
     process.stderr.write(`  slo: ${SLOS_EVAL} SLOs ours + ${SLOS_EVAL} Sloth-shaped in Prometheus, warming up ${WARMUP_S}s…\n`);
     await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
     const oursSamples: number[] = [];
     const slothSamples: number[] = [];
     for (let i = 0; i < SAMPLES; i++) {
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+      const metrics = await (await fetch(`${prometheus.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
       oursSamples.push(groupSeconds(metrics, 'ours-s'));
       slothSamples.push(groupSeconds(metrics, 'sloth-s'));
       await new Promise((r) => setTimeout(r, EVAL_INTERVAL_S * 1000));
     }
     const count = (groups: object[]) => (groups as RuleGroup[]).flatMap((g) => g.rules).length;
-    return { ours: median(oursSamples), sloth: median(slothSamples), oursRules: count(ours.ruleFile.groups), slothRules: count(slothGroups) };
+    return { ours: median(oursSamples), sloth: median(slothSamples), oursRules: count(ours!.ruleFile.groups), slothRules: count(slothGroups) };
   } finally {
-    child.kill('SIGTERM');
-    // A Prometheus busy evaluating can take long to stop; the data dir is thrown away anyway.
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(kill);
+    await prometheus.stop();
     target.server.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

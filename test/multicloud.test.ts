@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -10,6 +10,7 @@ import type { StackConfig } from '../src/config/types.ts';
 import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { podTemplates, stackExpectations, STACK_CHECKS, type K8sObject } from './support/manifest-checks.ts';
+import { readTree, treeDifferences } from './support/tree.ts';
 
 // The multi-cloud example, synthesized for real (and a variant without gateway sharding): every
 // cluster gets exactly what its roles say, passes every foundation check, synthesizes
@@ -39,19 +40,6 @@ afterAll(() => {
   rmSync(UNSHARDED, { force: true });
 });
 
-function readTree(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d).sort()) {
-      const path = join(d, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path));
-    }
-  };
-  walk(dir);
-  return files;
-}
-
 describe('the multi-cloud example', () => {
   it('covers every cloud, both architectures, a remote backend, a Grafana cluster, extra routes by tenant and namespace', () => {
     expect(new Set(example.clusters.map((c) => c.cloud))).toEqual(new Set(['aws', 'alibaba', 'azure', 'gcp', 'onprem']));
@@ -67,10 +55,7 @@ describe('the multi-cloud example', () => {
 
   it('synthesizes one folder per cluster, byte-identical twice', () => {
     expect(readdirSync(out.first).sort()).toEqual(example.clusters.map((c) => c.name).sort());
-    const a = readTree(out.first);
-    const b = readTree(out.second);
-    expect([...a.keys()]).toEqual([...b.keys()]);
-    expect([...a.keys()].filter((f) => !a.get(f)!.equals(b.get(f)!))).toEqual([]);
+    expect(treeDifferences(readTree(out.first), readTree(out.second))).toEqual([]);
   });
 });
 

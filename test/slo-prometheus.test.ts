@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toYaml } from '../src/cli/slo.ts';
 import { compileSloFiles } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
-import { startDaemon, type Daemon } from './support/daemon.ts';
-import { freePort } from './support/free-port.ts';
+import type { Daemon } from './support/daemon.ts';
+import { startPrometheusWith } from './support/real-prometheus.ts';
 
 const FILES = ['examples/slos/sloth-prometheus-v1.yaml', 'examples/slos/sloth-crd.yaml', 'examples/slos/openslo-v1.yaml', 'examples/slos/native.yaml', 'slos/stack.yaml'];
 
@@ -53,12 +53,8 @@ describe('generated SLO rules in a real Prometheus (Debian prometheus 2.42)', ()
 
   beforeAll(async () => {
     target = await startTarget();
-    const port = await freePort();
-    prometheus = await startDaemon({
-      binary: '/usr/bin/prometheus',
+    prometheus = await startPrometheusWith({
       tmpPrefix: 'o11y-slo-prometheus-',
-      url: `http://127.0.0.1:${port}`,
-      readyPath: '/-/ready',
       prepare: (dir) => {
         writeFileSync(join(dir, 'slo.rules.yaml'), toYaml(compiled.ruleFile));
         writeFileSync(
@@ -70,12 +66,6 @@ describe('generated SLO rules in a real Prometheus (Debian prometheus 2.42)', ()
           }),
         );
       },
-      args: (dir) => [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--log.level=warn',
-      ],
     });
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -9,6 +9,7 @@ import { loadConfigFile } from '../src/config/load.ts';
 import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { schemaSkippedKinds, stackExpectations, STACK_CHECKS, type K8sObject } from './support/manifest-checks.ts';
+import { readTree, treeDifferences } from './support/tree.ts';
 
 // The default config, synthesized for real: every property check, determinism, the committed
 // dist/ being current, real promtool on the Prometheus config and rules, and the CLI's handling of
@@ -24,26 +25,6 @@ beforeAll(() => {
   synthesize({ configFile: DEFAULT_CONFIG, outDir });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Every file below `dir`, by path relative to it. */
-function readTree(dir: string): Map<string, Buffer> {
-  const files = new Map<string, Buffer>();
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d).sort()) {
-      const path = join(d, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else files.set(relative(dir, path), readFileSync(path));
-    }
-  };
-  walk(dir);
-  return files;
-}
-
-/** Names of the files that differ between two trees (missing on either side or different bytes). */
-function treeDifferences(a: Map<string, Buffer>, b: Map<string, Buffer>): string[] {
-  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
-  return names.filter((n) => !a.has(n) || !b.has(n) || !a.get(n)!.equals(b.get(n)!));
-}
 
 function promtool(args: string[]): { status: number | null; output: string } {
   const run = spawnSync('promtool', args, { encoding: 'utf8', timeout: 30_000 });

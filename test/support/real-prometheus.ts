@@ -6,7 +6,28 @@ import { freePort } from './free-port.ts';
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
 
 /**
- * Starts the real Prometheus (Debian package) on a free loopback port with a temp TSDB,
+ * Starts the real Prometheus (Debian package) on a free loopback port with a temp TSDB and the
+ * `prometheus.yml` (plus any files it reads) that `prepare` writes into its temp dir.
+ */
+export async function startPrometheusWith(opts: { tmpPrefix: string; prepare: (dir: string) => void }): Promise<Daemon> {
+  const port = await freePort();
+  return startDaemon({
+    binary: PROMETHEUS_BINARY,
+    tmpPrefix: opts.tmpPrefix,
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/-/ready',
+    prepare: opts.prepare,
+    args: (dir) => [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+  });
+}
+
+/**
+ * Starts the real Prometheus with rule files only,
  * loading `ruleFiles` (relative name → rule-file YAML) from `<dir>/rules/`, evaluated every `evaluationInterval`.
  * `rulesDir` is where those files live, i.e. the prefix of the `file` the rules API reports.
  */
@@ -14,13 +35,9 @@ export async function startPrometheus(opts: {
   ruleFiles: Record<string, string>;
   evaluationInterval?: string;
 }): Promise<Daemon & { rulesDir: string }> {
-  const port = await freePort();
   let rulesDir = '';
-  const daemon = await startDaemon({
-    binary: PROMETHEUS_BINARY,
+  const daemon = await startPrometheusWith({
     tmpPrefix: 'o11y-prometheus-',
-    url: `http://127.0.0.1:${port}`,
-    readyPath: '/-/ready',
     prepare: (dir) => {
       rulesDir = join(dir, 'rules');
       mkdirSync(rulesDir);
@@ -31,12 +48,6 @@ export async function startPrometheus(opts: {
         `global:\n  evaluation_interval: ${interval}\n  scrape_interval: ${interval}\nrule_files:\n  - ${join(rulesDir, '*.yaml')}\n`,
       );
     },
-    args: (dir) => [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ],
   });
   return Object.assign(daemon, { rulesDir });
 }
