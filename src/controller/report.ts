@@ -38,10 +38,3 @@ export interface CheckReport {
   budgets: SloBudget[];
 }
 
-/** kstatus aggregation: any Failed wins, then Unknown, then anything not yet Current. */
-export function aggregateStatus(statuses: Iterable<Status>): Status {
-  let worst: Status = 'Current';
-  const rank: Record<Status, number> = { Current: 0, InProgress: 1, NotFound: 2, Unknown: 3, Failed: 4 };
-  for (const s of statuses) if (rank[s] > rank[worst]) worst = s;
-  return worst;
-}
