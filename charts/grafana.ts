@@ -2,8 +2,6 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import { serviceHost, type StackContext } from '../constructs/common.ts';
-import { resolveTopology } from '../src/config/topology.ts';
-import type { StackConfig } from '../src/config/types.ts';
 import { datasourceUids, Grafana, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -39,11 +37,9 @@ export function grafanaBackends(ctx: StackContext): GrafanaBackendSet[] {
   return sets;
 }
 
-/** Uid of Grafana's default Prometheus datasource, where dashboards' cloud selectors start. */
-export function grafanaPrometheusUid(config: StackConfig): string {
-  const topology = resolveTopology(config);
-  const ctx = { config, cluster: topology.grafanaCluster, topology };
-  return datasourceUids(grafanaBackends(ctx)[0]?.cloud).prometheus;
+/** Uid of Grafana's default Prometheus datasource (in the Grafana cluster's context), where dashboards' cloud selectors start. */
+export function grafanaPrometheusUid(grafanaCluster: StackContext): string {
+  return datasourceUids(grafanaBackends(grafanaCluster)[0]?.cloud).prometheus;
 }
 
 /** Grafana, its datasources and dashboards. */

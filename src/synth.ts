@@ -11,7 +11,7 @@ import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
 import type { StackContext } from '../constructs/common.ts';
 import { loadConfigFile } from './config/load.ts';
-import { resolveTopology } from './config/topology.ts';
+import { resolveTopology, type Topology } from './config/topology.ts';
 import type { StackConfig } from './config/types.ts';
 import type { DashboardFile } from './dashboards/stack-health.ts';
 import { compileSloFiles, PROMTOOL_RULE_FILE, resolveSloFiles } from './slo/index.ts';
@@ -43,12 +43,12 @@ interface StackArtifacts {
  */
 export function synthesize(opts: SynthOptions): { files: string[] } {
   const config = loadConfigFile(opts.configFile);
-  const artifacts = stackArtifacts(config);
+  const topology = resolveTopology(config);
+  const artifacts = stackArtifacts(config, topology);
   const outDir = resolve(opts.outDir);
   mkdirSync(dirname(outDir), { recursive: true });
   const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.staging-`));
   try {
-    const topology = resolveTopology(config);
     const inventories = config.clusters.map((cluster) => ({
       cluster: cluster.name,
       manifests: synthCluster({ config, cluster, topology }, artifacts, join(staging, cluster.name)),
@@ -64,10 +64,10 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
 }
 
 /** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
-function stackArtifacts(config: StackConfig): StackArtifacts {
+function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
   const slos = compileSloFiles(resolveSloFiles(config.slos, dirname(resolve(config.source))), {
     partOf: config.name,
-    prometheusUid: grafanaPrometheusUid(config),
+    prometheusUid: grafanaPrometheusUid({ config, cluster: topology.grafanaCluster, topology }),
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
   const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: slos.ruleFile };
