@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toYaml } from '../src/cli/slo.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles, compileSlos, type CompiledSlos } from '../src/slo/index.ts';
 import type { Slo } from '../src/slo/model.ts';
 import { renderWindow } from '../src/slo/promql.ts';
@@ -124,11 +124,11 @@ async function evaluationSeconds(): Promise<{ ours: number; sloth: number; oursR
       writeFileSync(join(dir, 'sloth.yaml'), sloFile(SLOS_EVAL, 'sloth'));
       ours = compileSloFiles([join(dir, 'ours.yaml')]);
       slothGroups = compileSloFiles([join(dir, 'sloth.yaml')]).slos.flatMap(slothShapedGroups);
-      writeFileSync(join(dir, 'ours.rules.yaml'), toYaml(ours.ruleFile));
-      writeFileSync(join(dir, 'sloth.rules.yaml'), toYaml({ groups: slothGroups }));
+      writeFileSync(join(dir, 'ours.rules.yaml'), dumpYaml(ours.ruleFile));
+      writeFileSync(join(dir, 'sloth.rules.yaml'), dumpYaml({ groups: slothGroups }));
       writeFileSync(
         join(dir, 'prometheus.yml'),
-        toYaml({
+        dumpYaml({
           global: { scrape_interval: '10s', evaluation_interval: `${EVAL_INTERVAL_S}s` },
           rule_files: [join(dir, 'ours.rules.yaml'), join(dir, 'sloth.rules.yaml')],
           scrape_configs: [{ job_name: 'bench', static_configs: [{ targets: [`127.0.0.1:${target.port}`] }] }],

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 
 /**
- * Serializes config files embedded in ConfigMaps. Deterministic (insertion order, no line folding,
+ * Serializes what we write as YAML: config files in ConfigMaps, rule files, promtool tests. Deterministic (insertion order, no line folding,
  * no anchors), so that synthesizing twice gives identical bytes.
  */
 export function dumpYaml(value: unknown): string {

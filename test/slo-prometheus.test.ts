@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toYaml } from '../src/cli/slo.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
 import type { Daemon } from './support/daemon.ts';
@@ -56,10 +56,10 @@ describe('generated SLO rules in a real Prometheus (Debian prometheus 2.42)', ()
     prometheus = await startPrometheusWith({
       tmpPrefix: 'o11y-slo-prometheus-',
       prepare: (dir) => {
-        writeFileSync(join(dir, 'slo.rules.yaml'), toYaml(compiled.ruleFile));
+        writeFileSync(join(dir, 'slo.rules.yaml'), dumpYaml(compiled.ruleFile));
         writeFileSync(
           join(dir, 'prometheus.yml'),
-          toYaml({
+          dumpYaml({
             global: { scrape_interval: '1s', evaluation_interval: '1s' },
             rule_files: [join(dir, 'slo.rules.yaml')],
             scrape_configs: [{ job_name: 'slo-test', honor_labels: true, static_configs: [{ targets: [`127.0.0.1:${target.port}`] }] }],

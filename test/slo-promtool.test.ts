@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { toYaml } from '../src/cli/slo.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles, compileSlos, type CompiledSlos } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
 
@@ -29,8 +29,8 @@ function writeLayout(compiled: CompiledSlos): string {
   const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-promtool-'));
   mkdirSync(join(dir, 'rules'));
   mkdirSync(join(dir, 'tests'));
-  writeFileSync(join(dir, 'rules', 'slo.rules.yaml'), toYaml(compiled.ruleFile));
-  for (const t of compiled.promtoolTests) writeFileSync(join(dir, 'tests', t.fileName), toYaml(t.content));
+  writeFileSync(join(dir, 'rules', 'slo.rules.yaml'), dumpYaml(compiled.ruleFile));
+  for (const t of compiled.promtoolTests) writeFileSync(join(dir, 'tests', t.fileName), dumpYaml(t.content));
   return dir;
 }
 
@@ -61,7 +61,7 @@ describe('generated rules and tests pass the real promtool', () => {
     const one = compileSlos(compiled.slos.filter((s) => s.id === 'myservice-requests-availability'));
     const broken = writeLayout(one);
     const groups = (one.ruleFile.groups as RuleGroup[]).filter((g) => !g.name.startsWith('sloth-slo-alerts-'));
-    writeFileSync(join(broken, 'rules', 'slo.rules.yaml'), toYaml({ groups }));
+    writeFileSync(join(broken, 'rules', 'slo.rules.yaml'), dumpYaml({ groups }));
     const r = await promtool(['test', 'rules', join('tests', one.promtoolTests[0]!.fileName)], broken);
     expect(r.ok).toBe(false);
     expect(r.output).toContain('FAILED');
@@ -71,7 +71,7 @@ describe('generated rules and tests pass the real promtool', () => {
 
 describe('hand-written promtool tests pin alert timing (test/promtool/)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-timing-'));
-  writeFileSync(join(dir, 'slo.rules.yaml'), toYaml(compileSloFiles(['test/fixtures/slo/timing.yaml']).ruleFile));
+  writeFileSync(join(dir, 'slo.rules.yaml'), dumpYaml(compileSloFiles(['test/fixtures/slo/timing.yaml']).ruleFile));
   it.each([
     ['fast-burn', 'a 100% error burst pages within 15 minutes'],
     ['slow-burn', '5x budget burn tickets within hours and never pages'],

@@ -1,16 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
+import { dumpYaml } from '../yaml-output.ts';
 import { UsageError } from '../errors.ts';
 import { compileSloFiles } from '../slo/index.ts';
 import type { CliContext } from './main.ts';
 
 const FORMATS = ['rules', 'prometheus-rule'] as const;
-
-/** Rule YAML as people read it: no line folding inside long PromQL. */
-export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-}
 
 export function registerSlo(program: Command, ctx: CliContext): void {
   const slo = program.command('slo').description('SLO files (Sloth prometheus/v1 or CRD, OpenSLO v1, o11y/v1) to Prometheus rules');
@@ -26,7 +21,7 @@ export function registerSlo(program: Command, ctx: CliContext): void {
       }
       const compiled = compileSloFiles(files);
       const text =
-        opts.format === 'rules' ? toYaml(compiled.ruleFile) : compiled.prometheusRules.map((r) => toYaml(r)).join('---\n');
+        opts.format === 'rules' ? dumpYaml(compiled.ruleFile) : compiled.prometheusRules.map((r) => dumpYaml(r)).join('---\n');
       if (opts.out) writeFileSync(opts.out, text);
       else ctx.stdout.write(text);
     });
