@@ -6,7 +6,7 @@ import { ALERTMANAGER_PORT } from './alertmanager.ts';
 import { configMapVolume, emptyDirVolume, httpProbe, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
-import { allowFlows, ANYWHERE } from './network-policy.ts';
+import { allowFlows, ANYWHERE, urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
@@ -147,11 +147,6 @@ export class Grafana extends Construct {
       ],
     });
   }
-}
-
-function urlPort(url: string): number {
-  const u = new URL(url);
-  return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
 }
 
 /**

@@ -24,6 +24,12 @@ export const ANYWHERE = { cidr: '0.0.0.0/0' } as const;
 export const API_SERVER_PORTS = [443, 6443];
 export const KUBELET_PORT = 10250;
 
+/** The TCP port an http(s) URL connects to, for egress rules. */
+export function urlPort(url: string): number {
+  const u = new URL(url);
+  return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+}
+
 /**
  * Who may query a backend cluster's Prometheus, Loki and Tempo: Grafana when it runs in this
  * cluster; with `query` URLs (a Grafana in another cluster), any pod, because the user's ingress

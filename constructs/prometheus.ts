@@ -4,7 +4,7 @@ import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, type Flow, type Peer } from './network-policy.ts';
+import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, urlPort, type Flow, type Peer } from './network-policy.ts';
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
@@ -270,11 +270,6 @@ function remoteWriteConfig(rw: RemoteWriteConfig): object {
     // Thanos Receive and Mimir deduplicate by these; VictoriaMetrics ignores them.
     send_exemplars: rw.kind !== 'victoriametrics',
   };
-}
-
-function urlPort(url: string): number {
-  const u = new URL(url);
-  return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
 }
 
 /** Secrets a remote-write list reads credentials from. */
