@@ -4,7 +4,7 @@
  * scope, never one per workload.
  */
 import { InputError } from '../errors.ts';
-import { isRecord, readManifestDir } from './registry/manifest-dir.ts';
+import { isRecord, readManifestDir } from '../manifests/manifest-dir.ts';
 import type { WorkloadRef } from './evaluate.ts';
 import { WORKLOAD_KINDS, type WorkloadKind } from './k8s-types.ts';
 

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { InputError, type InputProblem } from '../../errors.ts';
 import { parseYaml } from '../../input/yaml-source.ts';
-import { isRecord, readManifestDir, type ManifestObject } from '../registry/manifest-dir.ts';
+import { isRecord, readManifestDir, type ManifestObject } from '../../manifests/manifest-dir.ts';
 import type { ExpectedRuleGroup } from './health.ts';
 
 import { RULES_COMPONENT, RULES_DIR } from '../../rules/layout.ts';

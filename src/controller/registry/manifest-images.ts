@@ -1,5 +1,5 @@
 import { InputError, type InputProblem } from '../../errors.ts';
-import { isRecord, readManifestDir, type ManifestObject } from './manifest-dir.ts';
+import { isRecord, readManifestDir, type ManifestObject } from '../../manifests/manifest-dir.ts';
 import { POD_SPEC_PATHS } from '../../manifests/pod-spec.ts';
 import { parseImageReference } from './reference.ts';
 

@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../errors.ts';
-import { readYamlFile, type YamlSource } from '../../input/yaml-source.ts';
+import { InputError } from '../errors.ts';
+import { readYamlFile, type YamlSource } from '../input/yaml-source.ts';
 
 /** One Kubernetes object of a synthesized manifest, with the YAML document it came from (for located errors). */
 export interface ManifestObject {
