@@ -1,27 +1,16 @@
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles, compileSlos, type CompiledSlos } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
+import { runTool } from './support/run-tool.ts';
 
-const PROMTOOL = '/usr/bin/promtool';
-const run = promisify(execFile);
-
-/** Runs promtool; a missing binary fails the test (never a skip). */
+/** Runs the real promtool (provisioned by test/support/test-tools.ts). */
 async function promtool(args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
-  if (!existsSync(PROMTOOL)) throw new Error(`${PROMTOOL} is not installed; these tests need the real promtool`);
-  try {
-    const { stdout, stderr } = await run(PROMTOOL, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
-    return { ok: true, output: stdout + stderr };
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; code?: number };
-    if (typeof err.code !== 'number') throw e;
-    return { ok: false, output: `${err.stdout ?? ''}${err.stderr ?? ''}` };
-  }
+  const run = runTool('promtool', args, { cwd });
+  return { ok: run.status === 0, output: run.output };
 }
 
 /** Lays out the compiled output as synth does: promtool/rules/slo.rules.yaml + promtool/tests/*. */

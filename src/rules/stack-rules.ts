@@ -6,7 +6,8 @@
 export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
-  readonly for: string;
+  /** Absent: fires on the first evaluation that matches. */
+  readonly for?: string;
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
 }
@@ -25,10 +26,38 @@ function alert(name: string, expr: string, forDuration: string, severity: 'criti
   return { alert: name, expr, for: forDuration, labels: { severity }, annotations: { summary, description } };
 }
 
+/** The collector's per-signal counter names for an item: spans, metric points, log records. */
+const SIGNALS = ['spans', 'metric_points', 'log_records'] as const;
+
+/**
+ * `sum by (<by>)` of the per-second rate of several counters, as one union: each rate is tagged
+ * with its metric (`counter` label) before `or`, so that series of different counters never
+ * shadow each other, and a component that reports only one signal (a traces-only exporter, a
+ * logs-only receiver) is still summed. `a + b` would be empty when either side has no series.
+ */
+export function sumOfRates(counters: readonly string[], by: readonly string[], range = '5m'): string {
+  const union = counters.map((c) => `label_replace(rate(${c}[${range}]), "counter", "${c}", "", "")`).join(' or ');
+  return `sum by (${by.join(', ')}) (${union})`;
+}
+
 /** Rule file for the stack's own health, shipped with every Prometheus of the stack. */
 export function stackRules(): RuleFile {
   return {
     groups: [
+      {
+        name: 'o11y-stack.watchdog',
+        rules: [
+          {
+            alert: 'Watchdog',
+            expr: 'vector(1)',
+            labels: { severity: 'none' },
+            annotations: {
+              summary: 'Always firing: proves that alerts flow from Prometheus through Alertmanager',
+              description: 'This alert fires all the time. Route it to a dead-man\'s-switch service, which pages when it stops arriving.',
+            },
+          },
+        ],
+      },
       {
         name: 'o11y-stack.prometheus',
         rules: [
@@ -79,7 +108,7 @@ export function stackRules(): RuleFile {
         rules: [
           alert(
             'O11yCollectorRefusingData',
-            'sum by (job, receiver) (rate(otelcol_receiver_refused_spans_total[5m]) + rate(otelcol_receiver_refused_metric_points_total[5m]) + rate(otelcol_receiver_refused_log_records_total[5m])) > 0',
+            `${sumOfRates(SIGNALS.map((s) => `otelcol_receiver_refused_${s}_total`), ['job', 'receiver'])} > 0`,
             '5m',
             'warning',
             'The OpenTelemetry Collector refuses incoming data',
@@ -87,7 +116,7 @@ export function stackRules(): RuleFile {
           ),
           alert(
             'O11yCollectorDroppingData',
-            'sum by (job, exporter) (rate(otelcol_exporter_send_failed_spans_total[5m]) + rate(otelcol_exporter_send_failed_metric_points_total[5m]) + rate(otelcol_exporter_send_failed_log_records_total[5m]) + rate(otelcol_exporter_enqueue_failed_spans_total[5m]) + rate(otelcol_exporter_enqueue_failed_metric_points_total[5m]) + rate(otelcol_exporter_enqueue_failed_log_records_total[5m])) > 0',
+            `${sumOfRates(['send', 'enqueue'].flatMap((step) => SIGNALS.map((s) => `otelcol_exporter_${step}_failed_${s}_total`)), ['job', 'exporter'])} > 0`,
             '5m',
             'critical',
             'The OpenTelemetry Collector drops data',

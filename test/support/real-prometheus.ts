@@ -2,17 +2,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { freePort } from './free-port.ts';
-
-export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
+import { toolPath } from './test-tools.ts';
 
 /**
- * Starts the real Prometheus (Debian package) on a free loopback port with a temp TSDB and the
+ * Starts the real Prometheus 3 (provisioned by test/support/test-tools.ts) on a free loopback port with a temp TSDB and the
  * `prometheus.yml` (plus any files it reads) that `prepare` writes into its temp dir.
  */
 export async function startPrometheusWith(opts: { tmpPrefix: string; prepare: (dir: string) => void }): Promise<Daemon> {
   const port = await freePort();
   return startDaemon({
-    binary: PROMETHEUS_BINARY,
+    binary: toolPath('prometheus'),
     tmpPrefix: opts.tmpPrefix,
     url: `http://127.0.0.1:${port}`,
     readyPath: '/-/ready',

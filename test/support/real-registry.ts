@@ -5,8 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { freePort } from './free-port.ts';
-
-export const REGISTRY_BINARY = '/usr/bin/docker-registry';
+import { toolPath } from './test-tools.ts';
 
 /** Token auth as distribution 2.8 configures it (`auth.token`). */
 export interface TokenAuthConfig {
@@ -32,7 +31,7 @@ export async function startRegistry(opts: { tokenAuth?: TokenAuthConfig } = {}):
     ? `auth:\n  token:\n    realm: ${opts.tokenAuth.realm}\n    service: ${opts.tokenAuth.service}\n    issuer: ${opts.tokenAuth.issuer}\n    rootcertbundle: ${opts.tokenAuth.certFile}\n`
     : '';
   const daemon = await startDaemon({
-    binary: REGISTRY_BINARY,
+    binary: toolPath('docker-registry'),
     tmpPrefix: 'o11y-registry-',
     url: `http://127.0.0.1:${port}`,
     readyPath: '/v2/',
@@ -133,7 +132,7 @@ export class RegistryPusher {
 export async function startTokenServer(dir: string, opts: { service: string; issuer: string; basic?: { username: string; password: string } }) {
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=o11y-test-token-issuer'], { stdio: 'pipe' });
+  execFileSync(toolPath('openssl'), ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=o11y-test-token-issuer'], { stdio: 'pipe' });
   const key = readFileSync(keyFile, 'utf8');
   const certDer = Buffer.from(readFileSync(certFile, 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64').toString('base64');
   const requests: { service: string | null; scope: string | null; authorization?: string }[] = [];

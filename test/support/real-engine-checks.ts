@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { globSync } from 'tinyglobby';
+import { parse as parseYaml } from 'yaml';
+import { dumpYaml } from '../../src/yaml-output.ts';
+import type { K8sObject } from './manifest-checks.ts';
+import { layOutPodFiles, pathsUnder, reroot, type PodFiles } from './pod-files.ts';
+import { runTool, type ToolRun } from './run-tool.ts';
+
+// The synthesized Prometheus and Alertmanager checked by the real binaries, on their files as the
+// pods mount them (laid out under a temp root), with nothing stripped.
+
+/**
+ * Flags of the upstream binaries that Debian's builds do not have. Debian builds Prometheus without
+ * the OTLP receiver (Debian bug 1080354), so its `--help` lacks the flag; upstream documents it:
+ * https://prometheus.io/docs/prometheus/latest/command-line/prometheus/ (`--web.enable-otlp-receiver`).
+ */
+export const UPSTREAM_ONLY_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  prometheus: ['web.enable-otlp-receiver'],
+  alertmanager: [],
+};
+
+/** The value of `--name=value` in `args`. */
+export function flagValue(args: readonly string[], name: string): string | undefined {
+  const arg = args.find((a) => a.startsWith(`--${name}=`));
+  return arg?.slice(name.length + 3);
+}
+
+/** A component's config file as mounted, parsed, with the Secret files it names written as dummies. */
+export interface MountedConfig {
+  readonly pod: PodFiles;
+  /** In-pod path of the config file. */
+  readonly file: string;
+  readonly config: Record<string, unknown>;
+}
+
+/**
+ * Lays out `workload`'s container and writes its config (`--config.file`) back with every in-pod
+ * path moved under the temp root. Files the config names inside user-owned Secrets get `secretText`.
+ */
+export function mountedConfig(
+  objects: readonly K8sObject[],
+  workload: string,
+  container: string,
+  secretText: (podPath: string) => string = () => 'dummy\n',
+): MountedConfig {
+  const pod = layOutPodFiles(objects, workload, container);
+  const file = flagValue(pod.args, 'config.file');
+  if (!file) throw new Error(`${workload}: no --config.file`);
+  const config = parseYaml(readFileSync(pod.hostPath(file), 'utf8')) as Record<string, unknown>;
+  for (const path of pathsUnder(config, pod.secretMounts)) {
+    if (existsSync(pod.hostPath(path))) continue;
+    mkdirSync(dirname(pod.hostPath(path)), { recursive: true });
+    writeFileSync(pod.hostPath(path), secretText(path));
+  }
+  const mounts = [...pod.configMapMounts, ...pod.secretMounts];
+  writeFileSync(pod.hostPath(file), dumpYaml(reroot(config, mounts, pod.root)));
+  return { pod, file, config };
+}
+
+/** `promtool check config` (files included: rule files, credentials, CA) on the mounted prometheus.yml. */
+export function promtoolCheckConfig(objects: readonly K8sObject[]): ToolRun {
+  const { pod, file } = mountedConfig(objects, 'prometheus', 'prometheus');
+  return runTool('promtool', ['check', 'config', pod.hostPath(file)]);
+}
+
+/** `promtool check rules` on every rule file mounted into Prometheus; one run per file. */
+export function promtoolCheckMountedRules(objects: readonly K8sObject[]): { file: string; run: ToolRun }[] {
+  const { pod, file } = mountedConfig(objects, 'prometheus', 'prometheus');
+  return mountedRuleFiles(pod, file).map((file) => ({ file, run: runTool('promtool', ['check', 'rules', pod.hostPath(file)]) }));
+}
+
+/** Every file mounted from a ConfigMap except those beside the config file: the rule files. */
+function mountedRuleFiles(pod: PodFiles, configFile: string): string[] {
+  return pod.configMapFiles.filter((f) => dirname(f) !== dirname(configFile));
+}
+
+/**
+ * Every `rule_files` pattern matches at least one mounted file, and every mounted rule file is
+ * matched by a pattern (Prometheus' own glob: `*` only within a path element).
+ */
+export function ruleGlobProblems(objects: readonly K8sObject[]): string[] {
+  const { pod, file, config } = mountedConfig(objects, 'prometheus', 'prometheus');
+  const globs = (config.rule_files as string[] | undefined) ?? [];
+  const ruleFiles = mountedRuleFiles(pod, file);
+  const matched = new Set<string>();
+  const problems: string[] = [];
+  for (const pattern of globs) {
+    const hits = globSync(pod.hostPath(pattern).replace(/\\/g, '/'), { absolute: true, onlyFiles: true, dot: true });
+    if (!hits.length) problems.push(`rule_files pattern ${pattern} matches no mounted file`);
+    for (const h of hits) matched.add(h);
+  }
+  for (const f of ruleFiles) if (!matched.has(pod.hostPath(f))) problems.push(`mounted rule file ${f} is matched by no rule_files pattern`);
+  return problems;
+}
+
+const helpFlags = new Map<string, Set<string>>();
+
+/** Long flag names a tool's `--help` lists (`--name=…`, `--[no-]name`). */
+export function knownFlags(tool: 'prometheus' | 'alertmanager'): Set<string> {
+  let known = helpFlags.get(tool);
+  if (!known) {
+    const help = runTool(tool, ['--help']).output;
+    known = new Set([...help.matchAll(/^\s+--(?:\[no-\])?([a-z0-9][\w.-]*)/gm)].map((m) => m[1]!));
+    if (known.size < 10) throw new Error(`${tool} --help listed too few flags:\n${help}`);
+    for (const f of UPSTREAM_ONLY_FLAGS[tool] ?? []) known.add(f);
+    helpFlags.set(tool, known);
+  }
+  return known;
+}
+
+/** Flags of `workload`'s container that `tool` does not know. */
+export function unknownFlags(objects: readonly K8sObject[], workload: string, container: string, tool: 'prometheus' | 'alertmanager'): string[] {
+  const pod = layOutPodFiles(objects, workload, container);
+  const known = knownFlags(tool);
+  const names = pod.args.map((a) => /^--(?:no-)?([^=]+)/.exec(a)?.[1] ?? `(not a flag) ${a}`);
+  return names.filter((n) => !known.has(n));
+}
+
+/** Receiver URLs for the mounted Alertmanager: each `*-url` file gets `urlFor(receiver)`. */
+export function alertmanagerWithReceivers(objects: readonly K8sObject[], urlFor: (receiver: string) => string): MountedConfig {
+  return mountedConfig(objects, 'alertmanager', 'alertmanager', (path) => `${urlFor(path.split('/').pop()!.replace(/-url$/, ''))}\n`);
+}
+
+/** `amtool check-config` on the mounted alertmanager.yml. */
+export function amtoolCheckConfig(objects: readonly K8sObject[]): ToolRun {
+  const { pod, file } = alertmanagerWithReceivers(objects, (r) => `https://hooks.example.com/${r}`);
+  return runTool('amtool', ['check-config', pod.hostPath(file)]);
+}
+
+/** The receivers `amtool config routes test` picks for an alert with `labels`. */
+export function amtoolRoute(mounted: MountedConfig, labels: Record<string, string>): string[] {
+  const run = runTool('amtool', ['config', 'routes', 'test', `--config.file=${mounted.pod.hostPath(mounted.file)}`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)]);
+  if (run.status !== 0) throw new Error(`amtool config routes test failed:\n${run.output}`);
+  return run.stdout.trim().split(',').map((s) => s.trim()).filter(Boolean);
+}
