@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { provisionTestTools, publishTestTools } from '../test/support/test-tools.ts';
 import type { BenchResult } from './types.ts';
 
 const TOPICS: Record<string, string> = {
@@ -55,6 +56,8 @@ if (unknown.length) {
   process.stderr.write(`unknown benchmark topic(s): ${unknown.join(', ')}; known: ${Object.keys(TOPICS).join(', ')}\n`);
   process.exit(2);
 }
+// Benchmarks run the same real components as the tests (a real Prometheus, a real registry).
+publishTestTools(provisionTestTools((line) => process.stderr.write(`[test-tools] ${line}\n`)));
 const sections = previousSections();
 for (const topic of requested.length ? requested : Object.keys(TOPICS)) {
   process.stderr.write(`bench: ${topic}…\n`);

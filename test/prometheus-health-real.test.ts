@@ -32,7 +32,7 @@ const BROKEN_RULES = `groups:
         expr: (${TWO_SERIES}) * on() (${TWO_SERIES})
 `;
 
-describe('checkPrometheus against a real Prometheus 2.42', () => {
+describe('checkPrometheus against a real Prometheus 3', () => {
   let prometheus: Awaited<ReturnType<typeof startPrometheus>>;
   let expected: ExpectedRuleGroup[];
 

@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 // sources are only read.
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** Project-local, git-ignored: one folder per package and version, plus the private apt state. */
-export const TOOLS_CACHE = join(ROOT, '.cache', 'test-tools');
+/**
+ * Project-local, git-ignored: one folder per package and version, plus the private apt state.
+ * `O11Y_TEST_TOOLS_CACHE` moves it (the provisioning tests use an empty one).
+ */
+export function toolsCache(): string {
+  return process.env.O11Y_TEST_TOOLS_CACHE ?? join(ROOT, '.cache', 'test-tools');
+}
 
 /** Which Debian suite a package comes from: `unstable`, or the machine's own release (`stable`). */
 type Suite = 'unstable' | 'stable';
@@ -53,6 +58,13 @@ export function toolPath(name: string): string {
   return path;
 }
 
+/** The version of a provisioned tool, as its binary reports it. */
+export function toolVersion(name: string): string {
+  const spec = TEST_TOOLS.find((t) => t.name === name);
+  if (!spec) throw new Error(`unknown test tool "${name}"`);
+  return versionOf(toolPath(name), spec) ?? 'unknown';
+}
+
 export class ToolProvisionError extends Error {}
 
 /** First dotted version in a `--version` output, e.g. `3.5.3` from `prometheus, version 3.5.3+ds1 (…)`. */
@@ -92,12 +104,12 @@ function findIn(dirs: readonly string[], spec: ToolSpec): { path: string; versio
 
 /** A package unpacked in the cache: `<cache>/<package>-<version>/`, complete once `.complete` exists. */
 function cachedPackageDirs(pkg: string): string[] {
-  if (!existsSync(TOOLS_CACHE)) return [];
-  return readdirSync(TOOLS_CACHE)
-    .filter((d) => d.startsWith(`${pkg}-`) && /^\d/.test(d.slice(pkg.length + 1)) && existsSync(join(TOOLS_CACHE, d, '.complete')))
+  if (!existsSync(toolsCache())) return [];
+  return readdirSync(toolsCache())
+    .filter((d) => d.startsWith(`${pkg}-`) && /^\d/.test(d.slice(pkg.length + 1)) && existsSync(join(toolsCache(), d, '.complete')))
     .sort()
     .reverse()
-    .map((d) => join(TOOLS_CACHE, d));
+    .map((d) => join(toolsCache(), d));
 }
 
 const BIN_DIRS = ['usr/bin', 'usr/sbin', 'bin'];
@@ -151,7 +163,7 @@ function machineAptSources(): { file: string; text: string }[] {
 
 /** Downloads and unpacks Debian packages with a private apt configuration under the cache. */
 class PrivateApt {
-  private readonly dir = join(TOOLS_CACHE, 'apt');
+  private readonly dir = join(toolsCache(), 'apt');
   private updated = false;
   private readonly mirror: DebianMirror;
 
@@ -207,7 +219,7 @@ class PrivateApt {
     if (!deb) throw new ToolProvisionError(`apt-get download ${pkg}/${release} wrote no .deb`);
     // <pkg>_<version>_<arch>.deb; an epoch (1:2.3) is written as 1%3a2.3.
     const version = decodeURIComponent(deb.split('_')[1]!).replace(/^\d+:/, '');
-    const target = join(TOOLS_CACHE, `${pkg}-${version}`);
+    const target = join(toolsCache(), `${pkg}-${version}`);
     const staging = `${target}.partial`;
     rmSync(staging, { recursive: true, force: true });
     execFileSync('dpkg', ['-x', join(downloads, deb), staging], { stdio: 'pipe' });
@@ -257,7 +269,7 @@ function howToProvide(spec: ToolSpec): string {
   return (
     `test tool "${spec.name}" (${spec.executables.join(' or ')} >= ${spec.floor}) is missing and could not be provisioned. ` +
     `Provide it on PATH, or put the binary in a folder and set O11Y_TEST_TOOLS=DIR; ` +
-    `on Debian/Ubuntu with network access to the Debian mirror, \`npm test\` downloads Debian's ${spec.suite} package "${spec.debianPackage}" into ${TOOLS_CACHE}.`
+    `on Debian, with access to the Debian mirror its apt sources name, \`npm test\` downloads Debian's ${spec.suite} package "${spec.debianPackage}" into ${toolsCache()}.`
   );
 }
 
@@ -289,7 +301,7 @@ export function provisionTestTools(log: (line: string) => void = () => {}): Reso
     if (!found && !aptError) {
       try {
         apt ??= new PrivateApt();
-        log(`provisioning ${spec.debianPackage} (Debian ${spec.suite}) for ${spec.name} into ${TOOLS_CACHE}`);
+        log(`provisioning ${spec.debianPackage} (Debian ${spec.suite}) for ${spec.name} into ${toolsCache()}`);
         apt.fetch(spec.debianPackage, spec.suite);
         found = fromCache();
         if (found) found = { ...found, source: 'provisioned' };
