@@ -15,6 +15,7 @@ const TOPICS: Record<string, string> = {
   controller: 'Controller (issue 4)',
   multicloud: 'Multi-cloud synthesis (issue 5)',
   gitops: 'GitOps delivery (issue 6)',
+  suite: 'The test suite, with its real components (issue 9)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 

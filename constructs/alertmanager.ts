@@ -138,9 +138,11 @@ export function alertmanagerConfig(): object {
         { matchers: ['severity=~"ticket|warning"'], receiver: 'ticket', repeat_interval: '12h' },
       ],
     },
-    // A page for a whole cluster is not also a ticket for each of its parts.
+    // A page is not also a ticket for the same problem. SLO alerts of different SLOs may share an
+    // alert name: `sloth_id` keeps one SLO's page from hiding another's ticket (absent on both
+    // sides, as for stack alerts, counts as equal).
     inhibit_rules: [
-      { source_matchers: ['severity=~"page|critical"'], target_matchers: ['severity=~"ticket|warning"'], equal: ['alertname', 'cluster', 'namespace'] },
+      { source_matchers: ['severity=~"page|critical"'], target_matchers: ['severity=~"ticket|warning"'], equal: ['alertname', 'cluster', 'namespace', 'sloth_id'] },
     ],
     receivers: RECEIVERS.map(receiver),
   };

@@ -159,19 +159,24 @@ describe.concurrent('the synthesized Prometheus 3 and Alertmanager, running', ()
     expect(alert.labels).toMatchObject({ job: 'otel-gateway', exporter: 'otlp/tempo', severity: 'critical' });
   });
 
-  it('Alertmanager delivers a page to page and inhibits the ticket of the same alert, cluster and namespace', async () => {
-    const alert = (severity: string, namespace: string) => ({ labels: { alertname: 'O11yLiveInhibition', cluster: 'local', namespace, severity }, startsAt: new Date().toISOString() });
+  it('Alertmanager delivers a page to page and inhibits the ticket of the same alert, cluster, namespace and SLO only', async () => {
+    const alert = (severity: string, namespace: string, slo = 'checkout-availability') => ({
+      labels: { alertname: 'O11yLiveInhibition', cluster: 'local', namespace, severity, sloth_id: slo },
+      startsAt: new Date().toISOString(),
+    });
     const res = await fetch(`${alertmanager.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([alert('critical', 'shop'), alert('warning', 'shop'), alert('warning', 'billing')]),
+      // Inhibited: the ticket of the paging SLO. Delivered: a ticket in another namespace, and the
+      // ticket of another SLO that shares the alert name.
+      body: JSON.stringify([alert('critical', 'shop'), alert('warning', 'shop'), alert('warning', 'billing'), alert('warning', 'shop', 'checkout-latency')]),
     });
     expect(res.status).toBe(200);
     const mine = () => received.filter((r) => r.body.commonLabels.alertname === 'O11yLiveInhibition');
-    await until('the page and the uninhibited ticket', async () => (mine().length >= 2 ? true : undefined));
+    await until('the page and the uninhibited tickets', async () => (mine().length >= 3 ? true : undefined));
     // One more group interval would have delivered an inhibited ticket late; it must not come.
     await new Promise((r) => setTimeout(r, 5000));
-    const delivered = mine().map((r) => `${r.path} ${r.body.alerts.map((a) => `${a.labels.namespace}/${a.labels.severity}`).join(',')}`).sort();
-    expect(delivered).toEqual(['/page shop/critical', '/ticket billing/warning']);
+    const delivered = mine().map((r) => `${r.path} ${r.body.alerts.map((a) => `${a.labels.namespace}/${a.labels.sloth_id}/${a.labels.severity}`).sort().join(',')}`).sort();
+    expect(delivered).toEqual(['/page shop/checkout-availability/critical', '/ticket billing/checkout-availability/warning', '/ticket shop/checkout-latency/warning']);
   });
 });

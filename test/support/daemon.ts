@@ -49,7 +49,8 @@ export async function startDaemon(opts: {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  // Generous: a loaded 2-core machine starts Prometheus (WAL, rule loading) slowly.
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
   for (;;) {
     if (child.exitCode !== null) {
       await daemon.stop();
