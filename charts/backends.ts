@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
 import { Loki } from '../constructs/loki.ts';
-import { queryPeers } from '../constructs/network-policy.ts';
+import { remoteQueryPeers } from '../constructs/network-policy.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { Tempo } from '../constructs/tempo.ts';
 
@@ -12,22 +12,19 @@ export class BackendsChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     const ns = config.namespace;
-    const writers = [{ app: 'otel-gateway', namespace: ns }];
-    const readers = queryPeers(ctx);
+    const remoteReaders = remoteQueryPeers(ctx);
     new Tempo(this, 'tempo', ctx, {
       namespace: ns,
       retention: config.components.tempo.retention,
       storage: config.components.tempo.storage,
       prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
-      writers,
-      readers,
+      remoteReaders,
     });
     new Loki(this, 'loki', ctx, {
       namespace: ns,
       retention: config.components.loki.retention,
       storage: config.components.loki.storage,
-      writers,
-      readers,
+      remoteReaders,
     });
   }
 }

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
-import { OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
+import { clusterResourceAttributes, OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
 import { OtelAgent } from '../constructs/otel-agent.ts';
 import { OtelGateway } from '../constructs/otel-gateway.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -20,12 +20,14 @@ export class CollectorsChart extends Chart {
       tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },
       loki: { service: 'loki', port: LOKI_HTTP_PORT },
       prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
+      acceptsApplications: !config.components.collector.agent,
     });
     if (config.components.collector.agent) {
       new OtelAgent(this, 'agent', ctx, {
         namespace: config.agentNamespace,
         stackNamespace: config.namespace,
         gateway: { service: gateway.id.app, port: OTLP_GRPC_PORT },
+        resourceAttributes: clusterResourceAttributes(ctx.cluster),
       });
     }
   }

@@ -9,7 +9,8 @@ export class NamespacesChart extends Chart {
   constructor(scope: Construct, id: string, ctx: StackContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const identity = platformProfile(ctx.cluster.cloud).identityBinding(ctx.cluster.identity);
-    new StackNamespace(this, 'stack', ctx, { name: ctx.config.namespace, extraLabels: identity.namespaceLabels });
-    new StackNamespace(this, 'agent', ctx, { name: ctx.config.agentNamespace, podSecurity: 'privileged' });
+    const policy = { egress: ctx.config.networkPolicy.egress, nodeLocalDnsIp: ctx.config.networkPolicy.nodeLocalDnsIp };
+    new StackNamespace(this, 'stack', ctx, { name: ctx.config.namespace, extraLabels: identity.namespaceLabels, ...policy });
+    new StackNamespace(this, 'agent', ctx, { name: ctx.config.agentNamespace, podSecurity: 'privileged', ...policy });
   }
 }

@@ -5,7 +5,7 @@ import type { StackContext } from '../constructs/common.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { Prometheus } from '../constructs/prometheus.ts';
 import { PrometheusRules } from '../constructs/prometheus-rules.ts';
-import { queryPeers } from '../constructs/network-policy.ts';
+import { remoteQueryPeers } from '../constructs/network-policy.ts';
 import type { RuleFileOutput } from '../src/synth-types.ts';
 
 /** Prometheus, Alertmanager, kube-state-metrics and the rule files Prometheus evaluates. */
@@ -20,8 +20,6 @@ export class PrometheusChart extends Chart {
     }
     const alertmanager = new Alertmanager(this, 'alertmanager', ctx, {
       namespace: ns,
-      // Grafana shows the Alertmanager of its own cluster only.
-      grafana: ctx.topology.rolesOf(ctx.cluster).has('grafana'),
       replicas: config.components.alertmanager.replicas,
       receiversSecret: config.components.alertmanager.receiversSecret,
     });
@@ -36,7 +34,7 @@ export class PrometheusChart extends Chart {
       // prometheus-operator output is for an operator-managed Prometheus; ours mounts only ConfigMaps.
       ruleConfigMaps: format === 'configmap' ? ruleFiles.map((r) => r.configMap) : [],
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
-      clients: [{ app: 'otel-gateway', namespace: ns }, { app: 'tempo', namespace: ns }, { app: 'o11y-controller', namespace: ns }, ...queryPeers(ctx)],
+      remoteReaders: remoteQueryPeers(ctx),
     });
     new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns });
   }

@@ -3,7 +3,6 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE } from './network-policy.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const ALERTMANAGER_PORT = 9093;
@@ -22,11 +21,6 @@ export interface AlertmanagerProps {
    * `page-url` and `ticket-url`. Never synthesized: URLs of chat and paging tools are credentials.
    */
   readonly receiversSecret: string;
-  /**
-   * Grafana runs in this cluster and reads this Alertmanager.
-   * @default false
-   */
-  readonly grafana?: boolean;
 }
 
 /**
@@ -103,20 +97,14 @@ export class Alertmanager extends Construct {
     service(this, ctx, id, ports, { name: this.headlessService, headless: true });
 
     const self = { app: id.app, namespace: id.namespace };
-    allowFlows(this, ctx, id, {
-      ingress: [
-        {
-          peers: [{ app: 'prometheus', namespace: id.namespace }, ...(props.grafana ? [{ app: 'grafana', namespace: id.namespace }] : [])],
-          ports: [ALERTMANAGER_PORT],
-        },
-        ...(this.replicas > 1 ? [{ peers: [self], ports: [CLUSTER_PORT] }] : []),
-      ],
-      egress: [
-        // Webhooks of chat and paging services, wherever they are.
-        { peers: [ANYWHERE], ports: [443] },
-        ...(this.replicas > 1 ? [{ peers: [self], ports: [CLUSTER_PORT] }] : []),
-      ],
-    });
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: { app: 'prometheus', namespace: id.namespace }, to: self, ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts' },
+      { from: self, to: { internet: true }, ports: [443], why: 'notifications to chat and paging webhooks, wherever they are' },
+    );
+    if (this.replicas > 1) {
+      ctx.flows.add({ from: self, to: self, ports: [{ port: CLUSTER_PORT, protocol: 'TCP' }, { port: CLUSTER_PORT, protocol: 'UDP' }], why: 'the Alertmanager mesh gossips over TCP and UDP' });
+    }
   }
 }
 

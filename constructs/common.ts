@@ -2,6 +2,7 @@ import type { ApiObjectMetadata } from 'cdk8s';
 import { resolveTopology, type Topology } from '../src/config/topology.ts';
 import type { ClusterConfig, StackConfig } from '../src/config/types.ts';
 import * as k8s from '../imports/k8s.ts';
+import { FlowTable } from './network-policy.ts';
 import { platformProfile } from './platforms/index.ts';
 
 /** What every construct needs to know about the stack and the cluster it is synthesized for. */
@@ -9,11 +10,13 @@ export interface StackContext {
   readonly config: StackConfig;
   readonly cluster: ClusterConfig;
   readonly topology: Topology;
+  /** This cluster's network flows: constructs declare them, the NetworkPolicies come from them. */
+  readonly flows: FlowTable;
 }
 
-/** The context of one cluster of a config (the first one unless named). */
-export function stackContext(config: StackConfig, cluster: ClusterConfig = config.clusters[0]!): StackContext {
-  return { config, cluster, topology: resolveTopology(config) };
+/** The context of one cluster of a config (the first one unless named), with an empty flow table. */
+export function stackContext(config: StackConfig, cluster: ClusterConfig = config.clusters[0]!, topology: Topology = resolveTopology(config)): StackContext {
+  return { config, cluster, topology, flows: new FlowTable(config.networkPolicy) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, API_SERVER_PORTS, ANYWHERE } from './network-policy.ts';
+import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
 import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const CONTROLLER_METRICS_PORT = 9464;
@@ -82,13 +82,12 @@ export class O11yController extends Construct {
       },
     });
     service(this, ctx, id, [{ name: 'metrics', port: CONTROLLER_METRICS_PORT, targetPort: 'metrics' }]);
-    allowFlows(this, ctx, id, {
-      ingress: [{ peers: [{ app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace }], ports: [CONTROLLER_METRICS_PORT] }],
-      egress: [
-        { peers: [ANYWHERE], ports: API_SERVER_PORTS },
-        { peers: [{ app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace }], ports: [props.prometheus?.port ?? 9090] },
-      ],
-    });
+    const prometheus = { app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: prometheus, to: { app: id.app, namespace: id.namespace }, ports: [CONTROLLER_METRICS_PORT], why: 'Prometheus scrapes the verdict' },
+      ...checkerFlows(id, prometheus, props.prometheus?.port ?? 9090),
+    );
 
     if (props.hook) this.postSyncHook(ctx, id, checkArgs, props.hookTimeout ?? '10m', props.prometheus);
   }
@@ -118,14 +117,18 @@ export class O11yController extends Construct {
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'Never' } },
       },
     });
-    allowFlows(this, ctx, id, {
-      ingress: [],
-      egress: [
-        { peers: [ANYWHERE], ports: API_SERVER_PORTS },
-        { peers: [{ app: 'prometheus', namespace: prometheus?.namespace ?? id.namespace }], ports: [prometheus?.port ?? 9090] },
-      ],
-    });
+    ctx.flows.register(this, id);
+    ctx.flows.add(...checkerFlows(id, { app: 'prometheus', namespace: prometheus?.namespace ?? id.namespace }, prometheus?.port ?? 9090));
   }
+}
+
+/** What `o11y check` and `o11y watch` reach: the API server and the Prometheus whose rules they check. */
+function checkerFlows(checker: ComponentId, prometheus: { app: string; namespace: string }, port: number): Flow[] {
+  const from = { app: checker.app, namespace: checker.namespace };
+  return [
+    { from, to: { apiServer: true }, ports: API_SERVER_PORTS, why: `${checker.app} reads workloads, pods and nodes` },
+    { from, to: prometheus, ports: [port], why: `${checker.app} reads rule health from Prometheus` },
+  ];
 }
 
 /** The controller image's container. It runs a bundled CLI (no tsx), so it needs no writable path. */

@@ -6,7 +6,7 @@ import { ALERTMANAGER_PORT } from './alertmanager.ts';
 import { configMapVolume, emptyDirVolume, httpProbe, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
-import { allowFlows, ANYWHERE, urlPort } from './network-policy.ts';
+import { urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
@@ -138,14 +138,15 @@ export class Grafana extends Construct {
       ['alertmanager', ALERTMANAGER_PORT],
     ];
     const remotePorts = [...new Set(props.backends.filter((b) => b.remote).flatMap((b) => [b.prometheus, b.loki, b.tempo].map(urlPort)))];
-    allowFlows(this, ctx, id, {
-      // Users reach Grafana through an ingress controller or port-forward, from anywhere in the cluster.
-      ingress: [{ peers: [{ anyPod: true }], ports: [GRAFANA_PORT] }],
-      egress: [
-        ...(props.backends.some((b) => !b.remote) ? inCluster.map(([app, port]) => ({ peers: [{ app, namespace: id.namespace }], ports: [port] })) : []),
-        ...(remotePorts.length ? [{ peers: [ANYWHERE], ports: remotePorts }] : []),
-      ],
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: { anyPod: true }, to: self, ports: [GRAFANA_PORT], why: 'users, through an ingress controller or port-forward from anywhere in the cluster' },
+      ...(props.backends.some((b) => !b.remote)
+        ? inCluster.map(([app, port]) => ({ from: self, to: { app, namespace: id.namespace }, ports: [port], why: `Grafana queries ${app}` }))
+        : []),
+      ...remotePorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'Grafana queries the backends of other clouds' })),
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, metricsScraper, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS } from './network-policy.ts';
+import { API_SERVER_PORTS } from './network-policy.ts';
 import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 const METRICS_PORT = 8080;
@@ -75,9 +75,11 @@ export class KubeStateMetrics extends Construct {
         }),
       },
     });
-    allowFlows(this, ctx, id, {
-      ingress: [{ peers: [{ app: metricsScraper(ctx), namespace: id.namespace }], ports: [METRICS_PORT, TELEMETRY_PORT] }],
-      egress: [{ peers: [ANYWHERE], ports: API_SERVER_PORTS }],
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: { app: metricsScraper(ctx), namespace: id.namespace }, to: self, ports: [METRICS_PORT, TELEMETRY_PORT], why: 'cluster-state metrics are scraped' },
+      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'kube-state-metrics lists and watches the objects it reports' },
+    );
   }
 }

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, type Peer } from './network-policy.ts';
+import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
@@ -17,9 +17,12 @@ export interface LokiProps {
   readonly retention: string;
   /** PVC size for chunks, index and WAL. */
   readonly storage: string;
-  /** Components that push logs (OTLP) and that query. */
-  readonly writers: readonly { readonly app: string; readonly namespace: string }[];
-  readonly readers: readonly Peer[];
+  /**
+   * Who queries it from outside the stack (the user's ingress for a remote Grafana). Stack
+   * components that push or query declare those flows themselves.
+   * @default none
+   */
+  readonly remoteReaders?: readonly Peer[];
 }
 
 /**
@@ -76,10 +79,13 @@ export class Loki extends Construct {
     const ports = [{ name: 'http-metrics', port: LOKI_HTTP_PORT, targetPort: 'http-metrics' }];
     service(this, ctx, id, ports);
     service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
-    allowFlows(this, ctx, id, {
-      ingress: [{ peers: [...props.writers, ...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [LOKI_HTTP_PORT] }],
-      egress: access.egress,
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id, access.identityEgress);
+    ctx.flows.add(
+      ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [LOKI_HTTP_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
+      { from: { app: 'prometheus', namespace: props.namespace }, to: self, ports: [LOKI_HTTP_PORT], why: 'Prometheus scrapes Loki' },
+      ...access.egress(self),
+    );
   }
 }
 

@@ -1,30 +1,47 @@
 import type { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import type { NetworkPolicyConfig } from '../src/config/types.ts';
 import { selectorLabels, type StackContext } from './common.ts';
+import type { EgressAllowance } from './platforms/profile.ts';
 import { componentMetadata, type ComponentId } from './workload.ts';
 
-/** Who may talk to (or be talked to by) a component. */
+/** One end of a flow. */
 export type Peer =
-  /** Pods of another stack component. */
+  /** Pods of a stack component. */
   | { readonly app: string; readonly namespace: string }
-  /** Any pod in any namespace (e.g. applications sending OTLP). */
+  /** Any pod in any namespace: applications sending OTLP, the user's ingress controller. */
   | { readonly anyPod: true }
-  /** Addresses outside the pod network: kubelets, the API server, cloud endpoints. */
+  /** The Kubernetes API server (the `kubernetes` Service's endpoints, outside the pod network). */
+  | { readonly apiServer: true }
+  /** Kubelets, on the nodes' addresses. */
+  | { readonly nodes: true }
+  /** Addresses outside the cluster: webhooks, object storage, other clusters, load balancers. */
+  | { readonly internet: true }
+  /** A fixed address block (a platform's metadata or DNS cache endpoint). */
   | { readonly cidr: string };
 
-export interface Flow {
-  readonly peers: readonly Peer[];
-  /** TCP ports; empty for all ports. */
-  readonly ports: readonly number[];
+export interface PortRef {
+  readonly port: number;
+  /** @default 'TCP' */
+  readonly protocol?: 'TCP' | 'UDP';
 }
 
-/** Everything outside the pod network; used with narrow ports only. */
-export const ANYWHERE = { cidr: '0.0.0.0/0' } as const;
+/** A connection the stack needs: declared once, it yields the rules at both of its ends. */
+export interface Flow {
+  readonly from: Peer;
+  readonly to: Peer;
+  /** Ports on `to` (numbers are TCP); empty means every port. */
+  readonly ports: readonly (number | PortRef)[];
+  /** Why the flow exists, for readers of the table (`o11y graph`, docs, test failures). */
+  readonly why: string;
+}
+
 /** Ports the API server listens on: 443 behind the `kubernetes` Service, 6443 on managed control planes. */
 export const API_SERVER_PORTS = [443, 6443];
 export const KUBELET_PORT = 10250;
+export const DNS_PORTS: readonly PortRef[] = [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }];
 
-/** The TCP port an http(s) URL connects to, for egress rules. */
+/** The TCP port an http(s) URL connects to. */
 export function urlPort(url: string): number {
   const u = new URL(url);
   return Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
@@ -32,40 +49,126 @@ export function urlPort(url: string): number {
 
 /**
  * Who may query a backend cluster's Prometheus, Loki and Tempo: Grafana when it runs in this
- * cluster; with `query` URLs (a Grafana in another cluster), any pod, because the user's ingress
- * controller (which authenticates those requests) can live in any namespace.
+ * cluster (it declares that flow itself); with `query` URLs (a Grafana in another cluster), any
+ * pod, because the user's ingress controller (which authenticates those requests) can live in any
+ * namespace.
  */
-export function queryPeers(ctx: StackContext): Peer[] {
-  const ns = ctx.config.namespace;
-  return [
-    ...(ctx.topology.rolesOf(ctx.cluster).has('grafana') ? [{ app: 'grafana', namespace: ns }] : []),
-    ...(ctx.cluster.query ? [{ anyPod: true } as const] : []),
-  ];
+export function remoteQueryPeers(ctx: StackContext): Peer[] {
+  return ctx.cluster.query ? [{ anyPod: true }] : [];
 }
 
-function peer(ctx: StackContext, p: Peer): k8s.NetworkPolicyPeer {
-  if ('cidr' in p) return { ipBlock: { cidr: p.cidr } };
-  if ('anyPod' in p) return { namespaceSelector: {} };
-  return {
-    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } },
-    podSelector: { matchLabels: selectorLabels(ctx, p.app) },
-  };
+const isComponent = (p: Peer): p is { app: string; namespace: string } => 'app' in p;
+const key = (p: { app: string; namespace: string }) => `${p.namespace}/${p.app}`;
+
+/** `a` and `b` name the same end. */
+function samePeer(a: Peer, b: Peer): boolean {
+  if (isComponent(a) || isComponent(b)) return isComponent(a) && isComponent(b) && key(a) === key(b);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The stack's network flows in one cluster, and the NetworkPolicies generated from them. Constructs
+ * register the components whose pods they create and declare the flows they need; after every
+ * construct is built, {@link FlowTable.generatePolicies} writes one NetworkPolicy per component:
+ * ingress from every flow that ends at it, and (with `egress: strict`) egress for every flow that
+ * starts at it plus the platform's allowances. Nobody writes a policy rule by hand.
+ */
+export class FlowTable {
+  private readonly list: Flow[] = [];
+  private readonly components = new Map<string, { scope: Construct; id: ComponentId; allowances: readonly EgressAllowance[] }>();
+  private generated = false;
+
+  constructor(private readonly mode: NetworkPolicyConfig) {}
+
+  /**
+   * A component whose pods this cluster runs; its NetworkPolicy is generated into `scope`.
+   * `allowances` are the platform endpoints it needs with strict egress (identity, metadata).
+   */
+  register(scope: Construct, id: ComponentId, allowances: readonly EgressAllowance[] = []): void {
+    const k = key(id);
+    if (this.components.has(k)) throw new Error(`component ${k} registered twice`);
+    this.components.set(k, { scope, id, allowances });
+  }
+
+  /** Declares flows; a flow already in the table is not added twice. */
+  add(...flows: Flow[]): void {
+    for (const f of flows) {
+      if (!this.list.some((g) => samePeer(g.from, f.from) && samePeer(g.to, f.to) && JSON.stringify(g.ports) === JSON.stringify(f.ports))) this.list.push(f);
+    }
+  }
+
+  /** Every declared flow, in declaration order. */
+  flows(): readonly Flow[] {
+    return this.list;
+  }
+
+  /** Whether this cluster runs pods of `app` in `namespace`. */
+  has(app: string, namespace: string): boolean {
+    return this.components.has(`${namespace}/${app}`);
+  }
+
+  /** Writes every registered component's NetworkPolicy. Fails on a flow between components this cluster does not run. */
+  generatePolicies(ctx: StackContext): void {
+    if (this.generated) throw new Error('NetworkPolicies already generated');
+    this.generated = true;
+    for (const f of this.list) {
+      for (const end of [f.from, f.to]) {
+        if (isComponent(end) && !this.components.has(key(end))) throw new Error(`flow "${f.why}" names ${key(end)}, which this cluster does not run`);
+      }
+    }
+    const strict = this.mode.egress === 'strict';
+    for (const { scope, id, allowances } of [...this.components.values()].sort((a, b) => key(a.id).localeCompare(key(b.id)))) {
+      const self = { app: id.app, namespace: id.namespace };
+      const ingress = this.list.filter((f) => isComponent(f.to) && samePeer(f.to, self));
+      const egress = this.list.filter((f) => isComponent(f.from) && samePeer(f.from, self));
+      new k8s.KubeNetworkPolicy(scope, `${id.app}-netpol`, {
+        metadata: componentMetadata(ctx, id),
+        spec: {
+          podSelector: { matchLabels: selectorLabels(ctx, id.app) },
+          policyTypes: strict ? ['Ingress', 'Egress'] : ['Ingress'],
+          ingress: mergeRules(ingress.map((f) => ({ peers: this.policyPeers(ctx, f.from), ports: f.ports }))).map((r) => ({ from: r.peers, ...ports(r.ports) })),
+          ...(strict
+            ? {
+                egress: mergeRules([
+                  ...egress.map((f) => ({ peers: this.policyPeers(ctx, f.to), ports: f.ports })),
+                  ...allowances.map((a) => ({ peers: [{ ipBlock: { cidr: a.cidr } }], ports: a.ports })),
+                ]).map((r) => ({ to: r.peers, ...ports(r.ports) })),
+              }
+            : {}),
+        },
+      });
+    }
+  }
+
+  private policyPeers(ctx: StackContext, p: Peer): k8s.NetworkPolicyPeer[] {
+    if ('cidr' in p) return [{ ipBlock: { cidr: p.cidr } }];
+    if ('anyPod' in p) return [{ namespaceSelector: {} }];
+    if ('internet' in p) return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
+    if ('apiServer' in p) return this.mode.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    if ('nodes' in p) return this.mode.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+    return [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.namespace } },
+        podSelector: { matchLabels: selectorLabels(ctx, p.app) },
+      },
+    ];
+  }
+}
+
+/** Rules with the same ports become one rule with their peers together (shorter policies, same meaning). */
+function mergeRules(rules: { peers: k8s.NetworkPolicyPeer[]; ports: readonly (number | PortRef)[] }[]) {
+  const merged: { peers: k8s.NetworkPolicyPeer[]; ports: readonly (number | PortRef)[] }[] = [];
+  for (const r of rules) {
+    const same = merged.find((m) => JSON.stringify(m.ports) === JSON.stringify(r.ports));
+    if (!same) merged.push({ peers: [...r.peers], ports: r.ports });
+    else for (const p of r.peers) if (!same.peers.some((q) => JSON.stringify(q) === JSON.stringify(p))) same.peers.push(p);
+  }
+  return merged;
 }
 
 /** An empty list means every port (the NetworkPolicy semantics of an absent `ports`). */
-function ports(list: readonly number[]): { ports?: k8s.NetworkPolicyPort[] } {
-  return list.length ? { ports: list.map((port) => ({ port: k8s.IntOrString.fromNumber(port), protocol: 'TCP' })) } : {};
-}
-
-/** Allows exactly the listed flows to and from a component's pods, on top of the namespace's default deny. */
-export function allowFlows(scope: Construct, ctx: StackContext, id: ComponentId, flows: { ingress: readonly Flow[]; egress: readonly Flow[] }): k8s.KubeNetworkPolicy {
-  return new k8s.KubeNetworkPolicy(scope, `${id.app}-netpol`, {
-    metadata: componentMetadata(ctx, id),
-    spec: {
-      podSelector: { matchLabels: selectorLabels(ctx, id.app) },
-      policyTypes: ['Ingress', 'Egress'],
-      ingress: flows.ingress.map((f) => ({ from: f.peers.map((p) => peer(ctx, p)), ...ports(f.ports) })),
-      egress: flows.egress.map((f) => ({ to: f.peers.map((p) => peer(ctx, p)), ...ports(f.ports) })),
-    },
-  });
+function ports(list: readonly (number | PortRef)[]): { ports?: k8s.NetworkPolicyPort[] } {
+  return list.length
+    ? { ports: list.map((p) => (typeof p === 'number' ? { port: p, protocol: 'TCP' } : { port: p.port, protocol: p.protocol ?? 'TCP' })).map((p) => ({ port: k8s.IntOrString.fromNumber(p.port), protocol: p.protocol })) }
+    : {};
 }

@@ -2,12 +2,13 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
+import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import {
   collectorContainer,
   collectorService,
   COLLECTOR_METRICS_PORT,
   HEALTH_CHECK,
+  insertAttributes,
   K8S_ATTRIBUTES_RULES,
   k8sAttributesProcessor,
   MEMORY_LIMITER,
@@ -32,6 +33,12 @@ export interface OtelAgentProps {
   readonly stackNamespace: string;
   /** The gateway Service the agents export to. */
   readonly gateway: { readonly service: string; readonly port: number };
+  /**
+   * Attributes known at synth time (`k8s.cluster.name`, `cloud.region`, `cloud.provider`,
+   * `cloud.platform`), inserted on everything the agent forwards.
+   * @default none
+   */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -102,22 +109,22 @@ export class OtelAgent extends Construct {
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
       { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http' },
     ], { internalTrafficPolicy: 'Local' });
-    allowFlows(this, ctx, id, {
-      ingress: [
-        { peers: [{ anyPod: true }], ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT] },
-        { peers: [{ app: metricsScraper(ctx), namespace: props.stackNamespace }], ports: [COLLECTOR_METRICS_PORT] },
-      ],
-      egress: [
-        { peers: [{ app: props.gateway.service, namespace: props.stackNamespace }], ports: [props.gateway.port] },
-        { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
-      ],
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: { anyPod: true }, to: self, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to the agent on their node' },
+      { from: { app: metricsScraper(ctx), namespace: props.stackNamespace }, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the agent\'s own metrics are scraped' },
+      { from: self, to: { app: props.gateway.service, namespace: props.stackNamespace }, ports: [props.gateway.port], why: 'the agent forwards everything to the gateway' },
+      { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'kubelet_stats reads the kubelet on its node' },
+      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },
+    );
   }
 }
 
 /** The agent's collector config, a pure function of the props. */
 export function agentConfig(props: OtelAgentProps): object {
-  const processors = ['memory_limiter', 'k8s_attributes'];
+  const attributes = props.resourceAttributes ?? {};
+  const processors = ['memory_limiter', 'k8s_attributes', ...(Object.keys(attributes).length ? ['resource/cluster'] : [])];
   return {
     extensions: {
       health_check: HEALTH_CHECK,
@@ -147,6 +154,7 @@ export function agentConfig(props: OtelAgentProps): object {
     processors: {
       memory_limiter: MEMORY_LIMITER,
       k8s_attributes: k8sAttributesProcessor({ node_from_env_var: 'K8S_NODE_NAME' }),
+      ...(Object.keys(attributes).length ? { 'resource/cluster': insertAttributes(attributes) } : {}),
     },
     exporters: {
       'otlp_grpc/gateway': {

@@ -1,6 +1,8 @@
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, type Resources } from './common.ts';
+import type { ClusterConfig } from '../src/config/types.ts';
 import { IMAGES } from './images.ts';
+import { platformProfile } from './platforms/index.ts';
 import { container, READ } from './workload.ts';
 
 /** Ports every collector of the stack listens on. */
@@ -23,6 +25,21 @@ export function otlpReceiver(): object {
 }
 
 /** Refuse data before the container is OOM-killed; first in every pipeline. */
+/** Resource attributes known at synth time: the cluster, its region, and its cloud's provider and platform. */
+export function clusterResourceAttributes(cluster: ClusterConfig): Record<string, string> {
+  return { 'k8s.cluster.name': cluster.name, 'cloud.region': cluster.region, ...platformProfile(cluster.cloud).staticResourceAttributes };
+}
+
+/**
+ * A `resource` processor that inserts attributes known at synth time (cluster, region, cloud
+ * provider and platform). `insert` never overwrites what an application or an agent set; placed
+ * before `resource_detection` (which runs with `override: false`), it makes detectors only fill
+ * gaps, so routing by `cloud.provider` never depends on an instance metadata service.
+ */
+export function insertAttributes(attributes: Readonly<Record<string, string>>): object {
+  return { attributes: Object.entries(attributes).map(([key, value]) => ({ key, value, action: 'insert' })) };
+}
+
 export const MEMORY_LIMITER = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
 
 /**

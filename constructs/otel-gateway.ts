@@ -4,7 +4,7 @@ import { parseDuration } from '../src/duration.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { dirname } from 'node:path';
 import { configMapVolume, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS } from './network-policy.ts';
+import { API_SERVER_PORTS } from './network-policy.ts';
 import {
   collectorContainer,
   collectorService,
@@ -14,6 +14,8 @@ import {
   k8sAttributesProcessor,
   MEMORY_LIMITER,
   OTLP_GRPC_PORT,
+  clusterResourceAttributes,
+  insertAttributes,
   OTLP_HTTP_PORT,
   otlpReceiver,
   SENDING_QUEUE,
@@ -52,6 +54,11 @@ export interface OtelGatewayProps {
   readonly loki: GatewayBackend;
   /** Prometheus' HTTP endpoint (native OTLP at `/api/v1/otlp`). */
   readonly prometheus: GatewayBackend;
+  /**
+   * Applications send OTLP straight to the gateway (there are no node agents): any pod may connect.
+   * @default false
+   */
+  readonly acceptsApplications?: boolean;
 }
 
 /**
@@ -140,29 +147,19 @@ export class OtelGateway extends Construct {
     const self = { app: id.app, namespace: id.namespace };
     const remotePorts = [...new Set(ctx.topology.backendClouds.map((c) => remoteEndpoint(ctx, c)).filter((e): e is string => !!e).map((e) => Number(e.split(':')[1])))];
     const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
-    allowFlows(this, ctx, id, {
-      ingress: [
-        {
-          peers: [
-            { app: 'otel-agent', namespace: props.agentNamespace },
-            ...(isBackend ? [] : [{ app: 'otel-scraper', namespace: props.namespace }]),
-          ],
-          ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT],
-        },
-        { peers: [{ app: metricsScraper(ctx), namespace: props.namespace }], ports: [COLLECTOR_METRICS_PORT] },
-        ...(shards.length ? [{ peers: [self], ports: shards.map((p) => p.port) }] : []),
-        // Other clusters come through a load balancer, from addresses outside the pod network.
-        ...(external ? [{ peers: [ANYWHERE], ports: [EXTERNAL_OTLP_PORT] }] : []),
-      ],
-      egress: [
-        ...(isBackend
-          ? [props.tempo, props.loki, props.prometheus].map((b) => ({ peers: [{ app: b.service, namespace: props.namespace }], ports: [b.port] }))
-          : []),
-        ...(shards.length ? [{ peers: [self], ports: shards.map((p) => p.port) }] : []),
-        ...(remotePorts.length ? [{ peers: [ANYWHERE], ports: remotePorts }] : []),
-        { peers: [ANYWHERE], ports: API_SERVER_PORTS },
-      ],
-    });
+    ctx.flows.register(this, id, platformProfile(ctx.cluster.cloud).detectionEgress);
+    ctx.flows.add(
+      ...(props.acceptsApplications ? [{ from: { anyPod: true } as const, to: self, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to the gateway (no node agents)' }] : []),
+      { from: { app: metricsScraper(ctx), namespace: props.namespace }, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the gateway\'s own metrics are scraped' },
+      ...(shards.length ? [{ from: self, to: self, ports: shards.map((p) => p.port), why: 'spans sharded by trace or service between gateway replicas' }] : []),
+      // Other clusters come through a load balancer, from addresses outside the pod network.
+      ...(external ? [{ from: { internet: true } as const, to: self, ports: [EXTERNAL_OTLP_PORT], why: 'other clusters\' gateways send telemetry through the load balancer' }] : []),
+      ...(isBackend
+        ? [props.tempo, props.loki, props.prometheus].map((b) => ({ from: self, to: { app: b.service, namespace: props.namespace }, ports: [b.port], why: `the gateway exports to ${b.service}` }))
+        : []),
+      ...remotePorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'the gateway exports to the backends of other clouds' })),
+      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },
+    );
   }
 }
 
@@ -228,12 +225,8 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
   const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
   const local: LocalBackends = { traces: 'otlp_grpc/tempo', metrics: 'otlp_http/prometheus', logs: 'otlp_http/loki' };
   const cardinality = cardinalityTransform(ctx);
-  const inProcessors = ['memory_limiter', 'k8s_attributes', 'resource_detection', 'resource/cluster', ...(cardinality ? ['transform/cardinality'] : [])];
-  const clusterAttributes: Record<string, string> = {
-    'k8s.cluster.name': ctx.cluster.name,
-    'cloud.region': ctx.cluster.region,
-    ...profile.staticResourceAttributes,
-  };
+  const inProcessors = ['memory_limiter', 'k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : [])];
+  const clusterAttributes = clusterResourceAttributes(ctx.cluster);
   const routing = needsRouting(ctx);
   const lb = loadBalanced(ctx);
   const external = receivesExternal(ctx);
@@ -306,9 +299,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
       k8s_attributes: k8sAttributesProcessor(),
       // Never override: attributes set by the application or the agent are more specific.
       resource_detection: { detectors: [...profile.detectors], timeout: '5s', override: false },
-      'resource/cluster': {
-        attributes: Object.entries(clusterAttributes).map(([key, value]) => ({ key, value, action: 'insert' })),
-      },
+      'resource/cluster': insertAttributes(clusterAttributes),
       ...(cardinality ? { 'transform/cardinality': cardinality } : {}),
       ...(tailSampling.enabled
         ? {

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
+import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, SENDING_QUEUE } from './otel-collector.ts';
 import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs } from './prometheus.ts';
 import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
@@ -50,14 +50,16 @@ export class OtelScraper extends Construct {
         }),
       },
     });
-    allowFlows(this, ctx, id, {
-      ingress: [{ peers: [{ app: id.app, namespace: id.namespace }], ports: [COLLECTOR_METRICS_PORT] }],
-      egress: [
-        // Scrape targets can be any pod on any port (prometheus.io/port annotations).
-        { peers: [{ anyPod: true }], ports: [] },
-        { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
-      ],
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: self, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the scraper scrapes itself' },
+      // Scrape targets can be any pod on any port (prometheus.io/port annotations).
+      { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
+      { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
+      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
+      { from: self, to: { app: props.gateway.service, namespace: id.namespace }, ports: [props.gateway.port], why: 'scraped metrics go to the local gateway' },
+    );
   }
 }
 

@@ -4,7 +4,7 @@ import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, ANYWHERE, API_SERVER_PORTS, KUBELET_PORT, urlPort, type Flow, type Peer } from './network-policy.ts';
+import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Peer } from './network-policy.ts';
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
@@ -29,8 +29,12 @@ export interface PrometheusProps extends ScrapeProps {
   readonly ruleConfigMaps: readonly string[];
   /** Alertmanager StatefulSet to send alerts to. */
   readonly alertmanager: { readonly service: string; readonly headlessService: string; readonly replicas: number; readonly port: number };
-  /** Components allowed to push (remote write, OTLP) or query. */
-  readonly clients: readonly Peer[];
+  /**
+   * Who queries it from outside the stack (the user's ingress for a remote Grafana). Stack
+   * components that push or query declare those flows themselves.
+   * @default none
+   */
+  readonly remoteReaders?: readonly Peer[];
 }
 
 /**
@@ -114,17 +118,17 @@ export class Prometheus extends Construct {
     service(this, ctx, id, ports);
     service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
 
-    const clients: Flow = { peers: props.clients, ports: [PROMETHEUS_PORT] };
-    allowFlows(this, ctx, id, {
-      ingress: [clients, { peers: [{ app: id.app, namespace: id.namespace }], ports: [PROMETHEUS_PORT] }],
-      egress: [
-        // Scrape targets can be any pod on any port (prometheus.io/port annotations).
-        { peers: [{ anyPod: true }], ports: [] },
-        { peers: [ANYWHERE], ports: [KUBELET_PORT, ...API_SERVER_PORTS] },
-        { peers: [{ app: 'alertmanager', namespace: id.namespace }], ports: [props.alertmanager.port] },
-        ...(props.remoteWrite.length ? [{ peers: [ANYWHERE], ports: [...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))] }] : []),
-      ],
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [PROMETHEUS_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
+      { from: self, to: self, ports: [PROMETHEUS_PORT], why: 'Prometheus scrapes itself (job o11y-stack)' },
+      // Scrape targets can be any pod on any port (prometheus.io/port annotations).
+      { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
+      { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
+      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
+      ...[...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))].map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'remote write to long-term storage' })),
+    );
   }
 }
 

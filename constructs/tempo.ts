@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { allowFlows, type Peer } from './network-policy.ts';
+import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
@@ -17,9 +17,12 @@ export interface TempoProps {
   readonly storage: string;
   /** Prometheus that receives span metrics and service graphs (remote write). */
   readonly prometheus: { readonly service: string; readonly port: number };
-  /** Components that push spans (OTLP) and that query. */
-  readonly writers: readonly { readonly app: string; readonly namespace: string }[];
-  readonly readers: readonly Peer[];
+  /**
+   * Who queries it from outside the stack (the user's ingress for a remote Grafana). Stack
+   * components that push or query declare those flows themselves.
+   * @default none
+   */
+  readonly remoteReaders?: readonly Peer[];
 }
 
 /**
@@ -82,16 +85,14 @@ export class Tempo extends Construct {
     ];
     service(this, ctx, id, ports);
     service(this, ctx, id, ports, { name: `${id.app}-headless`, headless: true });
-    allowFlows(this, ctx, id, {
-      ingress: [
-        { peers: props.writers, ports: [TEMPO_OTLP_GRPC_PORT] },
-        { peers: [...props.readers, { app: 'prometheus', namespace: props.namespace }], ports: [TEMPO_HTTP_PORT] },
-      ],
-      egress: [
-        { peers: [{ app: props.prometheus.service, namespace: props.namespace }], ports: [props.prometheus.port] },
-        ...access.egress,
-      ],
-    });
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id, access.identityEgress);
+    ctx.flows.add(
+      ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [TEMPO_HTTP_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
+      { from: { app: 'prometheus', namespace: props.namespace }, to: self, ports: [TEMPO_HTTP_PORT], why: 'Prometheus scrapes Tempo' },
+      { from: self, to: { app: props.prometheus.service, namespace: props.namespace }, ports: [props.prometheus.port], why: 'span metrics and service graphs, remote-written' },
+      ...access.egress(self),
+    );
   }
 }
 

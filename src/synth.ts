@@ -9,7 +9,8 @@ import { GrafanaChart, grafanaPrometheusUid } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
-import type { StackContext } from '../constructs/common.ts';
+import { stackContext, type StackContext } from '../constructs/common.ts';
+import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
 import { resolveTopology, type Topology } from './config/topology.ts';
 import type { StackConfig } from './config/types.ts';
@@ -41,7 +42,7 @@ interface StackArtifacts {
  * written to a staging folder beside `outDir` and renamed into place, so a failure (bad config,
  * bad SLO file) leaves `outDir` exactly as it was.
  */
-export function synthesize(opts: SynthOptions): { files: string[] } {
+export function synthesize(opts: SynthOptions): { files: string[]; flows: Record<string, readonly Flow[]> } {
   const config = loadConfigFile(opts.configFile);
   const topology = resolveTopology(config);
   const artifacts = stackArtifacts(config, topology);
@@ -49,14 +50,17 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
   mkdirSync(dirname(outDir), { recursive: true });
   const staging = mkdtempSync(join(dirname(outDir), `.${basename(outDir)}.staging-`));
   try {
-    const inventories = config.clusters.map((cluster) => ({
-      cluster: cluster.name,
-      manifests: synthCluster({ config, cluster, topology }, artifacts, join(staging, cluster.name)),
-    }));
+    const flows: Record<string, readonly Flow[]> = {};
+    const inventories = config.clusters.map((cluster) => {
+      const ctx = stackContext(config, cluster, topology);
+      const manifests = synthCluster(ctx, artifacts, join(staging, cluster.name));
+      flows[cluster.name] = ctx.flows.flows();
+      return { cluster: cluster.name, manifests };
+    });
     synthArgoCd(config, inventories, join(staging, 'argocd'));
     const files = listFiles(staging).map((f) => relative(staging, f));
     replaceDir(staging, outDir);
-    return { files };
+    return { files, flows };
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
     throw e;
@@ -67,7 +71,7 @@ export function synthesize(opts: SynthOptions): { files: string[] } {
 function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
   const slos = compileSloFiles(resolveSloFiles(config.slos, dirname(resolve(config.source))), {
     partOf: config.name,
-    prometheusUid: grafanaPrometheusUid({ config, cluster: topology.grafanaCluster, topology }),
+    prometheusUid: grafanaPrometheusUid(stackContext(config, topology.grafanaCluster, topology)),
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
   const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: slos.ruleFile };
@@ -97,6 +101,7 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
   if (roles.has('grafana')) new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
   // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
   if (roles.has('backend')) new ControllerChart(app, '50-controller', ctx);
+  ctx.flows.generatePolicies(ctx);
   for (const chart of app.charts) annotateForArgoCd(chart);
   app.synth();
   if (roles.has('backend')) writePromtoolFiles(artifacts, dir);

@@ -216,7 +216,7 @@ describe('gateway sharding', () => {
     expect(p['traces/spanmetrics']).toEqual({ receivers: ['otlp/spanmetrics'], processors: [], exporters: ['spanmetrics'] });
     expect(p['metrics/spanmetrics']).toEqual({ receivers: ['spanmetrics'], processors: [], exporters: ['otlp_http/prometheus'] });
     const ctx = context('scale: { spanMetricsInGateway: true }\n');
-    const tempo = tempoConfig(ctx, { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090), writers: [], readers: [] }, false);
+    const tempo = tempoConfig(ctx, { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090) }, false);
     expect(tempo).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs']);
   });
 

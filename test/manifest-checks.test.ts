@@ -445,4 +445,14 @@ describe('networkPolicyViolations', () => {
   ])('rejects %s', (_, edit, expected) => {
     expect(networkPolicyViolations(edited(edit))).toEqual(expected);
   });
+
+  it('with open egress: default-deny ingress suffices, and a pod restricted in egress is a finding', () => {
+    const ingressOnly = edited((o) => {
+      for (const np of o.filter((x) => x.kind === 'NetworkPolicy')) np.spec.policyTypes = (np.spec.policyTypes ?? ['Ingress']).filter((t: string) => t !== 'Egress');
+      for (const np of o.filter((x) => x.kind === 'NetworkPolicy')) delete np.spec.egress;
+    });
+    expect(networkPolicyViolations(ingressOnly, 'open')).toEqual([]);
+    expect(networkPolicyViolations(ingressOnly, 'strict')).toContain('namespace observability: no default-deny NetworkPolicy for Egress (empty podSelector, policyTypes Egress, no rules)');
+    expect(networkPolicyViolations(goodStack(), 'open')).toContain('Deployment observability/grafana: egress is restricted although networkPolicy.egress is open');
+  });
 });

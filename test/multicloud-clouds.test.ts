@@ -161,7 +161,10 @@ describe.each(CLOUDS)('gateway resource detection on %s', (cloud) => {
     tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },
     loki: { service: 'loki', port: LOKI_HTTP_PORT },
     prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
-  }) as { processors: { resource_detection: { detectors: string[] }; 'resource/cluster': { attributes: { key: string; value: string; action: string }[] } } };
+  }) as {
+    processors: { resource_detection: { detectors: string[] }; 'resource/cluster': { attributes: { key: string; value: string; action: string }[] } };
+    service: { pipelines: Record<string, { processors: string[] }> };
+  };
   const detectors = gateway.processors.resource_detection.detectors;
   const inserted = Object.fromEntries(gateway.processors['resource/cluster'].attributes.map((a) => [a.key, a.value]));
 
@@ -177,9 +180,24 @@ describe.each(CLOUDS)('gateway resource detection on %s', (cloud) => {
     if (cloud === 'azure') expect(detectors.indexOf('aks')).toBeLessThan(detectors.indexOf('azure'));
   });
 
-  it('sets cloud.provider explicitly only where no detector does (Alibaba ACK)', () => {
-    expect(inserted['cloud.provider']).toBe(cloud === 'alibaba' ? 'alibaba_cloud' : undefined);
-    expect(gateway.processors['resource/cluster'].attributes.every((a) => a.action === 'insert')).toBe(true);
+  // Routing by cloud.provider must not depend on instance metadata, which strict egress (and many
+  // clusters' own rules) block: what synth knows is set first, detectors only fill gaps.
+  it('sets cloud.provider, cloud.platform, cloud.region and k8s.cluster.name statically, before any detector', () => {
+    const expected: Record<string, [string, string] | undefined> = {
+      aws: ['aws', 'aws_eks'],
+      azure: ['azure', 'azure.aks'],
+      gcp: ['gcp', 'gcp_kubernetes_engine'],
+      alibaba: ['alibaba_cloud', 'alibaba_cloud_ack'],
+      onprem: undefined,
+    };
+    expect(inserted['cloud.provider']).toBe(expected[cloud]?.[0]);
+    expect(inserted['cloud.platform']).toBe(expected[cloud]?.[1]);
     expect(inserted['k8s.cluster.name']).toBe('c1');
+    expect(inserted['cloud.region']).toBe(config.clusters[0]!.region);
+    expect(gateway.processors['resource/cluster'].attributes.every((a) => a.action === 'insert')).toBe(true);
+    expect(gateway.processors.resource_detection).toMatchObject({ override: false });
+    for (const pipeline of Object.values(gateway.service.pipelines).filter((p) => p.processors.includes('resource_detection'))) {
+      expect(pipeline.processors.indexOf('resource/cluster')).toBeLessThan(pipeline.processors.indexOf('resource_detection'));
+    }
   });
 });

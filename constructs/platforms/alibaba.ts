@@ -12,6 +12,8 @@ export const alibaba: PlatformProfile = {
   cloudProvider: 'alibaba_cloud',
   detectors: ['env', 'alibaba_ecs'],
   staticResourceAttributes: { 'cloud.provider': 'alibaba_cloud', 'cloud.platform': 'alibaba_cloud_ack' },
+  identityEgress: [{ cidr: '100.100.100.200/32', ports: [{ port: 80 }], why: 'ECS metadata service: credentials of the node RAM role' }],
+  detectionEgress: [{ cidr: '100.100.100.200/32', ports: [{ port: 80 }], why: 'ECS metadata service read by the alibaba_ecs detector' }],
   defaultStorageClass: 'alicloud-disk-topology-alltype',
   objectStorageTypes: ['oss', 'filesystem'],
   identityKeys: ['alibabaRamRole'],

@@ -9,7 +9,9 @@ import { NO_IDENTITY, type PlatformProfile } from './profile.ts';
 export const aws: PlatformProfile = {
   cloudProvider: 'aws',
   detectors: ['env', 'eks', 'ec2'],
-  staticResourceAttributes: {},
+  staticResourceAttributes: { 'cloud.provider': 'aws', 'cloud.platform': 'aws_eks' },
+  identityEgress: [{ cidr: '169.254.170.23/32', ports: [{ port: 80 }], why: 'EKS Pod Identity agent (credentials for S3); IRSA uses STS over HTTPS' }],
+  detectionEgress: [{ cidr: '169.254.169.254/32', ports: [{ port: 80 }], why: 'EC2 instance metadata (IMDS) read by the eks and ec2 detectors' }],
   defaultStorageClass: 'gp3',
   objectStorageTypes: ['s3', 'filesystem'],
   identityKeys: ['awsRoleArn', 'awsPodIdentity'],

@@ -8,7 +8,9 @@ import { NO_IDENTITY, type PlatformProfile } from './profile.ts';
 export const azure: PlatformProfile = {
   cloudProvider: 'azure',
   detectors: ['env', 'aks', 'azure'],
-  staticResourceAttributes: {},
+  staticResourceAttributes: { 'cloud.provider': 'azure', 'cloud.platform': 'azure.aks' },
+  identityEgress: [],
+  detectionEgress: [{ cidr: '169.254.169.254/32', ports: [{ port: 80 }], why: 'Azure Instance Metadata Service read by the aks and azure detectors' }],
   defaultStorageClass: 'managed-csi',
   objectStorageTypes: ['azure', 'filesystem'],
   identityKeys: ['azureClientId'],

@@ -8,7 +8,12 @@ import { NO_IDENTITY, type PlatformProfile } from './profile.ts';
 export const gcp: PlatformProfile = {
   cloudProvider: 'gcp',
   detectors: ['env', 'gcp'],
-  staticResourceAttributes: {},
+  staticResourceAttributes: { 'cloud.provider': 'gcp', 'cloud.platform': 'gcp_kubernetes_engine' },
+  identityEgress: [
+    { cidr: '169.254.169.254/32', ports: [{ port: 80 }], why: 'GKE metadata server: Workload Identity tokens for GCS' },
+    { cidr: '169.254.169.252/32', ports: [{ port: 988 }], why: 'GKE metadata server on GKE Dataplane V2 (GKE documents this egress for network policies)' },
+  ],
+  detectionEgress: [{ cidr: '169.254.169.254/32', ports: [{ port: 80 }], why: 'GCE metadata server read by the gcp detector' }],
   defaultStorageClass: 'standard-rwo',
   objectStorageTypes: ['gcs', 'filesystem'],
   identityKeys: ['gcpServiceAccount'],

@@ -1,7 +1,8 @@
 import type * as k8s from '../../imports/k8s.ts';
 import type { StackContext } from '../common.ts';
-import { ANYWHERE, type Flow } from '../network-policy.ts';
+import type { Flow, Peer } from '../network-policy.ts';
 import { platformProfile } from './index.ts';
+import type { EgressAllowance } from './profile.ts';
 import type { ClusterConfig, ObjectStorageConfig } from '../../src/config/types.ts';
 
 /**
@@ -118,8 +119,10 @@ export interface ObjectStorageAccess {
   /** User-owned Secrets read (the access keys). */
   readonly externalSecrets: string[];
   readonly env: k8s.EnvVar[];
-  /** NetworkPolicy egress to the store; none for the filesystem. */
-  readonly egress: Flow[];
+  /** Flows from `self` to the store; none for the filesystem. */
+  egress(self: Peer): Flow[];
+  /** With strict egress: the platform endpoints workload identity needs (none without object storage). */
+  readonly identityEgress: readonly EgressAllowance[];
 }
 
 /** Workload identity, access keys and egress for Tempo or Loki in this cluster. */
@@ -134,6 +137,7 @@ export function objectStorageAccess(ctx: StackContext, credentialEnv: { id: stri
     podLabels: { ...identity.podLabels },
     externalSecrets: storage?.credentialsSecret ? [storage.credentialsSecret] : [],
     env: objectStorageCredentialEnv(storage, credentialEnv),
-    egress: port ? [{ peers: [ANYWHERE], ports: [port] }] : [],
+    egress: (self) => (port ? [{ from: self, to: { internet: true }, ports: [port], why: `${storage!.type} object storage` }] : []),
+    identityEgress: port ? platformProfile(ctx.cluster.cloud).identityEgress : [],
   };
 }

@@ -8,6 +8,8 @@ import { NO_IDENTITY, type PlatformProfile } from './profile.ts';
 export const onprem: PlatformProfile = {
   detectors: ['env'],
   staticResourceAttributes: {},
+  identityEgress: [],
+  detectionEgress: [],
   objectStorageTypes: ['filesystem', 's3'],
   identityKeys: [],
   identityBinding: () => NO_IDENTITY,

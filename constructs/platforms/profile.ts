@@ -1,4 +1,13 @@
 import type { IdentityConfig, ObjectStorageType } from '../../src/config/types.ts';
+import type { PortRef } from '../network-policy.ts';
+
+/** An address outside the pod network that a component needs when egress is strict. */
+export interface EgressAllowance {
+  readonly cidr: string;
+  readonly ports: readonly PortRef[];
+  /** Why, in the words of the platform's documentation. */
+  readonly why: string;
+}
 
 /** What workload identity adds to the objects of a component that reads object storage. */
 export interface IdentityBinding {
@@ -19,10 +28,18 @@ export interface PlatformProfile {
    */
   readonly detectors: readonly string[];
   /**
-   * Resource attributes no detector provides on this cloud, inserted (never overwritten) by the
-   * gateway, e.g. `cloud.provider` on Alibaba, which has no ACK detector.
+   * `cloud.provider` and `cloud.platform`, known at synth time: the gateway and the agents set them
+   * (with `cloud.region` and `k8s.cluster.name`) before any detector runs, so routing by
+   * `cloud.provider` never depends on reaching an instance metadata service.
    */
   readonly staticResourceAttributes: Readonly<Record<string, string>>;
+  /**
+   * With strict egress: what pods using workload identity (Loki, Tempo) must reach to get
+   * credentials, besides the cloud's HTTPS endpoints.
+   */
+  readonly identityEgress: readonly EgressAllowance[];
+  /** With strict egress: what the gateway's resource detectors read (instance metadata), to enrich. */
+  readonly detectionEgress: readonly EgressAllowance[];
   /** StorageClass of the cloud's managed Kubernetes; undefined on-prem, where the config must name one. */
   readonly defaultStorageClass?: string;
   /** Object storage types Tempo and Loki can use on this cloud. */

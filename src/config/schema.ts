@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -31,6 +31,16 @@ const hostPort = {
   type: 'string',
   pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$',
   allowed: 'host:port, such as otlp.eu.example.com:4317',
+};
+const ipv4Cidr = {
+  type: 'string',
+  pattern: '^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$',
+  allowed: 'an IPv4 CIDR such as 10.0.0.0/16',
+};
+const ipv4 = {
+  type: 'string',
+  pattern: '^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$',
+  allowed: 'an IPv4 address such as 169.254.20.10',
 };
 const httpUrl = { type: 'string', pattern: '^https?://\\S+$', allowed: 'an http:// or https:// URL' };
 const queryEndpoints = {
@@ -188,6 +198,12 @@ export const configSchema = closed(
       },
       dropAttributes: { type: 'array', default: [], items: { type: 'string', minLength: 1 }, uniqueItems: true },
       metricRelabelConfigs: { type: 'array', default: [], items: { type: 'object' } },
+    }),
+    networkPolicy: closed({
+      egress: { enum: [...EGRESS_MODES], default: 'open' },
+      nodeCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
+      apiServerCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
+      nodeLocalDnsIp: { ...ipv4, default: '169.254.20.10' },
     }),
     gitops: closed(
       {

@@ -222,8 +222,28 @@ export interface StackConfig {
   readonly crossCluster: CrossClusterConfig;
   readonly scale: ScaleConfig;
   readonly cardinality: CardinalityConfig;
+  readonly networkPolicy: NetworkPolicyConfig;
   /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
   readonly gitops?: GitopsConfig;
+}
+
+/** `open`: egress unrestricted (ingress still is); `strict`: default-deny egress plus the flow table and platform allowances. */
+export const EGRESS_MODES = ['open', 'strict'] as const;
+export type EgressMode = (typeof EGRESS_MODES)[number];
+
+/** The `networkPolicy:` section: how far the generated NetworkPolicies restrict traffic. */
+export interface NetworkPolicyConfig {
+  /** @default open */
+  readonly egress: EgressMode;
+  /**
+   * Where kubelets listen (node addresses), for strict egress to port 10250. On Cilium, CIDR rules
+   * match node addresses only with `policy-cidr-match-mode: nodes`. @default ['0.0.0.0/0']
+   */
+  readonly nodeCidrs: readonly string[];
+  /** Where the API server's endpoints are, for strict egress. @default ['0.0.0.0/0'] */
+  readonly apiServerCidrs: readonly string[];
+  /** NodeLocal DNSCache's link-local address, allowed beside kube-dns with strict egress. @default 169.254.20.10 */
+  readonly nodeLocalDnsIp: string;
 }
 
 /** How Argo CD gets the stack: one ApplicationSet (list generator) or one Application per cluster. */

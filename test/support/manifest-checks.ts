@@ -1049,11 +1049,12 @@ export function namingViolations(objs: readonly K8sObject[], partOf: string): st
 interface PolicyRule { ports?: { port?: number | string; protocol?: string }[] }
 
 /**
- * Each namespace that runs pods has a default-deny policy for ingress and egress (empty pod
- * selector, no rules), every pod template is selected by at least one policy that allows
- * something, and every pod template may reach DNS (port 53) — without it nothing resolves.
+ * Each namespace that runs pods has a default-deny policy (empty pod selector, no rules) for
+ * ingress, and with strict egress for egress too; with strict egress every pod template is
+ * selected by at least one policy that allows something. Every egress-isolated pod may reach DNS
+ * (port 53) — without it nothing resolves; with open egress no pod is egress-isolated.
  */
-export function networkPolicyViolations(objs: readonly K8sObject[]): string[] {
+export function networkPolicyViolations(objs: readonly K8sObject[], egressMode: 'open' | 'strict' = 'strict'): string[] {
   const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
   const templates = podTemplates(objs);
   const problems: string[] = [];
@@ -1066,16 +1067,19 @@ export function networkPolicyViolations(objs: readonly K8sObject[]): string[] {
       .filter((np) => namespaceOf(np) === ns && isEmptySelector(field(np, 'spec', 'podSelector')))
       .filter((np) => ingress(np).length === 0 && egress(np).length === 0)
       .flatMap(types));
-    for (const direction of ['Ingress', 'Egress'].filter((d) => !denied.has(d))) {
+    for (const direction of (egressMode === 'strict' ? ['Ingress', 'Egress'] : ['Ingress']).filter((d) => !denied.has(d))) {
       problems.push(`namespace ${ns}: no default-deny NetworkPolicy for ${direction} (empty podSelector, policyTypes ${direction}, no rules)`);
     }
   }
 
   for (const t of templates) {
     const selecting = policies.filter((np) => namespaceOf(np) === t.namespace && matchesSelector(field(np, 'spec', 'podSelector'), t.labels));
-    if (!selecting.some((np) => ingress(np).length > 0 || egress(np).length > 0)) {
+    if (egressMode === 'strict' && !selecting.some((np) => ingress(np).length > 0 || egress(np).length > 0)) {
       problems.push(`${ref(t.owner)}: no NetworkPolicy allows any traffic for its pods`);
     }
+    const egressIsolated = selecting.some((np) => types(np).includes('Egress'));
+    if (egressMode === 'open' && egressIsolated) problems.push(`${ref(t.owner)}: egress is restricted although networkPolicy.egress is open`);
+    if (!egressIsolated) continue;
     const dnsAllowed = selecting.some((np) => types(np).includes('Egress') && egress(np).some((rule) =>
       !rule.ports || rule.ports.some((p) => p.port === 53 || p.port === 'dns' || p.port === undefined)));
     if (!dnsAllowed) problems.push(`${ref(t.owner)}: no NetworkPolicy allows its pods egress to DNS (port 53)`);
@@ -1093,6 +1097,7 @@ export interface StackExpectations {
   readonly partOf: string;
   readonly exemptNamespaces: readonly string[];
   readonly writableHostPaths: readonly string[];
+  readonly egress: 'open' | 'strict';
 }
 
 export function stackExpectations(config: StackConfig): StackExpectations {
@@ -1101,6 +1106,7 @@ export function stackExpectations(config: StackConfig): StackExpectations {
     partOf: config.name,
     exemptNamespaces: [config.agentNamespace],
     writableHostPaths: [AGENT_HOST_PATHS.checkpoints],
+    egress: config.networkPolicy.egress,
   };
 }
 
@@ -1114,5 +1120,5 @@ export const STACK_CHECKS: Readonly<Record<string, (objs: readonly K8sObject[], 
   'pod security': (objs, e) => podSecurityViolations(objs, e),
   architectures: (objs, e) => architectureViolations(objs, e.architectures),
   'names and secrets': (objs, e) => namingViolations(objs, e.partOf),
-  'network policies': (objs) => networkPolicyViolations(objs),
+  'network policies': (objs, e) => networkPolicyViolations(objs, e.egress),
 };
