@@ -12,7 +12,7 @@ const FILES = ['examples/slos/sloth-prometheus-v1.yaml', 'examples/slos/sloth-cr
 
 /**
  * A scrape target whose counters grow on every scrape: myservice and checkout fail 1 of 200 requests, the stack components never; the api histogram has 3 of 100 requests above 0.3s and
- * Prometheus' query histogram 1 of 100 above 1s. Native histograms are not served (2.42 needs a flag and protobuf).
+ * Prometheus' query histogram 1 of 100 above 1s. Classic histograms only: the SLO rules read `_bucket` series.
  */
 function startTarget(): Promise<{ server: Server; port: number }> {
   let n = 0;
@@ -46,7 +46,7 @@ function startTarget(): Promise<{ server: Server; port: number }> {
 
 interface ApiRule { name: string; health: string; lastError?: string; type: string; lastEvaluation: string }
 
-describe('generated SLO rules in a real Prometheus (Debian prometheus 2.42)', () => {
+describe('generated SLO rules in a real Prometheus 3', () => {
   const compiled = compileSloFiles(FILES);
   let prometheus: Daemon;
   let target: { server: Server; port: number };

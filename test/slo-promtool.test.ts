@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,12 +6,20 @@ import { describe, expect, it } from 'vitest';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles, compileSlos, type CompiledSlos } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
-import { runTool } from './support/run-tool.ts';
+import { toolPath } from './support/test-tools.ts';
 
-/** Runs the real promtool (provisioned by test/support/test-tools.ts). */
-async function promtool(args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
-  const run = runTool('promtool', args, { cwd });
-  return { ok: run.status === 0, output: run.output };
+/**
+ * Runs the real promtool (provisioned by test/support/test-tools.ts) asynchronously: testing every SLO
+ * takes about a minute, and blocking the worker that long times out vitest's RPC and fails the run.
+ */
+function promtool(args: string[], cwd: string): Promise<{ ok: boolean; output: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(toolPath('promtool'), args, { cwd, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      // A numeric code is promtool's own exit status; anything else (not found, killed) is no verdict.
+      if (error && typeof error.code !== 'number') reject(new Error(`cannot run promtool: ${error.message}`));
+      else resolve({ ok: !error, output: `${stdout}${stderr}` });
+    });
+  });
 }
 
 /** Lays out the compiled output as synth does: promtool/rules/slo.rules.yaml + promtool/tests/*. */

@@ -211,6 +211,15 @@ describe('other outputs', () => {
     for (const t of compiled.promtoolTests) expect(t.content).toMatchObject({ rule_files: [PROMTOOL_RULE_FILE] });
   });
 
+  it('promtool tests run the SLI, meta and alert groups in that order (promtool ignores names it does not find)', () => {
+    const names = new Set(groups.map((g) => g.name));
+    compiled.slos.forEach((s, i) => {
+      const order = (compiled.promtoolTests[i]!.content as { group_eval_order: string[] }).group_eval_order;
+      expect(order.slice(0, 2)).toEqual([`sloth-slo-sli-recordings-${s.id}`, `sloth-slo-meta-recordings-${s.id}`]);
+      expect(order).toEqual(['sli-recordings', 'meta-recordings', 'alerts'].map((g) => `sloth-slo-${g}-${s.id}`).filter((n) => names.has(n)));
+    });
+  });
+
   it('one Grafana dashboard per service, stable uid, the cloud-selected Prometheus datasource, parseable queries', () => {
     const services = [...new Set(compiled.slos.map((s) => s.service))].sort();
     expect(compiled.dashboards.map((d) => (d.json as { uid: string }).uid)).toEqual(services.map((s) => `slo-${s}`));

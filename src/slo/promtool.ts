@@ -1,6 +1,6 @@
 import { formatDuration } from '../duration.ts';
 import type { Slo } from './model.ts';
-import { BASE_WINDOW, errorBudget, SERIES, sloLabels, sloSelector } from './rules.ts';
+import { BASE_WINDOW, errorBudget, SERIES, sloLabels, sloRuleGroups, sloSelector } from './rules.ts';
 
 /** Where the lead's synth writes the rule file, relative to the test files. */
 export const PROMTOOL_RULE_FILE = '../rules/slo.rules.yaml';
@@ -72,7 +72,15 @@ export function promtoolTest(slo: Slo): { fileName: string; content: object } {
   }
   return {
     fileName: `slo-${slo.id}.test.yaml`,
-    content: { rule_files: [PROMTOOL_RULE_FILE], evaluation_interval: formatDuration(STEP), tests },
+    content: {
+      rule_files: [PROMTOOL_RULE_FILE],
+      evaluation_interval: formatDuration(STEP),
+      // promtool runs groups in random order unless told. The meta and alert groups read what the SLI group
+      // records at the same instant; run first, they find only the sample one STEP (5m) old, which
+      // Prometheus 3's left-open 5m lookback no longer includes, so their results vanish at random.
+      group_eval_order: sloRuleGroups(slo).map((g) => g.name),
+      tests,
+    },
   };
 }
 
