@@ -12,7 +12,7 @@ const FILES = ['examples/slos/sloth-prometheus-v1.yaml', 'examples/slos/sloth-cr
 
 /**
  * A scrape target whose counters grow on every scrape: myservice and checkout fail 1 of 200 requests, the stack components never; the api histogram has 3 of 100 requests above 0.3s and
- * Prometheus' query histogram 1 of 100 above 1s. Classic histograms only: the SLO rules read `_bucket` series.
+ * Prometheus' query histogram 1 of 100 above 1s.
  */
 function startTarget(): Promise<{ server: Server; port: number }> {
   let n = 0;
