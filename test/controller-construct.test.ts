@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { stackContext, type StackContext } from '../constructs/common.ts';
 import { O11yController } from '../constructs/controller.ts';
 import { IMAGES } from '../constructs/images.ts';
+import { podTemplate } from '../constructs/workload.ts';
+import * as k8s from '../imports/k8s.ts';
 import { parseConfig } from '../src/config/load.ts';
+import type { PodTemplate } from '../src/controller/k8s-types.ts';
+import { archSpread } from '../src/controller/scheduling.ts';
 
 type Manifest = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; [k: string]: any };
 
@@ -49,5 +53,27 @@ describe('O11yController construct', () => {
     expect(pod.restartPolicy).toBe('Never');
     expect(pod.containers[0].args.slice(0, 3)).toEqual(['check', '--wait', '--timeout=10m']);
     expect(job!.spec.template.metadata.labels['app.kubernetes.io/name']).not.toBe('o11y-controller');
+  });
+});
+
+describe('the controller recognises the spread the constructs synthesize', () => {
+  /** The pod template of a spread workload (`spreadAcrossArchitectures: true`) under the config's setting, as synthesized. */
+  function spreadTemplate(setting: string, architectures = '[amd64, arm64]'): PodTemplate {
+    const config = parseConfig(`architectures: ${architectures}\nspreadAcrossArchitectures: ${setting}\nclusters: [{ name: c1, cloud: aws, region: eu-west-1 }]\n`, 'test.yaml');
+    const ctx = stackContext(config);
+    const chart = new Chart(Testing.app(), 'spread');
+    const id = { app: 'otel-gateway', component: 'gateway', namespace: 'observability' };
+    new k8s.KubeDeployment(chart, 'deployment', { metadata: { name: id.app }, spec: { replicas: 2, selector: { matchLabels: { 'app.kubernetes.io/name': id.app } },
+      template: podTemplate(ctx, id, { containers: [{ name: 'app', image: 'example/app:1.0' }], serviceAccountName: id.app, usesKubernetesApi: false, uid: 1000, spreadAcrossArchitectures: true }) } });
+    return (Testing.synth(chart)[0] as Manifest).spec.template;
+  }
+
+  it.each([
+    ['required', '[amd64, arm64]', { required: true, maxSkew: 1 }],
+    ['preferred', '[amd64, arm64]', { required: false, maxSkew: 1 }],
+    ['none', '[amd64, arm64]', undefined],
+    ['required', '[amd64]', undefined],
+  ] as const)('spreadAcrossArchitectures: %s on %s → %o', (setting, architectures, expected) => {
+    expect(archSpread(spreadTemplate(setting, architectures))).toEqual(expected);
   });
 });

@@ -17,6 +17,7 @@ import { startController } from '../src/controller/serve.ts';
 import { waitForHealthy } from '../src/controller/wait.ts';
 import { FakeApiServer, type KubeObject } from './support/fake-apiserver.ts';
 import { daemonSet, deployment, node, pod, statefulSet } from './fixtures/k8s/objects.ts';
+import { linuxOnly, spread, started, withLabels } from './controller-fixtures.ts';
 
 const obj = (o: object) => o as unknown as KubeObject;
 const kinded = (kind: string, o: object) => obj({ ...o, kind });
@@ -90,7 +91,7 @@ describe('one-shot check', () => {
     expect(report.nodes).toEqual({ amd64: 2, arm64: 1 });
     expect(report.workloads.find((w: { name: string }) => w.name === 'otel-gateway')).toEqual({
       kind: 'Deployment', namespace: 'observability', name: 'otel-gateway', status: 'Current', message: '2/2 replicas available',
-      architectures: { amd64: { ready: 1, total: 1 }, arm64: { ready: 1, total: 1 } }, pods: [],
+      architectures: { amd64: { ready: 1, total: 1 }, arm64: { ready: 1, total: 1 } }, pods: [], warnings: [],
     });
     expect(report.rules.status).toBe('Current');
   });
@@ -198,6 +199,57 @@ describe('one-shot check', () => {
     expect(code).toBe(3);
     expect(JSON.parse(stdout).rules.status).toBe('Unknown');
   });
+
+  it('a healthy single-architecture cluster is healthy under --require-arch amd64,arm64, with warnings', async () => {
+    // What the stack synthesizes with `spreadAcrossArchitectures: required`, on amd64 nodes only,
+    // plus a Windows node the agent keeps off with its kubernetes.io/os selector.
+    const windows = withLabels(node('win-1', 'amd64'), { 'kubernetes.io/os': 'windows' });
+    api.apply(
+      ...[node('amd-1', 'amd64'), node('amd-2', 'amd64'), windows].map((n) => kinded('Node', n)),
+      obj(spread(deployment('otel-gateway', { replicas: 2 }), 'DoNotSchedule')),
+      obj(linuxOnly(daemonSet('otel-agent', { desired: 2 }))),
+      ...[pod('otel-gateway', 'otel-gateway-a', { node: 'amd-1' }), pod('otel-gateway', 'otel-gateway-b', { node: 'amd-2' }),
+        ...['amd-1', 'amd-2'].map((n) => pod('otel-agent', `otel-agent-${n}`, { node: n, namespace: 'observability-agent' }))].map((p) => kinded('Pod', p)),
+    );
+    const { code, stdout } = await cli('check', '--kubeconfig', kubeconfig, '--no-rules', '--require-arch', 'amd64,arm64', '-n', 'observability', '-n', 'observability-agent');
+    expect(stdout).toMatch(/Deployment\s+observability\s+otel-gateway\s+Current\s+2\/2\s+2\/2 replicas available\n  warning: spread not checked on arm64: no Ready, schedulable arm64 node admits its pods\n/);
+    expect(stdout).toMatch(/DaemonSet\s+observability-agent\s+otel-agent\s+Current\s+2\/2\s+2\/2 daemon pods available\n/);
+    expect(stdout).toMatch(/\nHEALTHY\n$/);
+    expect(code).toBe(0);
+  });
+
+  it('--no-rules checks rollout only: no Prometheus is contacted, rules are Skipped, exit 0', async () => {
+    seedHealthyStack();
+    const { code, stdout } = await cli('check', '--kubeconfig', kubeconfig, '--no-rules', '-n', 'observability', '-o', 'json');
+    expect(JSON.parse(stdout)).toMatchObject({ healthy: true, rules: { status: 'Skipped', message: 'not checked (--no-rules)', groups: [] } });
+    expect(code).toBe(0);
+    expect(api.requests.filter((r) => r.path.includes('/proxy/'))).toEqual([]);
+  });
+
+  it.each([
+    [['check', '--no-rules', '--prometheus-url', 'http://prometheus:9090'], /option '--no-rules' cannot be used with option '--prometheus-url <url>'/],
+    [['watch', '--prometheus-url', 'http://prometheus:9090', '--no-rules'], /option '--no-rules' cannot be used with option '--prometheus-url <url>'/],
+    [['check', '--image-pull-grace', '5 minutes'], /--image-pull-grace "5 minutes" is not a duration/],
+    [['watch', '--image-pull-grace', '-1s', '--listen', '127.0.0.1:0'], /--image-pull-grace "-1s" is not a duration/],
+  ])('bad flags %j exit 2 with a clear error', async (args, message) => {
+    const { code, stderr } = await cli(...args, '--kubeconfig', kubeconfig);
+    expect(stderr).toMatch(message);
+    expect(code).toBe(2);
+  });
+
+  it('an image that does not pull fails only after --image-pull-grace, measured from the pod start', async () => {
+    seedHealthyStack();
+    const pulling = started(pod('prometheus', 'prometheus-0', { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "quay.io/prometheus/prometheus:v3.99.0"' } }),
+      new Date(Date.now() - 60_000).toISOString());
+    api.apply(obj(statefulSet('prometheus', { ready: 0 })), kinded('Pod', pulling));
+    const within = await cli('check', '--kubeconfig', kubeconfig, '--no-rules', '-o', 'json');
+    const judged = (out: string) => JSON.parse(out).workloads.find((w: { name: string }) => w.name === 'prometheus');
+    expect(judged(within.stdout)).toMatchObject({ status: 'InProgress', message: '0 of 1 pods are ready; pod prometheus-0: ImagePullBackOff',
+      pods: [{ reason: 'ImagePullBackOff', message: expect.stringMatching(/\(Failed in 4m\d*s? unless it pulls\)$/), failsAt: expect.any(String) }] });
+    const past = await cli('check', '--kubeconfig', kubeconfig, '--no-rules', '-o', 'json', '--image-pull-grace', '30s');
+    expect(judged(past.stdout)).toMatchObject({ status: 'Failed', message: expect.stringMatching(/^pod prometheus-0: ImagePullBackOff: .*\(not pulled for 1m\d*s?, grace 30s\)$/) });
+    expect([within.code, past.code]).toEqual([1, 1]);
+  });
 });
 
 describe('check --wait (watch-based)', () => {
@@ -229,6 +281,19 @@ describe('check --wait (watch-based)', () => {
     expect(report.workloads.find((w) => w.name === 'prometheus')).toMatchObject({ status: 'Failed', message: /CrashLoopBackOff/ });
   });
 
+  it('re-judges when an image-pull grace runs out, with no event from the cluster', async () => {
+    seedHealthyStack();
+    const pulling = started(pod('prometheus', 'prometheus-0', { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "quay.io/prometheus/prometheus:v3.99.0"' } }),
+      new Date().toISOString());
+    api.apply(obj(statefulSet('prometheus', { ready: 0 })), kinded('Pod', pulling));
+    const seen: string[] = [];
+    const { report, timedOut } = await waitForHealthy(reader(), { ...options(), prometheus: undefined, imagePullGraceMs: 1000, timeoutMs: 10_000,
+      onProgress: (r) => seen.push(r.workloads.find((w) => w.name === 'prometheus')!.status) });
+    expect(timedOut).toBe(false);
+    expect(seen[0]).toBe('InProgress');
+    expect(report.workloads.find((w) => w.name === 'prometheus')).toMatchObject({ status: 'Failed', message: /ImagePullBackOff: .*\(not pulled for 1s, grace 1s\)$/ });
+  });
+
   it('times out with exit 1 and prints progress to stderr', async () => {
     seedHealthyStack();
     api.apply(obj(deployment('grafana', { updated: 0, available: 0 })));
@@ -254,6 +319,38 @@ describe('o11y watch controller', () => {
       api.apply(obj(deployment('grafana', { updated: 0, available: 0 })));
       await until(async () => (await (await fetch(`${controller.url}/metrics`)).text())
         .includes('o11y_workload_status{kind="Deployment",namespace="observability",name="grafana",status="InProgress"} 1'));
+    } finally {
+      await controller.stop();
+    }
+  });
+
+  it('/healthz answers 503 while an informer watch keeps failing, and 200 once it works again', async () => {
+    seedHealthyStack();
+    healthyPrometheus();
+    api.faults.push({ path: /^\/api\/v1\/nodes$/, respond: 500, on: 'watch' });
+    const controller = await startController(reader(), { ...options(), host: '127.0.0.1', port: 0, unhealthyAfterMs: 300 });
+    const healthz = () => fetch(`${controller.url}/healthz`);
+    try {
+      await until(async () => (await healthz()).status === 503);
+      expect(await (await healthz()).text()).toMatch(/^informers not working:\n  \/api\/v1\/nodes: watch: HTTP 500 Internal Server Error \(for \d+s\)\n$/);
+      // The nodes were listed, so a verdict exists: ready, but not live.
+      expect((await fetch(`${controller.url}/readyz`)).status).toBe(200);
+      api.faults.length = 0;
+      await until(async () => (await healthz()).status === 200, 10_000);
+    } finally {
+      await controller.stop();
+    }
+  });
+
+  it('--no-rules: never reads Prometheus and reports the rules Skipped', async () => {
+    seedHealthyStack();
+    const controller = await startController(reader(), { ...options(), prometheus: undefined, host: '127.0.0.1', port: 0 });
+    try {
+      await until(async () => (await fetch(`${controller.url}/readyz`)).status === 200);
+      const metrics = await (await fetch(`${controller.url}/metrics`)).text();
+      expect(metrics).toContain('o11y_rules_status{status="Skipped"} 1');
+      expect(metrics).toContain('o11y_healthy 1');
+      expect(api.requests.filter((r) => r.path.includes('/proxy/'))).toEqual([]);
     } finally {
       await controller.stop();
     }

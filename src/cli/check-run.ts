@@ -5,22 +5,26 @@ import { expectedRuleGroupsFromManifests } from '../controller/prometheus/index.
 import { progressLine, renderTable } from '../controller/render.ts';
 import { DEFAULT_NAMESPACE, scopeFromFlags, workloadsFromManifests } from '../controller/scope.ts';
 import { waitForHealthy } from '../controller/wait.ts';
-import type { CheckFlags, SelectionFlags } from './check.ts';
+import { durationFlagMs, type CheckFlags, type SelectionFlags } from './check.ts';
 import type { CliContext } from './main.ts';
 
 /** The I/O half of `o11y check` and `o11y watch`, loaded only when one of them runs. */
 
 /** Everything a check needs, resolved from the flags (reads the manifests and the kubeconfig). */
 export function resolveSelection(flags: SelectionFlags): { reader: KubeReader; options: CheckOptions } {
+  const imagePullGraceMs = durationFlagMs('--image-pull-grace', flags.imagePullGrace);
   const manifests = flags.manifests ? workloadsFromManifests(flags.manifests) : undefined;
   const scope = scopeFromFlags({ namespaces: flags.namespace, selector: flags.selector, partOf: flags.partOf }, manifests);
   const kubeConfig = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   const requireArch = flags.requireArch?.split(',').map((a) => a.trim()).filter(Boolean);
-  const endpoint = flags.prometheusUrl
-    ? { url: flags.prometheusUrl }
-    : { kubeConfig, namespace: manifests?.prometheusNamespace ?? DEFAULT_NAMESPACE, service: 'prometheus', port: 9090 };
-  const expected = flags.manifests ? expectedRuleGroupsFromManifests(flags.manifests) : [];
-  return { reader: new KubeReader(kubeConfig), options: { scope, requireArch, prometheus: { endpoint, expected } } };
+  const options: CheckOptions = { scope, requireArch, imagePullGraceMs };
+  if (flags.rules) {
+    const endpoint = flags.prometheusUrl
+      ? { url: flags.prometheusUrl }
+      : { kubeConfig, namespace: manifests?.prometheusNamespace ?? DEFAULT_NAMESPACE, service: 'prometheus', port: 9090 };
+    options.prometheus = { endpoint, expected: flags.manifests ? expectedRuleGroupsFromManifests(flags.manifests) : [] };
+  }
+  return { reader: new KubeReader(kubeConfig), options };
 }
 
 /** Runs `o11y check` (one-shot or `--wait`) and prints the report. */

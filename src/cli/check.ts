@@ -13,6 +13,9 @@ export interface SelectionFlags {
   manifests?: string;
   prometheusUrl?: string;
   requireArch?: string;
+  imagePullGrace: string;
+  /** False with `--no-rules`. */
+  rules: boolean;
 }
 
 export function addSelectionOptions(cmd: Command): Command {
@@ -24,13 +27,15 @@ export function addSelectionOptions(cmd: Command): Command {
     .option('--part-of <name>', 'stack name (app.kubernetes.io/part-of) when no -n, -l or --manifests is given', 'o11y')
     .option('--manifests <dir>', 'synthesized manifests (dist/<cluster>): every workload there must exist')
     .option('--prometheus-url <url>', 'Prometheus base URL (default: through the API server service proxy)')
-    .option('--require-arch <archs>', 'node architectures every spread workload needs a ready pod on, e.g. amd64,arm64');
+    .addOption(new Option('--no-rules', 'check rollout only, without Prometheus rule health (no Prometheus needed)').conflicts('prometheusUrl'))
+    .option('--require-arch <archs>', 'architectures a required spread over architectures is checked on, e.g. amd64,arm64 (default: all that can host the workload)')
+    .option('--image-pull-grace <duration>', 'how long an image may fail to pull before its workload is Failed', '5m');
 }
 
-/** `--timeout` in milliseconds: a duration such as `90s`, `10m` or `1h30m`. */
-export function parseTimeout(text: string): number {
+/** A duration flag (`90s`, `10m`, `1h30m`) in milliseconds; a bad one is a usage error (exit 2). */
+export function durationFlagMs(flag: string, text: string): number {
   const seconds = parseDuration(text);
-  if (seconds === undefined) throw new UsageError(`--timeout "${text}" is not a duration (allowed: e.g. 90s, 10m, 1h30m)`);
+  if (seconds === undefined) throw new UsageError(`${flag} "${text}" is not a duration (allowed: e.g. 90s, 10m, 1h30m)`);
   return seconds * 1000;
 }
 
@@ -49,7 +54,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
     .option('--timeout <duration>', 'how long --wait waits', '10m')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (flags: CheckFlags) => {
-      const timeoutMs = parseTimeout(flags.timeout);
+      const timeoutMs = durationFlagMs('--timeout', flags.timeout);
       // The Kubernetes client is heavy: load it only for commands that talk to a cluster.
       const { runCheckCommand } = await import('./check-run.ts');
       await runCheckCommand(flags, timeoutMs, ctx);

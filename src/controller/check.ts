@@ -3,7 +3,7 @@
  * Prometheus rule health, and the verdict.
  */
 import { ExitCode, UnreachableError } from '../errors.ts';
-import { evaluateWorkloads, type ClusterState, type ListFailure } from './evaluate.ts';
+import { evaluateWorkloads, type ClusterState, type EvaluateOptions, type ListFailure } from './evaluate.ts';
 import type { Node, Pod, Workload, WorkloadKind } from './k8s-types.ts';
 import { TransientApiError, type KubeReader } from './kube.ts';
 import { checkPrometheus, type ExpectedRuleGroup, type PrometheusEndpoint } from './prometheus/index.ts';
@@ -59,6 +59,9 @@ export interface PrometheusTarget {
 
 export type PrometheusResult = Pick<CheckReport, 'rules' | 'alerts' | 'budgets'>;
 
+/** The verdict when rule health is not checked (`--no-rules`): no Prometheus is contacted. */
+export const RULES_SKIPPED: PrometheusResult = { rules: { status: 'Skipped', message: 'not checked (--no-rules)', groups: [] }, alerts: [], budgets: [] };
+
 /** Prometheus' verdict; a Prometheus that cannot be reached makes only the rules Unknown. */
 export async function prometheusHealth(target: PrometheusTarget, now = new Date()): Promise<PrometheusResult> {
   try {
@@ -70,20 +73,22 @@ export async function prometheusHealth(target: PrometheusTarget, now = new Date(
   }
 }
 
-export interface CheckOptions {
+export interface CheckOptions extends Pick<EvaluateOptions, 'requireArch' | 'imagePullGraceMs'> {
   scope: Scope;
-  requireArch?: readonly string[];
-  prometheus: PrometheusTarget;
+  /** Where rule health is read; undefined checks rollout only (`--no-rules`). */
+  prometheus?: PrometheusTarget;
 }
 
-export function buildReport(state: ClusterState, prom: PrometheusResult, opts: Omit<CheckOptions, 'prometheus'>): CheckReport {
-  const { nodes, workloads } = evaluateWorkloads(state, { requireArch: opts.requireArch, expected: opts.scope.expected });
-  const healthy = workloads.every((w) => w.status === 'Current') && prom.rules.status === 'Current';
+/** The whole verdict, as of `now` (ms since the epoch). */
+export function buildReport(state: ClusterState, prom: PrometheusResult, opts: Omit<CheckOptions, 'prometheus'>, now = Date.now()): CheckReport {
+  const { nodes, workloads } = evaluateWorkloads(state,
+    { requireArch: opts.requireArch, imagePullGraceMs: opts.imagePullGraceMs, expected: opts.scope.expected, now });
+  const healthy = workloads.every((w) => w.status === 'Current') && (prom.rules.status === 'Current' || prom.rules.status === 'Skipped');
   return { healthy, nodes, workloads, ...prom };
 }
 
 export async function runCheck(reader: KubeReader, opts: CheckOptions): Promise<CheckReport> {
-  const [state, prom] = await Promise.all([readClusterState(reader, opts.scope), prometheusHealth(opts.prometheus)]);
+  const [state, prom] = await Promise.all([readClusterState(reader, opts.scope), opts.prometheus ? prometheusHealth(opts.prometheus) : RULES_SKIPPED]);
   return buildReport(state, prom, opts);
 }
 
@@ -94,10 +99,26 @@ export async function runCheck(reader: KubeReader, opts: CheckOptions): Promise<
 export function exitCodeOf(report: CheckReport): number {
   if (report.healthy) return ExitCode.Ok;
   const statuses = [...report.workloads.map((w) => w.status), report.rules.status];
-  return statuses.every((s) => s === 'Current' || s === 'Unknown') ? ExitCode.Unreachable : ExitCode.Failed;
+  return statuses.every((s) => s === 'Current' || s === 'Skipped' || s === 'Unknown') ? ExitCode.Unreachable : ExitCode.Failed;
 }
 
 /** True once waiting cannot change the answer: everything Current, or something Failed. */
 export function isSettled(report: CheckReport): boolean {
   return report.healthy || report.workloads.some((w) => w.status === 'Failed') || report.rules.status === 'Failed';
+}
+
+/**
+ * Milliseconds until the verdict changes with no event from the cluster: the earliest end of an
+ * image-pull grace. Watch modes re-judge then, since the kubelet's back-off may send nothing.
+ */
+export function untilVerdictExpires(report: CheckReport, now = Date.now()): number | undefined {
+  const ends = report.workloads.flatMap((w) => w.pods.flatMap((p) => (p.failsAt ? [Date.parse(p.failsAt)] : [])));
+  return ends.length > 0 ? Math.max(0, Math.min(...ends) - now) : undefined;
+}
+
+/** Replaces `timer` with one that calls `rejudge` when `report` expires, if it does. */
+export function rearmExpiry(timer: NodeJS.Timeout | undefined, report: CheckReport, rejudge: () => void): NodeJS.Timeout | undefined {
+  clearTimeout(timer);
+  const ms = untilVerdictExpires(report);
+  return ms === undefined ? undefined : setTimeout(rejudge, ms);
 }

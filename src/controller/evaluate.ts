@@ -3,7 +3,7 @@
  * not be read are Unknown, and only those: a failed pod list in one namespace leaves the other
  * namespaces' verdicts intact.
  */
-import { assessWorkload } from './health.ts';
+import { assessWorkload, type AssessOptions } from './health.ts';
 import { nodeArch, type Node, type Pod, type Workload, type WorkloadKind } from './k8s-types.ts';
 import type { WorkloadReport } from './report.ts';
 import { matchesLabelSelector } from './scheduling.ts';
@@ -30,27 +30,27 @@ export interface WorkloadRef {
   name: string;
 }
 
-export interface EvaluateOptions {
-  requireArch?: readonly string[];
+export interface EvaluateOptions extends Pick<AssessOptions, 'requireArch' | 'now' | 'imagePullGraceMs'> {
   /** With manifests: exactly these workloads are checked, and a missing one is NotFound. */
   expected?: readonly WorkloadRef[];
 }
 
-export function evaluateWorkloads(state: ClusterState, opts: EvaluateOptions = {}): { nodes: Record<string, number>; workloads: WorkloadReport[] } {
+export function evaluateWorkloads(state: ClusterState, opts: EvaluateOptions): { nodes: Record<string, number>; workloads: WorkloadReport[] } {
   const nodeList = Array.isArray(state.nodes) ? (state.nodes as readonly Node[]) : undefined;
   const nodes: Record<string, number> = {};
   for (const n of nodeList ?? []) {
     const arch = nodeArch(n) ?? 'unknown';
     nodes[arch] = (nodes[arch] ?? 0) + 1;
   }
-  const nodesByName = new Map((nodeList ?? []).map((n) => [n.metadata.name, n]));
+  const assessOptions: AssessOptions = { requireArch: opts.requireArch, now: opts.now, imagePullGraceMs: opts.imagePullGraceMs,
+    nodes: nodeList, nodesByName: new Map((nodeList ?? []).map((n) => [n.metadata.name, n])) };
   const pods = new PodIndex(state.pods);
   const covers = (f: ListFailure, namespace: string) => f.namespace === undefined || f.namespace === namespace;
 
   const assess = (w: Workload): WorkloadReport => {
     const namespace = w.metadata.namespace ?? '';
     const podFailure = state.podListFailures.find((f) => covers(f, namespace));
-    const report = assessWorkload(w, podFailure ? [] : pods.matching(namespace, w), { requireArch: opts.requireArch, nodes: nodeList, nodesByName });
+    const report = assessWorkload(w, podFailure ? [] : pods.matching(namespace, w), assessOptions);
     if (podFailure && report.status !== 'Failed') {
       return { ...report, status: 'Unknown', message: `cannot list pods: ${podFailure.error}; rollout: ${report.message}` };
     }
@@ -77,7 +77,7 @@ export function evaluateWorkloads(state: ClusterState, opts: EvaluateOptions = {
 }
 
 function missing(ref: WorkloadRef, status: 'NotFound' | 'Unknown', message: string): WorkloadReport {
-  return { ...ref, status, message, architectures: {}, pods: [] };
+  return { ...ref, status, message, architectures: {}, pods: [], warnings: [] };
 }
 
 export function refKey(ref: WorkloadRef): string {

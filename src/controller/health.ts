@@ -3,11 +3,15 @@
  *
  * Rollout status follows kstatus (generation observed, replica counts, partitions, OnDelete,
  * ProgressDeadlineExceeded → Failed) with kubectl's wording, and goes further where kstatus,
- * kubectl and Argo CD are silent: pods are diagnosed (CrashLoopBackOff fails at once, image pulls,
- * architecture mismatches, OOMKilled, Unschedulable with its cause), DaemonSets must not be
- * misscheduled and must cover every schedulable node of each required architecture, and a spread
- * workload must have a ready pod on every required architecture.
+ * kubectl and Argo CD are silent: pods are diagnosed (CrashLoopBackOff fails at once, image pulls
+ * after a grace period, architecture mismatches at once, OOMKilled, Unschedulable with its cause),
+ * DaemonSets must not be misscheduled and must run on every node they admit, and a workload whose
+ * spread over architectures is required must have a ready pod on every architecture that can host
+ * it. What is only preferred, or cannot be judged in this cluster, becomes a warning.
+ *
+ * The rules read the time only from their options (`now`), so a verdict is a function of its inputs.
  */
+import { formatDuration } from '../duration.ts';
 import {
   condition,
   nodeArch,
@@ -20,7 +24,7 @@ import {
   type Workload,
 } from './k8s-types.ts';
 import type { ArchCount, PodReport, Status, WorkloadReport } from './report.ts';
-import { DAEMONSET_DEFAULT_TOLERATIONS, explainUnschedulable, isSchedulable, placementBlocker } from './scheduling.ts';
+import { archSpread, canHost, DAEMONSET_DEFAULT_TOLERATIONS, explainUnschedulable, labelBlocker, nodeUnavailable, taintBlocker } from './scheduling.ts';
 
 export interface Verdict {
   status: Status;
@@ -113,45 +117,63 @@ export interface PodDiagnosis extends PodReport {
   fatal: boolean;
 }
 
+/** How long an image may keep failing to pull before its workload is Failed: registries have bad minutes. */
+export const DEFAULT_IMAGE_PULL_GRACE_MS = 5 * 60_000;
+
 const PLATFORM_MISMATCH = 'no match for platform in manifest';
 const EXEC_FORMAT = 'exec format error';
+/** containerd's wording of an HTTP 429 (Docker Hub: `toomanyrequests: You have reached your pull rate limit`). */
+const RATE_LIMITED = /toomanyrequests|429 Too Many Requests/i;
+
+export interface AssessOptions {
+  /** Architectures a required spread is checked on (`--require-arch`); default: every architecture that can host the workload. */
+  requireArch?: readonly string[];
+  /** Nodes of the cluster, or undefined when they could not be listed. */
+  nodes: readonly Node[] | undefined;
+  nodesByName: ReadonlyMap<string, Node>;
+  /** The moment the verdict is for (ms since the epoch); the image-pull grace is measured up to it. */
+  now: number;
+  /** @default DEFAULT_IMAGE_PULL_GRACE_MS */
+  imagePullGraceMs?: number;
+}
+
+type DiagnoseOptions = Pick<AssessOptions, 'nodes' | 'now' | 'imagePullGraceMs'>;
 
 /**
  * What is wrong with a pod, or undefined if nothing is. `node` is the node it is bound to (for its
- * architecture), `nodes` all nodes (to explain why it cannot be scheduled).
+ * architecture), `opts.nodes` all nodes (to explain why it cannot be scheduled).
  */
-export function diagnosePod(pod: Pod, node: Node | undefined, nodes: readonly Node[]): PodDiagnosis | undefined {
+export function diagnosePod(pod: Pod, node: Node | undefined, opts: DiagnoseOptions): PodDiagnosis | undefined {
   const arch = node ? nodeArch(node) : undefined;
   const where = { name: pod.metadata.name, node: pod.spec.nodeName, arch };
-  const found = (reason: string, message: string, fatal: boolean): PodDiagnosis => ({ ...where, reason, message, fatal });
 
   const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
   for (const cs of statuses) {
-    const d = diagnoseContainer(cs, arch, pod.spec.nodeName);
-    if (d) return found(d.reason, d.message, d.fatal);
+    const d = diagnoseContainer(cs, pod, arch, opts);
+    if (d) return { ...where, ...d };
   }
   const scheduled = condition(pod.status?.conditions, 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-    const why = explainUnschedulable(pod.spec, nodes);
+    const why = explainUnschedulable(pod.spec, opts.nodes ?? []);
     const detail = why.reasons.length > 0 ? why.reasons.join('; ') : (scheduled.message ?? 'no node fits');
     // Taints, selectors and affinity do not fix themselves; lack of capacity might (autoscaler).
-    return found('Unschedulable', detail, why.blockedEverywhere);
+    return { ...where, reason: 'Unschedulable', message: detail, fatal: why.blockedEverywhere };
   }
   return undefined;
 }
 
-function diagnoseContainer(cs: ContainerStatus, arch: string | undefined, nodeName: string | undefined):
-  { reason: string; message: string; fatal: boolean } | undefined {
+type ContainerDiagnosis = Pick<PodDiagnosis, 'reason' | 'message' | 'fatal' | 'failsAt'>;
+
+function diagnoseContainer(cs: ContainerStatus, pod: Pod, arch: string | undefined, opts: DiagnoseOptions): ContainerDiagnosis | undefined {
   const waiting = cs.state?.waiting;
   const terminated = cs.state?.terminated ?? cs.lastState?.terminated;
-  const onNode = `node ${nodeName ?? '?'} is ${arch ?? 'of unknown arch'}`;
+  const onNode = `node ${pod.spec.nodeName ?? '?'} is ${arch ?? 'of unknown arch'}`;
   if (waiting?.reason === 'ErrImagePull' || waiting?.reason === 'ImagePullBackOff') {
-    if (waiting.message?.includes(PLATFORM_MISMATCH)) {
-      return { reason: 'ArchitectureMismatch', fatal: true,
-        message: `image ${cs.image} has no linux/${arch ?? '?'} variant (${onNode}): ${waiting.message}` };
+    const detail = waiting.message ?? `cannot pull ${cs.image}`;
+    if (detail.includes(PLATFORM_MISMATCH)) {
+      return { reason: 'ArchitectureMismatch', fatal: true, message: `image ${cs.image} has no linux/${arch ?? '?'} variant (${onNode}): ${detail}` };
     }
-    // The first ErrImagePull may be a registry hiccup; the kubelet's back-off means it repeated.
-    return { reason: waiting.reason, message: `container ${cs.name}: ${waiting.message ?? `cannot pull ${cs.image}`}`, fatal: waiting.reason === 'ImagePullBackOff' };
+    return imagePull(waiting.reason, `container ${cs.name}: ${detail}`, waitingSince(pod, cs), opts);
   }
   if (terminated?.message?.includes(EXEC_FORMAT) || waiting?.message?.includes(EXEC_FORMAT)) {
     return { reason: 'ArchitectureMismatch', fatal: true,
@@ -172,6 +194,37 @@ function diagnoseContainer(cs: ContainerStatus, arch: string | undefined, nodeNa
   return undefined;
 }
 
+/**
+ * An image that does not pull: Failed once it has failed for the grace period, never for a
+ * registry rate limit (it lifts by itself and says nothing about the stack).
+ */
+function imagePull(reason: string, message: string, since: number | undefined, opts: DiagnoseOptions): ContainerDiagnosis {
+  if (RATE_LIMITED.test(message)) return { reason, fatal: false, message: `registry rate limit, the kubelet keeps retrying: ${message}` };
+  // No start time: the kubelet has not reported the pod yet, so the grace cannot have run out.
+  if (since === undefined) return { reason, fatal: false, message };
+  const grace = opts.imagePullGraceMs ?? DEFAULT_IMAGE_PULL_GRACE_MS;
+  const failsAt = since + grace;
+  if (opts.now >= failsAt) {
+    return { reason, fatal: true, message: `${message} (not pulled for ${formatDuration((opts.now - since) / 1000)}, grace ${formatDuration(grace / 1000)})` };
+  }
+  return { reason, fatal: false, failsAt: new Date(failsAt).toISOString(),
+    message: `${message} (Failed in ${formatDuration((failsAt - opts.now) / 1000)} unless it pulls)` };
+}
+
+/**
+ * When a container's current wait began, in ms since the epoch. The API gives a waiting state no
+ * timestamp, so this is the latest moment it can have begun: the pod's start (the kubelet begins
+ * pulling when it takes the pod), the end of the container's previous run (a restart pulls again
+ * under imagePullPolicy Always), or the end of an init container (the next image is pulled only
+ * after it). Measuring from pod start alone would spend the grace on slow init containers.
+ */
+function waitingSince(pod: Pod, cs: ContainerStatus): number | undefined {
+  const times = [pod.status?.startTime, cs.lastState?.terminated?.finishedAt,
+    ...(pod.status?.initContainerStatuses ?? []).map((s) => s.state?.terminated?.finishedAt)];
+  const ms = times.filter((t) => t !== undefined).map((t) => Date.parse(t)).filter(Number.isFinite);
+  return ms.length > 0 ? Math.max(...ms) : undefined;
+}
+
 function isTerminal(pod: Pod): boolean {
   return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 }
@@ -180,20 +233,12 @@ function isReady(pod: Pod): boolean {
   return condition(pod.status?.conditions, 'Ready')?.status === 'True';
 }
 
-export interface AssessOptions {
-  /** Architectures every spread workload must have a ready pod on, and every DaemonSet must cover. */
-  requireArch?: readonly string[];
-  /** Nodes of the cluster, or undefined when they could not be listed. */
-  nodes: readonly Node[] | undefined;
-  nodesByName: ReadonlyMap<string, Node>;
-}
-
 /** Full verdict of one workload: rollout status, its pods, and per-architecture placement. */
 export function assessWorkload(w: Workload, pods: readonly Pod[], opts: AssessOptions): WorkloadReport {
   const architectures: Record<string, ArchCount> = {};
   const diagnoses: PodDiagnosis[] = [];
-  for (const pod of pods) {
-    if (isTerminal(pod)) continue;
+  const live = pods.filter((p) => !isTerminal(p));
+  for (const pod of live) {
     const node = pod.spec.nodeName ? opts.nodesByName.get(pod.spec.nodeName) : undefined;
     const arch = node && nodeArch(node);
     if (arch) {
@@ -201,12 +246,12 @@ export function assessWorkload(w: Workload, pods: readonly Pod[], opts: AssessOp
       count.total++;
       if (isReady(pod)) count.ready++;
     }
-    const d = diagnosePod(pod, node, opts.nodes ?? []);
+    const d = diagnosePod(pod, node, opts);
     if (d) diagnoses.push(d);
   }
-  const report = (v: Verdict): WorkloadReport => ({
+  const report = (v: Verdict, warnings: string[] = []): WorkloadReport => ({
     kind: w.kind, namespace: w.metadata.namespace ?? '', name: w.metadata.name, status: v.status, message: v.message,
-    architectures, pods: diagnoses.map(({ fatal: _fatal, ...p }) => p),
+    architectures, pods: diagnoses.map(({ fatal: _fatal, ...p }) => p), warnings,
   });
 
   const fatal = diagnoses.find((d) => d.fatal);
@@ -216,34 +261,66 @@ export function assessWorkload(w: Workload, pods: readonly Pod[], opts: AssessOp
     const first = diagnoses[0];
     return report(first ? { ...rollout, message: `${rollout.message}; pod ${first.name}: ${first.reason}` } : rollout);
   }
-  const placement = placementVerdict(w, architectures, opts);
-  return report(placement ?? rollout);
+  // Placement is judged once the rollout itself is done.
+  const placement = w.kind === 'DaemonSet' ? daemonSetCoverage(w, live, opts) : spreadOverArchitectures(w, architectures, opts);
+  return report(placement.verdict ?? rollout, placement.warnings);
 }
 
-/** Per-architecture rules, judged once the rollout itself is done. */
-function placementVerdict(w: Workload, architectures: Record<string, ArchCount>, opts: AssessOptions): Verdict | undefined {
-  if (w.kind === 'DaemonSet') return daemonSetCoverage(w, opts);
-  const required = opts.requireArch ?? [];
-  const replicas = w.spec.replicas ?? 1;
-  // A workload with fewer replicas than architectures cannot be spread; it is not judged.
-  if (required.length === 0 || replicas < required.length) return undefined;
-  if (!opts.nodes) return { status: 'Unknown', message: 'nodes could not be listed, so architectures are unknown' };
-  const missing = required.filter((a) => (architectures[a]?.ready ?? 0) === 0);
-  if (missing.length === 0) return undefined;
-  return { status: 'Failed', message: `no ready pod on ${missing.join(', ')} (required: ${required.join(', ')})` };
+/** What a placement rule found: a verdict replacing the rollout's, if any, and warnings. */
+interface Placement {
+  verdict?: Verdict;
+  warnings: string[];
 }
 
-function daemonSetCoverage(ds: DaemonSet, opts: AssessOptions): Verdict | undefined {
-  if (!opts.nodes) return { status: 'Unknown', message: 'nodes could not be listed, so node coverage is unknown' };
-  const required = opts.requireArch;
-  const mustCover = opts.nodes.filter((n) => isSchedulable(n) && (!required?.length || required.includes(nodeArch(n) ?? '')));
-  const blocked: string[] = [];
-  for (const node of mustCover) {
-    const blocker = placementBlocker(ds.spec.template.spec, node, DAEMONSET_DEFAULT_TOLERATIONS);
-    if (blocker) blocked.push(`${node.metadata.name} (${nodeArch(node) ?? '?'}): ${blocker}`);
+/**
+ * A spread workload on the architectures that can host it. The rule applies only where the
+ * cluster has a Ready, uncordoned node of the architecture whose labels and taints admit the pods,
+ * and only once there are enough replicas that the spread must reach every such architecture.
+ * A required spread that missed one is Failed; a preferred one only warns.
+ */
+function spreadOverArchitectures(w: Deployment | StatefulSet, architectures: Record<string, ArchCount>, opts: AssessOptions): Placement {
+  const spread = archSpread(w.spec.template);
+  if (!spread || (!opts.nodes && !spread.required)) return { warnings: [] };
+  if (!opts.nodes) return { verdict: { status: 'Unknown', message: 'nodes could not be listed, so architectures are unknown' }, warnings: [] };
+  const spec = w.spec.template.spec;
+  const hosting = new Set(opts.nodes.filter((n) => canHost(spec, n)).map(nodeArch).filter((a) => a !== undefined));
+  const wanted = opts.requireArch?.length ? opts.requireArch : [...hosting].sort();
+  const eligible = wanted.filter((a) => hosting.has(a));
+  const warnings = wanted.filter((a) => !hosting.has(a)).map((a) => `spread not checked on ${a}: no Ready, schedulable ${a} node admits its pods`);
+  // With maxSkew k, an architecture may stay empty while the others hold up to k pods each.
+  if ((w.spec.replicas ?? 1) <= (eligible.length - 1) * spread.maxSkew) return { warnings };
+  const missing = eligible.filter((a) => (architectures[a]?.ready ?? 0) === 0);
+  if (missing.length === 0) return { warnings };
+  const found = `no ready pod on ${missing.join(', ')}, though ${missing.length > 1 ? 'nodes of these architectures admit' : `${missing[0]} nodes admit`} its pods`;
+  if (spread.required) return { verdict: { status: 'Failed', message: `${found} and its spread over architectures is required` }, warnings };
+  return { warnings: [...warnings, `${found} (its spread over architectures is only preferred)`] };
+}
+
+/**
+ * A DaemonSet must have a ready pod on every node it admits (its nodeSelector, required node
+ * affinity and tolerations, plus those the DaemonSet controller adds) that is Ready and not
+ * cordoned. Nodes its labels exclude (e.g. Windows nodes under `kubernetes.io/os: linux`) are by
+ * design; nodes excluded only by a taint are named in a warning, since that may be an oversight.
+ */
+function daemonSetCoverage(ds: DaemonSet, pods: readonly Pod[], opts: AssessOptions): Placement {
+  if (!opts.nodes) return { verdict: { status: 'Unknown', message: 'nodes could not be listed, so node coverage is unknown' }, warnings: [] };
+  const spec = ds.spec.template.spec;
+  const withReadyPod = new Set(pods.filter(isReady).map((p) => p.spec.nodeName));
+  const uncovered: string[] = [];
+  const tainted: string[] = [];
+  for (const node of opts.nodes) {
+    if (nodeUnavailable(node) || labelBlocker(spec, node)) continue;
+    const where = `${node.metadata.name} (${nodeArch(node) ?? '?'})`;
+    const taint = taintBlocker(spec, node, DAEMONSET_DEFAULT_TOLERATIONS);
+    if (taint) tainted.push(`${where}: ${taint}`);
+    else if (!withReadyPod.has(node.metadata.name)) uncovered.push(where);
   }
-  if (blocked.length > 0) {
-    return { status: 'Failed', message: `does not cover ${blocked.length} schedulable node(s): ${blocked.slice(0, 5).join('; ')}` };
-  }
-  return undefined;
+  const warnings = tainted.length > 0 ? [`not on ${tainted.length} Ready node(s) whose taints it does not tolerate: ${listed(tainted)}`] : [];
+  // The DaemonSet controller places a pod on such a node by itself (e.g. one that just joined).
+  const verdict = uncovered.length > 0 ? inProgress(`no ready daemon pod yet on ${uncovered.length} node(s) it admits: ${listed(uncovered)}`) : undefined;
+  return { verdict, warnings };
+}
+
+function listed(items: readonly string[]): string {
+  return `${items.slice(0, 5).join('; ')}${items.length > 5 ? '; …' : ''}`;
 }

@@ -4,9 +4,10 @@
  * read before they are cached, which keeps watch mode small at 10,000 pods.
  */
 import { ListWatch, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { formatDuration } from '../duration.ts';
 import { UnreachableError } from '../errors.ts';
 import type { ClusterState, ListFailure } from './evaluate.ts';
-import type { ContainerStatus, Node, Pod, Workload, WorkloadKind } from './k8s-types.ts';
+import { condition, type ContainerStatus, type Node, type Pod, type Workload, type WorkloadKind } from './k8s-types.ts';
 import type { KubeReader } from './kube.ts';
 import { NODES, podCollections, workloadCollections, type Collection, type Scope } from './scope.ts';
 
@@ -27,6 +28,7 @@ class TrimmingWatch extends Watch {
 const trimStatus = (cs: ContainerStatus): ContainerStatus =>
   ({ name: cs.name, image: cs.image, ready: cs.ready, restartCount: cs.restartCount, state: cs.state, lastState: cs.lastState });
 
+/** A pod with only what the health rules read. */
 export function trimPod(o: object): Pod {
   const p = o as Pod;
   const { name, namespace, labels, resourceVersion, deletionTimestamp } = p.metadata;
@@ -37,6 +39,7 @@ export function trimPod(o: object): Pod {
     spec: { nodeName, nodeSelector, affinity, tolerations, restartPolicy, containers },
     status: p.status && {
       phase: p.status.phase,
+      startTime: p.status.startTime,
       conditions: p.status.conditions?.map(({ type, status, reason, message }) => ({ type, status, reason, message })),
       containerStatuses: p.status.containerStatuses?.map(trimStatus),
       initContainerStatuses: p.status.initContainerStatuses?.map(trimStatus),
@@ -44,11 +47,13 @@ export function trimPod(o: object): Pod {
   };
 }
 
+/** A node with only what the health rules read: labels, taints, cordon, Ready, architecture. */
 export function trimNode(o: object): Node {
   const n = o as Node;
   const { name, labels, resourceVersion } = n.metadata;
+  const ready = condition(n.status?.conditions, 'Ready');
   return { metadata: { name, labels, resourceVersion }, spec: n.spec && { unschedulable: n.spec.unschedulable, taints: n.spec.taints },
-    status: { nodeInfo: { architecture: n.status?.nodeInfo?.architecture } } };
+    status: { conditions: ready && [{ type: ready.type, status: ready.status }], nodeInfo: { architecture: n.status?.nodeInfo?.architecture } } };
 }
 
 const TRIM: Partial<Record<Collection['kind'], Trim>> = { Pod: trimPod, Node: trimNode };
@@ -60,6 +65,11 @@ interface Informer {
   failure?: ListFailure;
   retryDelayMs: number;
   retryTimer?: NodeJS.Timeout;
+  /** Since when (ms since the epoch) it has been unsynced or failing; undefined while its watch runs. */
+  brokenSince?: number;
+  lastError?: string;
+  /** Errors so far, to tell whether a start attempt saw one. */
+  errors: number;
 }
 
 export interface ClusterWatchEvents {
@@ -101,6 +111,17 @@ export class ClusterWatch {
     return [...this.informers.values()].every((i) => i.synced || i.failure);
   }
 
+  /**
+   * Informers that have been unsynced or failing for at least `graceMs`, each with why: the cache
+   * is going stale and only a restart of the watch (or the process) will show changes again.
+   */
+  broken(graceMs: number, now = Date.now()): string[] {
+    return [...this.informers.values()]
+      .filter((i) => i.brokenSince !== undefined && now - i.brokenSince >= graceMs)
+      .map((i) => `${i.collection.path}${i.collection.labelSelector ? `?labelSelector=${i.collection.labelSelector}` : ''}: `
+        + `${i.lastError ?? 'not synced yet'} (for ${formatDuration((now - i.brokenSince!) / 1000)})`);
+  }
+
   state(): ClusterState {
     const workloads: Workload[] = [];
     const workloadListFailures: ClusterState['workloadListFailures'][number][] = [];
@@ -126,12 +147,11 @@ export class ClusterWatch {
     const listFn = () => this.reader.listPaged<object, object>(c.path, { labelSelector: c.labelSelector }, LIST_PAGE_SIZE, trim ?? ((o) => o));
     const watch = trim ? new TrimmingWatch(this.reader.kubeConfig, trim) : new Watch(this.reader.kubeConfig);
     const informer: Informer = { collection: c, listWatch: new ListWatch(c.path, watch, listFn as any, false, c.labelSelector),
-      synced: false, retryDelayMs: 1000 };
+      synced: false, retryDelayMs: 1000, brokenSince: Date.now(), errors: 0 };
     this.informers.set(key, informer);
     const changed = (obj?: Workload) => {
       informer.synced = true;
       informer.failure = undefined;
-      informer.retryDelayMs = 1000;
       if (obj && c.kind !== 'Pod' && c.kind !== 'Node' && !this.scope.namespaces && obj.metadata.namespace) {
         for (const pc of podCollections([obj.metadata.namespace])) this.add(pc);
       }
@@ -146,10 +166,18 @@ export class ClusterWatch {
   }
 
   private startInformer(informer: Informer): void {
+    const errorsBefore = informer.errors;
     informer.listWatch.start().then(() => {
-      // start() resolves once the first list is cached and the watch is open.
-      if (!informer.synced && !informer.failure) {
+      // start() resolves once the list is cached and the watch is open, or after the 'error'
+      // event of a watch that could not be opened.
+      if (informer.errors !== errorsBefore) return;
+      informer.brokenSince = undefined;
+      informer.lastError = undefined;
+      informer.retryDelayMs = 1000;
+      if (!informer.synced || informer.failure) {
+        // A collection that failed before and is empty sends no event: it is synced all the same.
         informer.synced = true;
+        informer.failure = undefined;
         this.events.onChange();
       }
     }, (err: unknown) => this.failed(informer, err));
@@ -158,14 +186,25 @@ export class ClusterWatch {
   private failed(informer: Informer, err: unknown): void {
     if (this.stopped) return;
     if (err instanceof UnreachableError && !this.events.onFatal(err)) return;
+    const error = errorText(err);
+    informer.errors++;
+    informer.brokenSince ??= Date.now();
+    informer.lastError = error;
     // A watch that broke after the first list keeps its (briefly stale) cache while it restarts;
     // a collection never listed is a failure, and what depends on it is Unknown.
     if (!informer.synced) {
-      informer.failure = { namespace: informer.collection.namespace, error: err instanceof Error ? err.message : String(err) };
+      informer.failure = { namespace: informer.collection.namespace, error };
       this.events.onChange();
     }
     clearTimeout(informer.retryTimer);
     informer.retryTimer = setTimeout(() => this.startInformer(informer), informer.retryDelayMs);
     informer.retryDelayMs = Math.min(informer.retryDelayMs * 2, MAX_RETRY_MS);
   }
+}
+
+/** An error's message, with the HTTP status client-node's Watch attaches to a refused watch. */
+function errorText(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { statusCode?: number }).statusCode;
+  return code ? `watch: HTTP ${code} ${err.message}` : err.message;
 }

@@ -61,11 +61,30 @@ export interface Container {
   resources?: { limits?: Record<string, string> };
 }
 
+export interface PodAffinityTerm {
+  topologyKey: string;
+  labelSelector?: LabelSelector;
+}
+
+export interface TopologySpreadConstraint {
+  topologyKey: string;
+  maxSkew: number;
+  whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  labelSelector?: LabelSelector;
+}
+
 export interface PodSpec {
   nodeName?: string;
   nodeSelector?: Record<string, string>;
-  affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } } };
+  affinity?: {
+    nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms: NodeSelectorTerm[] } };
+    podAntiAffinity?: {
+      requiredDuringSchedulingIgnoredDuringExecution?: PodAffinityTerm[];
+      preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; podAffinityTerm: PodAffinityTerm }[];
+    };
+  };
   tolerations?: Toleration[];
+  topologySpreadConstraints?: TopologySpreadConstraint[];
   containers: Container[];
   initContainers?: Container[];
   restartPolicy?: string;
@@ -74,7 +93,7 @@ export interface PodSpec {
 export interface ContainerState {
   waiting?: { reason?: string; message?: string };
   running?: { startedAt?: string };
-  terminated?: { reason?: string; message?: string; exitCode: number };
+  terminated?: { reason?: string; message?: string; exitCode: number; startedAt?: string; finishedAt?: string };
 }
 
 export interface ContainerStatus {
@@ -91,6 +110,8 @@ export interface Pod {
   spec: PodSpec;
   status?: {
     phase?: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+    /** When the kubelet took the pod (RFC 3339). */
+    startTime?: string;
     reason?: string;
     message?: string;
     conditions?: Condition[];
@@ -105,7 +126,7 @@ export interface Node {
   status?: { conditions?: Condition[]; nodeInfo?: { architecture?: string } };
 }
 
-interface PodTemplate {
+export interface PodTemplate {
   metadata?: { labels?: Record<string, string> };
   spec: PodSpec;
 }

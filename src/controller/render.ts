@@ -1,7 +1,7 @@
 /** Human output of a check: an aligned table, coloured only when written to a terminal. */
 import type { CheckReport, Status, WorkloadReport } from './report.ts';
 
-const COLOURS: Record<string, number> = { Current: 32, ok: 32, InProgress: 33, unknown: 33, Unknown: 35, Failed: 31, NotFound: 31, err: 31, missing: 31, firing: 31, pending: 33 };
+const COLOURS: Record<string, number> = { Current: 32, ok: 32, Skipped: 33, warning: 33, InProgress: 33, unknown: 33, Unknown: 35, Failed: 31, NotFound: 31, err: 31, missing: 31, firing: 31, pending: 33 };
 
 export function renderTable(report: CheckReport, colour: boolean): string {
   const paint = (s: string, key = s) => (colour && COLOURS[key] ? `\x1b[${COLOURS[key]}m${s}\x1b[0m` : s);
@@ -21,6 +21,7 @@ export function renderTable(report: CheckReport, colour: boolean): string {
   report.workloads.forEach((w, i) => {
     out.push(line(rows[i]!, w.status));
     for (const p of w.pods) out.push(`  pod ${p.name}${p.node ? ` on ${p.node}` : ''}${p.arch ? ` (${p.arch})` : ''}: ${paint(p.reason, 'Failed')}: ${p.message}`);
+    for (const warning of w.warnings) out.push(`  ${paint('warning')}: ${warning}`);
   });
   out.push('', `RULES  ${paint(report.rules.status)}${report.rules.message ? `  ${report.rules.message}` : ''}`);
   const ok = report.rules.groups.filter((g) => g.health === 'ok').length;

@@ -16,6 +16,8 @@ export interface PodReport {
   arch?: string;
   reason: string;
   message: string;
+  /** A problem given time to clear (an image pull): when it turns the workload Failed (RFC 3339). */
+  failsAt?: string;
 }
 
 export interface WorkloadReport {
@@ -26,13 +28,18 @@ export interface WorkloadReport {
   message: string;
   architectures: Record<string, ArchCount>;
   pods: PodReport[];
+  /** Worth knowing but not a failure, e.g. a preferred spread over architectures that did not happen. */
+  warnings: string[];
 }
+
+/** Rule health from Prometheus, or `Skipped` when the check was told not to read it (`--no-rules`). */
+export type RulesVerdict = RulesReport | { status: 'Skipped'; message: string; groups: [] };
 
 export interface CheckReport {
   healthy: boolean;
   nodes: Record<string, number>;
   workloads: WorkloadReport[];
-  rules: RulesReport;
+  rules: RulesVerdict;
   alerts: AlertReport[];
   /** Error budget remaining per SLO (0..1); an addition to the contract's keys. */
   budgets: SloBudget[];

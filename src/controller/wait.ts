@@ -6,7 +6,7 @@
  * re-read with backoff only while they are not yet judged (rule groups that have not run yet).
  */
 import { UnreachableError } from '../errors.ts';
-import { buildReport, isSettled, prometheusHealth, type CheckOptions, type PrometheusResult } from './check.ts';
+import { buildReport, isSettled, prometheusHealth, rearmExpiry, RULES_SKIPPED, type CheckOptions, type PrometheusResult, type PrometheusTarget } from './check.ts';
 import { ClusterWatch } from './informers.ts';
 import type { KubeReader } from './kube.ts';
 import type { CheckReport } from './report.ts';
@@ -31,12 +31,13 @@ const PROMETHEUS_RETRY_MAX_MS = 15_000;
 
 export function waitForHealthy(reader: KubeReader, opts: WaitOptions): Promise<WaitResult> {
   return new Promise<WaitResult>((resolve, reject) => {
-    let prom = NOT_YET;
+    let prom = opts.prometheus ? NOT_YET : RULES_SKIPPED;
     let promBusy = false;
     let promRetryMs = 1000;
     let last: CheckReport | undefined;
     let pending: NodeJS.Timeout | undefined;
     let promTimer: NodeJS.Timeout | undefined;
+    let expiry: NodeJS.Timeout | undefined;
     let finished = false;
 
     const finish = (outcome: { result?: WaitResult; error?: Error }) => {
@@ -44,6 +45,7 @@ export function waitForHealthy(reader: KubeReader, opts: WaitOptions): Promise<W
       finished = true;
       clearTimeout(pending);
       clearTimeout(promTimer);
+      clearTimeout(expiry);
       clearTimeout(deadline);
       cluster.stop();
       if (outcome.error) reject(outcome.error);
@@ -57,13 +59,14 @@ export function waitForHealthy(reader: KubeReader, opts: WaitOptions): Promise<W
       last = report;
       opts.onProgress?.(report);
       if (isSettled(report)) return finish({ result: { report, timedOut: false } });
+      expiry = rearmExpiry(expiry, report, evaluate);
       const workloadsCurrent = report.workloads.every((w) => w.status === 'Current');
-      if (workloadsCurrent && !promBusy && !promTimer) void readPrometheus();
+      if (workloadsCurrent && opts.prometheus && !promBusy && !promTimer) void readPrometheus(opts.prometheus);
     };
 
-    const readPrometheus = async () => {
+    const readPrometheus = async (target: PrometheusTarget) => {
       promBusy = true;
-      prom = await prometheusHealth(opts.prometheus);
+      prom = await prometheusHealth(target);
       promBusy = false;
       if (finished) return;
       if (prom.rules.status === 'Unknown') {

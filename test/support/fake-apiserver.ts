@@ -243,6 +243,8 @@ export class FakeApiServer {
 
   private startWatch(w: Watcher, fromVersion: string | undefined): void {
     w.res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // kube-apiserver flushes the headers at once, so a client knows its watch is open before any event.
+    w.res.flushHeaders();
     const from = Number(fromVersion || 0);
     if (fromVersion && from < this.compactedRevision) {
       writeEvent(w.res, { type: 'ERROR', object: goneStatus(this.compactedRevision) });
