@@ -1,6 +1,12 @@
 /**
  * The default alerting rules for the stack itself: is every target up, do rules evaluate, does
- * Prometheus accept its config, do the collectors, Loki and Tempo accept the data sent to them.
+ * Prometheus accept its config, store its data and deliver its alerts, do the collectors, Loki and
+ * Tempo accept and answer, and does the o11y controller find the stack healthy.
+ *
+ * Every alert names the cluster where the problem is: series pushed from another cluster carry its
+ * `k8s.cluster.name` resource attribute (promoted to `k8s_cluster_name`), which becomes the alert's
+ * `cluster` label; series of the evaluating cluster have none, and Prometheus' external `cluster`
+ * label fills it in (external labels never replace a label an alert already has).
  */
 
 export interface AlertRule {
@@ -22,23 +28,60 @@ export interface RuleFile {
   readonly groups: readonly RuleGroup[];
 }
 
-function alert(name: string, expr: string, forDuration: string, severity: 'critical' | 'warning', summary: string, description: string): AlertRule {
-  return { alert: name, expr, for: forDuration, labels: { severity }, annotations: { summary, description } };
+type Severity = 'critical' | 'warning';
+
+/** An alert with its catalogue text: `summary` says what is wrong, `action` what to do. */
+function alert(name: string, expr: string, forDuration: string, severity: Severity, text: { summary: string; description: string; action: string }): AlertRule {
+  return {
+    alert: name,
+    expr,
+    for: forDuration,
+    labels: { severity },
+    annotations: { summary: text.summary, description: text.description, action: text.action },
+  };
+}
+
+/** `expr` with a `cluster` label taken from `k8s_cluster_name` where a series has one (pushed from another cluster). */
+export function withCluster(expr: string): string {
+  return `label_replace(${expr}, "cluster", "$1", "k8s_cluster_name", "(.+)")`;
 }
 
 /** The collector's per-signal counter names for an item: spans, metric points, log records. */
 const SIGNALS = ['spans', 'metric_points', 'log_records'] as const;
 
 /**
- * `sum by (<by>)` of the per-second rate of several counters, as one union: each rate is tagged
- * with its metric (`counter` label) before `or`, so that series of different counters never
+ * `sum by (cluster, <by>)` of `fn(counter[range])` over several counters, as one union: each is
+ * tagged with its metric (`counter` label) before `or`, so series of different counters never
  * shadow each other, and a component that reports only one signal (a traces-only exporter, a
  * logs-only receiver) is still summed. `a + b` would be empty when either side has no series.
  */
-export function sumOfRates(counters: readonly string[], by: readonly string[], range = '5m'): string {
-  const union = counters.map((c) => `label_replace(rate(${c}[${range}]), "counter", "${c}", "", "")`).join(' or ');
-  return `sum by (${by.join(', ')}) (${union})`;
+export function sumOverCounters(counters: readonly string[], by: readonly string[], opts: { fn?: 'rate' | 'increase'; range?: string } = {}): string {
+  const fn = opts.fn ?? 'rate';
+  const range = opts.range ?? '5m';
+  const union = counters.map((c) => `label_replace(${withCluster(`${fn}(${c}[${range}])`)}, "counter", "${c}", "", "")`).join(' or ');
+  return `sum by (${['cluster', ...by].join(', ')}) (${union})`;
 }
+
+/** 100 × errors / all of a request-duration histogram's `_count`, per cluster, job and route. */
+function errorPercent(metric: string, routes: string): string {
+  const sum = (matchers: string) => `sum by (cluster, job, route) (${withCluster(`rate(${metric}{${matchers}}[5m])`)})`;
+  return `100 * ${sum(`route=~"${routes}", status_code=~"5.."`)} / ${sum(`route=~"${routes}"`)}`;
+}
+
+/** Persistent volumes of the stack's StatefulSets (claim template `data`). */
+const STACK_VOLUMES = 'persistentvolumeclaim=~"data-(prometheus|alertmanager|loki|tempo)-[0-9]+"';
+/** Loki's query routes (HTTP API), as its request-duration histogram labels them. */
+const LOKI_QUERY_ROUTES = 'loki_api_v1_query|loki_api_v1_query_range|loki_api_v1_series|loki_api_v1_labels|loki_api_v1_label_name_values|loki_api_v1_index_stats';
+/** TSDB failure counters of Prometheus 3 (checked against the real binary's /metrics in the live test). */
+const TSDB_FAILURES = [
+  'prometheus_tsdb_compactions_failed_total',
+  'prometheus_tsdb_head_truncations_failed_total',
+  'prometheus_tsdb_reloads_failures_total',
+  'prometheus_tsdb_wal_corruptions_total',
+  'prometheus_tsdb_wal_truncations_failed_total',
+  'prometheus_tsdb_wal_writes_failed_total',
+  'prometheus_tsdb_checkpoint_creations_failed_total',
+];
 
 /** Rule file for the stack's own health, shipped with every Prometheus of the stack. */
 export function stackRules(): RuleFile {
@@ -53,9 +96,25 @@ export function stackRules(): RuleFile {
             labels: { severity: 'none' },
             annotations: {
               summary: 'Always firing: proves that alerts flow from Prometheus through Alertmanager',
-              description: 'This alert fires all the time. Route it to a dead-man\'s-switch service, which pages when it stops arriving.',
+              description: "This alert fires all the time. Route it to a dead-man's-switch service, which pages when it stops arriving.",
+              action: 'Nothing while it fires; if it stops arriving, Prometheus, Alertmanager or the route to the receiver is broken.',
             },
           },
+        ],
+      },
+      {
+        name: 'o11y-stack.controller',
+        rules: [
+          alert('O11yStackUnhealthy', 'min by (cluster) (o11y_healthy) == 0', '15m', 'critical', {
+            summary: 'The o11y controller finds the stack unhealthy',
+            description: 'For 15 minutes the o11y controller has reported a workload that is not Current or rules that are not healthy.',
+            action: 'Run `o11y check` (or read the o11y controller\'s log) to see which workload or rule group fails and why.',
+          }),
+          alert('O11yControllerAbsent', 'absent(o11y_healthy)', '15m', 'warning', {
+            summary: 'No verdict from the o11y controller',
+            description: 'Prometheus has had no o11y_healthy series for 15 minutes: the controller is down or not scraped.',
+            action: 'Check the o11y-controller Deployment and its NetworkPolicy; `kubectl -n <namespace> logs deploy/o11y-controller`.',
+          }),
         ],
       },
       {
@@ -63,98 +122,150 @@ export function stackRules(): RuleFile {
         rules: [
           alert(
             'O11yTargetDown',
-            '100 * (count by (job, namespace) (up == 0) / count by (job, namespace) (up)) > 10',
+            `100 * (count by (cluster, job, namespace) (${withCluster('up == 0')}) / count by (cluster, job, namespace) (${withCluster('up')})) > 10`,
             '10m',
             'warning',
-            'Scrape targets are down',
-            '{{ printf "%.1f" $value }}% of the {{ $labels.job }} targets in {{ $labels.namespace }} are down.',
+            {
+              summary: 'Scrape targets are down',
+              description: '{{ printf "%.1f" $value }}% of the {{ $labels.job }} targets in {{ $labels.namespace }} (cluster {{ $labels.cluster }}) are down.',
+              action: 'Open Prometheus\' Targets page for the scrape error; check the pods, their NetworkPolicy and the scraper\'s egress.',
+            },
           ),
-          alert(
-            'O11yPrometheusRuleEvaluationFailures',
-            'increase(prometheus_rule_evaluation_failures_total[5m]) > 0',
-            '5m',
-            'critical',
-            'Prometheus fails to evaluate rules',
-            '{{ $labels.instance }} failed to evaluate {{ printf "%.0f" $value }} rules in rule group {{ $labels.rule_group }} in the last 5 minutes.',
-          ),
-          alert(
-            'O11yPrometheusConfigReloadFailed',
-            'max_over_time(prometheus_config_last_reload_successful[5m]) == 0',
-            '10m',
-            'critical',
-            'Prometheus cannot load its configuration',
-            'The last configuration reload of {{ $labels.instance }} failed; it runs on its previous configuration.',
-          ),
+          alert('O11yPrometheusRuleEvaluationFailures', `sum by (cluster, instance, rule_group) (${withCluster('increase(prometheus_rule_evaluation_failures_total[5m])')}) > 0`, '5m', 'critical', {
+            summary: 'Prometheus fails to evaluate rules',
+            description: '{{ $labels.instance }} failed to evaluate {{ printf "%.0f" $value }} rules in rule group {{ $labels.rule_group }} in the last 5 minutes.',
+            action: 'Read lastError of the group on Prometheus\' Rules page (or `o11y check`); alerts of that group may not fire.',
+          }),
+          alert('O11yPrometheusConfigReloadFailed', `max by (cluster, instance) (${withCluster('max_over_time(prometheus_config_last_reload_successful[5m])')}) == 0`, '10m', 'critical', {
+            summary: 'Prometheus cannot load its configuration',
+            description: 'The last configuration reload of {{ $labels.instance }} failed; it runs on its previous configuration.',
+            action: 'Read Prometheus\' log for the reload error; run `promtool check config` on the synthesized prometheus.yml.',
+          }),
           // A dead Alertmanager of a static target list is still "discovered": alert on what Prometheus fails to deliver.
           alert(
             'O11yPrometheusErrorSendingAlerts',
-            '100 * sum by (instance, alertmanager) (rate(prometheus_notifications_errors_total[5m])) / sum by (instance, alertmanager) (rate(prometheus_notifications_sent_total[5m])) > 1',
+            `100 * sum by (cluster, instance, alertmanager) (${withCluster('rate(prometheus_notifications_errors_total[5m])')}) / sum by (cluster, instance, alertmanager) (${withCluster('rate(prometheus_notifications_sent_total[5m])')}) > 1`,
             '15m',
             'critical',
-            'Prometheus fails to send alerts to an Alertmanager',
-            '{{ printf "%.1f" $value }}% of the alerts {{ $labels.instance }} sent to {{ $labels.alertmanager }} failed.',
+            {
+              summary: 'Prometheus fails to send alerts to an Alertmanager',
+              description: '{{ printf "%.1f" $value }}% of the alerts {{ $labels.instance }} sent to {{ $labels.alertmanager }} failed.',
+              action: 'Check the Alertmanager pods and the NetworkPolicy between Prometheus and Alertmanager.',
+            },
           ),
-          alert(
-            'O11yPrometheusDroppingAlerts',
-            'increase(prometheus_notifications_dropped_total[5m]) > 0',
-            '5m',
-            'critical',
-            'Prometheus drops alerts before they reach any Alertmanager',
-            '{{ $labels.instance }} dropped {{ printf "%.0f" $value }} alerts in the last 5 minutes (no Alertmanager reachable, or a relabel error).',
-          ),
+          alert('O11yPrometheusDroppingAlerts', `sum by (cluster, instance) (${withCluster('increase(prometheus_notifications_dropped_total[5m])')}) > 0`, '5m', 'critical', {
+            summary: 'Prometheus drops alerts before they reach any Alertmanager',
+            description: '{{ $labels.instance }} dropped {{ printf "%.0f" $value }} alerts in the last 5 minutes (no Alertmanager reachable, or a relabel error).',
+            action: 'Check that an Alertmanager is up and reachable; alerts are being lost.',
+          }),
           alert(
             'O11yPrometheusAlertQueueFull',
-            'min_over_time(prometheus_notifications_queue_length[5m]) > 0.9 * min_over_time(prometheus_notifications_queue_capacity[5m])',
+            `min by (cluster, instance) (${withCluster('min_over_time(prometheus_notifications_queue_length[5m])')}) > 0.9 * min by (cluster, instance) (${withCluster('min_over_time(prometheus_notifications_queue_capacity[5m])')})`,
             '15m',
             'warning',
-            'Prometheus cannot send alerts as fast as it raises them',
-            'The alert queue of {{ $labels.instance }} has been over 90% full for 15 minutes; alerts will be dropped.',
+            {
+              summary: 'Prometheus cannot send alerts as fast as it raises them',
+              description: 'The alert queue of {{ $labels.instance }} has been over 90% full for 15 minutes; alerts will be dropped.',
+              action: 'Look for an alert storm (many firing series) or a slow Alertmanager.',
+            },
+          ),
+          alert('O11yPrometheusTsdbFailures', `${sumOverCounters(TSDB_FAILURES, ['instance', 'counter'], { fn: 'increase', range: '3h' })} > 0`, '5m', 'critical', {
+            summary: 'Prometheus fails to compact, truncate, reload or write its TSDB',
+            description: '{{ $labels.instance }}: {{ $labels.counter }} rose by {{ printf "%.0f" $value }} in 3 hours.',
+            action: 'Read Prometheus\' log; check the data volume (space, I/O errors). A corrupt WAL segment loses its samples.',
+          }),
+          alert(
+            'O11yRemoteWriteFailing',
+            `sum by (cluster, instance, remote_name) (${withCluster('rate(prometheus_remote_storage_samples_failed_total[5m])')}) > 0`,
+            '15m',
+            'warning',
+            {
+              summary: 'Prometheus fails to remote-write samples',
+              description: '{{ $labels.instance }} fails to send {{ printf "%.0f" $value }} samples/s to {{ $labels.remote_name }}; they are lost.',
+              action: 'Check the long-term store\'s health, the credentials Secret and the egress to its URL.',
+            },
           ),
           alert(
-            'O11yAlertmanagerFailedToSendAlerts',
-            'sum by (instance, integration) (rate(alertmanager_notifications_failed_total[5m])) > 0',
-            '10m',
+            'O11yRemoteWriteBehind',
+            `max by (cluster, instance, remote_name) (${withCluster('max_over_time(prometheus_remote_storage_highest_timestamp_in_seconds[5m])')} - ignoring(remote_name, url) group_right ${withCluster('max_over_time(prometheus_remote_storage_queue_highest_sent_timestamp_seconds[5m])')}) > 120`,
+            '15m',
             'warning',
-            'Alertmanager fails to deliver notifications',
-            'Alertmanager {{ $labels.instance }} fails to send notifications to {{ $labels.integration }}.',
+            {
+              summary: 'Remote write falls behind',
+              description: '{{ $labels.instance }} is {{ printf "%.0f" $value }} s behind in sending to {{ $labels.remote_name }}.',
+              action: 'The long-term store is slow or throttling; if it does not catch up, samples older than the WAL are lost.',
+            },
           ),
+          alert(
+            'O11yVolumeFillingUp',
+            `${withCluster(`kubelet_volume_stats_available_bytes{${STACK_VOLUMES}}`)} / ${withCluster(`kubelet_volume_stats_capacity_bytes{${STACK_VOLUMES}}`)} < 0.15 and ${withCluster(`predict_linear(kubelet_volume_stats_available_bytes{${STACK_VOLUMES}}[6h], 4 * 24 * 3600)`)} < 0`,
+            '1h',
+            'warning',
+            {
+              summary: 'A volume of the stack fills up',
+              description: 'Volume {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has {{ $value | humanizePercentage }} left and fills within 4 days at the current rate.',
+              action: 'Grow the PVC (or lower retention) before it is full; a full volume stops writes.',
+            },
+          ),
+          alert('O11yAlertmanagerFailedToSendAlerts', `sum by (cluster, instance, integration) (${withCluster('rate(alertmanager_notifications_failed_total[5m])')}) > 0`, '10m', 'warning', {
+            summary: 'Alertmanager fails to deliver notifications',
+            description: 'Alertmanager {{ $labels.instance }} fails to send notifications to {{ $labels.integration }}.',
+            action: 'Check the receiver\'s URL in the user-owned Secret and Alertmanager\'s egress; read its log.',
+          }),
         ],
       },
       {
         name: 'o11y-stack.pipeline',
         rules: [
-          alert(
-            'O11yCollectorRefusingData',
-            `${sumOfRates(SIGNALS.map((s) => `otelcol_receiver_refused_${s}_total`), ['job', 'receiver'])} > 0`,
-            '5m',
-            'warning',
-            'The OpenTelemetry Collector refuses incoming data',
-            '{{ $labels.job }} receiver {{ $labels.receiver }} refuses data (memory limit or back-pressure).',
-          ),
+          alert('O11yCollectorRefusingData', `${sumOverCounters(SIGNALS.map((s) => `otelcol_receiver_refused_${s}_total`), ['job', 'receiver'])} > 0`, '5m', 'warning', {
+            summary: 'The OpenTelemetry Collector refuses incoming data',
+            description: '{{ $labels.job }} receiver {{ $labels.receiver }} refuses data (memory limit or back-pressure).',
+            action: 'The collector is at its memory limit or its exporters are blocked: scale the gateway or find the slow backend.',
+          }),
           alert(
             'O11yCollectorDroppingData',
-            `${sumOfRates(['send', 'enqueue'].flatMap((step) => SIGNALS.map((s) => `otelcol_exporter_${step}_failed_${s}_total`)), ['job', 'exporter'])} > 0`,
+            `${sumOverCounters(['send', 'enqueue'].flatMap((step) => SIGNALS.map((s) => `otelcol_exporter_${step}_failed_${s}_total`)), ['job', 'exporter'])} > 0`,
             '5m',
             'critical',
-            'The OpenTelemetry Collector drops data',
-            '{{ $labels.job }} exporter {{ $labels.exporter }} fails to send or enqueue data; it is lost.',
+            {
+              summary: 'The OpenTelemetry Collector drops data',
+              description: '{{ $labels.job }} exporter {{ $labels.exporter }} fails to send or enqueue data; it is lost.',
+              action: 'Check the exporter\'s backend (Tempo, Loki, Prometheus or another cluster\'s gateway) and the flow to it.',
+            },
           ),
           alert(
             'O11yLokiIngestionErrors',
-            'sum by (job, reason) (rate(loki_discarded_samples_total[5m])) > 0 or sum by (job, route) (rate(loki_request_duration_seconds_count{route=~"otlp_v1_logs|loki_api_v1_push", status_code=~"5.."}[5m])) > 0',
+            `sum by (cluster, job, reason) (${withCluster('rate(loki_discarded_samples_total[5m])')}) > 0 or sum by (cluster, job, route) (${withCluster('rate(loki_request_duration_seconds_count{route=~"otlp_v1_logs|loki_api_v1_push", status_code=~"5.."}[5m])')}) > 0`,
             '10m',
             'warning',
-            'Loki rejects or fails to ingest logs',
-            'Loki ({{ $labels.job }}) discards log lines or fails pushes ({{ $labels.reason }}{{ $labels.route }}).',
+            {
+              summary: 'Loki rejects or fails to ingest logs',
+              description: 'Loki ({{ $labels.job }}) discards log lines or fails pushes ({{ $labels.reason }}{{ $labels.route }}).',
+              action: 'The reason label says which limit (rate, line size, too old) was hit; raise it or fix the sender.',
+            },
           ),
+          alert('O11yLokiQueryErrors', `${errorPercent('loki_request_duration_seconds_count', LOKI_QUERY_ROUTES)} > 5`, '15m', 'warning', {
+            summary: 'Loki fails queries',
+            description: '{{ printf "%.1f" $value }}% of Loki\'s {{ $labels.route }} requests fail.',
+            action: 'Read Loki\'s log; check its volume and object storage.',
+          }),
+          // Tempo 3 counts refused spans in tempo_discarded_spans_total (reason label); older releases also had the receiver's own counter.
           alert(
             'O11yTempoIngestionErrors',
-            'sum by (job, reason) (rate(tempo_discarded_spans_total[5m])) > 0 or sum by (job, receiver) (rate(tempo_receiver_refused_spans[5m])) > 0',
+            `sum by (cluster, job, reason) (${withCluster('rate(tempo_discarded_spans_total[5m])')}) > 0 or sum by (cluster, job, receiver) (${withCluster('rate({__name__=~"tempo_receiver_refused_spans(_total)?"}[5m])')}) > 0`,
             '10m',
             'warning',
-            'Tempo rejects or fails to ingest spans',
-            'Tempo ({{ $labels.job }}) discards or refuses spans ({{ $labels.reason }}{{ $labels.receiver }}).',
+            {
+              summary: 'Tempo rejects or fails to ingest spans',
+              description: 'Tempo ({{ $labels.job }}) discards or refuses spans ({{ $labels.reason }}{{ $labels.receiver }}).',
+              action: 'The reason label says which limit (rate, trace size, live traces) was hit; raise it in Tempo\'s overrides.',
+            },
           ),
+          alert('O11yTempoQueryErrors', `${errorPercent('tempo_request_duration_seconds_count', 'api_.*')} > 5`, '15m', 'warning', {
+            summary: 'Tempo fails queries',
+            description: '{{ printf "%.1f" $value }}% of Tempo\'s {{ $labels.route }} requests fail.',
+            action: 'Read Tempo\'s log; check its volume and object storage.',
+          }),
         ],
       },
     ],
