@@ -28,6 +28,7 @@ export class CollectorsChart extends Chart {
         stackNamespace: config.namespace,
         gateway: { service: gateway.id.app, port: OTLP_GRPC_PORT },
         resourceAttributes: clusterResourceAttributes(ctx.cluster),
+        tolerations: config.components.collector.agentTolerations,
       });
     }
   }

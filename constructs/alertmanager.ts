@@ -71,7 +71,13 @@ export class Alertmanager extends Construct {
               ],
               ports: [
                 { name: 'http-metrics', containerPort: ALERTMANAGER_PORT },
-                ...(this.replicas > 1 ? [{ name: 'mesh', containerPort: CLUSTER_PORT }] : []),
+                // The mesh gossips over TCP and UDP on the same port.
+                ...(this.replicas > 1
+                  ? [
+                      { name: 'mesh-tcp', containerPort: CLUSTER_PORT },
+                      { name: 'mesh-udp', containerPort: CLUSTER_PORT, protocol: 'UDP' as const },
+                    ]
+                  : []),
               ],
               resources: { cpu: { request: '50m', limit: '200m' }, memory: { request: '64Mi', limit: '256Mi' } },
               liveness: httpProbe('/-/healthy', 'http-metrics'),

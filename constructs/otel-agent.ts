@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import type { TolerationConfig } from '../src/config/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
@@ -7,6 +8,7 @@ import {
   collectorContainer,
   collectorService,
   COLLECTOR_METRICS_PORT,
+  type CollectorResources,
   HEALTH_CHECK,
   insertAttributes,
   K8S_ATTRIBUTES_RULES,
@@ -15,7 +17,7 @@ import {
   OTLP_GRPC_PORT,
   OTLP_HTTP_PORT,
   otlpReceiver,
-  SENDING_QUEUE,
+  sendingQueue,
 } from './otel-collector.ts';
 import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
@@ -25,6 +27,8 @@ export const AGENT_HOST_PATHS = {
   /** filelog offsets survive agent restarts here, so logs are neither lost nor duplicated. */
   checkpoints: '/var/lib/otel-agent',
 } as const;
+
+const RESOURCES: CollectorResources = { cpu: { request: '100m', limit: '500m' }, memoryMiB: { request: 256, limit: 512 } };
 
 export interface OtelAgentProps {
   /** The agent namespace: PSS `privileged`, because of the host log mounts. */
@@ -39,6 +43,12 @@ export interface OtelAgentProps {
    * @default none
    */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /**
+   * Taints the agents tolerate. Logs and kubelet metrics are wanted from every node, tainted pools
+   * (GPU, dedicated, infra, control plane) included.
+   * @default [{ operator: 'Exists' }]
+   */
+  readonly tolerations?: readonly TolerationConfig[];
 }
 
 /**
@@ -74,9 +84,10 @@ export class OtelAgent extends Construct {
           spreadAcrossArchitectures: false,
           configContents: [configText],
           securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+          tolerations: (props.tolerations ?? [{ operator: 'Exists' }]).map((t) => ({ ...t })),
           containers: [
             collectorContainer({
-              resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+              resources: RESOURCES,
               env: [
                 { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                 { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
@@ -124,7 +135,13 @@ export class OtelAgent extends Construct {
 /** The agent's collector config, a pure function of the props. */
 export function agentConfig(props: OtelAgentProps): object {
   const attributes = props.resourceAttributes ?? {};
-  const processors = ['memory_limiter', 'k8s_attributes', ...(Object.keys(attributes).length ? ['resource/cluster'] : [])];
+  const processors = ['k8s_attributes', ...(Object.keys(attributes).length ? ['resource/cluster'] : [])];
+  // The stack's collectors log their export failures: collected, they would fail, log and loop again.
+  const collectors: [namespace: string, app: string][] = [
+    [props.namespace, 'otel-agent'],
+    [props.stackNamespace, props.gateway.service],
+    [props.stackNamespace, 'otel-scraper'],
+  ];
   return {
     extensions: {
       health_check: HEALTH_CHECK,
@@ -134,8 +151,7 @@ export function agentConfig(props: OtelAgentProps): object {
       otlp: otlpReceiver(),
       filelog: {
         include: [`${AGENT_HOST_PATHS.podLogs}/*/*/*.log`],
-        // Not our own logs: a failing export would log, be collected, fail, and log again.
-        exclude: [`${AGENT_HOST_PATHS.podLogs}/${props.namespace}_otel-agent-*/*/*.log`],
+        exclude: collectors.map(([namespace, app]) => `${AGENT_HOST_PATHS.podLogs}/${namespace}_${app}-*/*/*.log`),
         start_at: 'end',
         include_file_path: true,
         include_file_name: false,
@@ -160,7 +176,7 @@ export function agentConfig(props: OtelAgentProps): object {
       'otlp_grpc/gateway': {
         endpoint: `${serviceHost(props.gateway.service, props.stackNamespace)}:${props.gateway.port}`,
         tls: { insecure: true },
-        ...SENDING_QUEUE,
+        ...sendingQueue(RESOURCES.memoryMiB.limit, 1),
       },
     },
     service: collectorService(['health_check', 'file_storage'], {

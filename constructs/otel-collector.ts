@@ -24,7 +24,6 @@ export function otlpReceiver(): object {
   };
 }
 
-/** Refuse data before the container is OOM-killed; first in every pipeline. */
 /** Resource attributes known at synth time: the cluster, its region, and its cloud's provider and platform. */
 export function clusterResourceAttributes(cluster: ClusterConfig): Record<string, string> {
   return { 'k8s.cluster.name': cluster.name, 'cloud.region': cluster.region, ...platformProfile(cluster.cloud).staticResourceAttributes };
@@ -40,30 +39,63 @@ export function insertAttributes(attributes: Readonly<Record<string, string>>): 
   return { attributes: Object.entries(attributes).map(([key, value]) => ({ key, value, action: 'insert' })) };
 }
 
+/** Refuse data before the container is OOM-killed; {@link collectorService} puts it first in every pipeline. */
 export const MEMORY_LIMITER = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
 
-/**
- * Exporter-side batching and queueing (the `batch` processor is headed for deprecation):
- * batches of 8k–16k items, flushed at least every 200 ms, retried on failure.
- */
-export const SENDING_QUEUE = {
-  sending_queue: {
-    enabled: true,
-    sizer: 'items',
-    queue_size: 200_000,
-    batch: { flush_timeout: '200ms', min_size: 8192, max_size: 16384 },
-  },
-  retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '300s' },
-};
+/** A collector container's resources; the memory limit, in MiB, also sizes GOMEMLIMIT and the exporter queues. */
+export interface CollectorResources {
+  readonly cpu: Resources['cpu'];
+  readonly memoryMiB: { readonly request: number; readonly limit: number };
+}
 
-/** The collector's own telemetry: Prometheus metrics on the pod IP, scraped by the stack job. */
-export function collectorService(extensions: string[], pipelines: Record<string, object>): object {
+/** Exporter-side batches (the `batch` processor is headed for deprecation), in items: spans, data points, log records. */
+const BATCH = { flush_timeout: '200ms', min_size: 8192, max_size: 16384 };
+/** Share of the memory limit that all of a collector's exporter queues, full at once, may take: below memory_limiter's soft limit (80% − 25%). */
+const QUEUE_MEMORY_SHARE = 0.5;
+/** Assumed size in memory of one queued item (a span with its attributes, a log line, a few data points). */
+const ITEM_BYTES = 1024;
+
+/**
+ * `sending_queue` and `retry_on_failure` for one of the `queues` exporter queues of a collector
+ * whose memory limit is `memoryLimitMiB`. Queues count items, and all of them full at once fit in
+ * QUEUE_MEMORY_SHARE of the limit:
+ *
+ *   queue_size = ⌊limit × QUEUE_MEMORY_SHARE / (queues × ITEM_BYTES)⌋
+ *
+ * e.g. 1 GiB shared by 3 exporters: 174762 items each. A queue smaller than one batch would turn
+ * every full batch away (and the collector refuses `min_size` > `queue_size`), so that is an error.
+ */
+export function sendingQueue(memoryLimitMiB: number, queues: number): object {
+  const queueSize = Math.floor((memoryLimitMiB * 2 ** 20 * QUEUE_MEMORY_SHARE) / (queues * ITEM_BYTES));
+  if (queueSize < BATCH.max_size) {
+    throw new Error(`a collector limited to ${memoryLimitMiB}Mi cannot hold ${queues} exporter queues of one ${BATCH.max_size}-item batch each`);
+  }
+  return {
+    sending_queue: { enabled: true, sizer: 'items', queue_size: queueSize, batch: BATCH },
+    retry_on_failure: { enabled: true, initial_interval: '1s', max_interval: '30s', max_elapsed_time: '300s' },
+  };
+}
+
+/** A pipeline as the configs write it: {@link collectorService} adds memory_limiter in front of its processors. */
+export interface Pipeline {
+  readonly receivers: string[];
+  readonly processors?: string[];
+  readonly exporters: string[];
+}
+
+/**
+ * The service section: the collector's own telemetry (Prometheus metrics on the pod IP, scraped by
+ * the stack job) and the pipelines, each with memory_limiter first, so that no pipeline can skip it.
+ */
+export function collectorService(extensions: string[], pipelines: Record<string, Pipeline>): object {
   return {
     extensions,
     telemetry: {
       metrics: { readers: [{ pull: { exporter: { prometheus: { host: POD_IP, port: COLLECTOR_METRICS_PORT } } } }] },
     },
-    pipelines,
+    pipelines: Object.fromEntries(
+      Object.entries(pipelines).map(([id, p]) => [id, { receivers: p.receivers, processors: ['memory_limiter', ...(p.processors ?? [])], exporters: p.exporters }]),
+    ),
   };
 }
 
@@ -110,7 +142,7 @@ export const K8S_ATTRIBUTES_RULES = [
 ];
 
 export interface CollectorContainerOptions {
-  readonly resources: Resources;
+  readonly resources: CollectorResources;
   readonly env?: k8s.EnvVar[];
   readonly mounts?: k8s.VolumeMount[];
   readonly securityContext?: k8s.SecurityContext;
@@ -118,16 +150,20 @@ export interface CollectorContainerOptions {
   readonly extraPorts?: { name: string; containerPort: number }[];
 }
 
+/** Share of the memory limit the Go runtime aims to stay under, leaving headroom for what it does not count. */
+const GO_MEMORY_SHARE = 0.8;
+
 /** The contrib collector container: pod IP in the environment, health probes, OTLP and metrics ports. */
 export function collectorContainer(o: CollectorContainerOptions): k8s.Container {
+  const { cpu, memoryMiB } = o.resources;
   return container({
     name: 'otel-collector',
     image: IMAGES.otelCollectorContrib,
     args: ['--config=/conf/config.yaml'],
     env: [
       { name: 'MY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
-      // The Go runtime should respect the container's memory limit, as memory_limiter does.
-      { name: 'GOMEMLIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: k8s.Quantity.fromString('1') } } },
+      // Under the container limit, so that the GC works harder before the OOM killer acts, not at the same point.
+      { name: 'GOMEMLIMIT', value: `${Math.floor(memoryMiB.limit * GO_MEMORY_SHARE)}MiB` },
       ...(o.env ?? []),
     ],
     ports: [
@@ -137,7 +173,7 @@ export function collectorContainer(o: CollectorContainerOptions): k8s.Container 
       { name: 'health', containerPort: HEALTH_PORT },
       ...(o.extraPorts ?? []),
     ],
-    resources: o.resources,
+    resources: { cpu, memory: { request: `${memoryMiB.request}Mi`, limit: `${memoryMiB.limit}Mi` } },
     liveness: httpProbe('/', 'health'),
     readiness: httpProbe('/', 'health', { initialDelaySeconds: 5, periodSeconds: 5 }),
     mounts: [{ name: 'config', mountPath: '/conf', readOnly: true }, ...(o.mounts ?? [])],

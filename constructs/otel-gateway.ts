@@ -9,6 +9,7 @@ import {
   collectorContainer,
   collectorService,
   COLLECTOR_METRICS_PORT,
+  type CollectorResources,
   HEALTH_CHECK,
   K8S_ATTRIBUTES_RULES,
   k8sAttributesProcessor,
@@ -18,7 +19,8 @@ import {
   insertAttributes,
   OTLP_HTTP_PORT,
   otlpReceiver,
-  SENDING_QUEUE,
+  type Pipeline,
+  sendingQueue,
 } from './otel-collector.ts';
 import { platformProfile } from './platforms/index.ts';
 import {
@@ -41,6 +43,8 @@ export interface GatewayBackend {
   readonly service: string;
   readonly port: number;
 }
+
+const GATEWAY_RESOURCES: CollectorResources = { cpu: { request: '200m', limit: '1' }, memoryMiB: { request: 512, limit: 1024 } };
 
 export interface OtelGatewayProps {
   readonly namespace: string;
@@ -73,7 +77,7 @@ export class OtelGateway extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'otel-gateway', component: 'otel-gateway', namespace: props.namespace };
     this.id = id;
-    const replicas = props.replicas ?? 2;
+    const replicas = gatewayReplicas(props);
     const configText = dumpYaml(gatewayConfig(ctx, props));
     const shards = shardPorts(ctx);
     const external = receivesExternal(ctx);
@@ -102,7 +106,7 @@ export class OtelGateway extends Construct {
           configContents: [configText],
           containers: [
             collectorContainer({
-              resources: { cpu: { request: '200m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } },
+              resources: GATEWAY_RESOURCES,
               extraPorts: [
                 ...shards.map((p) => ({ name: p.name, containerPort: p.port })),
                 ...(external ? [{ name: 'otlp-external', containerPort: EXTERNAL_OTLP_PORT }] : []),
@@ -225,7 +229,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
   const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
   const local: LocalBackends = { traces: 'otlp_grpc/tempo', metrics: 'otlp_http/prometheus', logs: 'otlp_http/loki' };
   const cardinality = cardinalityTransform(ctx);
-  const inProcessors = ['memory_limiter', 'k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : [])];
+  const inProcessors = ['k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : [])];
   const clusterAttributes = clusterResourceAttributes(ctx.cluster);
   const routing = needsRouting(ctx);
   const lb = loadBalanced(ctx);
@@ -238,10 +242,10 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
   const next = (signal: Signal) => (routing ? `routing/${signal}` : single(signal));
 
   const spanMetrics = ctx.config.scale.spanMetricsInGateway;
-  const pipelines: Record<string, object> = {};
+  const pipelines: Record<string, Pipeline> = {};
   if (spanMetrics) {
-    pipelines['traces/spanmetrics'] = { receivers: ['otlp/spanmetrics'], processors: [], exporters: ['spanmetrics'] };
-    pipelines['metrics/spanmetrics'] = { receivers: ['spanmetrics'], processors: [], exporters: [next('metrics')] };
+    pipelines['traces/spanmetrics'] = { receivers: ['otlp/spanmetrics'], exporters: ['spanmetrics'] };
+    pipelines['metrics/spanmetrics'] = { receivers: ['spanmetrics'], exporters: [next('metrics')] };
   }
   // Every span also goes, sharded by service, to the replica computing that service's span metrics.
   const toSpanMetrics = spanMetrics ? ['load_balancing/spanmetrics'] : [];
@@ -258,11 +262,11 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
     }
     if (routing) {
       for (const cloud of ctx.topology.backendClouds) {
-        pipelines[`${signal}/${cloud}`] = { receivers: [`routing/${signal}`], processors: [], exporters: [exportersFor(ctx, cloud, local)[signal]] };
+        pipelines[`${signal}/${cloud}`] = { receivers: [`routing/${signal}`], exporters: [exportersFor(ctx, cloud, local)[signal]] };
       }
     }
     // Other clusters already routed their telemetry here: store it, do not route it again.
-    if (external) pipelines[`${signal}/external`] = { receivers: ['otlp/external'], processors: ['memory_limiter'], exporters: [local[signal]] };
+    if (external) pipelines[`${signal}/external`] = { receivers: ['otlp/external'], exporters: [local[signal]] };
   }
 
   const { tailSampling } = ctx.config.scale;
@@ -324,38 +328,64 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
           },
         }
       : {}),
-    exporters: {
-      ...(isBackend
-        ? {
-            [local.traces]: { endpoint: host(props.tempo), tls: { insecure: true }, ...SENDING_QUEUE },
-            [local.logs]: { endpoint: `http://${host(props.loki)}/otlp`, ...SENDING_QUEUE },
-            [local.metrics]: { endpoint: `http://${host(props.prometheus)}/api/v1/otlp`, ...SENDING_QUEUE },
-          }
-        : {}),
-      ...crossClusterExporters(ctx, SENDING_QUEUE),
-      ...(lb
-        ? {
-            'load_balancing/traces': {
-              // All spans of a trace must reach the same replica for tail sampling to see the whole trace.
-              routing_key: 'traceID',
-              protocol: { otlp: { tls: { insecure: true }, ...SENDING_QUEUE } },
-              resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [LOAD_BALANCED_PORT] } },
-            },
-          }
-        : {}),
-      ...(spanMetrics
-        ? {
-            'load_balancing/spanmetrics': {
-              // All spans of a service reach one replica, so that its span metrics are one series, not one per replica.
-              routing_key: 'service',
-              protocol: { otlp: { tls: { insecure: true }, ...SENDING_QUEUE } },
-              resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [SPAN_METRICS_PORT] } },
-            },
-          }
-        : {}),
-    },
+    exporters: queued(
+      {
+        ...(isBackend
+          ? {
+              [local.traces]: { endpoint: host(props.tempo), tls: { insecure: true } },
+              [local.logs]: { endpoint: `http://${host(props.loki)}/otlp` },
+              [local.metrics]: { endpoint: `http://${host(props.prometheus)}/api/v1/otlp` },
+            }
+          : {}),
+        // No queue settings here: queued() adds them, sized across every exporter.
+        ...crossClusterExporters(ctx, {}),
+        ...(lb
+          ? {
+              'load_balancing/traces': {
+                // All spans of a trace must reach the same replica for tail sampling to see the whole trace.
+                routing_key: 'traceID',
+                protocol: { otlp: { tls: { insecure: true } } },
+                resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [LOAD_BALANCED_PORT] } },
+              },
+            }
+          : {}),
+        ...(spanMetrics
+          ? {
+              'load_balancing/spanmetrics': {
+                // All spans of a service reach one replica, so that its span metrics are one series, not one per replica.
+                routing_key: 'service',
+                protocol: { otlp: { tls: { insecure: true } } },
+                resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [SPAN_METRICS_PORT] } },
+              },
+            }
+          : {}),
+      },
+      gatewayReplicas(props),
+    ),
     service: collectorService(['health_check', ...(usesBearer ? [BEARER_AUTH] : [])], pipelines),
   };
+}
+
+/** Gateway replicas: each is an endpoint of the load_balancing exporters. */
+function gatewayReplicas(props: OtelGatewayProps): number {
+  return props.replicas ?? 2;
+}
+
+/**
+ * Adds a sending queue to every exporter, the gateway's memory limit shared among all its queues:
+ * one per exporter, and one per replica for a load_balancing exporter, whose OTLP exporter (where
+ * the queue goes) it runs once for every endpoint.
+ */
+function queued(exporters: Record<string, object>, replicas: number): Record<string, object> {
+  const isLoadBalancing = (id: string) => id.split('/')[0] === 'load_balancing';
+  const queues = Object.keys(exporters).reduce((n, id) => n + (isLoadBalancing(id) ? replicas : 1), 0);
+  const queue = sendingQueue(GATEWAY_RESOURCES.memoryMiB.limit, queues);
+  return Object.fromEntries(
+    Object.entries(exporters).map(([id, e]) => [
+      id,
+      isLoadBalancing(id) ? { ...e, protocol: { otlp: { ...(e as { protocol: { otlp: object } }).protocol.otlp, ...queue } } } : { ...e, ...queue },
+    ]),
+  );
 }
 
 /** Headless Service of the gateway's second tier; the load_balancing exporter resolves its EndpointSlices. */

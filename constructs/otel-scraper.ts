@@ -3,9 +3,11 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
-import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, SENDING_QUEUE } from './otel-collector.ts';
+import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, type CollectorResources, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
 import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs } from './prometheus.ts';
 import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+
+const RESOURCES: CollectorResources = { cpu: { request: '200m', limit: '1' }, memoryMiB: { request: 512, limit: 1024 } };
 
 export interface OtelScraperProps {
   readonly namespace: string;
@@ -45,7 +47,7 @@ export class OtelScraper extends Construct {
           uid: 10001,
           spreadAcrossArchitectures: false,
           configContents: [configText],
-          containers: [collectorContainer({ resources: { cpu: { request: '200m', limit: '1' }, memory: { request: '512Mi', limit: '1Gi' } } })],
+          containers: [collectorContainer({ resources: RESOURCES })],
           volumes: [configMapVolume('config', 'otel-scraper-config')],
         }),
       },
@@ -85,10 +87,14 @@ export function scraperConfig(ctx: StackContext, props: OtelScraperProps): objec
     },
     processors: { memory_limiter: MEMORY_LIMITER },
     exporters: {
-      'otlp_grpc/gateway': { endpoint: `${serviceHost(props.gateway.service, props.namespace)}:${props.gateway.port}`, tls: { insecure: true }, ...SENDING_QUEUE },
+      'otlp_grpc/gateway': {
+        endpoint: `${serviceHost(props.gateway.service, props.namespace)}:${props.gateway.port}`,
+        tls: { insecure: true },
+        ...sendingQueue(RESOURCES.memoryMiB.limit, 1),
+      },
     },
     service: collectorService(['health_check'], {
-      metrics: { receivers: ['prometheus'], processors: ['memory_limiter'], exporters: ['otlp_grpc/gateway'] },
+      metrics: { receivers: ['prometheus'], exporters: ['otlp_grpc/gateway'] },
     }),
   };
 }

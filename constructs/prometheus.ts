@@ -12,7 +12,8 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Read-only RBAC for the scrape jobs' service discovery and the kubelet's metrics. */
 export const PROMETHEUS_SCRAPE_RULES = [
-  { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'endpoints', 'pods'], verbs: READ },
+  { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'pods'], verbs: READ },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
   { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
@@ -74,7 +75,7 @@ export class Prometheus extends Construct {
           usesKubernetesApi: true,
           uid: 65534,
           spreadAcrossArchitectures: replicas > 1,
-          configContents: [configText],
+          // No config hash: auto-reload-config picks up prometheus.yml changes without a restart (and its WAL replay).
           terminationGracePeriodSeconds: 600,
           containers: [
             container({
@@ -210,7 +211,8 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
     },
     {
       job_name: 'kubernetes-service-endpoints',
-      kubernetes_sd_configs: [{ role: 'endpoints' }],
+      // The `endpoints` role reads the Endpoints API, deprecated since Kubernetes 1.33; service labels and annotations are the same.
+      kubernetes_sd_configs: [{ role: 'endpointslice' }],
       relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
     },
   ];

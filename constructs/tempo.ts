@@ -1,7 +1,8 @@
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
+import { walReplayProbes } from './loki.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
@@ -55,24 +56,25 @@ export class Tempo extends Construct {
           configContents: [configText],
           extraLabels: access.podLabels,
           containers: [
-            container({
-              name: 'tempo',
-              image: IMAGES.tempo,
-              args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
-              env: access.env,
-              ports: [
-                { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
-                { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
-              ],
-              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
-              liveness: httpProbe('/ready', 'http-metrics', { initialDelaySeconds: 30 }),
-              readiness: httpProbe('/ready', 'http-metrics'),
-              mounts: [
-                { name: 'config', mountPath: '/etc/tempo', readOnly: true },
-                { name: 'data', mountPath: '/var/tempo' },
-                { name: 'tmp', mountPath: '/tmp' },
-              ],
-            }),
+            {
+              ...container({
+                name: 'tempo',
+                image: IMAGES.tempo,
+                args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
+                env: access.env,
+                ports: [
+                  { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
+                  { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
+                ],
+                resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+                mounts: [
+                  { name: 'config', mountPath: '/etc/tempo', readOnly: true },
+                  { name: 'data', mountPath: '/var/tempo' },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
+              }),
+              ...walReplayProbes('http-metrics'),
+            },
           ],
           volumes: [configMapVolume('config', 'tempo-config'), emptyDirVolume('tmp', '1Gi')],
         }),
@@ -100,6 +102,8 @@ export class Tempo extends Construct {
 export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedToken: boolean): object {
   return {
     stream_over_http_enabled: true,
+    // On by default: Tempo would report usage to Grafana Labs from every user's cluster.
+    usage_report: { reporting_enabled: false },
     server: { http_listen_port: TEMPO_HTTP_PORT, log_level: 'info' },
     distributor: {
       receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${TEMPO_OTLP_GRPC_PORT}` } } } },

@@ -77,6 +77,11 @@ export interface PodTemplateOptions {
   readonly configContents?: string[];
   readonly extraLabels?: Record<string, string>;
   readonly annotations?: Record<string, string>;
+  /**
+   * Replaces the architecture toleration; the node agent tolerates every taint by default.
+   * @default the `kubernetes.io/arch=arm64:NoSchedule` toleration when arm64 is configured
+   */
+  readonly tolerations?: readonly k8s.Toleration[];
   /** Replaces the `restricted` pod security context (node agent only). */
   readonly securityContext?: k8s.PodSecurityContext;
   readonly terminationGracePeriodSeconds?: number;
@@ -85,6 +90,7 @@ export interface PodTemplateOptions {
 /** Pod template with the stack's labels, security defaults and architecture scheduling. */
 export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOptions): k8s.PodTemplateSpec {
   const labels = { ...stackLabels(ctx, id.app, id.component), ...o.extraLabels };
+  const scheduling = archScheduling(ctx, selectorLabels(ctx, id.app), { spread: o.spreadAcrossArchitectures });
   const annotations = { ...o.annotations };
   if (o.configContents?.length) {
     annotations['o11y.dev/config-hash'] = createHash('sha256').update(o.configContents.join('\0')).digest('hex').slice(0, 16);
@@ -99,7 +105,10 @@ export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOp
       volumes: o.volumes,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       enableServiceLinks: false,
-      ...archScheduling(ctx, selectorLabels(ctx, id.app), { spread: o.spreadAcrossArchitectures }),
+      // Every image is Linux-only: keep pods (the agent DaemonSet too) off Windows nodes.
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      ...scheduling,
+      ...(o.tolerations ? { tolerations: [...o.tolerations] } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@ import { datasourceUids, grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
 import { lokiStorage } from '../constructs/platforms/object-storage.ts';
 import { agentConfig } from '../constructs/otel-agent.ts';
+import { sendingQueue } from '../constructs/otel-collector.ts';
 import { gatewayConfig } from '../constructs/otel-gateway.ts';
 import { platformProfile } from '../constructs/platforms/index.ts';
 import { prometheusConfig, retentionSize } from '../constructs/prometheus.ts';
@@ -80,7 +81,7 @@ describe('prometheusConfig', () => {
     const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j]));
     expect(Object.keys(jobs).sort()).toEqual(['cadvisor', 'kubelet', 'kubernetes-pods', 'kubernetes-service-endpoints', 'o11y-stack']);
     expect(jobs['cadvisor']!.metrics_path).toBe('/metrics/cadvisor');
-    expect(jobs['kubernetes-service-endpoints']!.kubernetes_sd_configs[0]!.role).toBe('endpoints');
+    expect(jobs['kubernetes-service-endpoints']!.kubernetes_sd_configs[0]!.role).toBe('endpointslice');
   });
 
   it('sends alerts to every Alertmanager replica and loads every mounted rule file', () => {
@@ -156,6 +157,21 @@ describe('collector configs', () => {
   });
 });
 
+describe('sendingQueue', () => {
+  const queueSize = (limitMiB: number, queues: number) => (sendingQueue(limitMiB, queues) as { sending_queue: { queue_size: number } }).sending_queue.queue_size;
+
+  it('shares half the memory limit among the queues, at 1 KiB an item', () => {
+    expect(queueSize(1024, 1)).toBe(524288);
+    expect(queueSize(1024, 4)).toBe(131072);
+    expect(queueSize(512, 1)).toBe(262144);
+  });
+
+  it('refuses queues that could not hold one 16384-item batch', () => {
+    expect(queueSize(1024, 32)).toBe(16384);
+    expect(() => sendingQueue(1024, 33)).toThrow(/cannot hold 33 exporter queues/);
+  });
+});
+
 describe('grafanaDatasources', () => {
   type Datasources = { datasources: { uid: string; url: string; jsonData: Record<string, unknown>; secureJsonData?: Record<string, string> }[] };
   const set = (cloud: string | undefined, remote: boolean) => ({
@@ -213,8 +229,8 @@ describe('gateway sharding', () => {
     const config = gateway('{ spanMetricsInGateway: true }');
     const p = config.service.pipelines;
     expect(config.connectors).toHaveProperty('spanmetrics');
-    expect(p['traces/spanmetrics']).toEqual({ receivers: ['otlp/spanmetrics'], processors: [], exporters: ['spanmetrics'] });
-    expect(p['metrics/spanmetrics']).toEqual({ receivers: ['spanmetrics'], processors: [], exporters: ['otlp_http/prometheus'] });
+    expect(p['traces/spanmetrics']).toEqual({ receivers: ['otlp/spanmetrics'], processors: ['memory_limiter'], exporters: ['spanmetrics'] });
+    expect(p['metrics/spanmetrics']).toEqual({ receivers: ['spanmetrics'], processors: ['memory_limiter'], exporters: ['otlp_http/prometheus'] });
     const ctx = context('scale: { spanMetricsInGateway: true }\n');
     const tempo = tempoConfig(ctx, { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090) }, false);
     expect(tempo).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs']);

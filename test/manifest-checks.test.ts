@@ -336,6 +336,8 @@ describe('architectureViolations', () => {
   });
 
   it.each<[string, Edit, string[]]>([
+    ['a pod that may land on a Windows node', (o) => { delete get(o, 'Deployment', 'grafana').spec.template.spec.nodeSelector; },
+      [`${grafana}: does not select kubernetes.io/os: linux`]],
     ['no node affinity', (o) => { delete podSpec(o, 'Deployment', 'grafana').affinity; },
       [`${grafana}: has no required node affinity on kubernetes.io/arch`]],
     ['affinity to one architecture only', (o) => { podSpec(o, 'Deployment', 'grafana').affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values = ['amd64']; },

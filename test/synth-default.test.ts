@@ -109,6 +109,8 @@ const BAD_CONFIGS: BadConfig[] = [
   { name: 'bad duration', text: VALID.replace('retention: 15d', 'retention: 15 days'), mentions: ['components.prometheus.retention'] },
   { name: 'duplicate cluster', text: VALID.replace('clusters:\n', 'clusters:\n  - { name: local, cloud: aws, region: eu-west-1 }\n'), mentions: ['clusters[1].name', 'duplicate'] },
   { name: 'wrong type', text: VALID.replace('replicas: 1 }', 'replicas: two }'), mentions: ['components.prometheus.replicas'] },
+  // Two replicas behind one Service would each get part of the pushed data.
+  { name: 'prometheus replicas > 1', text: VALID.replace('storage: 50Gi, replicas: 1 }', 'storage: 50Gi, replicas: 2 }'), mentions: ['components.prometheus.replicas', /high availability/] },
   // 9^10 leaves once expanded.
   { name: 'alias bomb', text: `a: &a [${Array(9).fill('"x"').join(',')}]\n${'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`).join('\n')}\n`, mentions: [/alias/i] },
   { name: 'deep flow nesting', text: `name: ${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}\n`, mentions: [/nest/i] },

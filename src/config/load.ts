@@ -82,7 +82,8 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
       }
       case 'pattern':
       case 'maxLength':
-      case 'minLength': {
+      case 'minLength':
+      case 'maximum': {
         const allowed = (e.parentSchema as { allowed?: string }).allowed;
         problem = source.problem(path, `${JSON.stringify(e.data)} is not allowed; expected ${allowed ?? e.message}`);
         break;

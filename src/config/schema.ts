@@ -115,7 +115,8 @@ export const configSchema = closed(
       prometheus: closed({
         retention: { ...duration, default: '15d' },
         storage: { ...quantity, default: '50Gi' },
-        replicas: { ...replicas, default: 1 },
+        // Two replicas behind one Service would split pushed data (OTLP, remote write) between them.
+        replicas: { type: 'integer', minimum: 1, maximum: 1, default: 1, allowed: '1: Prometheus high availability is not supported yet (replicas behind one Service would each get part of the pushed data)' },
         scrapeInterval: { ...duration, default: '30s' },
         ruleFormat: { enum: [...RULE_FORMATS], default: 'configmap' },
         remoteWrite: {
@@ -135,6 +136,21 @@ export const configSchema = closed(
       }),
       collector: closed({
         agent: { type: 'boolean', default: true },
+        agentTolerations: {
+          type: 'array',
+          default: [{ operator: 'Exists' }],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              key: { type: 'string', minLength: 1 },
+              operator: { enum: ['Exists', 'Equal'] },
+              value: { type: 'string' },
+              effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+              tolerationSeconds: { type: 'integer', minimum: 0 },
+            },
+          },
+        },
         gateway: closed({ replicas: { ...replicas, default: 2 } }),
       }),
       tempo: closed({

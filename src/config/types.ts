@@ -172,8 +172,19 @@ export interface AlertmanagerConfig {
   readonly receiversSecret: string;
 }
 
+/** A Kubernetes toleration, as the config writes it. */
+export interface TolerationConfig {
+  readonly key?: string;
+  readonly operator?: 'Exists' | 'Equal';
+  readonly value?: string;
+  readonly effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  readonly tolerationSeconds?: number;
+}
+
 export interface CollectorConfig {
   readonly agent: boolean;
+  /** Taints the node agents tolerate. @default [{ operator: Exists }]: every node, tainted pools included. */
+  readonly agentTolerations: readonly TolerationConfig[];
   readonly gateway: { readonly replicas: number };
 }
 

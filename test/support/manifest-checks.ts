@@ -939,6 +939,8 @@ export function architectureViolations(
   return podTemplates(objs).flatMap((t) => {
     const owner = ref(t.owner);
     const problems: string[] = [];
+    // Every image is Linux-only; on a cluster with Windows nodes an unpinned pod lands there and fails.
+    if ((t.spec as { nodeSelector?: Record<string, string> }).nodeSelector?.['kubernetes.io/os'] !== 'linux') problems.push(`${owner}: does not select kubernetes.io/os: linux`);
     const terms = t.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
     if (terms.length === 0) problems.push(`${owner}: has no required node affinity on ${ARCH_LABEL}`);
     terms.forEach((term, i) => {
