@@ -144,6 +144,21 @@ export function httpProbe(path: string, port: string, opts: { initialDelaySecond
   };
 }
 
+/**
+ * Probes of a backend that replays its WAL when it starts (Loki, Tempo). `/ready` answers 503 until
+ * the replay is done: it only takes the pod out of its Services, and the startup probe gives the
+ * replay up to 30 minutes (180 × 10 s). Liveness asks `/metrics`, which the HTTP server serves from
+ * its start, replay or not: a liveness probe on `/ready` killed long replays, which restarted longer
+ * (grafana/loki#24396).
+ */
+export function walReplayProbes(port: string): { startup: k8s.Probe; liveness: k8s.Probe; readiness: k8s.Probe } {
+  return {
+    startup: httpProbe('/ready', port, { failureThreshold: 180 }),
+    liveness: httpProbe('/metrics', port),
+    readiness: httpProbe('/ready', port),
+  };
+}
+
 /** Service DNS name inside the cluster, e.g. `prometheus.observability.svc`. */
 export function serviceHost(name: string, namespace: string): string {
   return `${name}.${namespace}.svc`;

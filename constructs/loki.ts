@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
-import type * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, StatefulSet, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './platforms/object-storage.ts';
@@ -56,22 +55,20 @@ export class Loki extends Construct {
           configContents: [configText],
           extraLabels: access.podLabels,
           containers: [
-            {
-              ...container({
-                name: 'loki',
-                image: IMAGES.loki,
-                args: ['-config.file=/etc/loki/loki.yaml', '-target=all', ...(lokiExpandsEnv(access.storage) ? ['-config.expand-env=true'] : [])],
-                env: access.env,
-                ports: [{ name: 'http-metrics', containerPort: LOKI_HTTP_PORT }],
-                resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
-                mounts: [
-                  { name: 'config', mountPath: '/etc/loki', readOnly: true },
-                  { name: 'data', mountPath: '/loki' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              }),
+            container({
+              name: 'loki',
+              image: IMAGES.loki,
+              args: ['-config.file=/etc/loki/loki.yaml', '-target=all', ...(lokiExpandsEnv(access.storage) ? ['-config.expand-env=true'] : [])],
+              env: access.env,
+              ports: [{ name: 'http-metrics', containerPort: LOKI_HTTP_PORT }],
+              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+              mounts: [
+                { name: 'config', mountPath: '/etc/loki', readOnly: true },
+                { name: 'data', mountPath: '/loki' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
               ...walReplayProbes('http-metrics'),
-            },
+            }),
           ],
           volumes: [configMapVolume('config', 'loki-config'), emptyDirVolume('tmp', '1Gi')],
         }),
@@ -89,21 +86,6 @@ export class Loki extends Construct {
       ...access.egress(self),
     );
   }
-}
-
-/**
- * Probes of a backend that replays its WAL when it starts (Loki, Tempo). `/ready` answers 503 until
- * the replay is done: it only takes the pod out of its Services, and the startup probe gives the
- * replay up to 30 minutes (180 × 10 s). Liveness asks `/metrics`, which the HTTP server serves from
- * its start, replay or not: a liveness probe on `/ready` killed long replays, which restarted longer
- * (grafana/loki#24396).
- */
-export function walReplayProbes(port: string): Pick<k8s.Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
-  return {
-    startupProbe: httpProbe('/ready', port, { failureThreshold: 180 }),
-    livenessProbe: httpProbe('/metrics', port),
-    readinessProbe: httpProbe('/ready', port),
-  };
 }
 
 /** `loki.yaml` for the single binary, on the given storage (see platforms/object-storage.ts). */

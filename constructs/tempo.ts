@@ -1,8 +1,7 @@
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { walReplayProbes } from './loki.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
@@ -56,25 +55,23 @@ export class Tempo extends Construct {
           configContents: [configText],
           extraLabels: access.podLabels,
           containers: [
-            {
-              ...container({
-                name: 'tempo',
-                image: IMAGES.tempo,
-                args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
-                env: access.env,
-                ports: [
-                  { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
-                  { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
-                ],
-                resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
-                mounts: [
-                  { name: 'config', mountPath: '/etc/tempo', readOnly: true },
-                  { name: 'data', mountPath: '/var/tempo' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              }),
+            container({
+              name: 'tempo',
+              image: IMAGES.tempo,
+              args: ['-config.file=/etc/tempo/tempo.yaml', '-target=all'],
+              env: access.env,
+              ports: [
+                { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
+                { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
+              ],
+              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+              mounts: [
+                { name: 'config', mountPath: '/etc/tempo', readOnly: true },
+                { name: 'data', mountPath: '/var/tempo' },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
               ...walReplayProbes('http-metrics'),
-            },
+            }),
           ],
           volumes: [configMapVolume('config', 'tempo-config'), emptyDirVolume('tmp', '1Gi')],
         }),

@@ -28,6 +28,7 @@ export interface ContainerOptions {
   readonly env?: k8s.EnvVar[];
   readonly ports?: { name: string; containerPort: number; protocol?: 'TCP' | 'UDP' }[];
   readonly resources: Resources;
+  readonly startup?: k8s.Probe;
   readonly liveness?: k8s.Probe;
   readonly readiness?: k8s.Probe;
   readonly mounts?: k8s.VolumeMount[];
@@ -55,6 +56,7 @@ export function container(o: ContainerOptions): k8s.Container {
     env: o.env,
     ports: o.ports?.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
     resources: resourceRequirements(o.resources),
+    startupProbe: o.startup,
     livenessProbe: o.liveness,
     readinessProbe: o.readiness,
     volumeMounts: o.mounts,
