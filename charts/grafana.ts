@@ -2,10 +2,12 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import { serviceHost, type StackContext } from '../constructs/common.ts';
-import { datasourceUids, Grafana, type GrafanaBackendSet } from '../constructs/grafana.ts';
+import { Grafana, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { spanMetricsSeries } from '../constructs/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
+import { datasourceUids } from '../src/dashboards/datasources.ts';
 import { globalOverviewDashboard, stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
 
 /**
@@ -48,13 +50,15 @@ export class GrafanaChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
     const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
+    const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
     new Grafana(this, 'grafana', ctx, {
       namespace: ctx.config.namespace,
       adminSecret: ctx.config.components.grafana.adminSecret,
       tokenSecret: ctx.config.crossCluster.tokenSecret,
       backends,
+      spanMetrics,
       dashboards: [
-        stackHealthDashboard(prometheusUid(backends[0]!)),
+        stackHealthDashboard(prometheusUid(backends[0]!), spanMetrics),
         ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
         ...extraDashboards,
       ],

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import { datasourceName, datasourceUids } from '../src/dashboards/datasources.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
@@ -8,6 +9,7 @@ import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
 import { urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
+import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from './span-metrics.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
@@ -41,12 +43,8 @@ export interface GrafanaProps {
   readonly tokenSecret: string;
   /** Dashboards provisioned from a ConfigMap, read-only in the UI. */
   readonly dashboards: readonly DashboardFile[];
-}
-
-/** Datasource uids of a cloud: stable, because links between datasources and dashboards refer to them. */
-export function datasourceUids(cloud?: string): { prometheus: string; loki: string; tempo: string; alertmanager: string } {
-  const uid = (type: string) => (cloud ? `${type}-${cloud}` : type);
-  return { prometheus: uid('prometheus'), loki: uid('loki'), tempo: uid('tempo'), alertmanager: uid('alertmanager') };
+  /** The span metrics the trace → metrics links query. */
+  readonly spanMetrics: SpanMetricsSeries;
 }
 
 const TOKEN_DIR = '/etc/grafana/cross-cluster';
@@ -63,7 +61,7 @@ export class Grafana extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'grafana', component: 'grafana', namespace: props.namespace };
     this.id = id;
-    const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`));
+    const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
     const remote = props.backends.some((b) => b.remote);
     const providers = dumpYaml({
       apiVersion: 1,
@@ -102,6 +100,10 @@ export class Grafana extends Construct {
                 { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
                 { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
                 { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
+                // Nor do plugin downloads at start, the news feed, or snapshots published to snapshots.raintank.io.
+                { name: 'GF_PLUGINS_PREINSTALL_DISABLED', value: 'true' },
+                { name: 'GF_NEWS_NEWS_FEED_ENABLED', value: 'false' },
+                { name: 'GF_SNAPSHOTS_EXTERNAL_ENABLED', value: 'false' },
               ],
               ports: [{ name: 'http-metrics', containerPort: GRAFANA_PORT }],
               resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
@@ -155,20 +157,21 @@ export class Grafana extends Construct {
  * the cluster), cross-linked within the cloud. `$$` is Grafana's escape for a literal `$`;
  * `$__file{…}` reads the bearer token from the mounted Secret.
  */
-export function grafanaDatasources(backends: readonly GrafanaBackendSet[], tokenFile: string): object {
-  return { apiVersion: 1, datasources: backends.flatMap((b, i) => cloudDatasources(b, i === 0, tokenFile)) };
+export function grafanaDatasources(backends: readonly GrafanaBackendSet[], tokenFile: string, spanMetrics: SpanMetricsSeries): object {
+  return { apiVersion: 1, datasources: backends.flatMap((b, i) => cloudDatasources(b, i === 0, tokenFile, spanMetrics)) };
 }
 
-function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: string): object[] {
+function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: string, spanMetrics: SpanMetricsSeries): object[] {
   const uid = datasourceUids(b.cloud);
-  const name = (type: string) => (b.cloud ? `${type} (${b.cloud})` : type);
+  // Grafana's `$__tags`: the span's attributes mapped to labels (`$$` escapes `$` in provisioning files).
+  const tags = '$$__tags';
   const auth = b.remote
     ? { jsonDataAuth: { httpHeaderName1: 'Authorization' }, secureJsonData: { httpHeaderValue1: `Bearer $__file{${tokenFile}}` } }
     : { jsonDataAuth: {}, secureJsonData: undefined };
-  const common = (type: string, url: string, jsonData: object) => ({
-    name: name(type.charAt(0).toUpperCase() + type.slice(1)),
+  const common = (type: keyof typeof uid, url: string, jsonData: object) => ({
+    name: datasourceName(uid[type]),
     type,
-    uid: uid[type as keyof typeof uid],
+    uid: uid[type],
     url,
     access: 'proxy',
     editable: false,
@@ -179,7 +182,7 @@ function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: s
     {
       ...common('prometheus', b.prometheus, {
         httpMethod: 'POST',
-        exemplarTraceIdDestinations: [{ name: 'trace_id', datasourceUid: uid.tempo, urlDisplayLabel: 'Trace: $${__value.raw}' }],
+        exemplarTraceIdDestinations: EXEMPLAR_TRACE_ID_LABELS.map((name) => ({ name, datasourceUid: uid.tempo, urlDisplayLabel: 'Trace: $${__value.raw}' })),
       }),
       isDefault,
     },
@@ -194,22 +197,26 @@ function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: s
         spanEndTimeShift: '5m',
         customQuery: true,
         query: '{$${__tags}} | trace_id = "$${__trace.traceId}"',
-        tags: [{ key: 'service.name', value: 'service_name' }],
+        // The span's pod: its OTLP logs and its container's stdout alike (the agent's file_log lines
+        // carry no service.name, and the tags are ANDed). Loki indexes both attributes by default.
+        tags: [
+          { key: 'k8s.namespace.name', value: 'k8s_namespace_name' },
+          { key: 'k8s.pod.name', value: 'k8s_pod_name' },
+        ],
       },
       tracesToMetrics: {
         datasourceUid: uid.prometheus,
         spanStartTimeShift: '-5m',
         spanEndTimeShift: '5m',
-        tags: [{ key: 'service.name', value: 'service' }],
+        tags: [{ key: 'service.name', value: spanMetrics.serviceLabel }],
         queries: [
-          { name: 'Request rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags}[5m]))' },
-          { name: 'Error rate', query: 'sum(rate(traces_spanmetrics_calls_total{$$__tags, status_code="STATUS_CODE_ERROR"}[5m]))' },
-          { name: 'p95 latency', query: 'histogram_quantile(0.95, sum by (le) (rate(traces_spanmetrics_latency_bucket{$$__tags}[5m])))' },
+          { name: 'Request rate', query: `sum(rate(${spanMetrics.calls}{${tags}}[5m]))` },
+          { name: 'Error rate', query: `sum(rate(${spanMetrics.calls}{${tags}, status_code="STATUS_CODE_ERROR"}[5m]))` },
+          { name: 'p95 latency', query: `histogram_quantile(0.95, sum by (le) (rate(${spanMetrics.latencyBucket}{${tags}}[5m])))` },
         ],
       },
       serviceMap: { datasourceUid: uid.prometheus },
       nodeGraph: { enabled: true },
-      lokiSearch: { datasourceUid: uid.loki },
     }),
     ...(b.alertmanager ? [common('alertmanager', b.alertmanager, { implementation: 'prometheus', handleGrafanaManagedAlerts: false })] : []),
   ];

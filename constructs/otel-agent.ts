@@ -24,7 +24,7 @@ import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type C
 /** Host paths the agent mounts; all read-only but the checkpoint folder. */
 export const AGENT_HOST_PATHS = {
   podLogs: '/var/log/pods',
-  /** filelog offsets survive agent restarts here, so logs are neither lost nor duplicated. */
+  /** file_log offsets survive agent restarts here, so logs are neither lost nor duplicated. */
   checkpoints: '/var/lib/otel-agent',
 } as const;
 
@@ -54,8 +54,9 @@ export interface OtelAgentProps {
 /**
  * The node agent, a DaemonSet: OTLP on every node (Service with `internalTrafficPolicy: Local`,
  * so applications reach their own node's agent without host ports), container logs from
- * `/var/log/pods` with `filelog`, node/pod/container metrics from the kubelet, Kubernetes metadata
- * limited to the node's own pods. It exports everything to the gateway.
+ * `/var/log/pods` with `file_log` (trace context lifted from the lines), node/pod/container metrics
+ * from the kubelet, Kubernetes metadata limited to the node's own pods. It exports everything to
+ * the gateway.
  *
  * This is the stack's one Pod Security exception: reading other pods' log files needs root and a
  * hostPath. It runs with every capability dropped, a read-only root filesystem and read-only log
@@ -132,6 +133,44 @@ export class OtelAgent extends Construct {
   }
 }
 
+/** Where the trace context parsers put what they find, until the trace_parser has read it. */
+const TRACE_CAPTURE = 'attributes.trace_context';
+/** `"trace_id": "…"` (JSON) or `trace_id=…` (logfmt), also spelt `traceId`. */
+const keyValue = (key: 'trace' | 'span', digits: number) => `\\b${key}_?[iI]d"?\\s*[:=]\\s*"?(?P<${key}_id>[0-9a-fA-F]{${digits}})\\b`;
+
+/**
+ * Stanza operators, after the container parser, that give container log lines the trace context
+ * OTLP logs carry, so that logs read from files link to their traces too. Each regex_parser
+ * captures into {@link TRACE_CAPTURE} (a line without a match passes unchanged); one trace_parser
+ * then sets the record's trace id, span id and flags (a trace block resets all three, so only one
+ * may run), and the captures are removed so that Loki does not store them twice.
+ */
+export const TRACE_CONTEXT_OPERATORS: readonly object[] = [
+  ...(['trace', 'span'] as const).map((key) => ({
+    type: 'regex_parser',
+    id: `${key}-id-field`,
+    regex: keyValue(key, key === 'trace' ? 32 : 16),
+    parse_to: TRACE_CAPTURE,
+    on_error: 'send_quiet',
+  })),
+  {
+    type: 'regex_parser',
+    id: 'traceparent',
+    // W3C Trace Context, version 00: 00-<trace id>-<parent span id>-<flags>.
+    regex: `\\b00-(?P<trace_id>[0-9a-f]{32})-(?P<span_id>[0-9a-f]{16})-(?P<trace_flags>[0-9a-f]{2})\\b`,
+    parse_to: TRACE_CAPTURE,
+    on_error: 'send_quiet',
+  },
+  {
+    type: 'trace_parser',
+    id: 'trace-context',
+    trace_id: { parse_from: `${TRACE_CAPTURE}.trace_id` },
+    span_id: { parse_from: `${TRACE_CAPTURE}.span_id` },
+    trace_flags: { parse_from: `${TRACE_CAPTURE}.trace_flags` },
+  },
+  { type: 'remove', id: 'trace-context-capture', field: TRACE_CAPTURE, if: `${TRACE_CAPTURE} != nil` },
+];
+
 /** The agent's collector config, a pure function of the props. */
 export function agentConfig(props: OtelAgentProps): object {
   const attributes = props.resourceAttributes ?? {};
@@ -149,16 +188,16 @@ export function agentConfig(props: OtelAgentProps): object {
     },
     receivers: {
       otlp: otlpReceiver(),
-      filelog: {
+      file_log: {
         include: [`${AGENT_HOST_PATHS.podLogs}/*/*/*.log`],
         exclude: collectors.map(([namespace, app]) => `${AGENT_HOST_PATHS.podLogs}/${namespace}_${app}-*/*/*.log`),
         start_at: 'end',
         include_file_path: true,
         include_file_name: false,
         storage: 'file_storage',
-        operators: [{ type: 'container', id: 'container-parser' }],
+        operators: [{ type: 'container', id: 'container-parser' }, ...TRACE_CONTEXT_OPERATORS],
       },
-      kubeletstats: {
+      kubelet_stats: {
         collection_interval: '30s',
         auth_type: 'serviceAccount',
         endpoint: 'https://${env:K8S_NODE_IP}:10250',
@@ -181,8 +220,8 @@ export function agentConfig(props: OtelAgentProps): object {
     },
     service: collectorService(['health_check', 'file_storage'], {
       traces: { receivers: ['otlp'], processors, exporters: ['otlp_grpc/gateway'] },
-      metrics: { receivers: ['otlp', 'kubeletstats'], processors, exporters: ['otlp_grpc/gateway'] },
-      logs: { receivers: ['otlp', 'filelog'], processors, exporters: ['otlp_grpc/gateway'] },
+      metrics: { receivers: ['otlp', 'kubelet_stats'], processors, exporters: ['otlp_grpc/gateway'] },
+      logs: { receivers: ['otlp', 'file_log'], processors, exporters: ['otlp_grpc/gateway'] },
     }),
   };
 }

@@ -23,6 +23,7 @@ import {
   sendingQueue,
 } from './otel-collector.ts';
 import { platformProfile } from './platforms/index.ts';
+import { SPAN_METRICS_CONNECTOR } from './span-metrics.ts';
 import {
   BEARER_AUTH,
   CROSS_CLUSTER_TLS_DIR,
@@ -77,7 +78,7 @@ export class OtelGateway extends Construct {
     super(scope, name);
     const id: ComponentId = { app: 'otel-gateway', component: 'otel-gateway', namespace: props.namespace };
     this.id = id;
-    const replicas = gatewayReplicas(props);
+    const replicas = props.replicas ?? 2;
     const configText = dumpYaml(gatewayConfig(ctx, props));
     const shards = shardPorts(ctx);
     const external = receivesExternal(ctx);
@@ -190,7 +191,7 @@ export function loadBalanced(ctx: StackContext): boolean {
   return ctx.config.scale.loadBalancing || ctx.config.scale.tailSampling.enabled;
 }
 
-/** Port of the gateway's service-sharded receiver, where the spanmetrics connector gets its spans. */
+/** Port of the gateway's service-sharded receiver, where the span_metrics connector gets its spans. */
 export const SPAN_METRICS_PORT = 4321;
 
 /**
@@ -244,11 +245,11 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
   const spanMetrics = ctx.config.scale.spanMetricsInGateway;
   const pipelines: Record<string, Pipeline> = {};
   if (spanMetrics) {
-    pipelines['traces/spanmetrics'] = { receivers: ['otlp/spanmetrics'], exporters: ['spanmetrics'] };
-    pipelines['metrics/spanmetrics'] = { receivers: ['spanmetrics'], exporters: [next('metrics')] };
+    pipelines['traces/span_metrics'] = { receivers: ['otlp/span_metrics'], exporters: ['span_metrics'] };
+    pipelines['metrics/span_metrics'] = { receivers: ['span_metrics'], exporters: [next('metrics')] };
   }
   // Every span also goes, sharded by service, to the replica computing that service's span metrics.
-  const toSpanMetrics = spanMetrics ? ['load_balancing/spanmetrics'] : [];
+  const toSpanMetrics = spanMetrics ? ['load_balancing/span_metrics'] : [];
   for (const signal of SIGNALS) {
     if (signal === 'traces' && lb) {
       pipelines['traces/in'] = { receivers: ['otlp'], processors: inProcessors, exporters: ['load_balancing/traces', ...toSpanMetrics] };
@@ -278,7 +279,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
     receivers: {
       otlp: otlpReceiver(),
       ...(lb ? { 'otlp/load_balanced': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${LOAD_BALANCED_PORT}` } } } } : {}),
-      ...(spanMetrics ? { 'otlp/spanmetrics': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${SPAN_METRICS_PORT}` } } } } : {}),
+      ...(spanMetrics ? { 'otlp/span_metrics': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${SPAN_METRICS_PORT}` } } } } : {}),
       ...(external
         ? {
             'otlp/external': {
@@ -323,8 +324,19 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
       ? {
           connectors: {
             ...(routing ? Object.fromEntries(SIGNALS.map((signal) => [`routing/${signal}`, routingTable(ctx, signal)])) : {}),
-            // Request rate, errors and latency per service, span name and kind, as Tempo's span-metrics processor would.
-            ...(spanMetrics ? { spanmetrics: { histogram: { explicit: { buckets: ['5ms', '25ms', '100ms', '250ms', '1s', '2.5s', '10s'] } }, dimensions: [{ name: 'http.response.status_code' }] } } : {}),
+            // Request rate, errors and latency per service, span name and kind, as Tempo's span-metrics processor
+            // would; the names Grafana queries follow from the namespace and unit (span-metrics.ts).
+            ...(spanMetrics
+              ? {
+                  span_metrics: {
+                    namespace: SPAN_METRICS_CONNECTOR.namespace,
+                    histogram: { unit: SPAN_METRICS_CONNECTOR.unit, explicit: { buckets: ['5ms', '25ms', '100ms', '250ms', '1s', '2.5s', '10s'] } },
+                    dimensions: [{ name: 'http.response.status_code' }],
+                    // Trace ids on the histogram: the latency panel's exemplars link to the traces.
+                    exemplars: { enabled: true },
+                  },
+                }
+              : {}),
           },
         }
       : {}),
@@ -351,7 +363,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
           : {}),
         ...(spanMetrics
           ? {
-              'load_balancing/spanmetrics': {
+              'load_balancing/span_metrics': {
                 // All spans of a service reach one replica, so that its span metrics are one series, not one per replica.
                 routing_key: 'service',
                 protocol: { otlp: { tls: { insecure: true } } },
@@ -360,30 +372,26 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
             }
           : {}),
       },
-      gatewayReplicas(props),
     ),
     service: collectorService(['health_check', ...(usesBearer ? [BEARER_AUTH] : [])], pipelines),
   };
 }
 
-/** Gateway replicas: each is an endpoint of the load_balancing exporters. */
-function gatewayReplicas(props: OtelGatewayProps): number {
-  return props.replicas ?? 2;
-}
-
 /**
- * Adds a sending queue to every exporter, the gateway's memory limit shared among all its queues:
- * one per exporter, and one per replica for a load_balancing exporter, whose OTLP exporter (where
- * the queue goes) it runs once for every endpoint.
+ * Adds a sending queue to every exporter, the gateway's memory limit shared among them. A
+ * load_balancing exporter gets one queue of its own, not one per endpoint: its per-endpoint OTLP
+ * exporters neither queue nor retry, so replicas do not multiply queues, and a retry goes through
+ * the ring again, to the successor of a replica that left.
  */
-function queued(exporters: Record<string, object>, replicas: number): Record<string, object> {
-  const isLoadBalancing = (id: string) => id.split('/')[0] === 'load_balancing';
-  const queues = Object.keys(exporters).reduce((n, id) => n + (isLoadBalancing(id) ? replicas : 1), 0);
-  const queue = sendingQueue(GATEWAY_RESOURCES.memoryMiB.limit, queues);
+function queued(exporters: Record<string, object>): Record<string, object> {
+  const queue = sendingQueue(GATEWAY_RESOURCES.memoryMiB.limit, Object.keys(exporters).length);
+  const perEndpoint = { sending_queue: { enabled: false }, retry_on_failure: { enabled: false } };
   return Object.fromEntries(
     Object.entries(exporters).map(([id, e]) => [
       id,
-      isLoadBalancing(id) ? { ...e, protocol: { otlp: { ...(e as { protocol: { otlp: object } }).protocol.otlp, ...queue } } } : { ...e, ...queue },
+      id.split('/')[0] === 'load_balancing'
+        ? { ...e, ...queue, protocol: { otlp: { ...(e as { protocol: { otlp: object } }).protocol.otlp, ...perEndpoint } } }
+        : { ...e, ...queue },
     ]),
   );
 }

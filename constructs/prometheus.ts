@@ -8,6 +8,8 @@ import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Peer } from './network-po
 import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
+/** Job (and app) name of kube-state-metrics. */
+const KUBE_STATE_METRICS = 'kube-state-metrics';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** Read-only RBAC for the scrape jobs' service discovery and the kubelet's metrics. */
@@ -92,6 +94,8 @@ export class Prometheus extends Construct {
                 // Reload prometheus.yml and rule files when their ConfigMaps change, with no lifecycle API and no sidecar.
                 '--enable-feature=auto-reload-config',
                 '--config.auto-reload-interval=30s',
+                // Keep the trace ids that come with samples (Tempo's remote write, OTLP): the metrics → trace links.
+                '--enable-feature=exemplar-storage',
               ],
               ports: [{ name: 'http-metrics', containerPort: PROMETHEUS_PORT }],
               resources: { cpu: { request: '500m', limit: '2' }, memory: { request: '2Gi', limit: '4Gi' } },
@@ -184,19 +188,33 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
     { source_labels: ['__meta_kubernetes_pod_container_name'], target_label: 'container' },
     { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
   ];
+  const ownPods = (extra: object[]) => ({
+    kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [props.namespace, props.agentNamespace] } }],
+    relabel_configs: [
+      { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.config.name },
+      { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '(http-)?metrics' },
+      ...extra,
+    ],
+  });
+  const ksm = { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: KUBE_STATE_METRICS };
   const jobs = [
     {
       job_name: 'o11y-stack',
-      // kube-state-metrics reports other pods' namespace and pod labels: keep them, not ours.
+      // The controller reports other objects' namespace label: keep it, not ours.
       honor_labels: true,
-      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [props.namespace, props.agentNamespace] } }],
-      relabel_configs: [
-        { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.config.name },
-        { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '(http-)?metrics' },
+      ...ownPods([
+        { ...ksm, action: 'drop' },
         { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'job' },
         { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
         ...podLabels,
-      ],
+      ]),
+    },
+    {
+      job_name: KUBE_STATE_METRICS,
+      // Its series describe other objects (their namespace, pod, node labels are kept) or none: no
+      // label of its own pod, which would stick to node and namespace series and change on restart.
+      honor_labels: true,
+      ...ownPods([{ ...ksm, action: 'keep' }]),
     },
     kubeletJob('kubelet', '/metrics'),
     kubeletJob('cadvisor', '/metrics/cadvisor'),

@@ -79,9 +79,9 @@ describe('Loki and Tempo survive a long WAL replay', () => {
 });
 
 describe.each(everyCluster)('collectors of %s', (_, objs) => {
-  type Exporter = { sending_queue?: { sizer: string; queue_size: number }; protocol?: { otlp: Exporter } };
+  type Exporter = { sending_queue?: { enabled: boolean; sizer: string; queue_size: number }; retry_on_failure?: { enabled: boolean }; protocol?: { otlp: Exporter } };
   type Config = {
-    receivers: { filelog?: { exclude: string[] } };
+    receivers: { file_log?: { exclude: string[] } };
     exporters: Record<string, Exporter>;
     service: { pipelines: Record<string, { processors: string[] }> };
   };
@@ -115,19 +115,26 @@ describe.each(everyCluster)('collectors of %s', (_, objs) => {
   });
 
   it('sizes exporter queues from the memory limit: all of them full, at 1 KiB an item, fit in half of it', () => {
-    for (const { config, container, replicas } of collectors) {
-      // A load_balancing exporter runs its OTLP exporter, queue included, once per gateway replica.
-      const queues = Object.entries(config.exporters).map(([id, e]) => (id.startsWith('load_balancing/') ? { ...e.protocol!.otlp.sending_queue!, count: replicas } : { ...e.sending_queue!, count: 1 }));
+    for (const { config, container } of collectors) {
+      const queues = Object.values(config.exporters).map((e) => e.sending_queue!);
       for (const q of queues) expect(q.sizer).toBe('items');
-      const items = queues.reduce((sum, q) => sum + q.queue_size * q.count, 0);
+      const items = queues.reduce((sum, q) => sum + q.queue_size, 0);
       expect(items * 1024).toBeLessThanOrEqual((mebibytes(container.resources.limits.memory) * 2 ** 20) / 2);
+    }
+  });
+
+  it('a load_balancing exporter queues once, not once per endpoint: its per-endpoint OTLP exporters neither queue nor retry', () => {
+    for (const { config } of collectors) {
+      for (const [id, e] of Object.entries(config.exporters).filter(([id]) => id.startsWith('load_balancing/'))) {
+        expect({ id, queue: e.protocol!.otlp.sending_queue, retry: e.protocol!.otlp.retry_on_failure }).toEqual({ id, queue: { enabled: false }, retry: { enabled: false } });
+      }
     }
   });
 
   it('the agent collects no collector\'s logs, so that export failures cannot loop back', () => {
     const agent = collectors.find((c) => c.app === 'otel-agent')!;
     const stackNamespace = collectors.find((c) => c.app === 'otel-gateway')!.namespace;
-    expect(agent.config.receivers.filelog!.exclude.sort()).toEqual([
+    expect(agent.config.receivers.file_log!.exclude.sort()).toEqual([
       `/var/log/pods/${agent.namespace}_otel-agent-*/*/*.log`,
       `/var/log/pods/${stackNamespace}_otel-gateway-*/*/*.log`,
       `/var/log/pods/${stackNamespace}_otel-scraper-*/*/*.log`,
@@ -136,11 +143,15 @@ describe.each(everyCluster)('collectors of %s', (_, objs) => {
 });
 
 describe('no component phones home', () => {
-  it('Tempo usage reports, Loki analytics, Grafana reporting and update checks are off', () => {
+  it('Tempo usage reports, Loki analytics, Grafana reporting, update checks, plugin preinstalls, news feed and external snapshots are off', () => {
     expect(configFile(defaultCluster, 'tempo-config', 'tempo.yaml')).toHaveProperty('usage_report.reporting_enabled', false);
     expect(configFile(defaultCluster, 'loki-config', 'loki.yaml')).toHaveProperty('analytics.reporting_enabled', false);
     const env = Object.fromEntries(template(defaultCluster, 'grafana').spec.containers[0]!.env!.map((e) => [e.name, e.value]));
-    for (const name of ['GF_ANALYTICS_REPORTING_ENABLED', 'GF_ANALYTICS_CHECK_FOR_UPDATES', 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES']) expect(env[name]).toBe('false');
+    for (const name of ['GF_ANALYTICS_REPORTING_ENABLED', 'GF_ANALYTICS_CHECK_FOR_UPDATES', 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', 'GF_NEWS_NEWS_FEED_ENABLED', 'GF_SNAPSHOTS_EXTERNAL_ENABLED']) {
+      expect(env[name], name).toBe('false');
+    }
+    // [plugins] preinstall_disabled: no plugin download from grafana.com at start.
+    expect(env['GF_PLUGINS_PREINSTALL_DISABLED']).toBe('true');
   });
 });
 
@@ -157,6 +168,18 @@ describe('Prometheus reloads its config instead of restarting', () => {
     const hash = (objs: K8sObject[]) => template(objs, 'loki').metadata.annotations?.['o11y.dev/config-hash'];
     expect(hash(defaultCluster)).toBeDefined();
     expect(hash(changed)).not.toBe(hash(defaultCluster));
+  });
+});
+
+describe('a sharded gateway at the schema\'s 100 replicas', () => {
+  it('synthesizes, its exporter queues sized per exporter, not per replica', () => {
+    type Exporter = { sending_queue: { queue_size: number } };
+    const objs = Object.values(synth('gateway-100', variant(DEFAULT, { scale: SCALED, components: { collector: { agent: true, gateway: { replicas: 100 } } } })))[0]!;
+    expect((workload(objs, 'otel-gateway').spec as { replicas: number }).replicas).toBe(100);
+    const exporters = configFile<{ exporters: Record<string, Exporter> }>(objs, 'otel-gateway-config', 'config.yaml').exporters;
+    const sizes = Object.values(exporters).map((e) => e.sending_queue.queue_size);
+    expect(sizes.reduce((a, b) => a + b, 0) * 1024).toBeLessThanOrEqual((1024 * 2 ** 20) / 2);
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(16384);
   });
 });
 

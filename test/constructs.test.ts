@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { alertmanagerConfig, RECEIVERS } from '../constructs/alertmanager.ts';
 import { archScheduling, stackContext, type StackContext } from '../constructs/common.ts';
-import { datasourceUids, grafanaDatasources } from '../constructs/grafana.ts';
+import { grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
 import { lokiStorage } from '../constructs/platforms/object-storage.ts';
 import { agentConfig } from '../constructs/otel-agent.ts';
 import { sendingQueue } from '../constructs/otel-collector.ts';
 import { gatewayConfig } from '../constructs/otel-gateway.ts';
 import { platformProfile } from '../constructs/platforms/index.ts';
-import { prometheusConfig, retentionSize } from '../constructs/prometheus.ts';
+import { prometheusConfig, retentionSize, scrapeConfigs } from '../constructs/prometheus.ts';
+import { EXEMPLAR_TRACE_ID_LABELS, spanMetricsSeries } from '../constructs/span-metrics.ts';
 import { tempoConfig } from '../constructs/tempo.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { CLOUDS, type ArchSpread, type Cloud } from '../src/config/types.ts';
+import { datasourceUids } from '../src/dashboards/datasources.ts';
+import { collectorConfigViolations } from './support/manifest-checks.ts';
 
 function context(extra = '', cloud: Cloud = 'onprem'): StackContext {
   const config = parseConfig(`clusters: [{ name: c1, cloud: ${cloud}, region: r1, storageClass: standard }]\n${extra}`, 'test.yaml');
@@ -79,7 +82,7 @@ describe('prometheusConfig', () => {
   it('discovers annotated pods and services, kubelet, cAdvisor and the stack itself', () => {
     const config = prometheusConfig(context(), props) as Config;
     const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j]));
-    expect(Object.keys(jobs).sort()).toEqual(['cadvisor', 'kubelet', 'kubernetes-pods', 'kubernetes-service-endpoints', 'o11y-stack']);
+    expect(Object.keys(jobs).sort()).toEqual(['cadvisor', 'kube-state-metrics', 'kubelet', 'kubernetes-pods', 'kubernetes-service-endpoints', 'o11y-stack']);
     expect(jobs['cadvisor']!.metrics_path).toBe('/metrics/cadvisor');
     expect(jobs['kubernetes-service-endpoints']!.kubernetes_sd_configs[0]!.role).toBe('endpointslice');
   });
@@ -92,6 +95,20 @@ describe('prometheusConfig', () => {
       'alertmanager-2.alertmanager-headless.observability.svc:9093',
     ]);
     expect(config.rule_files).toEqual(['/etc/prometheus-rules/prometheus-rules-stack/*.yaml']);
+  });
+});
+
+describe('scrapeConfigs', () => {
+  type Job = { job_name: string; honor_labels?: boolean; relabel_configs: { source_labels?: string[]; target_label?: string; action?: string; regex?: string }[] };
+  const jobs = scrapeConfigs(context(), { namespace: 'observability', agentNamespace: 'observability-agent' }) as Job[];
+  const job = (name: string) => jobs.find((j) => j.job_name === name)!;
+
+  it('scrapes kube-state-metrics in a job of its own that adds no target label of its pod, and the stack job skips it', () => {
+    const ksm = job('kube-state-metrics');
+    expect(ksm.honor_labels).toBe(true);
+    expect(ksm.relabel_configs.map((r) => r.target_label).filter(Boolean)).toEqual([]);
+    expect(ksm.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'kube-state-metrics', action: 'keep' });
+    expect(job('o11y-stack').relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'kube-state-metrics', action: 'drop' });
   });
 });
 
@@ -126,8 +143,6 @@ describe('Tempo and Loki configs', () => {
 
 describe('collector configs', () => {
   type Collector = { receivers: object; processors: object; exporters: Record<string, { endpoint: string }>; service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> } };
-  const renamed = ['otlp', 'otlphttp', 'k8sattributes', 'resourcedetection', 'loadbalancing', 'prometheusremotewrite'];
-  const componentType = (id: string) => id.split('/')[0]!;
 
   it.each(CLOUDS)('the gateway (%s) exports each signal to its backend, memory_limiter first, with current component names', (cloud) => {
     const config = gatewayConfig(context('', cloud), {
@@ -144,13 +159,14 @@ describe('collector configs', () => {
     expect(config.exporters['otlp_http/loki']!.endpoint).toBe('http://loki.observability.svc:3100/otlp');
     expect(config.exporters['otlp_http/prometheus']!.endpoint).toBe('http://prometheus.observability.svc:9090/api/v1/otlp');
     for (const pipeline of Object.values(p)) expect(pipeline.processors[0]).toBe('memory_limiter');
-    for (const id of [...Object.keys(config.processors), ...Object.keys(config.exporters)]) expect(renamed).not.toContain(componentType(id));
+    expect(collectorConfigViolations(config)).toEqual([]);
     expect(config.processors).toHaveProperty('resource_detection.detectors', [...platformProfile(cloud).detectors]);
   });
 
   it('the agent reads container logs and kubelet stats, filters metadata to its node and exports only to the gateway', () => {
     const config = agentConfig({ namespace: 'observability-agent', stackNamespace: 'observability', gateway: backend('otel-gateway', 4317) }) as Collector;
-    expect(Object.keys(config.receivers).sort()).toEqual(['filelog', 'kubeletstats', 'otlp']);
+    expect(Object.keys(config.receivers).sort()).toEqual(['file_log', 'kubelet_stats', 'otlp']);
+    expect(collectorConfigViolations(config)).toEqual([]);
     expect(config.processors).toHaveProperty('k8s_attributes.filter.node_from_env_var', 'K8S_NODE_NAME');
     expect(Object.keys(config.exporters)).toEqual(['otlp_grpc/gateway']);
     expect(config.exporters['otlp_grpc/gateway']!.endpoint).toBe('otel-gateway.observability.svc:4317');
@@ -185,7 +201,7 @@ describe('grafanaDatasources', () => {
   const referencedUids = (ds: object) => [...JSON.stringify(ds).matchAll(/"datasourceUid":"([^"]+)"/g)].map((m) => m[1]!);
 
   it('single cluster: plain uids, cross-linked metrics, logs and traces through uids that exist', () => {
-    const config = grafanaDatasources([set(undefined, false)], '/t') as Datasources;
+    const config = grafanaDatasources([set(undefined, false)], '/t', spanMetricsSeries(false)) as Datasources;
     const uids = new Set(config.datasources.map((d) => d.uid));
     expect([...uids].sort()).toEqual(Object.values(datasourceUids()).sort());
     expect(new Set(referencedUids(config))).toEqual(new Set(['tempo', 'loki', 'prometheus']));
@@ -195,8 +211,23 @@ describe('grafanaDatasources', () => {
     expect(config.datasources.some((d) => d.secureJsonData)).toBe(false);
   });
 
+  it('Tempo finds the span\'s logs by pod and namespace, and drops lokiSearch (Grafana 13 no longer reads it)', () => {
+    const tempo = (grafanaDatasources([set(undefined, false)], '/t', spanMetricsSeries(false)) as Datasources).datasources.find((d) => d.uid === 'tempo')!;
+    expect(tempo.jsonData).not.toHaveProperty('lokiSearch');
+    expect(tempo.jsonData).toHaveProperty('tracesToLogsV2.tags', [
+      { key: 'k8s.namespace.name', value: 'k8s_namespace_name' },
+      { key: 'k8s.pod.name', value: 'k8s_pod_name' },
+    ]);
+  });
+
+  it('exemplars link to Tempo under both trace-id labels producers use (traceID from Tempo, trace_id from OTLP)', () => {
+    const prometheus = (grafanaDatasources([set(undefined, false)], '/t', spanMetricsSeries(false)) as Datasources).datasources.find((d) => d.uid === 'prometheus')!;
+    const destinations = prometheus.jsonData.exemplarTraceIdDestinations as { name: string; datasourceUid: string }[];
+    expect(destinations.map((d) => [d.name, d.datasourceUid])).toEqual(EXEMPLAR_TRACE_ID_LABELS.map((name) => [name, 'tempo']));
+  });
+
   it('multi-cloud: one set per cloud, links stay within the cloud, remote ones carry the bearer token', () => {
-    const config = grafanaDatasources([set('onprem', false), set('aws', true), set('azure', true)], '/etc/grafana/cross-cluster/token') as Datasources;
+    const config = grafanaDatasources([set('onprem', false), set('aws', true), set('azure', true)], '/etc/grafana/cross-cluster/token', spanMetricsSeries(false)) as Datasources;
     for (const d of config.datasources) {
       const cloud = d.uid.split('-')[1]!;
       for (const linked of referencedUids(d.jsonData)) expect(linked.endsWith(`-${cloud}`)).toBe(true);
@@ -225,12 +256,13 @@ describe('gateway sharding', () => {
     expect(config.service.pipelines['traces/in']!.exporters).toContain(lb[0]);
   });
 
-  it('span metrics in the gateway: spans → spanmetrics connector → metrics export, and Tempo stops computing them', () => {
+  it('span metrics in the gateway: spans → span_metrics connector → metrics export, and Tempo stops computing them', () => {
     const config = gateway('{ spanMetricsInGateway: true }');
     const p = config.service.pipelines;
-    expect(config.connectors).toHaveProperty('spanmetrics');
-    expect(p['traces/spanmetrics']).toEqual({ receivers: ['otlp/spanmetrics'], processors: ['memory_limiter'], exporters: ['spanmetrics'] });
-    expect(p['metrics/spanmetrics']).toEqual({ receivers: ['spanmetrics'], processors: ['memory_limiter'], exporters: ['otlp_http/prometheus'] });
+    expect(config.connectors).toHaveProperty('span_metrics.exemplars.enabled', true);
+    expect(p['traces/span_metrics']).toEqual({ receivers: ['otlp/span_metrics'], processors: ['memory_limiter'], exporters: ['span_metrics'] });
+    expect(p['metrics/span_metrics']).toEqual({ receivers: ['span_metrics'], processors: ['memory_limiter'], exporters: ['otlp_http/prometheus'] });
+    expect(collectorConfigViolations(config)).toEqual([]);
     const ctx = context('scale: { spanMetricsInGateway: true }\n');
     const tempo = tempoConfig(ctx, { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090) }, false);
     expect(tempo).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs']);

@@ -190,14 +190,14 @@ describe('collectorConfigViolations', () => {
   it.each<[string, string, string[]]>([
     ['a valid config with a connector', `
 receivers: { otlp: {} }
-connectors: { spanmetrics: {} }
+connectors: { span_metrics: {} }
 exporters: { otlp_grpc/tempo: {}, otlp_http/prometheus: {} }
 extensions: { health_check: {} }
 service:
   extensions: [health_check]
   pipelines:
-    traces: { receivers: [otlp], exporters: [otlp_grpc/tempo, spanmetrics] }
-    metrics/spans: { receivers: [spanmetrics], exporters: [otlp_http/prometheus] }`, []],
+    traces: { receivers: [otlp], exporters: [otlp_grpc/tempo, span_metrics] }
+    metrics/spans: { receivers: [span_metrics], exporters: [otlp_http/prometheus] }`, []],
     ['an orphan exporter and an undefined receiver', `
 receivers: { otlp: {} }
 exporters: { otlp_grpc: {}, debug: {} }
@@ -205,10 +205,10 @@ service: { pipelines: { logs: { receivers: [otlp, filelog], exporters: [otlp_grp
     ['pipeline "logs": receiver "filelog" is not defined', 'exporter "debug" is defined but used by no pipeline']],
     ['a connector used only as an exporter', `
 receivers: { otlp: {} }
-connectors: { spanmetrics: {} }
+connectors: { span_metrics: {} }
 exporters: { otlp_grpc: {} }
-service: { pipelines: { traces: { receivers: [otlp], exporters: [otlp_grpc, spanmetrics] } } }`,
-    ['connector "spanmetrics" is not used as a receiver by any pipeline']],
+service: { pipelines: { traces: { receivers: [otlp], exporters: [otlp_grpc, span_metrics] } } }`,
+    ['connector "span_metrics" is not used as a receiver by any pipeline']],
     ['extensions enabled but undefined, and defined but not enabled', `
 receivers: { otlp: {} }
 exporters: { otlp_grpc: {} }
@@ -220,7 +220,17 @@ receivers: { otlp: {} }
 processors: { k8sattributes: {} }
 exporters: { otlphttp/loki: {} }
 service: { pipelines: { logs: { receivers: [otlp], processors: [k8sattributes], exporters: [otlphttp/loki] } } }`,
-    ['exporter "otlphttp/loki" uses the deprecated type name; use "otlp_http"', 'processor "k8sattributes" uses the deprecated type name; use "k8s_attributes"']],
+    ['processor "k8sattributes" uses the deprecated type name; use "k8s_attributes"', 'exporter "otlphttp/loki" uses the deprecated type name; use "otlp_http"']],
+    ['pre-rename receiver and connector names', `
+receivers: { otlp: {}, filelog: {}, kubeletstats: {} }
+connectors: { spanmetrics/red: {} }
+exporters: { otlp_grpc: {} }
+service:
+  pipelines:
+    logs: { receivers: [filelog], exporters: [otlp_grpc] }
+    traces: { receivers: [otlp], exporters: [spanmetrics/red] }
+    metrics: { receivers: [kubeletstats, spanmetrics/red], exporters: [otlp_grpc] }`,
+    ['receiver "filelog" uses the deprecated type name; use "file_log"', 'receiver "kubeletstats" uses the deprecated type name; use "kubelet_stats"', 'connector "spanmetrics/red" uses the deprecated type name; use "span_metrics"']],
     ['a pipeline with a bad id and no exporters', `
 receivers: { otlp: {} }
 service: { pipelines: { spans: { receivers: [otlp] } } }`,

@@ -159,6 +159,20 @@ describe.concurrent('the synthesized Prometheus 3 and Alertmanager, running', ()
     expect(alert.labels).toMatchObject({ job: 'otel-gateway', exporter: 'otlp/tempo', severity: 'critical' });
   });
 
+  it('stores exemplars: a trace id remote-written with a sample comes back from query_exemplars', async () => {
+    const now = Date.now();
+    const bucket = { __name__: 'traces_spanmetrics_latency_bucket', service: 'checkout', le: '0.25' };
+    const traceID = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await remoteWrite(prometheus.url, [{ labels: bucket, samples: [[3, now - 1000]], exemplars: [{ labels: { traceID }, value: 0.2, timestamp: now - 1000 }] }]);
+    type Result = { exemplars: { labels: Record<string, string> }[] }[];
+    const query = new URLSearchParams({ query: 'traces_spanmetrics_latency_bucket{service="checkout"}', start: String((now - 60_000) / 1000), end: String((now + 60_000) / 1000) });
+    const results = await until('the exemplar', async () => {
+      const data = await api<Result>(`/api/v1/query_exemplars?${query}`);
+      return data.length ? data : undefined;
+    }, 30_000);
+    expect(results[0]!.exemplars.map((e) => e.labels)).toEqual([{ traceID }]);
+  });
+
   it('Alertmanager delivers a page to page and inhibits the ticket of the same alert, cluster, namespace and SLO only', async () => {
     const alert = (severity: string, namespace: string, slo = 'checkout-availability') => ({
       labels: { alertname: 'O11yLiveInhibition', cluster: 'local', namespace, severity, sloth_id: slo },

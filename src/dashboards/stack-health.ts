@@ -2,6 +2,11 @@
  * The "Stack health" Grafana dashboard: is every part of the pipeline up and accepting data.
  * A pure function, so that its JSON is deterministic and testable.
  */
+import type { SpanMetricsSeries } from '../../constructs/span-metrics.ts';
+import { datasourceName } from './datasources.ts';
+
+/** Grafana 13 migrates older dashboards on every load; 42 is the last schema of its v1 dashboard API. */
+export const SCHEMA_VERSION = 42;
 
 export interface DashboardFile {
   readonly fileName: string;
@@ -12,6 +17,8 @@ interface Panel {
   readonly title: string;
   readonly unit: string;
   readonly queries: readonly { readonly expr: string; readonly legend: string }[];
+  /** Show the queried histograms' exemplars, each a link to its trace. */
+  readonly exemplar?: boolean;
 }
 
 const PANELS: readonly Panel[] = [
@@ -46,12 +53,24 @@ const PANELS: readonly Panel[] = [
     unit: 'short',
     queries: [
       {
-        expr: 'sum by (arch) (label_replace(kube_node_labels, "arch", "$1", "label_kubernetes_io_arch", "(.*)") * on (node) group_right (arch) max by (node) (kube_pod_info * on (namespace, pod) group_left kube_pod_status_ready{condition="true"}))',
+        // Ready pods per node, then the node's architecture.
+        expr: 'sum by (arch) (sum by (node) (kube_pod_status_ready{condition="true"} * on (namespace, pod) group_left (node) kube_pod_info) * on (node) group_left (arch) label_replace(kube_node_labels, "arch", "$1", "label_kubernetes_io_arch", "(.*)"))',
         legend: '{{arch}}',
       },
     ],
   },
 ];
+
+/** Span latency per service, from whichever component computes span metrics. */
+function latencyPanel(spanMetrics: SpanMetricsSeries): Panel {
+  const by = spanMetrics.serviceLabel;
+  return {
+    title: 'Span latency p95 by service',
+    unit: 's',
+    exemplar: true,
+    queries: [{ expr: `histogram_quantile(0.95, sum by (le, ${by}) (rate(${spanMetrics.latencyBucket}[$__rate_interval])))`, legend: `{{${by}}}` }],
+  };
+}
 
 /**
  * A `datasource` template variable over the Prometheus datasources: with one Prometheus per cloud,
@@ -63,16 +82,16 @@ export function cloudVariable(defaultUid: string): object {
     label: 'Cloud',
     type: 'datasource',
     query: 'prometheus',
-    current: { value: defaultUid },
+    current: { text: datasourceName(defaultUid), value: defaultUid },
     hide: 0,
     refresh: 1,
   };
 }
 
-/** The dashboard JSON (schema 39); panels query the Prometheus picked in the cloud selector. */
-export function stackHealthDashboard(defaultPrometheusUid: string): DashboardFile {
+/** The dashboard JSON; panels query the Prometheus picked in the cloud selector. */
+export function stackHealthDashboard(defaultPrometheusUid: string, spanMetrics: SpanMetricsSeries): DashboardFile {
   const ds = { type: 'prometheus', uid: '${datasource}' };
-  const panels = PANELS.map((p, i) => ({
+  const panels = [...PANELS, latencyPanel(spanMetrics)].map((p, i) => ({
     id: i + 1,
     type: 'timeseries',
     title: p.title,
@@ -85,6 +104,7 @@ export function stackHealthDashboard(defaultPrometheusUid: string): DashboardFil
       datasource: ds,
       expr: q.expr,
       legendFormat: q.legend,
+      ...(p.exemplar ? { exemplar: true } : {}),
     })),
   }));
   return {
@@ -93,7 +113,7 @@ export function stackHealthDashboard(defaultPrometheusUid: string): DashboardFil
       uid: 'o11y-stack-health',
       title: 'o11y / Stack health',
       tags: ['o11y'],
-      schemaVersion: 39,
+      schemaVersion: SCHEMA_VERSION,
       editable: false,
       time: { from: 'now-6h', to: 'now' },
       refresh: '1m',
@@ -127,6 +147,6 @@ export function globalOverviewDashboard(clouds: readonly { readonly cloud: strin
   );
   return {
     fileName: 'global-overview.json',
-    json: { uid: 'o11y-global-overview', title: 'o11y / Global overview', tags: ['o11y'], schemaVersion: 39, editable: false, time: { from: 'now-1h', to: 'now' }, refresh: '1m', templating: { list: [] }, panels },
+    json: { uid: 'o11y-global-overview', title: 'o11y / Global overview', tags: ['o11y'], schemaVersion: SCHEMA_VERSION, editable: false, time: { from: 'now-1h', to: 'now' }, refresh: '1m', templating: { list: [] }, panels },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cloudVariable } from '../dashboards/stack-health.ts';
+import { cloudVariable, SCHEMA_VERSION } from '../dashboards/stack-health.ts';
 import type { Slo } from './model.ts';
 import { BASE_WINDOW, errorBudget, SERIES, sloSelector } from './rules.ts';
 
@@ -53,7 +53,7 @@ export function serviceDashboard(service: string, slos: readonly Slo[], defaultP
       title: `SLOs / ${service}`,
       tags: ['slo', 'o11y'],
       timezone: 'browser',
-      schemaVersion: 39,
+      schemaVersion: SCHEMA_VERSION,
       version: 1,
       editable: false,
       time: { from: 'now-7d', to: 'now' },

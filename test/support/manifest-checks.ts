@@ -608,12 +608,18 @@ function networkPolicyWiring(objs: readonly K8sObject[]): string[] {
   });
 }
 
-/** Pre-rename OpenTelemetry component types (the collector still loads them, with a warning). */
-const RENAMED_COLLECTOR_TYPES: Record<string, Record<string, string>> = {
-  exporters: { otlp: 'otlp_grpc', otlphttp: 'otlp_http', loadbalancing: 'load_balancing', prometheusremotewrite: 'prometheus_remote_write' },
+/**
+ * Pre-rename OpenTelemetry component types (the collector still loads them, with a warning): the
+ * `aliases` of the contrib 0.159 distribution (shared/reference/otel-collector-0.159-components.json),
+ * plus `prometheusremotewrite` (contrib PR #48705).
+ */
+const RENAMED_COLLECTOR_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  receivers: { filelog: 'file_log', kubeletstats: 'kubelet_stats' },
   processors: { k8sattributes: 'k8s_attributes', resourcedetection: 'resource_detection' },
+  exporters: { otlp: 'otlp_grpc', otlphttp: 'otlp_http', loadbalancing: 'load_balancing', prometheusremotewrite: 'prometheus_remote_write' },
+  connectors: { spanmetrics: 'span_metrics' },
 };
-const COLLECTOR_COMPONENTS = ['otel-agent', 'otel-gateway'];
+const COLLECTOR_COMPONENTS = ['otel-agent', 'otel-gateway', 'otel-scraper'];
 const PIPELINE_ID = /^(traces|metrics|logs|profiles)(\/[^/]+)?$/;
 
 function collectorConfigWiring(objs: readonly K8sObject[]): string[] {

@@ -6,9 +6,9 @@ import { toolPath } from './test-tools.ts';
 
 /**
  * Starts the real Prometheus 3 (provisioned by test/support/test-tools.ts) on a free loopback port with a temp TSDB and the
- * `prometheus.yml` (plus any files it reads) that `prepare` writes into its temp dir.
+ * `prometheus.yml` (plus any files it reads) that `prepare` writes into its temp dir, and any extra `flags`.
  */
-export async function startPrometheusWith(opts: { tmpPrefix: string; prepare: (dir: string) => void }): Promise<Daemon> {
+export async function startPrometheusWith(opts: { tmpPrefix: string; prepare: (dir: string) => void; flags?: readonly string[] }): Promise<Daemon> {
   const port = await freePort();
   return startDaemon({
     binary: toolPath('prometheus'),
@@ -21,6 +21,7 @@ export async function startPrometheusWith(opts: { tmpPrefix: string; prepare: (d
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(opts.flags ?? []),
     ],
   });
 }

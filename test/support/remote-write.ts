@@ -5,6 +5,15 @@ export interface Series {
   readonly labels: Readonly<Record<string, string>>;
   /** [value, timestamp in ms] pairs, oldest first. */
   readonly samples: readonly (readonly [number, number])[];
+  /** Stored only by a Prometheus with `--enable-feature=exemplar-storage`. */
+  readonly exemplars?: readonly Exemplar[];
+}
+
+export interface Exemplar {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+  /** In ms. */
+  readonly timestamp: number;
 }
 
 function varint(n: number): number[] {
@@ -24,19 +33,28 @@ function field(number: number, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from([...varint((number << 3) | 2), ...varint(payload.length)]), payload]);
 }
 
-/** prometheus.WriteRequest: timeseries = 1; TimeSeries: labels = 1, samples = 2; Label: name = 1, value = 2; Sample: value = 1 (double), timestamp = 2 (int64). */
+/** Label name = 1, value = 2, sorted by name as remote write wants them. */
+function encodeLabels(labels: Readonly<Record<string, string>>): Buffer[] {
+  return Object.entries(labels)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => field(1, Buffer.concat([field(1, Buffer.from(name)), field(2, Buffer.from(value))])));
+}
+
+/** A double (fixed 64-bit) field then an int64 (varint) field: Sample's value = 1, timestamp = 2; Exemplar's value = 2, timestamp = 3. */
+function valueAndTimestamp(valueField: number, value: number, ts: number): Buffer {
+  const double = Buffer.alloc(8);
+  double.writeDoubleLE(value);
+  return Buffer.concat([Buffer.from([(valueField << 3) | 1]), double, Buffer.from([((valueField + 1) << 3) | 0, ...varint(ts)])]);
+}
+
+/** prometheus.WriteRequest: timeseries = 1; TimeSeries: labels = 1, samples = 2, exemplars = 3; Exemplar: labels = 1, value = 2, timestamp = 3. */
 export function encodeWriteRequest(series: readonly Series[]): Buffer {
   return Buffer.concat(
     series.map((s) => {
-      // Remote write wants labels sorted by name.
-      const labels = Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const parts = [
-        ...labels.map(([name, value]) => field(1, Buffer.concat([field(1, Buffer.from(name)), field(2, Buffer.from(value))]))),
-        ...s.samples.map(([value, ts]) => {
-          const double = Buffer.alloc(8);
-          double.writeDoubleLE(value);
-          return field(2, Buffer.concat([Buffer.from([(1 << 3) | 1]), double, Buffer.from([(2 << 3) | 0, ...varint(ts)])]));
-        }),
+        ...encodeLabels(s.labels),
+        ...s.samples.map(([value, ts]) => field(2, valueAndTimestamp(1, value, ts))),
+        ...(s.exemplars ?? []).map((e) => field(3, Buffer.concat([...encodeLabels(e.labels), valueAndTimestamp(2, e.value, e.timestamp)]))),
       ];
       return field(1, Buffer.concat(parts));
     }),
