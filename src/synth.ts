@@ -13,9 +13,10 @@ import { stackContext, type StackContext } from '../constructs/common.ts';
 import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
 import { resolveTopology, type Topology } from './config/topology.ts';
-import type { StackConfig } from './config/types.ts';
+import type { ClusterConfig, StackConfig } from './config/types.ts';
 import type { DashboardFile } from './dashboards/stack-health.ts';
-import { compileSloFiles, PROMTOOL_RULE_FILE, resolveSloFiles } from './slo/index.ts';
+import { PROMTOOL_RULE_FILE } from './slo/index.ts';
+import { placeSlos } from './slo/placement.ts';
 import { stackRules } from './rules/stack-rules.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
 import { dumpYaml } from './yaml-output.ts';
@@ -30,11 +31,16 @@ export interface SynthOptions {
   readonly outDir: string;
 }
 
-/** Everything synthesized beside the Kubernetes objects, shared by all clusters. */
+/** Everything synthesized beside the Kubernetes objects. */
 interface StackArtifacts {
+  readonly dashboards: readonly DashboardFile[];
+  /** What one backend cluster's Prometheus evaluates: the SLOs placed in its cloud. */
+  forBackend(cluster: ClusterConfig): BackendRules;
+}
+
+interface BackendRules {
   readonly ruleFiles: readonly RuleFileOutput[];
   readonly promtoolTests: readonly PromtoolTestOutput[];
-  readonly dashboards: readonly DashboardFile[];
 }
 
 /**
@@ -69,16 +75,18 @@ export function synthesize(opts: SynthOptions): { files: string[]; flows: Record
 
 /** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
 function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
-  const slos = compileSloFiles(resolveSloFiles(config.slos, dirname(resolve(config.source))), {
+  const slos = placeSlos(config, topology, {
     partOf: config.name,
     prometheusUid: grafanaPrometheusUid(stackContext(config, topology.grafanaCluster, topology)),
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
-  const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: slos.ruleFile };
   return {
-    ruleFiles: slos.slos.length ? [stack, sloRules] : [stack],
-    promtoolTests: slos.promtoolTests,
-    dashboards: slos.dashboards,
+    dashboards: slos.all.dashboards,
+    forBackend: (cluster) => {
+      const own = slos.forBackend(cluster);
+      const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: own.ruleFile };
+      return { ruleFiles: own.slos.length ? [stack, sloRules] : [stack], promtoolTests: own.promtoolTests };
+    },
   };
 }
 
@@ -90,10 +98,11 @@ function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts
 function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string): Manifest[] {
   const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const roles = ctx.topology.rolesOf(ctx.cluster);
+  const backend = roles.has('backend') ? artifacts.forBackend(ctx.cluster) : undefined;
   new NamespacesChart(app, '00-namespaces', ctx);
-  if (roles.has('backend')) {
+  if (backend) {
     new BackendsChart(app, '10-backends', ctx);
-    new PrometheusChart(app, '20-prometheus', ctx, artifacts.ruleFiles);
+    new PrometheusChart(app, '20-prometheus', ctx, backend.ruleFiles);
   } else {
     new ClusterMetricsChart(app, '20-cluster-metrics', ctx);
   }
@@ -104,12 +113,12 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
   ctx.flows.generatePolicies(ctx);
   for (const chart of app.charts) annotateForArgoCd(chart);
   app.synth();
-  if (roles.has('backend')) writePromtoolFiles(artifacts, dir);
+  if (backend) writePromtoolFiles(backend, dir);
   return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
 }
 
 /** The rule files and their promtool tests, beside the manifests, for `promtool` in users' CI. */
-function writePromtoolFiles(artifacts: StackArtifacts, dir: string): void {
+function writePromtoolFiles(artifacts: BackendRules, dir: string): void {
   const promtool = join(dir, PROMTOOL_DIR);
   mkdirSync(join(promtool, 'rules'), { recursive: true });
   for (const rules of artifacts.ruleFiles) writeFileSync(join(promtool, 'rules', rules.fileName), dumpYaml(rules.content));

@@ -37,6 +37,14 @@ describe('o11y slo CLI', () => {
     expect(r.err).toContain(`${bad}:5:16 slos[0].objective: objective 120 is outside (0, 100]`);
   });
 
+  it('validate: an error query that does not read the total\'s series (a misspelt metric) exits 2, located, saying what is allowed', async () => {
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, BAD_OBJECTIVE.replace('objective: 120', 'objective: 99').replace('http_requests_total{code', 'http_requests_totl{code'));
+    const r = await run('slo', 'validate', typo);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${typo}:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} is not one of the total query's selectors narrowed by a filter. Allowed: `);
+  });
+
   it('generate: rule YAML to stdout, PrometheusRule objects, --out, bad --format', async () => {
     const rules = await run('slo', 'generate', 'examples/slos/sloth-prometheus-v1.yaml');
     expect(rules.code).toBe(0);

@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
@@ -84,6 +86,15 @@ describe('generated SLO rules in a real Prometheus 3', () => {
     const data = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
     return data.result.length ? Number(data.result[0]!.value[1]) : undefined;
   };
+  const validate = async (...args: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(['node', 'o11y', 'slo', 'validate', ...args], {
+      stdout: { write: (t: string) => ((out += t), true) } as never,
+      stderr: { write: (t: string) => ((err += t), true) } as never,
+    });
+    return { code, out, err };
+  };
   const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 40_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -113,7 +124,33 @@ describe('generated SLO rules in a real Prometheus 3', () => {
     // myservice burns 0.005/0.001 = 5x its budget: the ticket alert (3x, 1x) is pending, page (14.4x, 6x) is not.
     await waitFor('ticket alert', async () => (await value('ALERTS{alertname="MyServiceHighErrorRate", sloth_severity="ticket"}')) === 1);
     expect(await value('ALERTS{alertname="MyServiceHighErrorRate", sloth_severity="page"}')).toBeUndefined();
+    // The stack's components serve no 5xx series at all: their error queries say that absence means none.
+    expect(await value('count(ALERTS{alertname=~".*NoErrorSeries"})')).toBeUndefined();
   }, 60_000);
+  it('validate --prometheus-url: a classic latency threshold must be an le of the live buckets', async () => {
+    await waitFor('histograms scraped', async () => (await value('count(http_server_request_duration_seconds_bucket) + count(prometheus_http_request_duration_seconds_bucket)')) === 5);
+    // api-latency (0.3) and prometheus-query-latency (1, exposed as "1", stored by Prometheus 3 as "1.0").
+    expect(await validate('--prometheus-url', prometheus.url, 'examples/slos/native.yaml', 'slos/stack.yaml')).toMatchObject({ code: 0, out: 'ok: 8 SLOs in 2 files\n' });
+    const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-buckets-'));
+    const file = (name: string, histogram: string, threshold: string) => {
+      const path = join(dir, name);
+      writeFileSync(path, `version: o11y/v1\nservice: api\nslos:\n  - name: latency\n    objective: 99\n    sli:\n      latency:\n        histogram: ${histogram}\n        threshold: ${threshold}\n    alerting: {name: ApiSlow}\n`);
+      return path;
+    };
+    const offBucket = file('off-bucket.yaml', 'http_server_request_duration_seconds{job="api"}', '0.25');
+    const r = await validate('--prometheus-url', prometheus.url, offBucket);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      `${offBucket}:9:20 slos[0].sli.latency.threshold: SLO "latency": threshold 0.25 is not a bucket boundary of ` +
+        `http_server_request_duration_seconds_bucket{job="api"} at ${prometheus.url}; allowed: 0.1, 0.3, +Inf\n`,
+    );
+    // Without a Prometheus the file is valid: the threshold cannot be checked from the spec alone.
+    expect((await validate(offBucket)).code).toBe(0);
+    const noSeries = file('no-series.yaml', 'http_server_request_duration_seconds{job="apii"}', '0.3');
+    expect(await validate('--prometheus-url', prometheus.url, noSeries)).toMatchObject({ code: 2, err: expect.stringContaining(`${noSeries}:9:20 slos[0].sli.latency.threshold: SLO "latency": no series match http_server_request_duration_seconds_bucket{job="apii"}`) });
+    expect((await validate('--prometheus-url', 'http://127.0.0.1:1', noSeries)).code).toBe(3);
+  }, 60_000);
+
   it('with data flowing, every group is loaded and every rule evaluates with health ok', async () => {
     const expected = (compiled.ruleFile.groups as RuleGroup[]).map((g) => g.name).sort();
     let rules: ApiRule[] = [];

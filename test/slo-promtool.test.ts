@@ -32,8 +32,9 @@ function writeLayout(compiled: CompiledSlos): string {
   return dir;
 }
 
+const compiled = compileSloFiles([...readdirSync('examples/slos').filter((f) => f.endsWith('.yaml')).map((f) => join('examples/slos', f)), 'slos/stack.yaml']);
+
 describe('generated rules and tests pass the real promtool', () => {
-  const compiled = compileSloFiles([...readdirSync('examples/slos').filter((f) => f.endsWith('.yaml')).map((f) => join('examples/slos', f)), 'slos/stack.yaml']);
   const dir = writeLayout(compiled);
 
   it('promtool check rules: every rule of every example and stack SLO', async () => {
@@ -65,6 +66,34 @@ describe('generated rules and tests pass the real promtool', () => {
     expect(r.output).toContain('FAILED');
     expect(r.output).toMatch(/count\(ALERTS\{.*sloth_severity=\\"page\\"\}\)/);
   });
+});
+
+describe('generated tests feed the SLI query itself, so they fail when it is wrong', () => {
+  it.each([
+    { id: 'prometheus-query-latency', what: 'an le matcher that misses Prometheus 3\'s "1.0"', from: 'le=~"1([.]0)?"', to: 'le="1"' },
+    { id: 'myservice-requests-availability', what: 'an error filter that matches no status code', from: 'code=~"(5..|429)"', to: 'code=~"(5xx|429)"' },
+    { id: 'checkout-checkout-availability', what: 'a good filter that counts failures as good', from: 'code!~"5.."', to: 'code!~"2.."' },
+  ])('$id: $what', async ({ id, from, to }) => {
+    const slo = compiled.slos.find((s) => s.id === id)!;
+    const broken = { ...slo, sli: { ...slo.sli, errorQuery: slo.sli.errorQuery.replace(from, to) } };
+    expect(broken.sli.errorQuery).not.toBe(slo.sli.errorQuery);
+    const layout = writeLayout(compileSlos([slo]));
+    expect((await promtool(['test', 'rules', join('tests', `slo-${id}.test.yaml`)], layout)).ok).toBe(true);
+    writeFileSync(join(layout, 'rules', 'slo.rules.yaml'), dumpYaml(compileSlos([broken]).ruleFile));
+    const r = await promtool(['test', 'rules', join('tests', `slo-${id}.test.yaml`)], layout);
+    expect(r.ok, r.output).toBe(false);
+    expect(r.output).toContain('FAILED');
+  }, 60_000);
+});
+
+describe('an error query that matches nothing raises the NoErrorSeries info alert (test/promtool/no-error-series.test.yaml)', () => {
+  it('50% errors behind a filter typo or an off-bucket threshold: full budget, no burn alert, but an info alert', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-no-errors-'));
+    writeFileSync(join(dir, 'no-error-series.rules.yaml'), dumpYaml(compileSloFiles(['test/promtool/no-error-series.slos.yaml']).ruleFile));
+    copyFileSync('test/promtool/no-error-series.test.yaml', join(dir, 'no-error-series.test.yaml'));
+    const r = await promtool(['test', 'rules', 'no-error-series.test.yaml'], dir);
+    expect(r.ok, r.output).toBe(true);
+  }, 60_000);
 });
 
 describe('hand-written promtool tests pin alert timing (test/promtool/)', () => {

@@ -5,10 +5,11 @@ import { parseYaml } from '../src/input/yaml-source.ts';
 import { compileSloFiles, compileSlos, parseAndCheck, PROMTOOL_RULE_FILE } from '../src/slo/index.ts';
 import type { Slo } from '../src/slo/model.ts';
 import { dashboardUid } from '../src/slo/dashboard.ts';
+import { sampleRegex, sliFeed } from '../src/slo/feed.ts';
 import { leRegex } from '../src/slo/parse/native.ts';
 import { promqlError } from '../src/slo/promql.ts';
 import type { Rule, RuleGroup } from '../src/slo/rules.ts';
-import { burnWindows } from '../src/slo/windows.ts';
+import { burnWindows, PERIODS } from '../src/slo/windows.ts';
 
 const EXAMPLES = ['examples/slos/sloth-prometheus-v1.yaml', 'examples/slos/sloth-crd.yaml', 'examples/slos/openslo-v1.yaml', 'examples/slos/native.yaml', 'slos/stack.yaml'];
 const compiled = compileSloFiles(EXAMPLES);
@@ -25,16 +26,36 @@ const EVENTS = `    sli:
         totalQuery: sum(rate(req_total[{{.window}}]))
 `;
 
-describe('burn-rate windows scale with the period (Sloth-identical factors)', () => {
+describe('alert windows: a catalog per period, no factor below 1', () => {
+  const DAY = 86400;
   it.each([
+    // Sloth's google-30d and google-28d, except 28d's slow ticket (Sloth: 0.93); 7d keeps the 30d burn rates (Sloth's arithmetic: 0.7 and 0.23 tickets).
     { days: 30, page: [14.4, 6], ticket: [3, 1] },
-    { days: 28, page: [13.44, 5.6000000000000005], ticket: [2.8000000000000003, 0.9333333333333333] },
-    { days: 7, page: [3.36, 1.4000000000000001], ticket: [0.7000000000000001, 0.23333333333333334] },
+    { days: 28, page: [13.44, 5.6], ticket: [2.8, 1] },
+    { days: 7, page: [14.4, 6], ticket: [3, 1] },
   ])('$days d', ({ days, page, ticket }) => {
-    expect(burnWindows('page', days * 86400).map((w) => w.factor)).toEqual(page);
-    expect(burnWindows('ticket', days * 86400).map((w) => w.factor)).toEqual(ticket);
-    expect(burnWindows('page', days * 86400).map((w) => [w.short, w.long])).toEqual([[300, 3600], [1800, 21600]]);
-    expect(burnWindows('ticket', days * 86400).map((w) => [w.short, w.long])).toEqual([[7200, 86400], [21600, 259200]]);
+    expect(burnWindows('page', days * DAY).map((w) => w.factor)).toEqual(page);
+    expect(burnWindows('ticket', days * DAY).map((w) => w.factor)).toEqual(ticket);
+    expect(burnWindows('page', days * DAY).map((w) => [w.short, w.long])).toEqual([[300, 3600], [1800, 21600]]);
+    expect(burnWindows('ticket', days * DAY).map((w) => [w.short, w.long])).toEqual([[7200, 86400], [21600, 259200]]);
+  });
+
+  it.each(PERIODS.map((p) => p / DAY))('%s d: every factor is at least 1 (below 1, a service on track to keep budget left would alert)', (days) => {
+    for (const severity of ['page', 'ticket'] as const) {
+      for (const w of burnWindows(severity, days * DAY)) expect(w.factor, `${severity} ${w.long}s`).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it('a period without a catalog is refused by the parsers, and has no windows', () => {
+    expect(PERIODS.map((p) => p / DAY)).toEqual([7, 28, 30]);
+    expect(() => burnWindows('page', 14 * DAY)).toThrow(/no alert window catalog/);
+  });
+
+  it('the generated alerts of a 7d SLO compare against factors of 1 or more', () => {
+    const exprs = rulesOf(native(`    objective: 99\n    period: 7d\n${EVENTS}    alerting: {name: A}\n`)).filter((r) => r.labels?.sloth_severity === 'ticket').map((r) => r.expr);
+    const factors = exprs.flatMap((e) => [...e.matchAll(/> \(([\d.]+) \*/g)].map((m) => Number(m[1])));
+    expect(factors.length).toBeGreaterThan(0);
+    expect(Math.min(...factors)).toBe(1);
   });
 });
 
@@ -47,8 +68,8 @@ describe('rule generation', () => {
   });
 
   it.each([
-    { what: 'alerts on', body: `    objective: 99.9\n${EVENTS}    alerting: {name: A}\n`, rules: 14 },
-    { what: 'alerts and absent-data alert', body: `    objective: 99.9\n${EVENTS}    alerting: {name: A, absent: 10m}\n`, rules: 15 },
+    { what: 'alerts on', body: `    objective: 99.9\n${EVENTS}    alerting: {name: A}\n`, rules: 15 },
+    { what: 'alerts and absent-data alert', body: `    objective: 99.9\n${EVENTS}    alerting: {name: A, absent: 10m}\n`, rules: 16 },
     { what: 'alerts off', body: `    objective: 99.9\n${EVENTS}    alerting: {page: {disable: true}, ticket: {disable: true}}\n`, rules: 11 },
   ])('fewer rules per SLO than Sloth’s 17: $what → $rules', ({ body, rules }) => {
     expect(rulesOf(native(body))).toHaveLength(rules);
@@ -109,7 +130,7 @@ describe('rule generation', () => {
 
   it('a severity label of ours unless the spec sets one; for: on page and ticket', () => {
     const alerts = rulesOf(native(`    objective: 99\n${EVENTS}    alerting: {name: A, page: {for: 5m}}\n`)).filter((r) => r.alert);
-    expect(alerts.map((a) => [a.labels!.severity, a.labels!.sloth_severity, a.for])).toEqual([['critical', 'page', '5m'], ['warning', 'ticket', '15m']]);
+    expect(alerts.map((a) => [a.labels!.severity, a.labels!.sloth_severity, a.for])).toEqual([['critical', 'page', '5m'], ['warning', 'ticket', '15m'], ['info', 'info', undefined]]);
   });
 
   it('zero traffic: every ratio divides by clamp_min and falls back to 0 while there is a total', () => {
@@ -119,6 +140,18 @@ describe('rule generation', () => {
       const divisions = r.expr.match(/ \/ /g)!.length;
       expect(r.expr.match(/clamp_min\(/g)!.length, r.expr).toBe(divisions);
       expect(r.expr.match(/\) or \(0 \* slo:sli_total:rate5m\{/g)!.length, r.expr).toBe(divisions);
+    }
+  });
+
+  it('an info alert when the error series was never seen over the period while the total counted requests', () => {
+    const rules = rulesOf(native(`    objective: 99\n${EVENTS}    alerting: {name: A}\n`));
+    expect(rules.find((r) => r.alert === 'ANoErrorSeries')).toMatchObject({
+      expr: '(max_over_time(slo:sli_total:rate5m{sloth_id="svc-s", sloth_service="svc", sloth_slo="s"}[30d]) > 0) unless present_over_time(slo:sli_error:rate5m{sloth_id="svc-s", sloth_service="svc", sloth_slo="s"}[30d])',
+      labels: { severity: 'info', sloth_severity: 'info' },
+    });
+    // Error and total from the same series cannot part: no such alert for raw and availability SLIs.
+    for (const sli of ['raw: {errorRatioQuery: \'1 - avg(x[{{.window}}])\'}', 'availability: {gauge: up}']) {
+      expect(rulesOf(native(`    objective: 99\n    sli:\n      ${sli}\n    alerting: {name: A}\n`)).some((r) => r.alert === 'ANoErrorSeries')).toBe(false);
     }
   });
 
@@ -211,6 +244,27 @@ describe('other outputs', () => {
     for (const t of compiled.promtoolTests) expect(t.content).toMatchObject({ rule_files: [PROMTOOL_RULE_FILE] });
   });
 
+  it('promtool tests feed the raw series the SLI queries read; only a raw SLI gets the recorded series, and its test names say so', () => {
+    compiled.slos.forEach((s, i) => {
+      const tests = (compiled.promtoolTests[i]!.content as { tests: { name: string; input_series: { series: string }[] }[] }).tests;
+      const fed = [...new Set(tests.flatMap((t) => t.input_series.map((x) => x.series.replace(/\{.*$/, ''))))];
+      if (s.sli.kind === 'raw') {
+        expect(fed).toEqual(['slo:sli_total:rate5m', 'slo:sli_error:rate5m']);
+        for (const t of tests) expect(t.name).toContain('fed the recorded 5m series, not the SLI query');
+      } else {
+        expect(fed.filter((name) => name.startsWith('slo:')), s.id).toEqual([]);
+        expect(fed.every((name) => s.sli.totalQuery.includes(name) || s.sli.errorQuery.includes(name)), `${s.id}: ${fed}`).toBe(true);
+      }
+    });
+    const latency = (compiled.promtoolTests.find((t) => t.fileName === 'slo-prometheus-query-latency.test.yaml')!.content as { tests: { input_series: { series: string }[] }[] }).tests[0]!;
+    expect(latency.input_series.map((x) => x.series)).toEqual([
+      'prometheus_http_request_duration_seconds_count{handler="/api/v1/query", job="prometheus"}',
+      // Prometheus 3's spelling of le="1": the SLI's le matcher must accept it.
+      'prometheus_http_request_duration_seconds_bucket{handler="/api/v1/query", job="prometheus", le="1.0"}',
+      'prometheus_http_request_duration_seconds_bucket{handler="/api/v1/query", job="prometheus", le="+Inf"}',
+    ]);
+  });
+
   it('promtool tests run the SLI, meta and alert groups in that order (promtool ignores names it does not find)', () => {
     const names = new Set(groups.map((g) => g.name));
     compiled.slos.forEach((s, i) => {
@@ -225,7 +279,7 @@ describe('other outputs', () => {
     expect(compiled.dashboards.map((d) => (d.json as { uid: string }).uid)).toEqual(services.map((s) => `slo-${s}`));
     for (const d of compiled.dashboards) {
       const json = d.json as { panels: { type: string; datasource?: { uid: string }; targets?: { expr: string }[] }[]; templating: { list: { name: string; query: string; current: { value: string } }[] } };
-      expect(json.templating.list).toEqual([expect.objectContaining({ name: 'datasource', query: 'prometheus', current: { value: 'prometheus' } })]);
+      expect(json.templating.list).toEqual([expect.objectContaining({ name: 'datasource', query: 'prometheus', current: expect.objectContaining({ value: 'prometheus' }) })]);
       for (const p of json.panels.filter((x) => x.type !== 'row')) {
         expect(p.datasource!.uid).toBe('${datasource}');
         for (const t of p.targets!) expect(promqlError(t.expr), t.expr).toBeUndefined();
@@ -249,6 +303,38 @@ describe('other outputs', () => {
     const text = readFileSync('o11y.yaml', 'utf8');
     expect(text).toContain('slos: [slos/*.yaml]');
     expect(compiled.slos.filter((s) => ['otel-gateway', 'grafana', 'prometheus'].includes(s.service)).length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('promtool input series from the SLI queries', () => {
+  it.each([
+    ['5..', '500'],
+    ['(5..|429)', '500'],
+    ['otelcol_receiver_refused_spans(_total)?', 'otelcol_receiver_refused_spans'],
+    ['1([.]0)?', '1'],
+    ['[^2].*', '0'],
+    ['a\\.b+', 'a.b'],
+    ['x{3}', 'xxx'],
+    ['(?i)x', undefined],
+    ['[[:alpha:]]', undefined],
+  ])('sampleRegex(%s) → %s', (pattern, sample) => {
+    expect(sampleRegex(pattern)).toBe(sample);
+  });
+
+  it.each([
+    { what: 'grouped sums', errors: 'sum by (code) (rate(x{code="500"}[{{.window}}]))', total: 'sum by (code) (rate(x[{{.window}}]))', reason: 'is not a shape we derive input series for' },
+    { what: 'gauges', errors: 'sum(avg_over_time(x{code="500"}[{{.window}}]))', total: 'sum(avg_over_time(x[{{.window}}]))', reason: 'is not rate() or increase() of a counter' },
+  ])('an events SLI made of $what gets the recorded series, and says why', ({ errors, total, reason }) => {
+    const s = native(`    objective: 99\n    sli:\n      events:\n        errorQuery: '${errors}'\n        totalQuery: '${total}'\n    alerting: {name: A}\n`);
+    expect(sliFeed(s).unexercised).toContain(reason);
+  });
+
+  it('increase() and arithmetic around the sums still get raw series', () => {
+    const s = native(`    objective: 99\n    sli:\n      events:\n        errorQuery: 'sum(increase(x{job="a", code=~"5.."}[{{.window}}])) * 2'\n        totalQuery: '(sum(increase(x{job="a"}[{{.window}}])) or vector(0)) * 2'\n    alerting: {name: A}\n`);
+    expect(sliFeed(s).inputs(10, 1, 2).series).toEqual([
+      { series: 'x{code="500", job="a"}', values: '0+60x2' },
+      { series: 'x{code="200", job="a"}', values: '0+540x2' },
+    ]);
   });
 });
 

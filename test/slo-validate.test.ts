@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { parseYaml } from '../src/input/yaml-source.ts';
 import { parseAndCheck, resolveSloFiles } from '../src/slo/index.ts';
+import { uncoveredErrorSelector } from '../src/slo/promql.ts';
 
 /** Parses texts (name → YAML) together and returns every formatted problem, or [] when valid. */
 function problems(files: Record<string, string>): string[] {
@@ -63,6 +64,20 @@ describe('SLO validation: every bad input is named by file:line:col, key path an
       name: 'identical error and total queries',
       files: { 's.yaml': good('99', EVENTS.replace('{code=~"5.."}', '')) },
       expected: ['s.yaml:8:22 slos[0].sli.events.error_query: the error and total queries are identical'],
+    },
+    // A missing error series counts as zero errors, so an error query that reads other series than the total would pass as a perfect SLO.
+    {
+      name: 'error query with a misspelt metric',
+      files: { 's.yaml': good('99', EVENTS.replace('sum(rate(http_requests_total{code', 'sum(rate(http_requests_totl{code')) },
+      expected: [
+        's.yaml:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} is not one of the total query\'s selectors narrowed by a filter. ' +
+          'Allowed: the metric and matchers of a total selector plus an error filter',
+      ],
+    },
+    {
+      name: 'error query without a matcher of the total query',
+      files: { 's.yaml': good('99', EVENTS.replace('total_query: sum(rate(http_requests_total[', 'total_query: sum(rate(http_requests_total{job="api"}[')) },
+      expected: ['s.yaml:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_total{code=~"5.."} is not one of the total query\'s selectors'],
     },
     { name: 'missing service', files: { 's.yaml': good().replace('service: svc\n', '') }, expected: ['s.yaml:1:1 service: required'] },
     {
@@ -166,6 +181,19 @@ spec:
     },
   ];
 
+  cases.push(
+    {
+      name: 'OpenSLO: a good query that is not the total narrowed by a filter',
+      files: { 'o.yaml': readFileSync('examples/slos/openslo-v1.yaml', 'utf8').replace('query: http_requests_total{service="checkout", code!~"5.."}', 'query: http_request_total{service="checkout", code!~"5.."}') },
+      expected: ['o.yaml:10:5 spec.ratioMetric.good: SLO "checkout-availability": http_request_total{service="checkout", code!~"5.."} is not one of the total query\'s selectors'],
+    },
+    {
+      name: 'OpenSLO: a burn-rate threshold below 1',
+      files: { 'o.yaml': readFileSync('examples/slos/openslo-v1.yaml', 'utf8').replace('threshold: 2.8', 'threshold: 0.7') },
+      expected: ['o.yaml:44:16 spec.condition.threshold: burn-rate threshold 0.7 is below 1: it would fire for a service on track to end its period with budget left'],
+    },
+  );
+
   it.each(cases)('$name', ({ files, expected }) => {
     const got = problems(files);
     expect(got).toHaveLength(expected.length);
@@ -178,6 +206,24 @@ spec:
     const sources = files.flatMap((f) => parseYaml(readFileSync(f, 'utf8'), f));
     const slos = parseAndCheck(sources);
     expect(new Set(slos.map((s) => s.origin.format))).toEqual(new Set(['prometheus/v1', 'sloth.slok.dev/v1', 'openslo/v1', 'o11y/v1']));
+  });
+});
+
+describe('the error query reads the total query\'s series narrowed by a filter (uncoveredErrorSelector)', () => {
+  it.each([
+    { errors: 'sum(rate(x{job="a", code=~"5.."}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
+    { errors: 'sum(rate(x{code=~"5..", job="a"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
+    // OpenSLO good/total: the error query is total - good, and good narrows total.
+    { errors: '(sum(rate(x{job="a"}[5m]))) - (sum(rate(x{job="a", code!~"5.."}[5m])))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
+    // Errors from one of several summed metrics (the stack's otel-gateway SLO).
+    { errors: 'sum(rate({__name__=~"r(_total)?", job="g"}[5m]))', total: 'sum(rate({__name__=~"a(_total)?", job="g"}[5m])) + sum(rate({__name__=~"r(_total)?", job="g"}[5m]))', uncovered: undefined },
+    { errors: 'sum(rate(x_totl{job="a", code="500"}[5m]))', total: 'sum(rate(x_total{job="a"}[5m]))', uncovered: 'x_totl{job="a", code="500"}' },
+    { errors: 'sum(rate(x{code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: 'x{code="500"}' },
+    { errors: 'sum(rate(x{job="b", code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: 'x{job="b", code="500"}' },
+    { errors: 'sum(rate(errors_total{job="a"}[5m]))', total: 'sum(rate(requests_total{job="a"}[5m]))', uncovered: 'errors_total{job="a"}' },
+    { errors: 'sum(rate({__name__="x", job="a", code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
+  ])('$errors over $total → $uncovered', ({ errors, total, uncovered }) => {
+    expect(uncoveredErrorSelector(errors, total)?.text).toBe(uncovered);
   });
 });
 

@@ -104,13 +104,15 @@ interface BadConfig {
 
 const BAD_CONFIGS: BadConfig[] = [
   { name: 'unknown key', text: `${VALID}colour: blue\n`, mentions: ['colour'] },
-  { name: 'misspelt nested key', text: VALID.replace('retention: 15d', 'retension: 15d'), mentions: ['components.prometheus', 'retension'] },
+  { name: 'misspelt nested key', text: VALID.replace('retention: 30d', 'retension: 30d'), mentions: ['components.prometheus', 'retension'] },
   { name: 'wrong enum', text: VALID.replace('cloud: onprem', 'cloud: moon'), mentions: ['clusters[0].cloud', 'onprem'] },
-  { name: 'bad duration', text: VALID.replace('retention: 15d', 'retention: 15 days'), mentions: ['components.prometheus.retention'] },
+  { name: 'bad duration', text: VALID.replace('retention: 30d', 'retention: 30 days'), mentions: ['components.prometheus.retention'] },
   { name: 'duplicate cluster', text: VALID.replace('clusters:\n', 'clusters:\n  - { name: local, cloud: aws, region: eu-west-1 }\n'), mentions: ['clusters[1].name', 'duplicate'] },
   { name: 'wrong type', text: VALID.replace('replicas: 1 }', 'replicas: two }'), mentions: ['components.prometheus.replicas'] },
   // Two replicas behind one Service would each get part of the pushed data.
   { name: 'prometheus replicas > 1', text: VALID.replace('storage: 50Gi, replicas: 1 }', 'storage: 50Gi, replicas: 2 }'), mentions: ['components.prometheus.replicas', /high availability/] },
+  // The stack's Prometheus loads rule files only: PrometheusRule objects would leave it without alerts.
+  { name: 'PrometheusRule output', text: VALID.replace('replicas: 1 }', 'replicas: 1, ruleFormat: prometheus-rule }'), mentions: ['components.prometheus.ruleFormat', /without alerts/] },
   // 9^10 leaves once expanded.
   { name: 'alias bomb', text: `a: &a [${Array(9).fill('"x"').join(',')}]\n${'bcdefghij'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghij'[i]}`).join(',')}]`).join('\n')}\n`, mentions: [/alias/i] },
   { name: 'deep flow nesting', text: `name: ${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}\n`, mentions: [/nest/i] },

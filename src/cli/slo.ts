@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { dumpYaml } from '../yaml-output.ts';
-import { UsageError } from '../errors.ts';
+import { InputError, UsageError } from '../errors.ts';
+import { bucketProblems } from '../slo/buckets.ts';
 import { compileSloFiles } from '../slo/index.ts';
 import type { CliContext } from './main.ts';
 
@@ -29,8 +30,11 @@ export function registerSlo(program: Command, ctx: CliContext): void {
     .command('validate')
     .description('Check SLO files; exit 2 with file:line:col for every problem')
     .argument('<files...>', 'SLO files')
-    .action((files: string[]) => {
+    .option('--prometheus-url <url>', 'also check that each classic-histogram latency threshold is an le value of the live _bucket series there')
+    .action(async (files: string[], opts: { prometheusUrl?: string }) => {
       const { slos } = compileSloFiles(files);
+      const problems = opts.prometheusUrl ? await bucketProblems(slos, opts.prometheusUrl) : [];
+      if (problems.length) throw new InputError(problems);
       ctx.stdout.write(`ok: ${slos.length} SLO${slos.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
     });
 }

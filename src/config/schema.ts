@@ -113,7 +113,8 @@ export const configSchema = closed(
     },
     components: closed({
       prometheus: closed({
-        retention: { ...duration, default: '15d' },
+        // As long as the longest SLO period (30d): synth refuses SLOs whose period the retention cannot cover.
+        retention: { ...duration, default: '30d' },
         storage: { ...quantity, default: '50Gi' },
         // Two replicas behind one Service would split pushed data (OTLP, remote write) between them.
         replicas: { type: 'integer', minimum: 1, maximum: 1, default: 1, allowed: '1: Prometheus high availability is not supported yet (replicas behind one Service would each get part of the pushed data)' },
@@ -165,7 +166,28 @@ export const configSchema = closed(
         adminSecret: { ...dnsSubdomain, default: 'grafana-admin' },
       }),
     }),
-    slos: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    slos: {
+      type: 'array',
+      default: [],
+      items: {
+        // A file or glob for every backend, or files evaluated only where their services' telemetry lands.
+        // if/then/else rather than anyOf, so a bad entry is explained by the branch it was meant for.
+        if: { type: 'string' },
+        then: { type: 'string', minLength: 1 },
+        else: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['files'],
+          minProperties: 2,
+          allowed: 'an entry with `files` also names `clouds` and/or `clusters`: where those SLOs are evaluated',
+          properties: {
+            files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            clouds: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...CLOUDS] } },
+            clusters: { type: 'array', minItems: 1, uniqueItems: true, items: dnsLabel },
+          },
+        },
+      },
+    },
     backends: {
       type: 'object',
       default: {},

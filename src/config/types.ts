@@ -162,6 +162,10 @@ export interface PrometheusConfig {
   readonly storage: string;
   readonly replicas: number;
   readonly scrapeInterval: string;
+  /**
+   * `configmap`, the only format the bundled Prometheus loads; `prometheus-rule` is refused at synth
+   * (kept in the schema so that the refusal can say why).
+   */
   readonly ruleFormat: RuleFormat;
   readonly remoteWrite: readonly RemoteWriteConfig[];
 }
@@ -212,6 +216,13 @@ export interface ComponentsConfig {
   readonly grafana: GrafanaConfig;
 }
 
+/** SLO files evaluated only by the backends of the named clouds and of the named clusters' clouds. */
+export interface SloFilesConfig {
+  readonly files: readonly string[];
+  readonly clouds?: readonly Cloud[];
+  readonly clusters?: readonly string[];
+}
+
 export interface StackConfig {
   /** The file the config came from (for messages), or `<embedded>`. */
   readonly source: string;
@@ -225,8 +236,8 @@ export interface StackConfig {
   readonly spreadAcrossArchitectures: ArchSpread;
   readonly clusters: readonly ClusterConfig[];
   readonly components: ComponentsConfig;
-  /** SLO file globs, relative to the config file's folder. */
-  readonly slos: readonly string[];
+  /** SLO files or globs, relative to the config file's folder: for every backend, or scoped. */
+  readonly slos: readonly (string | SloFilesConfig)[];
   /** Clouds served by existing remote backends instead of a backend cluster. */
   readonly backends: Readonly<Partial<Record<Cloud, { readonly remote: RemoteBackendConfig }>>>;
   readonly routing: RoutingConfig;

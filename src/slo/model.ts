@@ -15,6 +15,20 @@ export interface Sli {
   readonly kind: 'events' | 'raw' | 'latency' | 'availability';
   readonly errorQuery: string;
   readonly totalQuery: string;
+  /** Latency SLIs: the histogram and threshold the queries were built from. */
+  readonly histogram?: LatencyHistogram;
+}
+
+export interface LatencyHistogram {
+  /** Metric name, without the `_bucket`/`_count`/`_sum` suffix of a classic histogram. */
+  readonly metric: string;
+  /** Label matchers of the spec's selector, without braces. */
+  readonly matchers: string;
+  /** Seconds; a classic histogram needs a bucket with exactly this `le`. */
+  readonly threshold: number;
+  readonly native: boolean;
+  /** Where the threshold is written: problems about the buckets point there. */
+  readonly thresholdAt: SourceLocation;
 }
 
 /** One multi-window burn-rate condition: both windows above `factor` × error budget. */

@@ -1,3 +1,4 @@
+import type { SyntaxNode } from '@lezer/common';
 import { parser } from '@prometheus-io/lezer-promql';
 
 /** Sloth's Go-template variable, with or without inner spaces. */
@@ -58,4 +59,74 @@ export function splitSelector(expr: string): SelectorParts | undefined {
 export function withMatcher(matchers: string, extra?: string): string {
   const all = [matchers, extra].filter((m) => m);
   return all.length ? `{${all.join(', ')}}` : '';
+}
+
+/** One label matcher; a selector's metric name is its `__name__` matcher. */
+export interface Matcher {
+  readonly name: string;
+  readonly op: '=' | '!=' | '=~' | '!~';
+  readonly value: string;
+}
+
+/** A vector selector of an expression, as written and as matchers. */
+export interface Selector {
+  readonly text: string;
+  readonly matchers: readonly Matcher[];
+}
+
+/** Every vector selector of an expression that parses, in order. */
+export function selectorsOf(expr: string): Selector[] {
+  const selectors: Selector[] = [];
+  parser.parse(expr).iterate({
+    enter: (ref) => {
+      if (ref.name !== 'VectorSelector') return true;
+      selectors.push(selectorAt(ref.node, expr));
+      return false;
+    },
+  });
+  return selectors;
+}
+
+/** The selector of a `VectorSelector` node of `expr`'s syntax tree. */
+export function selectorAt(node: SyntaxNode, expr: string): Selector {
+  const text = (n: SyntaxNode | null) => (n ? expr.slice(n.from, n.to) : '');
+  const matchers: Matcher[] = [];
+  const name = node.getChild('Identifier');
+  if (name) matchers.push({ name: '__name__', op: '=', value: text(name) });
+  for (let m = node.getChild('LabelMatchers')?.firstChild ?? null; m; m = m.nextSibling) {
+    if (m.name === 'QuotedLabelName') matchers.push({ name: '__name__', op: '=', value: unquote(text(m)) });
+    if (m.name !== 'UnquotedLabelMatcher' && m.name !== 'QuotedLabelMatcher') continue;
+    const label = m.getChild('LabelName') ?? m.getChild('QuotedLabelName');
+    matchers.push({
+      name: label?.name === 'QuotedLabelName' ? unquote(text(label)) : text(label),
+      op: text(m.getChild('MatchOp')) as Matcher['op'],
+      value: unquote(text(m.getChild('StringLiteral'))),
+    });
+  }
+  return { text: text(node), matchers };
+}
+
+/** The value of a PromQL string literal ("…", '…' or `…`). */
+function unquote(literal: string): string {
+  const body = literal.slice(1, -1);
+  if (literal.startsWith('`')) return body;
+  try {
+    return JSON.parse(`"${literal.startsWith("'") ? body.replace(/\\'/g, "'").replace(/"/g, '\\"') : body}"`) as string;
+  } catch {
+    return body;
+  }
+}
+
+/**
+ * The first selector of the error query that no selector of the total query covers, if any. A total
+ * selector covers an error selector when all its matchers, the metric name included, are among the
+ * error selector's: errors are the total's series narrowed by an error filter, never other series.
+ */
+export function uncoveredErrorSelector(errorQuery: string, totalQuery: string): Selector | undefined {
+  const key = (m: Matcher) => `${m.name}${m.op}${m.value}`;
+  const totals = selectorsOf(totalQuery).map((t) => t.matchers.map(key));
+  return selectorsOf(errorQuery).find((e) => {
+    const own = new Set(e.matchers.map(key));
+    return !totals.some((t) => t.every((m) => own.has(m)));
+  });
 }

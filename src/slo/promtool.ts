@@ -1,13 +1,14 @@
 import { formatDuration } from '../duration.ts';
 import type { Slo } from './model.ts';
-import { BASE_WINDOW, errorBudget, SERIES, sloLabels, sloRuleGroups, sloSelector } from './rules.ts';
+import { INPUT_STEP, sliFeed, type InputSeries } from './feed.ts';
+import { BASE_WINDOW, errorBudget, SERIES, sloRuleGroups, sloSelector } from './rules.ts';
 
 /** Where the lead's synth writes the rule file, relative to the test files. */
 export const PROMTOOL_RULE_FILE = '../rules/slo.rules.yaml';
 
 /** Hours the quiet scenarios run: long enough for the 6h ticket window to fill. */
 const QUIET_HOURS = 6;
-/** Step of inputs and rule evaluation; 5m keeps a file with many SLOs fast to test. */
+/** Rule evaluation step; 5m keeps a file with many SLOs fast to test. */
 const STEP = 300;
 
 interface ExprTest {
@@ -17,58 +18,60 @@ interface ExprTest {
 }
 
 /**
- * A promtool unit test file for one SLO. The inputs are the two recorded 5m series (errors and total
- * rates), since the SLI's own metrics are the user's; everything from there on (every window, burn
- * rates, budgets, alerts) runs through the generated rules. Scenarios: sustained 100% errors fire every
- * burn-rate alert that can fire; half the budget rate stays quiet; no traffic stays quiet with a full
- * budget and no NaN; and, when asked for, a vanished SLI fires the no-data alert.
+ * A promtool unit test file for one SLO. The inputs are raw series that the SLO's own error and total
+ * queries read (see feed.ts), so its metric names, filters and `le` matcher run too, then every
+ * window, burn rate, budget and alert. Scenarios: sustained 100% errors fire every burn-rate alert
+ * that can fire; half the lowest alert threshold stays quiet; no traffic (where a SLI has such a
+ * thing) stays quiet with a full budget and no NaN; and, when asked for, a vanished SLI fires the
+ * no-data alert.
  */
 export function promtoolTest(slo: Slo): { fileName: string; content: object } {
-  const steps = (QUIET_HOURS * 3600) / STEP;
+  const feed = sliFeed(slo);
+  const steps = (QUIET_HOURS * 3600) / INPUT_STEP;
+  // Test names say when a query shape could not be fed and the recorded 5m series stood in.
+  const scenario = (name: string, series: InputSeries[], promql_expr_test: ExprTest[]) => ({
+    name: `${slo.id}: ${name}${feed.unexercised ? ` (fed the recorded 5m series, not the SLI query: ${feed.unexercised})` : ''}`,
+    interval: formatDuration(INPUT_STEP),
+    input_series: series,
+    promql_expr_test,
+  });
   const tests: object[] = [];
   const alerts = slo.alerting?.alerts ?? [];
   if (alerts.length) {
-    const at = Math.ceil(Math.max(...alerts.map((a) => a.for)) / STEP) * STEP + 2 * STEP;
-    tests.push({
-      name: `${slo.id}: sustained 100% errors fire every burn-rate alert`,
-      interval: formatDuration(STEP),
-      input_series: sliInput(slo, 1, 1, at / STEP + 2),
-      promql_expr_test: alerts.map((alert) => {
-        const canFire = Math.max(...alert.windows.map((w) => w.factor)) * errorBudget(slo) < 1;
-        return countTest(alertsSelector(slo, { alertname: alert.name, sloth_severity: alert.severity }), at, canFire);
-      }),
+    // The first rate needs a step of input, so the alerts start one step late.
+    const at = Math.ceil(Math.max(...alerts.map((a) => a.for)) / STEP) * STEP + 3 * STEP;
+    const checks = alerts.map((alert) => {
+      const canFire = Math.max(...alert.windows.map((w) => w.factor)) * errorBudget(slo) < 1;
+      return countTest(alertsSelector(slo, { alertname: alert.name, sloth_severity: alert.severity }), at, canFire);
     });
+    tests.push(scenario('sustained 100% errors fire every burn-rate alert', feed.inputs(10, 10, at / INPUT_STEP + 1).series, checks));
   }
   // Half the lowest alert threshold (and at most half the budget rate): healthy by any alert's measure.
   const burn = Math.min(1, ...alerts.flatMap((a) => a.windows.map((w) => w.factor))) / 2;
-  const remaining = 1 - (errorBudget(slo) > 0 ? burn : 0);
-  tests.push({
-    name: `${slo.id}: errors at half the lowest alert threshold stay quiet`,
-    interval: formatDuration(STEP),
-    input_series: sliInput(slo, 10, 10 * errorBudget(slo) * burn, steps),
-    promql_expr_test: [
+  const quiet = feed.inputs(10, 10 * errorBudget(slo) * burn, steps);
+  const remaining = 1 - (errorBudget(slo) > 0 ? quiet.ratio / errorBudget(slo) : 0);
+  tests.push(
+    scenario('errors at half the lowest alert threshold stay quiet', quiet.series, [
       countTest(alertsSelector(slo, {}), 3600 * QUIET_HOURS, false),
       countTest(`${SERIES.budgetRemaining}${sloSelector(slo)} > ${remaining - 0.01} < ${remaining + 0.01}`, 3600 * QUIET_HOURS, true),
-    ],
-  });
-  tests.push({
-    name: `${slo.id}: no traffic stays quiet, full budget, no NaN`,
-    interval: formatDuration(STEP),
-    input_series: sliInput(slo, 0, 0, steps),
-    promql_expr_test: [
-      countTest(alertsSelector(slo, {}), 3600 * QUIET_HOURS, false),
-      countTest(`${SERIES.budgetRemaining}${sloSelector(slo)} == 1`, 3600 * QUIET_HOURS, true),
-      countTest(`${SERIES.ratio(BASE_WINDOW)}${sloSelector(slo)} == 0`, 3600 * QUIET_HOURS, true),
-    ],
-  });
+    ]),
+  );
+  if (feed.hasTraffic) {
+    tests.push(
+      scenario('no traffic stays quiet, full budget, no NaN', feed.inputs(0, 0, steps).series, [
+        countTest(alertsSelector(slo, {}), 3600 * QUIET_HOURS, false),
+        countTest(`${SERIES.budgetRemaining}${sloSelector(slo)} == 1`, 3600 * QUIET_HOURS, true),
+        countTest(`${SERIES.ratio(BASE_WINDOW)}${sloSelector(slo)} == 0`, 3600 * QUIET_HOURS, true),
+      ]),
+    );
+  }
   const absentFor = slo.alerting?.absentFor;
   if (absentFor !== undefined) {
-    tests.push({
-      name: `${slo.id}: an SLI without data fires the no-data alert`,
-      interval: formatDuration(STEP),
-      input_series: [],
-      promql_expr_test: [countTest(alertsSelector(slo, { alertname: `${slo.alerting!.name}NoData` }), Math.ceil(absentFor / STEP) * STEP + 2 * STEP, true)],
-    });
+    tests.push(
+      scenario('an SLI without data fires the no-data alert', [], [
+        countTest(alertsSelector(slo, { alertname: `${slo.alerting!.name}NoData` }), Math.ceil(absentFor / STEP) * STEP + 2 * STEP, true),
+      ]),
+    );
   }
   return {
     fileName: `slo-${slo.id}.test.yaml`,
@@ -82,15 +85,6 @@ export function promtoolTest(slo: Slo): { fileName: string; content: object } {
       tests,
     },
   };
-}
-
-function sliInput(slo: Slo, total: number, errors: number, steps: number) {
-  const labels = { ...sloLabels(slo), sloth_window: formatDuration(BASE_WINDOW) };
-  const series = (name: string) => `${name}{${Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
-  return [
-    { series: series(SERIES.total), values: `${total}+0x${Math.ceil(steps)}` },
-    { series: series(SERIES.errors), values: `${errors}+0x${Math.ceil(steps)}` },
-  ];
 }
 
 function alertsSelector(slo: Slo, extra: Record<string, string>): string {

@@ -1,5 +1,5 @@
 import { formatDuration } from '../duration.ts';
-import type { BurnAlert, Seconds, Slo } from './model.ts';
+import type { BurnAlert, Seconds, Sli, Slo } from './model.ts';
 import { renderWindow } from './promql.ts';
 
 /** One Prometheus rule as written to a rule file. */
@@ -142,19 +142,41 @@ function metaRules(slo: Slo): Rule[] {
 /** Conventional `severity` values for routing, unless the spec sets its own. */
 const SEVERITY: Record<string, string> = { page: 'critical', ticket: 'warning' };
 
+/**
+ * SLI kinds whose errors and total are different series. For these a missing error series counts as
+ * no errors (a service that never failed has none), which also hides a query that matches nothing.
+ */
+const SEPARATE_ERROR_SERIES: ReadonlySet<Sli['kind']> = new Set(['events', 'latency']);
+
 function alertRules(slo: Slo): Rule[] {
   const alerting = slo.alerting;
   if (!alerting) return [];
+  const sel = sloSelector(slo);
   const rules = alerting.alerts.map((alert) => burnAlertRule(slo, alert));
   if (alerting.absentFor !== undefined) {
     rules.push({
       alert: `${alerting.name}NoData`,
-      expr: `absent(${SERIES.total}${sloSelector(slo)})`,
+      expr: `absent(${SERIES.total}${sel})`,
       for: formatDuration(alerting.absentFor),
       labels: { ...slo.labels, ...sloIds(slo), sloth_severity: 'ticket', severity: 'warning' },
       annotations: {
         title: `${slo.service} ${slo.name} SLO has no data`,
         summary: `The SLI of ${slo.id} returns no series: the service or its metrics are gone, or the query no longer matches.`,
+        ...linkAnnotations(slo),
+      },
+    });
+  }
+  if (SEPARATE_ERROR_SERIES.has(slo.sli.kind)) {
+    const period = formatDuration(slo.period);
+    rules.push({
+      alert: `${alerting.name}NoErrorSeries`,
+      expr: `(max_over_time(${SERIES.total}${sel}[${period}]) > 0) unless present_over_time(${SERIES.errors}${sel}[${period}])`,
+      labels: { ...slo.labels, ...sloIds(slo), sloth_severity: 'info', severity: 'info' },
+      annotations: {
+        title: `${slo.service} ${slo.name} SLO has never seen an error series`,
+        summary:
+          `The error query of ${slo.id} has matched nothing for ${period} while the total counted requests, so the SLO shows a full budget. ` +
+          'Check the error filter (for a latency SLO, that the threshold is a bucket boundary); a service that truly never failed also lands here.',
         ...linkAnnotations(slo),
       },
     });

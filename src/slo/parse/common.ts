@@ -2,16 +2,14 @@ import type { InputProblem } from '../../errors.ts';
 import { formatKeyPath } from '../../input/yaml-source.ts';
 import { formatDuration } from '../../duration.ts';
 import type { BurnAlert, Seconds, Sli, Slo, SloAlerting, SloFormat } from '../model.ts';
-import { hasWindowVar, promqlError, renderWindow, unknownTemplate } from '../promql.ts';
-import { burnWindows, DEFAULT_PERIOD } from '../windows.ts';
+import { hasWindowVar, promqlError, renderWindow, uncoveredErrorSelector, unknownTemplate } from '../promql.ts';
+import { burnWindows, DEFAULT_PERIOD, PERIODS } from '../windows.ts';
 import { Fields } from './fields.ts';
 
 /** Sloth's rule for SLO and service names; they end up in label values and rule group names. */
 const NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** Alert names become `alertname` and must also be valid metric names for promtool. */
 const ALERT_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-/** Periods the alert factors are known to make sense for. */
-export const PERIODS: readonly Seconds[] = [7, 28, 30].map((d) => d * 86400);
 /** `for:` of the page and ticket alerts unless the spec says otherwise: debounces a single bad scrape. */
 const DEFAULT_FOR = { page: 120, ticket: 900 } as const;
 
@@ -35,35 +33,46 @@ export function checkObjective(fields: Fields, key: string, objective: number | 
   return objective;
 }
 
+/** A period with an alert window catalog; the default period (after a problem) for any other, so alerts can still be built. */
 export function checkPeriod(fields: Fields, key: string, period: Seconds | undefined): Seconds {
-  if (period === undefined) return DEFAULT_PERIOD;
-  if (!PERIODS.includes(period)) fields.problem(key, `period ${formatDuration(period)} is not supported: use one of 7d, 28d, 30d`);
-  return period;
+  if (period === undefined || PERIODS.includes(period)) return period ?? DEFAULT_PERIOD;
+  fields.problem(key, `period ${formatDuration(period)} is not supported: use one of ${PERIODS.map((p) => `${p / 86400}d`).join(', ')} (the periods with an alert window catalog)`);
+  return DEFAULT_PERIOD;
 }
 
-/** A PromQL template that must contain `{{.window}}` and parse once rendered. */
+/** A PromQL template that must contain `{{.window}}` and parse once rendered; empty (after a problem) when it does not. */
 export function checkQueryTemplate(fields: Fields, key: string, template: string): string {
   if (!template) return template;
   const stray = unknownTemplate(template);
-  if (stray) {
-    fields.problem(key, `unknown template ${stray}: only {{.window}} is available`);
-  } else if (!hasWindowVar(template)) {
-    fields.problem(key, 'query must contain the {{.window}} variable, e.g. rate(x[{{.window}}])');
-  } else {
-    checkPromql(fields, key, renderWindow(template, '5m'));
-  }
-  return template;
+  const problem = stray
+    ? `unknown template ${stray}: only {{.window}} is available`
+    : !hasWindowVar(template)
+      ? 'query must contain the {{.window}} variable, e.g. rate(x[{{.window}}])'
+      : promqlError(renderWindow(template, '5m'));
+  if (!problem) return template;
+  fields.problem(key, problem);
+  return '';
 }
 
-export function checkPromql(fields: Fields, key: string, expr: string): void {
-  const error = promqlError(expr);
-  if (error) fields.problem(key, error);
-}
-
-/** An events SLI from error and total templates (both already checked). */
-export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, totalQuery: string): Sli {
+/**
+ * An events SLI from error and total templates (both already checked). `owner` names the SLO in
+ * messages. The error query must read the total's series narrowed by a filter: a
+ * missing error series counts as no errors, so an error query that reads anything else, such as a
+ * misspelt metric, would report a perfect SLO instead of failing.
+ */
+export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, totalQuery: string, owner: string): Sli {
   if (errorQuery && normalise(errorQuery) === normalise(totalQuery)) {
     fields.problem(errorKey, 'the error and total queries are identical: the error ratio would always be 1');
+  } else if (errorQuery && totalQuery) {
+    const uncovered = uncoveredErrorSelector(renderWindow(errorQuery, '5m'), renderWindow(totalQuery, '5m'));
+    if (uncovered) {
+      fields.problem(
+        errorKey,
+        `${owner}: ${uncovered.text} is not one of the total query's selectors narrowed by a filter. ` +
+          'Allowed: the metric and matchers of a total selector plus an error filter, e.g. total x{job="a"}, errors x{job="a", code=~"5.."}; ' +
+          'anything else (a misspelt metric, a matcher the total lacks) would count as zero errors',
+      );
+    }
   }
   return { kind: 'events', errorQuery, totalQuery };
 }

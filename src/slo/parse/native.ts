@@ -25,7 +25,7 @@ export function parseNative(doc: Fields): ParseResult {
         objective: checkObjective(slo, 'objective', slo.number('objective')),
         period,
         labels: { ...serviceLabels, ...slo.labels('labels') },
-        sli: readSli(slo),
+        sli: readSli(slo, name),
         alerting: readSlothAlerting(slo, { page: 'page', ticket: 'ticket', extra: ['absent', 'runbook', 'dashboard'], extraPerAlert: ['for'] }, period),
         links: { runbook: alerting?.string('runbook', false), dashboard: alerting?.string('dashboard', false) },
       },
@@ -35,7 +35,7 @@ export function parseNative(doc: Fields): ParseResult {
   });
 }
 
-function readSli(slo: Fields): Sli | undefined {
+function readSli(slo: Fields, name: string): Sli | undefined {
   const sli = slo.object('sli');
   if (!sli) {
     slo.problem('sli', `no SLI given: set one of sli.${SLI_KINDS.join(', sli.')}`);
@@ -49,7 +49,7 @@ function readSli(slo: Fields): Sli | undefined {
     case 'events': {
       block.allowOnly(['errorQuery', 'totalQuery']);
       const errorQuery = checkQueryTemplate(block, 'errorQuery', block.string('errorQuery'));
-      return eventsSli(block, 'errorQuery', errorQuery, checkQueryTemplate(block, 'totalQuery', block.string('totalQuery')));
+      return eventsSli(block, 'errorQuery', errorQuery, checkQueryTemplate(block, 'totalQuery', block.string('totalQuery')), `SLO "${name}"`);
     }
     case 'raw':
       block.allowOnly(['errorRatioQuery']);
@@ -70,18 +70,21 @@ function latencySli(block: Fields): Sli | undefined {
     if (!block.has('threshold')) block.problem('threshold', 'required: the latency objective in seconds, e.g. 0.5');
   } else if (!(threshold > 0)) block.problem('threshold', `threshold ${threshold} must be a positive number of seconds`);
   if (!selector || threshold === undefined || !(threshold > 0)) return undefined;
-  if (block.bool('native')) {
-    const histogram = `sum(rate(${selector.metric}${withMatcher(selector.matchers)}[{{.window}}]))`;
+  const native = block.bool('native');
+  const metric = native ? selector.metric : selector.metric.replace(/_(bucket|count|sum)$/, '');
+  const histogram = { metric, matchers: selector.matchers, threshold, native, thresholdAt: block.source.at(block.at('threshold')) };
+  if (native) {
+    const rate = `sum(rate(${metric}${withMatcher(selector.matchers)}[{{.window}}]))`;
     return {
       kind: 'latency',
-      totalQuery: `histogram_count(${histogram})`,
-      errorQuery: `histogram_count(${histogram}) * (1 - histogram_fraction(0, ${threshold}, ${histogram}))`,
+      totalQuery: `histogram_count(${rate})`,
+      errorQuery: `histogram_count(${rate}) * (1 - histogram_fraction(0, ${threshold}, ${rate}))`,
+      histogram,
     };
   }
-  const base = selector.metric.replace(/_(bucket|count|sum)$/, '');
-  const total = `sum(rate(${base}_count${withMatcher(selector.matchers)}[{{.window}}]))`;
-  const good = `sum(rate(${base}_bucket${withMatcher(selector.matchers, `le=~"${leRegex(threshold)}"`)}[{{.window}}]))`;
-  return { kind: 'latency', totalQuery: total, errorQuery: `${total} - ${good}` };
+  const total = `sum(rate(${metric}_count${withMatcher(selector.matchers)}[{{.window}}]))`;
+  const good = `sum(rate(${metric}_bucket${withMatcher(selector.matchers, `le=~"${leRegex(threshold)}"`)}[{{.window}}]))`;
+  return { kind: 'latency', totalQuery: total, errorQuery: `${total} - ${good}`, histogram };
 }
 
 /**

@@ -60,7 +60,7 @@ function readSlo(doc: Fields, resolve: Resolve): Slo[] {
   checkName(spec, 'service', service);
   const method = spec.string('budgetingMethod', false) ?? 'Occurrences';
   if (method !== 'Occurrences') spec.problem('budgetingMethod', `budgetingMethod "${method}" is not supported: only Occurrences maps to Prometheus ratio rules`);
-  const sli = readIndicator(spec, resolve);
+  const sli = readIndicator(spec, resolve, name);
   const period = readTimeWindow(spec);
   const alerting = readAlertPolicies(spec, resolve);
   const objectives = spec.list('objectives');
@@ -89,7 +89,7 @@ function readSlo(doc: Fields, resolve: Resolve): Slo[] {
   });
 }
 
-function readIndicator(spec: Fields, resolve: Resolve): Sli | undefined {
+function readIndicator(spec: Fields, resolve: Resolve, sloName: string): Sli | undefined {
   let sliSpec: Fields | undefined;
   if (spec.has('indicator')) {
     sliSpec = spec.object('indicator')?.allowOnly(['metadata', 'spec']).object('spec');
@@ -126,7 +126,7 @@ function readIndicator(spec: Fields, resolve: Resolve): Sli | undefined {
   const total = metricQuery(ratio, 'total', counter);
   if (!query || !total) return undefined;
   const errorQuery = kind === 'bad' ? query : `(${total}) - (${query})`;
-  return eventsSli(ratio, kind, errorQuery, total);
+  return eventsSli(ratio, kind, errorQuery, total, `SLO "${sloName}"`);
 }
 
 /** `<key>.metricSource.spec.query`; a bare counter selector gets `sum(rate(…[{{.window}}]))` around it. */
@@ -219,7 +219,9 @@ function readCondition(condition: Fields, name: string): BurnAlert | undefined {
   if (op !== 'gt' && op !== 'gte') burn.problem('op', `op "${op}" is not supported for burn rates: use gt or gte`);
   const threshold = burn.number('threshold');
   if (threshold === undefined) burn.problem('threshold', 'required: the burn rate factor, e.g. 14.4');
-  else if (!(threshold > 0)) burn.problem('threshold', `threshold ${threshold} must be positive`);
+  else if (!(threshold >= 1)) {
+    burn.problem('threshold', `burn-rate threshold ${threshold} is below 1: it would fire for a service on track to end its period with budget left; use 1 or more (1 spends the budget exactly over the period)`);
+  }
   const long = burn.duration('lookbackWindow');
   if (long === undefined && !burn.has('lookbackWindow')) burn.problem('lookbackWindow', 'required, e.g. 1h');
   if (threshold === undefined || long === undefined || !severity) return undefined;

@@ -65,7 +65,7 @@ function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
         objective: checkObjective(slo, 'objective', slo.number('objective')),
         period: DEFAULT_PERIOD,
         labels: { ...serviceLabels, ...slo.labels('labels') },
-        sli: readSli(slo, keys),
+        sli: readSli(slo, keys, name),
         alerting: readSlothAlerting(slo, keys.alerting, DEFAULT_PERIOD),
       },
       keys.format,
@@ -74,7 +74,7 @@ function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
   });
 }
 
-function readSli(slo: Fields, keys: SlothKeys) {
+function readSli(slo: Fields, keys: SlothKeys, name: string) {
   const sli = slo.object('sli');
   if (!sli) {
     slo.problem('sli', 'no SLI given: set sli.events or sli.raw');
@@ -89,7 +89,7 @@ function readSli(slo: Fields, keys: SlothKeys) {
     if (!events) return undefined;
     const errorQuery = checkQueryTemplate(events, keys.errorQuery, events.string(keys.errorQuery));
     const totalQuery = checkQueryTemplate(events, keys.totalQuery, events.string(keys.totalQuery));
-    return eventsSli(events, keys.errorQuery, errorQuery, totalQuery);
+    return eventsSli(events, keys.errorQuery, errorQuery, totalQuery, `SLO "${name}"`);
   } else if (kind === 'raw') {
     const raw = sli.object('raw')?.allowOnly([keys.errorRatioQuery]);
     if (!raw) return undefined;
