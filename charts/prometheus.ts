@@ -24,6 +24,7 @@ export class PrometheusChart extends Chart {
       namespace: ns,
       replicas: config.components.alertmanager.replicas,
       receiversSecret: config.components.alertmanager.receiversSecret,
+      watchdogReceiver: config.components.alertmanager.watchdogReceiver,
     });
     new Prometheus(this, 'prometheus', ctx, {
       namespace: ns,

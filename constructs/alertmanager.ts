@@ -21,6 +21,13 @@ export interface AlertmanagerProps {
    * `page-url` and `ticket-url`. Never synthesized: URLs of chat and paging tools are credentials.
    */
   readonly receiversSecret: string;
+  /**
+   * Route the always-firing Watchdog to its own receiver (URL in key `watchdog-url` of the
+   * receivers Secret), repeated every minute, for a dead-man's-switch service that pages when the
+   * pings stop. Without it the Watchdog goes to `default`.
+   * @default false
+   */
+  readonly watchdogReceiver?: boolean;
 }
 
 /**
@@ -40,7 +47,7 @@ export class Alertmanager extends Construct {
     this.id = id;
     this.replicas = props.replicas ?? 1;
     this.headlessService = `${id.app}-headless`;
-    const configText = dumpYaml(alertmanagerConfig());
+    const configText = dumpYaml(alertmanagerConfig({ watchdogReceiver: props.watchdogReceiver ?? false }));
 
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
@@ -115,7 +122,7 @@ export class Alertmanager extends Construct {
 }
 
 /** `alertmanager.yml`: routing by our severity labels; receivers read URLs from mounted files. */
-export function alertmanagerConfig(): object {
+export function alertmanagerConfig(opts: { watchdogReceiver: boolean } = { watchdogReceiver: false }): object {
   const receiver = (name: string) => ({
     name,
     webhook_configs: [{ url_file: `${RECEIVERS_DIR}/${name}-url`, send_resolved: true }],
@@ -128,6 +135,8 @@ export function alertmanagerConfig(): object {
       group_interval: '5m',
       repeat_interval: '4h',
       routes: [
+        // A dead-man's switch expects a steady heartbeat, not one notification per 4 hours.
+        ...(opts.watchdogReceiver ? [{ matchers: ['alertname="Watchdog"'], receiver: 'watchdog', group_wait: '0s', group_interval: '1m', repeat_interval: '1m' }] : []),
         { matchers: ['severity=~"page|critical"'], receiver: 'page', repeat_interval: '1h' },
         { matchers: ['severity=~"ticket|warning"'], receiver: 'ticket', repeat_interval: '12h' },
       ],
@@ -138,6 +147,6 @@ export function alertmanagerConfig(): object {
     inhibit_rules: [
       { source_matchers: ['severity=~"page|critical"'], target_matchers: ['severity=~"ticket|warning"'], equal: ['alertname', 'cluster', 'namespace', 'sloth_id'] },
     ],
-    receivers: RECEIVERS.map(receiver),
+    receivers: [...RECEIVERS, ...(opts.watchdogReceiver ? ['watchdog'] : [])].map(receiver),
   };
 }

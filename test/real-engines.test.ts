@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,25 @@ describe.each(withPrometheus)('%s', (_, objs) => {
     expect(amtoolRoute(am, { ...base, severity: 'warning' })).toEqual(['ticket']);
     expect(amtoolRoute(am, { ...base, severity: 'info' })).toEqual(['default']);
     expect(amtoolRoute(am, { alertname: 'Watchdog', severity: 'none' })).toEqual(['default']);
+  });
+});
+
+describe('with components.alertmanager.watchdogReceiver', () => {
+  const dir = join(work, 'watchdog');
+  const file = `${dir}.yaml`;
+  writeFileSync(file, readFileSync(STACKS.default, 'utf8').replace('alertmanager: { replicas: 1 }', 'alertmanager: { replicas: 1, watchdogReceiver: true }'));
+  synthesize({ configFile: file, outDir: dir });
+  const objs = loadManifestDir(join(dir, 'local'));
+
+  it('amtool accepts the config, and the Watchdog alone goes to its own receiver, every minute', () => {
+    const run = amtoolCheckConfig(objs);
+    expect(run.status, run.output).toBe(0);
+    const am = alertmanagerWithReceivers(objs, (r) => `http://127.0.0.1:9/${r}`);
+    expect(amtoolRoute(am, { alertname: 'Watchdog', severity: 'none', cluster: 'local' })).toEqual(['watchdog']);
+    expect(amtoolRoute(am, { alertname: 'Example', severity: 'critical', cluster: 'local' })).toEqual(['page']);
+    expect(amtoolRoute(am, { alertname: 'Example', severity: 'info', cluster: 'local' })).toEqual(['default']);
+    const route = (am.config as { route: { routes: { receiver: string; repeat_interval?: string }[] } }).route.routes.find((r) => r.receiver === 'watchdog');
+    expect(route?.repeat_interval).toBe('1m');
   });
 });
 

@@ -134,6 +134,7 @@ export const configSchema = closed(
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
         receiversSecret: { ...dnsSubdomain, default: 'alertmanager-receivers' },
+        watchdogReceiver: { type: 'boolean', default: false },
       }),
       collector: closed({
         agent: { type: 'boolean', default: true },

@@ -174,6 +174,8 @@ export interface AlertmanagerConfig {
   readonly replicas: number;
   /** Existing Secret with webhook URLs in keys `default-url`, `page-url`, `ticket-url`; owned by the user, never synthesized. */
   readonly receiversSecret: string;
+  /** The Watchdog goes to its own receiver (`watchdog-url` in the receivers Secret), every minute. @default false */
+  readonly watchdogReceiver: boolean;
 }
 
 /** A Kubernetes toleration, as the config writes it. */
