@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { stackRules } from '../src/rules/stack-rules.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { startDaemon, type Daemon } from './support/daemon.ts';
@@ -88,5 +89,17 @@ describe("README's alert catalogue", () => {
       return !row || row[2] !== r.labels.severity || row[3] !== r.annotations.summary || row[4] !== r.annotations.action;
     });
     expect(missing.map((r) => r.alert)).toEqual([]);
+  });
+});
+
+describe('the promtool tests cover every stack alert', () => {
+  interface AlertTest { alertname: string; exp_alerts?: unknown[] }
+  const cases = readdirSync(TESTS)
+    .filter((f) => f.endsWith('.test.yaml'))
+    .flatMap((f) => (parseYaml(readFileSync(join(TESTS, f), 'utf8')) as { tests: { alert_rule_test?: AlertTest[] }[] }).tests.flatMap((t) => t.alert_rule_test ?? []));
+  it.each(stackRules().groups.flatMap((g) => g.rules.map((r) => r.alert)))('%s: fires in one test and stays quiet in another', (name) => {
+    expect(cases.some((c) => c.alertname === name && (c.exp_alerts?.length ?? 0) > 0), `${name} never fires`).toBe(true);
+    // The Watchdog fires by design; every other alert must also be seen quiet.
+    if (name !== 'Watchdog') expect(cases.some((c) => c.alertname === name && !c.exp_alerts?.length), `${name} is never shown quiet`).toBe(true);
   });
 });
