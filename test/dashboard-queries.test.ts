@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { loadConfigFile } from '../src/config/load.ts';
 import { synthesize } from '../src/synth.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { SPAN, stackSeries, TRACE_ID, type SpanMetricsProducer } from './fixtures/stack-series.ts';
+import { WHOLE_SERVICE } from '../src/slo/dashboard.ts';
+import { SPAN, sloRecordedSeries, stackSeries, TRACE_ID, type SpanMetricsProducer } from './fixtures/stack-series.ts';
 import type { Daemon } from './support/daemon.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
@@ -30,13 +31,15 @@ interface Query {
   readonly where: string;
   readonly expr: string;
   readonly exemplar: boolean;
+  /** A query of a whole-service SLO panel (one cloud's recorded errors or requests of an SLO placed in several). */
+  readonly wholeService: boolean;
 }
 
 interface Stack {
   readonly name: string;
   readonly objs: K8sObject[];
   readonly producer: SpanMetricsProducer;
-  /** Dashboards of SLOs on the stack's own components; the example's SLOs are on applications it does not run. */
+  /** Dashboards of SLOs on the stack's own components; the example's SLOs are on applications it does not run (only their whole-service panels are queried). */
   readonly sloDashboards: boolean;
   prometheus?: Daemon;
 }
@@ -77,17 +80,42 @@ function substitute(expr: string, values: Record<string, string>): string {
   return out;
 }
 
-type Panel = { title?: string; type?: string; panels?: Panel[]; targets?: { refId: string; expr?: string; exemplar?: boolean }[] };
+type Panel = {
+  title?: string;
+  type?: string;
+  panels?: Panel[];
+  targets?: { refId: string; expr?: string; exemplar?: boolean; datasource?: { type?: string } }[];
+};
 
+/**
+ * Every Prometheus query of the dashboards, Grafana's variables substituted (Grafana's math
+ * expressions read those queries, not Prometheus). The example's SLOs are on applications it does
+ * not run: of their dashboards, only the whole-service panels' queries, which read the recordings.
+ */
 function dashboardQueries(stack: Stack): Query[] {
   return Object.entries(configMapData(stack.objs, 'grafana-dashboards')).flatMap(([file, text]) => {
     const dashboard = JSON.parse(text) as { tags: string[]; panels: Panel[] };
-    if (dashboard.tags.includes('slo') && !stack.sloDashboards) return [];
-    const panels = dashboard.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+    const slo = dashboard.tags.includes('slo');
+    const panels = dashboard.panels
+      .flatMap((p) => [p, ...(p.panels ?? [])])
+      .filter((p) => !slo || stack.sloDashboards || p.title?.startsWith(WHOLE_SERVICE));
     return panels.flatMap((p) =>
-      (p.targets ?? []).map((t) => ({ where: `${file} "${p.title}" ${t.refId}`, expr: substitute(t.expr!, VARIABLES), exemplar: t.exemplar === true })),
+      (p.targets ?? [])
+        .filter((t) => t.datasource?.type !== '__expr__')
+        .map((t) => ({
+          where: `${file} "${p.title}" ${t.refId}`,
+          expr: substitute(t.expr!, VARIABLES),
+          exemplar: t.exemplar === true,
+          wholeService: p.title?.startsWith(WHOLE_SERVICE) === true,
+        })),
     );
   });
+}
+
+/** The SLO labels (`sloth_id`, `sloth_service`, `sloth_slo`) the whole-service queries select. */
+function wholeServiceSlos(stack: Stack): Record<string, string>[] {
+  const selectors = new Set(dashboardQueries(stack).filter((q) => q.wholeService).map((q) => /\{(sloth_id=[^}]*)\}/.exec(q.expr)![1]!));
+  return [...selectors].map((s) => Object.fromEntries([...s.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])));
 }
 
 type Datasource = { uid: string; type: string; jsonData: Record<string, unknown> };
@@ -103,7 +131,7 @@ function traceToMetricsQueries(stack: Stack): Query[] {
     .flatMap((d) => {
       const links = d.jsonData.tracesToMetrics as { tags: { key: keyof typeof SPAN; value: string }[]; queries: { name: string; query: string }[] };
       const tags = links.tags.map((t) => `${t.value}="${SPAN[t.key]}"`).join(', ');
-      return links.queries.map((q) => ({ where: `datasource ${d.uid} tracesToMetrics "${q.name}"`, expr: substitute(q.query, { ...VARIABLES, __tags: tags }), exemplar: false }));
+      return links.queries.map((q) => ({ where: `datasource ${d.uid} tracesToMetrics "${q.name}"`, expr: substitute(q.query, { ...VARIABLES, __tags: tags }), exemplar: false, wholeService: false }));
     });
 }
 
@@ -154,7 +182,11 @@ beforeAll(async () => {
           );
         },
       });
-      await remoteWrite(stack.prometheus.url, stackSeries(stack.producer, Date.now()));
+      const now = Date.now();
+      await remoteWrite(stack.prometheus.url, stackSeries(stack.producer, now));
+      // The recordings of the SLOs placed in several clouds, as their backends' rules write them.
+      const recorded = wholeServiceSlos(stack).flatMap((labels) => sloRecordedSeries(labels, { requests: 10, errors: 0.01, samples: 81 }, now));
+      if (recorded.length) await remoteWrite(stack.prometheus.url, recorded);
     }),
   );
 });
@@ -169,6 +201,19 @@ describe.each(stacks)('$name stack: Grafana\'s queries against what its componen
     const queries = dashboardQueries(stack);
     expect(queries.length).toBeGreaterThan(10);
     expect(await empty(stack.prometheus!, queries)).toEqual([]);
+  });
+
+  it('whole-service SLO queries find the recordings of their SLO, not only their vector(0) fallback', async () => {
+    const queries = dashboardQueries(stack).filter((q) => q.wholeService);
+    // Only the multi-cloud example has SLOs placed in several clouds.
+    expect(queries.length > 0).toBe(stack.name === 'multi-cloud');
+    const zero: string[] = [];
+    for (const q of queries) {
+      const data = await instant(stack.prometheus!, q.expr);
+      const values = (data.result as { value: [number, string] }[]).map((r) => Number(r.value[1]));
+      if (!(values.length === 1 && values[0]! > 1e-200)) zero.push(`${q.where}: ${q.expr} = ${JSON.stringify(values)}`);
+    }
+    expect(zero).toEqual([]);
   });
 
   it('every trace → metrics query of the Tempo datasources finds the span metrics of the span\'s service', async () => {

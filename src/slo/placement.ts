@@ -4,6 +4,8 @@ import type { Cloud, ClusterConfig, StackConfig } from '../config/types.ts';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import { readYamlFile, type KeyPath } from '../input/yaml-source.ts';
+import { datasourceUids } from '../dashboards/datasources.ts';
+import { serviceDashboards, type SloPlacement } from './dashboard.ts';
 import { compileSloFiles, compileSlos, resolveSloFiles, type CompiledSlos, type CompileOptions } from './index.ts';
 import type { Slo } from './model.ts';
 
@@ -83,5 +85,10 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     });
     fail();
   }
-  return { all, forBackend: (cluster) => compileSlos(all.slos.filter((s) => places(s, cluster.cloud)), options) };
+  // In a multi-cluster stack the global Grafana has one Prometheus datasource per backend cloud: each
+  // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several.
+  const cloudsOf: SloPlacement = (slo) =>
+    topology.backendClouds.filter((c) => topology.backendOf(c)?.kind === 'cluster' && places(slo, c)).map((cloud) => ({ cloud, prometheusUid: datasourceUids(cloud).prometheus }));
+  const dashboards = topology.multiCluster ? serviceDashboards(all.slos, options.prometheusUid, cloudsOf) : all.dashboards;
+  return { all: { ...all, dashboards }, forBackend: (cluster) => compileSlos(all.slos.filter((s) => places(s, cluster.cloud)), options) };
 }
