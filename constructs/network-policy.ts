@@ -102,11 +102,6 @@ export class FlowTable {
     return this.list;
   }
 
-  /** Whether this cluster runs pods of `app` in `namespace`. */
-  has(app: string, namespace: string): boolean {
-    return this.components.has(`${namespace}/${app}`);
-  }
-
   /** Writes every registered component's NetworkPolicy. Fails on a flow between components this cluster does not run. */
   generatePolicies(ctx: StackContext): void {
     if (this.generated) throw new Error('NetworkPolicies already generated');
