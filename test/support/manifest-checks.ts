@@ -751,7 +751,8 @@ function grafanaWiring(objs: readonly K8sObject[]): string[] {
       }
       for (const { path, value } of valuesOfKey(dashboard, 'datasource', key)) {
         const uid = field<string>(value, 'uid');
-        if (uid === undefined || uid.startsWith('$') || uid.startsWith('-- ') || uid === 'grafana') continue;
+        // Grafana's built-ins: `-- Mixed --` and friends, `grafana`, and `__expr__` (server-side expressions).
+        if (uid === undefined || uid.startsWith('$') || uid.startsWith('-- ') || uid === 'grafana' || uid === '__expr__') continue;
         if (!uids.has(uid)) problems.push(`${ref(cm)}: ${path}.uid = "${uid}" is not a provisioned datasource uid`);
       }
     }
