@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { delimiter, join, resolve, sep } from 'node:path';
 import { provisionTestTools } from '../test/support/test-tools.ts';
 import type { BenchResult } from './types.ts';
 
@@ -15,16 +15,20 @@ function npmTestSeconds(cache: string): number {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** Wall time of finding or provisioning every test tool with the cache in `cache`. */
+/**
+ * Wall time of finding or provisioning every test tool with the cache in `cache`, on a PATH without
+ * the tools this benchmark run itself was given (else nothing would be provisioned).
+ */
 function provisioningSeconds(cache: string): number {
-  const saved = process.env.O11Y_TEST_TOOLS_CACHE;
+  const saved = { ...process.env };
   process.env.O11Y_TEST_TOOLS_CACHE = cache;
+  delete process.env.O11Y_TEST_TOOLS;
+  process.env.PATH = (process.env.PATH ?? '').split(delimiter).filter((d) => !d.includes(`${sep}.cache${sep}test-tools${sep}`)).join(delimiter);
   const start = process.hrtime.bigint();
   try {
     provisionTestTools();
   } finally {
-    if (saved === undefined) delete process.env.O11Y_TEST_TOOLS_CACHE;
-    else process.env.O11Y_TEST_TOOLS_CACHE = saved;
+    process.env = saved;
   }
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
