@@ -350,7 +350,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
             }
           : {}),
         // No queue settings here: queued() adds them, sized across every exporter.
-        ...crossClusterExporters(ctx, {}),
+        ...crossClusterExporters(ctx),
         ...(lb
           ? {
               'load_balancing/traces': {

@@ -41,8 +41,8 @@ export function remoteEndpoint(ctx: StackContext, cloud: Cloud): string | undefi
   return backend.cluster.name === ctx.cluster.name ? undefined : backend.cluster.otlpEndpoint;
 }
 
-/** The cross-cluster exporters this gateway needs, by id. TLS always; bearer token or client certificate. */
-export function crossClusterExporters(ctx: StackContext, sendingQueue: object): Record<string, object> {
+/** The cross-cluster exporters this gateway needs, by id. TLS always; bearer token or client certificate. The gateway adds their queues. */
+export function crossClusterExporters(ctx: StackContext): Record<string, object> {
   const mtls = ctx.config.crossCluster.auth === 'mtls';
   const exporters: Record<string, object> = {};
   for (const cloud of ctx.topology.backendClouds) {
@@ -55,7 +55,6 @@ export function crossClusterExporters(ctx: StackContext, sendingQueue: object): 
         ...(mtls ? { cert_file: `${CROSS_CLUSTER_TLS_DIR}/tls.crt`, key_file: `${CROSS_CLUSTER_TLS_DIR}/tls.key` } : {}),
       },
       ...(mtls ? {} : { auth: { authenticator: BEARER_AUTH } }),
-      ...sendingQueue,
     };
   }
   return exporters;
