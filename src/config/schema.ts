@@ -32,16 +32,10 @@ const hostPort = {
   pattern: '^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?:[0-9]{1,5}$',
   allowed: 'host:port, such as otlp.eu.example.com:4317',
 };
-const ipv4Cidr = {
-  type: 'string',
-  pattern: '^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])/([0-9]|[12][0-9]|3[0-2])$',
-  allowed: 'an IPv4 CIDR such as 10.0.0.0/16',
-};
-const ipv4 = {
-  type: 'string',
-  pattern: '^((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$',
-  allowed: 'an IPv4 address such as 169.254.20.10',
-};
+/** A dotted IPv4 address, each octet 0–255. */
+const IPV4 = '((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])';
+const ipv4Cidr = { type: 'string', pattern: `^${IPV4}/([0-9]|[12][0-9]|3[0-2])$`, allowed: 'an IPv4 CIDR such as 10.0.0.0/16' };
+const ipv4 = { type: 'string', pattern: `^${IPV4}$`, allowed: 'an IPv4 address such as 169.254.20.10' };
 const httpUrl = { type: 'string', pattern: '^https?://\\S+$', allowed: 'an http:// or https:// URL' };
 const queryEndpoints = {
   type: 'object',
