@@ -50,6 +50,16 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     } else seen.set(c.name, i);
   });
   problems.push(...topologyProblems(source, config));
+  // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
+  // PrometheusRule objects instead would leave it without a single alert.
+  if (config.components.prometheus.ruleFormat === 'prometheus-rule') {
+    problems.push(
+      source.problem(
+        ['components', 'prometheus', 'ruleFormat'],
+        'prometheus-rule would leave the stack\'s Prometheus, which loads rule files from ConfigMaps only, without alerts; remove it (configmap is the default) and, for a prometheus-operator of your own, use `o11y slo generate --format prometheus-rule`',
+      ),
+    );
+  }
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }

@@ -163,7 +163,7 @@ export interface PrometheusConfig {
   readonly replicas: number;
   readonly scrapeInterval: string;
   /**
-   * `configmap`, the only format the bundled Prometheus loads; `prometheus-rule` is refused at synth
+   * `configmap`, the only format the bundled Prometheus loads; `prometheus-rule` is refused when the config is loaded
    * (kept in the schema so that the refusal can say why).
    */
   readonly ruleFormat: RuleFormat;
