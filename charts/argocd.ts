@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ApiObject, App, Chart, YamlOutputType, type ChartProps } from 'cdk8s';
+import { App, Chart, YamlOutputType, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackConfig } from '../src/config/types.ts';
 import { buildArgoCdObjects, type ClusterInventory } from '../src/gitops/argocd-objects.ts';
 import { ARGOCD_CM_PATCH_FILE, argocdCmPatch } from '../src/gitops/health.ts';
 import { resolveGitops, type GitopsSettings } from '../src/gitops/settings.ts';
+import { addObjects } from './objects.ts';
 
 export interface ArgoCdChartProps extends ChartProps {
   /** The resolved `gitops:` section (see `resolveGitops`). */
@@ -18,21 +19,18 @@ export interface ArgoCdChartProps extends ChartProps {
 export class ArgoCdChart extends Chart {
   constructor(scope: Construct, id: string, props: ArgoCdChartProps) {
     super(scope, id, props);
-    for (const m of buildArgoCdObjects(props.settings, props.inventories)) {
-      const { apiVersion, kind, metadata, ...rest } = m;
-      new ApiObject(this, `${kind}-${metadata.name}`, { apiVersion, kind, metadata, ...rest });
-    }
+    addObjects(this, buildArgoCdObjects(props.settings, props.inventories));
   }
 }
 
 /**
  * Writes `dir/argocd.k8s.yaml` (the {@link ArgoCdChart}) and `dir/patches/argocd-cm.yaml` (resource
- * tracking and Lua health checks for Argo CD's config) when the config has a `gitops:` section.
+ * tracking and Lua health checks for Argo CD's config) when the config's `gitops:` section has flavor argocd.
  * `inventories` must be the final, annotated objects of every cluster. Returns the files written.
  */
 export function synthArgoCd(config: StackConfig, inventories: readonly ClusterInventory[], dir: string): string[] {
   const settings = resolveGitops(config);
-  if (!settings) return [];
+  if (settings?.flavor !== 'argocd') return [];
   const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new ArgoCdChart(app, 'argocd', { settings, inventories });
   app.synth();

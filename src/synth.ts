@@ -9,6 +9,7 @@ import { GrafanaChart, grafanaPrometheusUid } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
+import { synthFlux } from '../charts/flux.ts';
 import { stackContext, type StackContext } from '../constructs/common.ts';
 import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
@@ -21,9 +22,14 @@ import { stackRules } from './rules/stack-rules.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
 import { dumpYaml } from './yaml-output.ts';
 import { annotateForArgoCd } from './gitops/apply-options.ts';
+import { annotateForFlux, CLUSTER_KUSTOMIZE_FILE, clusterKustomization, FLUX_FOLDER, type ManifestFile } from './gitops/flux-objects.ts';
+import { ARGOCD_FOLDER } from './gitops/layout.ts';
 import type { Manifest } from './gitops/manifest.ts';
 
-/** Folder, inside `dist/<cluster>/`, of files for `promtool` (ignored by `kubectl apply -f dist/<cluster>/`). */
+/**
+ * Folder of `dist/` with one `<cluster>/` of files for `promtool` each. Outside the cluster folders,
+ * so that `dist/<cluster>/` holds Kubernetes objects only: kustomize and Flux read folders recursively.
+ */
 export const PROMTOOL_DIR = 'promtool';
 
 export interface SynthOptions {
@@ -59,11 +65,12 @@ export function synthesize(opts: SynthOptions): { files: string[]; flows: Record
     const flows: Record<string, readonly Flow[]> = {};
     const inventories = config.clusters.map((cluster) => {
       const ctx = stackContext(config, cluster, topology);
-      const manifests = synthCluster(ctx, artifacts, join(staging, cluster.name));
+      const files = synthCluster(ctx, artifacts, join(staging, cluster.name), join(staging, PROMTOOL_DIR, cluster.name));
       flows[cluster.name] = ctx.flows.flows();
-      return { cluster: cluster.name, manifests };
+      return { cluster: cluster.name, manifests: files.flatMap((f) => f.manifests), files };
     });
-    synthArgoCd(config, inventories, join(staging, 'argocd'));
+    synthArgoCd(config, inventories, join(staging, ARGOCD_FOLDER));
+    synthFlux(config, inventories, join(staging, FLUX_FOLDER));
     const files = listFiles(staging).map((f) => relative(staging, f));
     replaceDir(staging, outDir);
     return { files, flows };
@@ -94,8 +101,9 @@ function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts
  * Builds what one cluster runs, by its roles, in apply order (the file prefixes keep
  * `kubectl apply -f` in order too): every cluster gets namespaces, cluster metrics and collectors;
  * a backend cluster its cloud's storage backends and Prometheus; the grafana cluster Grafana.
+ * `dir` gets the manifests and their kustomization, so that kustomize and Flux read it as it is.
  */
-function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string): Manifest[] {
+function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string, promtoolDir: string): ManifestFile[] {
   const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   const roles = ctx.topology.rolesOf(ctx.cluster);
   const backend = roles.has('backend') ? artifacts.forBackend(ctx.cluster) : undefined;
@@ -111,15 +119,19 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
   // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
   if (roles.has('backend')) new ControllerChart(app, '50-controller', ctx);
   ctx.flows.generatePolicies(ctx);
-  for (const chart of app.charts) annotateForArgoCd(chart);
+  for (const chart of app.charts) {
+    annotateForArgoCd(chart);
+    if (ctx.config.gitops?.flavor === 'flux') annotateForFlux(chart);
+  }
   app.synth();
-  if (backend) writePromtoolFiles(backend, dir);
-  return app.charts.flatMap((chart) => chart.toJson() as Manifest[]);
+  if (backend) writePromtoolFiles(backend, promtoolDir);
+  const files = app.charts.map((chart) => ({ name: `${chart.node.id}.k8s.yaml`, manifests: chart.toJson() as Manifest[] }));
+  writeFileSync(join(dir, CLUSTER_KUSTOMIZE_FILE), dumpYaml(clusterKustomization(files)));
+  return files;
 }
 
-/** The rule files and their promtool tests, beside the manifests, for `promtool` in users' CI. */
-function writePromtoolFiles(artifacts: BackendRules, dir: string): void {
-  const promtool = join(dir, PROMTOOL_DIR);
+/** The rule files and their promtool tests, in `dist/promtool/<cluster>/`, for `promtool` in users' CI. */
+function writePromtoolFiles(artifacts: BackendRules, promtool: string): void {
   mkdirSync(join(promtool, 'rules'), { recursive: true });
   for (const rules of artifacts.ruleFiles) writeFileSync(join(promtool, 'rules', rules.fileName), dumpYaml(rules.content));
   if (artifacts.promtoolTests.length) {

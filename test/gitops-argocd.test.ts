@@ -124,11 +124,19 @@ describe('gitops config', () => {
     ['an unknown cluster', ['eu'], 'gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    moon: { name: x }\n', /o11y\.yaml:6:\d+ gitops\.destinations\.moon: "moon" is not a cluster of this stack; clusters: eu/],
     ['both server and name', ['eu'], `gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    eu: { name: x, server: "https://y" }\n`, /gitops\.destinations\.eu: give exactly one of server/],
     ['mixed destinations in one ApplicationSet', ['eu', 'us'], `gitops:\n  repoURL: https://x.example/a.git\n  destinations:\n    eu: { server: "https://y" }\n`, /gitops\.destinations: an ApplicationSet template needs every cluster named the same way/],
-    ['a cluster named argocd', ['argocd'], `gitops:\n  repoURL: https://x.example/a.git\n`, /clusters\[0\]\.name: dist\/argocd\/ holds the Argo CD objects/],
   ])('rejects %s with a located message', (_name, names, gitops, message) => {
     const config = configFor(names, gitops);
     expect(() => resolveGitops(config)).toThrow(InputError);
     expect(() => resolveGitops(config)).toThrow(message);
+  });
+
+  it.each([
+    ['argocd', /clusters\[0\]\.name: dist\/argocd\/ holds the Argo CD objects; choose another cluster name/],
+    ['flux', /clusters\[0\]\.name: dist\/flux\/ holds the Flux objects/],
+    ['promtool', /clusters\[0\]\.name: dist\/promtool\/ holds the rule files and promtool tests/],
+  ])('refuses a cluster named %s, with or without a gitops section (a folder of dist/ beside the clusters)', (name, message) => {
+    expect(() => loadConfigFile(write(clusters(name)))).toThrow(message);
+    expect(() => loadConfigFile(write(`${clusters(name)}gitops:\n  repoURL: https://x.example/a.git\n`))).toThrow(message);
   });
 
   it('the schema rejects a missing repoURL and an unknown mode', () => {

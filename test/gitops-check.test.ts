@@ -121,7 +121,8 @@ describe('o11y gitops check rejects broken layouts with exit 1 and names the pro
       (d) => edit(local(d, { kind: 'Job', metadata: { name: 'o11y-check' } }), (m) => delete m.metadata.annotations['argocd.argoproj.io/hook-delete-policy']),
       /Job observability\/o11y-check: a hook with a fixed name runs on the first sync only/,
     ],
-    ['no Argo CD objects', (d) => rmSync(join(d, 'argocd'), { recursive: true }), /no Application or ApplicationSet found/],
+    ['no Argo CD objects', (d) => { for (const f of readdirSync(join(d, 'argocd'))) rmSync(join(d, 'argocd', f), { recursive: true }); }, /no Application or ApplicationSet found/],
+    ['no argocd/ folder: the config had no gitops section', (d) => rmSync(join(d, 'argocd'), { recursive: true }), /no argocd\/ or flux\/ folder in .*: the config has no `gitops:` section/],
   ];
 
   it.each(cases)('%s', async (_name, breakIt, expected) => {

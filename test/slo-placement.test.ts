@@ -31,7 +31,7 @@ function synth(name: string, configText: string): { out: string } | { problems: 
 
 /** sloth_id → alert names, from a cluster's SLO rule file (empty when it has none). */
 function sloAlerts(out: string, cluster: string): Record<string, string[]> {
-  const file = join(out, cluster, 'promtool', 'rules', 'slo.rules.yaml');
+  const file = join(out, 'promtool', cluster, 'rules', 'slo.rules.yaml');
   if (!existsSync(file)) return {};
   const byId: Record<string, string[]> = {};
   for (const group of (parse(readFileSync(file, 'utf8')) as { groups: RuleGroup[] }).groups) {
@@ -70,8 +70,8 @@ describe('SLO files are evaluated where their services run (examples/multi-cloud
   });
 
   it('promtool tests follow the rules; the global Grafana keeps a dashboard for every service', () => {
-    expect(existsSync(join(out, 'aks-backend', 'promtool', 'tests', 'slo-checkout-checkout-availability.test.yaml'))).toBe(false);
-    expect(existsSync(join(out, 'aws-backend', 'promtool', 'tests', 'slo-checkout-checkout-availability.test.yaml'))).toBe(true);
+    expect(existsSync(join(out, 'promtool', 'aks-backend', 'tests', 'slo-checkout-checkout-availability.test.yaml'))).toBe(false);
+    expect(existsSync(join(out, 'promtool', 'aws-backend', 'tests', 'slo-checkout-checkout-availability.test.yaml'))).toBe(true);
     const grafana = readFileSync(join(out, 'aks-backend', '40-grafana.k8s.yaml'), 'utf8');
     for (const service of ['api', 'checkout', 'home-wifi', 'myservice']) expect(grafana).toContain(`slo-${service}.json`);
   });
@@ -136,6 +136,6 @@ describe('Prometheus retention covers every SLO period', () => {
       'version: o11y/v1\nservice: api\nslos:\n  - name: probe\n    objective: 99\n    period: 7d\n    sli:\n      availability: {gauge: probe_success}\n    alerting: {name: ApiProbe}\n',
     );
     writeFileSync(join(dir, 'o11y.yaml'), DEFAULT.replace('retention: 30d', 'retention: 15d').replace('slos: [slos/*.yaml]', 'slos: [slos/weekly.yaml]'));
-    expect(synthesize({ configFile: join(dir, 'o11y.yaml'), outDir: join(dir, 'dist') }).files).toContain(join('local', 'promtool', 'rules', 'slo.rules.yaml'));
+    expect(synthesize({ configFile: join(dir, 'o11y.yaml'), outDir: join(dir, 'dist') }).files).toContain(join('promtool', 'local', 'rules', 'slo.rules.yaml'));
   });
 });

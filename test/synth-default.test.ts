@@ -68,7 +68,7 @@ describe.each(config.clusters.map((c) => c.name))('default config, cluster %s', 
 
   it('writes the rule files it mounts into Prometheus to promtool/rules/ too, byte for byte', () => {
     const mounted = byComponent(objs, 'prometheus-rules').flatMap((cm) => Object.entries(cm.data as Record<string, string>));
-    const promtoolRules = join(outDir, cluster, 'promtool', 'rules');
+    const promtoolRules = join(outDir, 'promtool', cluster, 'rules');
     const shipped = readdirSync(promtoolRules).filter((f) => f.endsWith('.yaml'));
     expect(mounted.map(([key]) => key).sort()).toEqual(shipped.sort());
     for (const [key, text] of mounted) expect(readFileSync(join(promtoolRules, key), 'utf8'), key).toBe(text);

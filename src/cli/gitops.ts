@@ -5,10 +5,10 @@ import { readGitopsLayout } from '../gitops/layout.ts';
 import type { CliContext } from './main.ts';
 
 export function registerGitops(program: Command, ctx: CliContext): void {
-  const gitops = program.command('gitops').description('Argo CD delivery of the synth output');
+  const gitops = program.command('gitops').description('Argo CD or Flux delivery of the synth output');
   gitops
     .command('check')
-    .description('Check that Argo CD applies DIR completely, once and in a working order (exit 1 names each problem)')
+    .description('Check that Argo CD or Flux applies DIR completely, once and in a working order (exit 1 names each problem)')
     .argument('<dir>', 'synth output folder, e.g. dist')
     .option('-o, --output <format>', 'text or json', 'text')
     .action((dir: string, opts: { output: string }) => {
@@ -21,7 +21,8 @@ export function registerGitops(program: Command, ctx: CliContext): void {
       }
       for (const p of report.problems) ctx.stdout.write(`${formatGitopsProblem(p)}\n`);
       for (const w of report.warnings) ctx.stdout.write(`warning: ${formatGitopsProblem(w)}\n`);
-      const summary = `${report.applications} Application(s), ${report.files} file(s), ${report.objects} object(s)`;
+      const delivery = report.kustomizations ? `${report.kustomizations} Flux Kustomization(s)` : `${report.applications} Application(s)`;
+      const summary = `${delivery}, ${report.files} file(s), ${report.objects} object(s)`;
       ctx.stdout.write(report.problems.length ? `FAILED: ${report.problems.length} problem(s) in ${summary}\n` : `ok: ${summary}\n`);
     });
 }

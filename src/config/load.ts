@@ -39,6 +39,13 @@ function resolveConfig(source: YamlSource): StackConfig {
   return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
 }
 
+/** Folders of `dist/` beside the cluster folders: a cluster may not take their names. */
+const RESERVED_FOLDERS: Readonly<Record<string, string>> = {
+  argocd: 'dist/argocd/ holds the Argo CD objects',
+  flux: 'dist/flux/ holds the Flux objects',
+  promtool: 'dist/promtool/ holds the rule files and promtool tests',
+};
+
 /** Rules that JSON Schema cannot express. */
 function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string }): InputProblem[] {
   const problems: InputProblem[] = [];
@@ -48,6 +55,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     if (first !== undefined) {
       problems.push(source.problem(['clusters', i, 'name'], `duplicate cluster name "${c.name}" (first used by clusters[${first}]); names must be unique`));
     } else seen.set(c.name, i);
+    if (Object.hasOwn(RESERVED_FOLDERS, c.name)) problems.push(source.problem(['clusters', i, 'name'], `${RESERVED_FOLDERS[c.name]}; choose another cluster name`));
   });
   problems.push(...topologyProblems(source, config));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:

@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -240,12 +240,15 @@ export const configSchema = closed(
     }),
     gitops: closed(
       {
+        flavor: { enum: [...GITOPS_FLAVORS], default: 'argocd' },
         repoURL: { type: 'string', minLength: 1, pattern: '^(https?://|ssh://|git@)\\S+$', allowed: 'a Git URL such as https://github.com/acme/deploy.git or git@github.com:acme/deploy.git' },
         targetRevision: { type: 'string', minLength: 1, default: 'HEAD' },
         path: { type: 'string', pattern: '^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$', default: 'dist', allowed: 'a repository-relative folder without leading or trailing "/", such as dist or deploy/o11y' },
         mode: { enum: [...GITOPS_MODES], default: 'applicationset' },
         project: dnsSubdomain,
         argocdNamespace: { ...dnsLabel, default: 'argocd' },
+        fluxNamespace: { ...dnsLabel, default: 'flux-system' },
+        fluxSecretName: dnsSubdomain,
         destinations: {
           type: 'object',
           default: {},

@@ -272,6 +272,9 @@ export interface NetworkPolicyConfig {
 
 /** How Argo CD gets the stack: one ApplicationSet (list generator) or one Application per cluster. */
 export const GITOPS_MODES = ['applicationset', 'applications'] as const;
+/** Who applies `dist/`: Argo CD (`dist/argocd/`) or Flux (`dist/flux/`). */
+export const GITOPS_FLAVORS = ['argocd', 'flux'] as const;
+export type GitopsFlavor = (typeof GITOPS_FLAVORS)[number];
 export type GitopsMode = (typeof GITOPS_MODES)[number];
 
 /** Where Argo CD deploys one cluster's manifests: exactly one of `server` or `name`. */
@@ -287,9 +290,15 @@ export interface GitopsDestination {
  * are filled in by `resolveGitops` in src/gitops/settings.ts.
  */
 export interface GitopsConfig {
+  /** @default argocd */
+  readonly flavor: GitopsFlavor;
   /** Git repository that holds the committed `dist/`. */
   readonly repoURL: string;
-  /** Branch, tag or commit Argo CD follows. @default HEAD */
+  /**
+   * Branch, tag or commit Argo CD follows. Flux follows a branch (a plain name) or a full reference
+   * (`refs/tags/v1`, `refs/heads/main`); `HEAD` means the repository's default branch to Argo CD
+   * only, so Flux needs one named. @default HEAD
+   */
   readonly targetRevision: string;
   /** Repository-relative folder holding `<cluster>/` folders. @default dist */
   readonly path: string;
@@ -299,6 +308,10 @@ export interface GitopsConfig {
   readonly project?: string;
   /** Namespace Argo CD runs in, where its Applications and AppProject live. @default argocd */
   readonly argocdNamespace: string;
+  /** Namespace Flux runs in, where its GitRepository and Kustomizations live. @default flux-system */
+  readonly fluxNamespace: string;
+  /** Flux only: a Secret in `fluxNamespace` with the Git credentials (the GitRepository's `secretRef`). */
+  readonly fluxSecretName?: string;
   /**
    * Per cluster name. @default one cluster: the in-cluster server `https://kubernetes.default.svc`;
    * several: `{ name: <cluster name> }`.

@@ -2,6 +2,7 @@ import { crdScopes, describeRef, isClusterScoped, refKey, refOf, type Manifest, 
 import { globMatch } from './glob.ts';
 import { serverDefaultedFields } from './drift.ts';
 import { referencesOf } from './references.ts';
+import { checkFluxLayout, type FluxLayout } from './flux-check.ts';
 import { IN_CLUSTER_SERVER } from './settings.ts';
 import { annotatedWave, syncOrder, syncPhaseOf } from './waves.ts';
 
@@ -18,19 +19,33 @@ export interface ClusterFolder {
   readonly display: string;
   /** Names of the regular files directly inside. */
   readonly files: readonly string[];
+  /** Names of the folders directly inside (Flux reads a folder without kustomization recursively). */
+  readonly subfolders: readonly string[];
   /** Every document of the folder's YAML files that is a Kubernetes object. */
   readonly objects: readonly SourceObject[];
   /** Documents that are not Kubernetes objects: a problem only where an Application reads them. */
   readonly malformed: readonly GitopsProblem[];
 }
 
-/** What `o11y gitops check` looks at: `DIR/argocd/` and every other folder of DIR. */
+/** What `o11y gitops check` looks at: `DIR/argocd/`, `DIR/flux/` and the cluster folders of DIR. */
 export interface GitopsLayout {
   /** Absolute path of DIR, to resolve the repository-relative paths of Applications. */
   readonly dir: string;
+  readonly hasArgocd: boolean;
   readonly argocd: readonly SourceObject[];
   readonly argocdMalformed: readonly GitopsProblem[];
+  readonly flux?: FluxLayout;
+  /** Every kustomization of the cluster folders and of `DIR/flux/`. */
+  readonly kustomizeFiles: readonly KustomizeFile[];
   readonly folders: readonly ClusterFolder[];
+}
+
+/** A kustomization file (`kustomization.yaml`, `kustomization.yml` or `Kustomization`) in DIR. */
+export interface KustomizeFile {
+  /** Its folder, relative to DIR with `/`, e.g. `flux/layers/local/stack`. */
+  readonly dir: string;
+  readonly file: string;
+  readonly resources: readonly string[];
 }
 
 export interface GitopsProblem {
@@ -45,6 +60,8 @@ export interface GitopsReport {
   /** Drift risks that do not break a sync (see drift.ts); they do not fail the check. */
   readonly warnings: readonly GitopsProblem[];
   readonly applications: number;
+  /** Flux Kustomizations (0 without `DIR/flux/`). */
+  readonly kustomizations: number;
   readonly files: number;
   readonly objects: number;
 }
@@ -80,11 +97,24 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const INSTANCE_LABEL = 'app.kubernetes.io/instance';
 
 /**
+ * Checks `DIR/argocd/` ({@link checkArgoCdLayout}) or `DIR/flux/` ({@link checkFluxLayout}); with
+ * neither, the config had no `gitops:` section and nothing would deliver `DIR/`. Pure.
+ */
+export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
+  if (layout.flux && !layout.hasArgocd) return checkFluxLayout(layout, layout.flux);
+  if (layout.hasArgocd && !layout.flux) return checkArgoCdLayout(layout);
+  const message = layout.flux
+    ? 'both argocd/ and flux/ exist: two delivery tools would fight over every object; keep the one gitops.flavor names'
+    : `no argocd/ or flux/ folder in ${layout.dir}: the config has no \`gitops:\` section (add one to synthesize Argo CD or Flux objects)`;
+  return { problems: [{ message }], warnings: [], applications: 0, kustomizations: 0, files: 0, objects: 0 };
+}
+
+/**
  * Checks that Argo CD will apply `DIR/<cluster>/` completely, once and in a working order:
  * every file is covered by an Application, no object is managed twice, nothing refers to an
  * object of a later wave, the AppProject allows every kind and namespace, and names are valid. Pure.
  */
-export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
+function checkArgoCdLayout(layout: GitopsLayout): GitopsReport {
   const problems: GitopsProblem[] = [...layout.argocdMalformed];
   const warnings: GitopsProblem[] = [];
   const apps = expandApplications(layout.argocd, problems);
@@ -123,15 +153,16 @@ export function checkGitopsLayout(layout: GitopsLayout): GitopsReport {
   }
   let fileCount = 0;
   for (const folder of layout.folders) {
-    const uncovered = folder.files.filter((f) => !covered.has(`${folder.display}/${f}`));
-    fileCount += folder.files.length;
-    if (uncovered.length === folder.files.length && folder.files.length) {
+    const manifests = folder.files.filter((f) => MANIFEST_FILE.test(f));
+    const uncovered = manifests.filter((f) => !covered.has(`${folder.display}/${f}`));
+    fileCount += manifests.length;
+    if (uncovered.length === manifests.length && manifests.length) {
       problems.push({ file: `${folder.display}/`, message: 'not covered by any Application: nothing in this folder would be deployed' });
     } else {
       for (const f of uncovered) problems.push({ file: `${folder.display}/${f}`, message: 'not covered by any Application (it matches no directory.include)' });
     }
   }
-  return { problems, warnings, applications: apps.length, files: fileCount, objects: objectCount };
+  return { problems, warnings, applications: apps.length, kustomizations: 0, files: fileCount, objects: objectCount };
 }
 
 function readsFile(app: AppView, file: string): boolean {
@@ -140,21 +171,29 @@ function readsFile(app: AppView, file: string): boolean {
   return !(app.exclude && globMatch(app.exclude, file));
 }
 
-/** Resolves an Application's repository-relative path to a folder of DIR: DIR ends with the path's leading segments. */
-function folderOf(app: AppView, layout: GitopsLayout, problems: GitopsProblem[]): ClusterFolder | undefined {
-  const dirSegments = layout.dir.split(/[\\/]+/).filter(Boolean);
-  const pathSegments = app.path.split('/').filter((s) => s && s !== '.');
+/**
+ * The DIR-relative part of a repository-relative path (`dist/local` -> `local` when DIR is `…/dist`):
+ * DIR ends with the path's leading segments. Undefined when the path is not inside DIR.
+ */
+export function dirRelative(dir: string, path: string): string | undefined {
+  const dirSegments = dir.split(/[\\/]+/).filter(Boolean);
+  const pathSegments = path.split('/').filter((s) => s && s !== '.');
   for (let k = Math.min(pathSegments.length - 1, dirSegments.length); k >= 1; k--) {
-    const prefix = pathSegments.slice(0, k);
-    if (prefix.every((s, i) => dirSegments[dirSegments.length - k + i] === s)) {
-      const rest = pathSegments.slice(k).join('/');
-      const folder = layout.folders.find((f) => f.name === rest);
-      if (!folder) problems.push({ file: app.file, message: `Application ${app.name} reads ${app.path}, but ${rest}/ does not exist in ${layout.dir}` });
-      return folder;
-    }
+    if (pathSegments.slice(0, k).every((s, i) => dirSegments[dirSegments.length - k + i] === s)) return pathSegments.slice(k).join('/');
   }
-  problems.push({ file: app.file, message: `Application ${app.name} reads ${app.path}, which is not a folder of ${layout.dir}` });
   return undefined;
+}
+
+/** Resolves an Application's repository-relative path to a folder of DIR. */
+function folderOf(app: AppView, layout: GitopsLayout, problems: GitopsProblem[]): ClusterFolder | undefined {
+  const rest = dirRelative(layout.dir, app.path);
+  if (rest === undefined) {
+    problems.push({ file: app.file, message: `Application ${app.name} reads ${app.path}, which is not a folder of ${layout.dir}` });
+    return undefined;
+  }
+  const folder = layout.folders.find((f) => f.name === rest);
+  if (!folder) problems.push({ file: app.file, message: `Application ${app.name} reads ${app.path}, but ${rest}/ does not exist in ${layout.dir}` });
+  return folder;
 }
 
 function destinationKey(d: Destination): string {
@@ -245,11 +284,11 @@ function checkObjects(app: AppView, objects: readonly SourceObject[], project: M
  * Objects the stack must create itself: namespaces (CreateNamespace=false), ConfigMaps and
  * ServiceAccounts. Secrets, claims and Services may legitimately come from elsewhere.
  */
-function mustBeShipped(target: ResourceRef): boolean {
+export function mustBeShipped(target: ResourceRef): boolean {
   return ['Namespace', 'ConfigMap', 'ServiceAccount', 'Role'].includes(target.kind);
 }
 
-function checkName(m: Manifest, ref: ResourceRef, scopes: ReadonlyMap<string, string>, problem: (message: string) => void): void {
+export function checkName(m: Manifest, ref: ResourceRef, scopes: ReadonlyMap<string, string>, problem: (message: string) => void): void {
   const hook = syncPhaseOf(m) !== 'Sync';
   if (!m.metadata.name && !(hook && m.metadata.generateName)) problem('metadata.name is missing');
   else if (m.metadata.name) {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { InputError, type InputProblem } from '../errors.ts';
 import { formatKeyPath, readYamlFile, type KeyPath } from '../input/yaml-source.ts';
-import type { GitopsDestination, GitopsMode, StackConfig } from '../config/types.ts';
+import type { GitopsDestination, GitopsFlavor, GitopsMode, StackConfig } from '../config/types.ts';
 
 /** Argo CD's name for the API server of the cluster it runs in. */
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
@@ -18,6 +18,7 @@ export interface GitopsCluster {
 
 /** The `gitops:` section with every default filled in. */
 export interface GitopsSettings {
+  readonly flavor: GitopsFlavor;
   readonly stackName: string;
   /** Namespace of the stack's workloads: the Applications' default destination namespace. */
   readonly namespace: string;
@@ -27,6 +28,8 @@ export interface GitopsSettings {
   readonly mode: GitopsMode;
   readonly project: string;
   readonly argocdNamespace: string;
+  readonly fluxNamespace: string;
+  readonly fluxSecretName?: string;
   readonly clusters: readonly GitopsCluster[];
 }
 
@@ -47,9 +50,6 @@ export function resolveGitops(config: StackConfig): GitopsSettings | undefined {
       problems.push({ path: ['gitops', 'destinations', cluster], message: 'give exactly one of server (API server URL) or name (Argo CD cluster name)' });
     }
   }
-  config.clusters.forEach((c, i) => {
-    if (c.name === 'argocd') problems.push({ path: ['clusters', i, 'name'], message: 'dist/argocd/ holds the Argo CD objects; choose another cluster name' });
-  });
   const single = config.clusters.length === 1;
   const destinationOf = (cluster: string): Destination => {
     const given: GitopsDestination | undefined = gitops.destinations[cluster];
@@ -58,11 +58,13 @@ export function resolveGitops(config: StackConfig): GitopsSettings | undefined {
     return single ? { server: IN_CLUSTER_SERVER } : { name: cluster };
   };
   const clusters = config.clusters.map((c) => ({ cluster: c.name, destination: destinationOf(c.name), path: `${gitops.path}/${c.name}` }));
-  if (gitops.mode === 'applicationset' && new Set(clusters.map((c) => Object.keys(c.destination)[0])).size > 1) {
+  if (gitops.flavor === 'flux') problems.push(...fluxProblems(gitops));
+  else if (gitops.mode === 'applicationset' && new Set(clusters.map((c) => Object.keys(c.destination)[0])).size > 1) {
     problems.push({ path: ['gitops', 'destinations'], message: 'an ApplicationSet template needs every cluster named the same way: use server for all, name for all, or mode: applications' });
   }
   if (problems.length) throw new InputError(locate(config.source, problems));
   return {
+    flavor: gitops.flavor,
     stackName: config.name,
     namespace: config.namespace,
     repoURL: gitops.repoURL,
@@ -71,8 +73,28 @@ export function resolveGitops(config: StackConfig): GitopsSettings | undefined {
     mode: gitops.mode,
     project: gitops.project ?? config.name,
     argocdNamespace: gitops.argocdNamespace,
+    fluxNamespace: gitops.fluxNamespace,
+    fluxSecretName: gitops.fluxSecretName,
     clusters,
   };
+}
+
+/**
+ * What Flux cannot follow: the `HEAD` default (a GitRepository without a ref checks out `master`),
+ * scp-like `git@host:path` URLs (Flux takes `ssh://` URLs only), and Argo CD destinations (each
+ * cluster's own Flux applies its folder).
+ */
+function fluxProblems(gitops: NonNullable<StackConfig['gitops']>): { path: KeyPath; message: string }[] {
+  const problems: { path: KeyPath; message: string }[] = [];
+  if (gitops.targetRevision === 'HEAD') {
+    problems.push({ path: ['gitops'], message: 'Flux follows a named branch or reference: set targetRevision, e.g. main or refs/tags/v1.2.0 (HEAD, the default, is Argo CD\'s)' });
+  }
+  const scp = /^git@([^:/]+):(.+)$/.exec(gitops.repoURL);
+  if (scp) problems.push({ path: ['gitops', 'repoURL'], message: `Flux takes ssh:// URLs, not scp-like ones: write ssh://git@${scp[1]}/${scp[2]}` });
+  if (Object.keys(gitops.destinations).length) {
+    problems.push({ path: ['gitops', 'destinations'], message: 'destinations are Argo CD\'s: with flavor flux, each cluster\'s own Flux applies dist/flux/<cluster>/; remove them' });
+  }
+  return problems;
 }
 
 /** Locates problems in the config file when it can be read again, else at its first line. */

@@ -103,6 +103,7 @@ export function withWave(m: Manifest): Manifest {
 
 export function settingsFor(clusters: readonly string[], overrides: Partial<GitopsSettings> = {}): GitopsSettings {
   return {
+    flavor: 'argocd',
     stackName: 'o11y',
     namespace: 'observability',
     repoURL: 'https://git.example.com/acme/deploy.git',
@@ -111,6 +112,7 @@ export function settingsFor(clusters: readonly string[], overrides: Partial<Gito
     mode: 'applicationset',
     project: 'o11y',
     argocdNamespace: 'argocd',
+    fluxNamespace: 'flux-system',
     clusters: clusters.map((cluster) => ({
       cluster,
       destination: clusters.length === 1 ? { server: 'https://kubernetes.default.svc' } : { name: cluster },
