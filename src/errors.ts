@@ -9,7 +9,7 @@ export const ExitCode = {
   Unreachable: 3,
 } as const;
 
-/** A position in a source file, 1-based. */
+/** A position in a source file, 1-based; line 0 when the input is not a file (typed props). */
 export interface SourceLocation {
   readonly file: string;
   readonly line: number;
@@ -25,7 +25,7 @@ export interface InputProblem {
 }
 
 export function formatProblem(p: InputProblem): string {
-  const where = `${p.location.file}:${p.location.line}:${p.location.column}`;
+  const where = p.location.line ? `${p.location.file}:${p.location.line}:${p.location.column}` : p.location.file;
   return p.path ? `${where} ${p.path}: ${p.message}` : `${where} ${p.message}`;
 }
 

@@ -1,52 +1,19 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { App, YamlOutputType } from 'cdk8s';
-import { BackendsChart } from '../charts/backends.ts';
-import { ClusterMetricsChart } from '../charts/cluster-metrics.ts';
-import { CollectorsChart } from '../charts/collectors.ts';
-import { ControllerChart } from '../charts/controller.ts';
-import { GrafanaChart, grafanaPrometheusUid } from '../charts/grafana.ts';
-import { NamespacesChart } from '../charts/namespaces.ts';
-import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
 import { synthFlux } from '../charts/flux.ts';
-import { stackContext, type StackContext } from '../constructs/common.ts';
+import { O11yStack, stackArtifacts } from '../charts/stack.ts';
 import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
-import { resolveTopology, type Topology } from './config/topology.ts';
-import type { ClusterConfig, StackConfig } from './config/types.ts';
-import type { DashboardFile } from './dashboards/stack-health.ts';
-import { PROMTOOL_RULE_FILE } from './slo/index.ts';
-import { placeSlos } from './slo/placement.ts';
-import { stackRules } from './rules/stack-rules.ts';
-import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
-import { dumpYaml } from './yaml-output.ts';
-import { annotateForArgoCd } from './gitops/apply-options.ts';
-import { annotateForFlux, CLUSTER_KUSTOMIZE_FILE, clusterKustomization, FLUX_FOLDER, type ManifestFile } from './gitops/flux-objects.ts';
+import { resolveTopology } from './config/topology.ts';
+import { FLUX_FOLDER } from './gitops/flux-objects.ts';
 import { ARGOCD_FOLDER } from './gitops/layout.ts';
-import type { Manifest } from './gitops/manifest.ts';
 
-/**
- * Folder of `dist/` with one `<cluster>/` of files for `promtool` each. Outside the cluster folders,
- * so that `dist/<cluster>/` holds Kubernetes objects only: kustomize and Flux read folders recursively.
- */
-export const PROMTOOL_DIR = 'promtool';
 
 export interface SynthOptions {
   readonly configFile: string;
   readonly outDir: string;
-}
-
-/** Everything synthesized beside the Kubernetes objects. */
-interface StackArtifacts {
-  readonly dashboards: readonly DashboardFile[];
-  /** What one backend cluster's Prometheus evaluates: the SLOs placed in its cloud. */
-  forBackend(cluster: ClusterConfig): BackendRules;
-}
-
-interface BackendRules {
-  readonly ruleFiles: readonly RuleFileOutput[];
-  readonly promtoolTests: readonly PromtoolTestOutput[];
 }
 
 /**
@@ -64,9 +31,12 @@ export function synthesize(opts: SynthOptions): { files: string[]; flows: Record
   try {
     const flows: Record<string, readonly Flow[]> = {};
     const inventories = config.clusters.map((cluster) => {
-      const ctx = stackContext(config, cluster, topology);
-      const files = synthCluster(ctx, artifacts, join(staging, cluster.name), join(staging, PROMTOOL_DIR, cluster.name));
-      flows[cluster.name] = ctx.flows.flows();
+      // One App per cluster: cdk8s names each chart's file after its id.
+      const app = new App({ outdir: join(staging, cluster.name), outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
+      const stack = new O11yStack(app, cluster.name, { resolved: { config, cluster, topology, artifacts } });
+      app.synth();
+      const files = stack.writeFiles(app, staging);
+      flows[cluster.name] = stack.flows.flows();
       return { cluster: cluster.name, manifests: files.flatMap((f) => f.manifests), files };
     });
     synthArgoCd(config, inventories, join(staging, ARGOCD_FOLDER));
@@ -77,66 +47,6 @@ export function synthesize(opts: SynthOptions): { files: string[]; flows: Record
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
     throw e;
-  }
-}
-
-/** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
-function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
-  const slos = placeSlos(config, topology, {
-    partOf: config.name,
-    prometheusUid: grafanaPrometheusUid(stackContext(config, topology.grafanaCluster, topology)),
-  });
-  const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
-  return {
-    dashboards: slos.all.dashboards,
-    forBackend: (cluster) => {
-      const own = slos.forBackend(cluster);
-      const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: own.ruleFile };
-      return { ruleFiles: own.slos.length ? [stack, sloRules] : [stack], promtoolTests: own.promtoolTests };
-    },
-  };
-}
-
-/**
- * Builds what one cluster runs, by its roles, in apply order (the file prefixes keep
- * `kubectl apply -f` in order too): every cluster gets namespaces, cluster metrics and collectors;
- * a backend cluster its cloud's storage backends and Prometheus; the grafana cluster Grafana.
- * `dir` gets the manifests and their kustomization, so that kustomize and Flux read it as it is.
- */
-function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string, promtoolDir: string): ManifestFile[] {
-  const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
-  const roles = ctx.topology.rolesOf(ctx.cluster);
-  const backend = roles.has('backend') ? artifacts.forBackend(ctx.cluster) : undefined;
-  new NamespacesChart(app, '00-namespaces', ctx);
-  if (backend) {
-    new BackendsChart(app, '10-backends', ctx);
-    new PrometheusChart(app, '20-prometheus', ctx, backend.ruleFiles);
-  } else {
-    new ClusterMetricsChart(app, '20-cluster-metrics', ctx);
-  }
-  new CollectorsChart(app, '30-collectors', ctx);
-  if (roles.has('grafana')) new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
-  // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
-  if (roles.has('backend')) new ControllerChart(app, '50-controller', ctx);
-  ctx.flows.generatePolicies(ctx);
-  for (const chart of app.charts) {
-    annotateForArgoCd(chart);
-    if (ctx.config.gitops?.flavor === 'flux') annotateForFlux(chart);
-  }
-  app.synth();
-  if (backend) writePromtoolFiles(backend, promtoolDir);
-  const files = app.charts.map((chart) => ({ name: `${chart.node.id}.k8s.yaml`, manifests: chart.toJson() as Manifest[] }));
-  writeFileSync(join(dir, CLUSTER_KUSTOMIZE_FILE), dumpYaml(clusterKustomization(files)));
-  return files;
-}
-
-/** The rule files and their promtool tests, in `dist/promtool/<cluster>/`, for `promtool` in users' CI. */
-function writePromtoolFiles(artifacts: BackendRules, promtool: string): void {
-  mkdirSync(join(promtool, 'rules'), { recursive: true });
-  for (const rules of artifacts.ruleFiles) writeFileSync(join(promtool, 'rules', rules.fileName), dumpYaml(rules.content));
-  if (artifacts.promtoolTests.length) {
-    mkdirSync(join(promtool, 'tests'), { recursive: true });
-    for (const test of artifacts.promtoolTests) writeFileSync(join(promtool, 'tests', test.fileName), dumpYaml(test.content));
   }
 }
 

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, type InputProblem } from '../errors.ts';
-import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
+import { formatKeyPath, parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
 import { configSchema } from './schema.ts';
 import { topologyProblems } from './topology.ts';
 import type { StackConfig } from './types.ts';
@@ -17,6 +18,15 @@ export function loadConfigFile(file: string): StackConfig {
 /** Same as {@link loadConfigFile} for text already in memory (`file` names it in messages). */
 export function parseConfig(text: string, file: string): StackConfig {
   return resolveConfig(onlyDocument(parseYaml(text, file), file));
+}
+
+/**
+ * Locates problems found after loading in the config they came from: at their key in the file
+ * when it can be read again, else (typed props, no file) by key path alone.
+ */
+export function locateInConfig(source: string, problems: readonly { path: KeyPath; message: string }[]): InputProblem[] {
+  const doc = existsSync(source) ? readYamlFile(source)[0] : undefined;
+  return problems.map(({ path, message }) => (doc ? doc.problem(path, message) : { location: { file: source, line: 0, column: 0 }, path: formatKeyPath(path), message }));
 }
 
 function onlyDocument(docs: YamlSource[], file: string): YamlSource {

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
-import { InputError, type InputProblem } from '../errors.ts';
-import { formatKeyPath, readYamlFile, type KeyPath } from '../input/yaml-source.ts';
+import { InputError } from '../errors.ts';
+import { locateInConfig } from '../config/load.ts';
+import type { KeyPath } from '../input/yaml-source.ts';
 import type { GitopsDestination, GitopsFlavor, GitopsMode, StackConfig } from '../config/types.ts';
 
 /** Argo CD's name for the API server of the cluster it runs in. */
@@ -62,7 +62,7 @@ export function resolveGitops(config: StackConfig): GitopsSettings | undefined {
   else if (gitops.mode === 'applicationset' && new Set(clusters.map((c) => Object.keys(c.destination)[0])).size > 1) {
     problems.push({ path: ['gitops', 'destinations'], message: 'an ApplicationSet template needs every cluster named the same way: use server for all, name for all, or mode: applications' });
   }
-  if (problems.length) throw new InputError(locate(config.source, problems));
+  if (problems.length) throw new InputError(locateInConfig(config.source, problems));
   return {
     flavor: gitops.flavor,
     stackName: config.name,
@@ -95,12 +95,4 @@ function fluxProblems(gitops: NonNullable<StackConfig['gitops']>): { path: KeyPa
     problems.push({ path: ['gitops', 'destinations'], message: 'destinations are Argo CD\'s: with flavor flux, each cluster\'s own Flux applies dist/flux/<cluster>/; remove them' });
   }
   return problems;
-}
-
-/** Locates problems in the config file when it can be read again, else at its first line. */
-function locate(file: string, problems: readonly { path: KeyPath; message: string }[]): InputProblem[] {
-  const source = existsSync(file) ? readYamlFile(file)[0] : undefined;
-  return problems.map(({ path, message }) =>
-    source ? source.problem(path, message) : { location: { file, line: 1, column: 1 }, path: formatKeyPath(path), message },
-  );
 }

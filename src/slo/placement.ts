@@ -1,9 +1,10 @@
 import { dirname, resolve } from 'node:path';
+import { locateInConfig } from '../config/load.ts';
 import type { Topology } from '../config/topology.ts';
 import type { Cloud, ClusterConfig, StackConfig } from '../config/types.ts';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
-import { readYamlFile, type KeyPath } from '../input/yaml-source.ts';
+import type { KeyPath } from '../input/yaml-source.ts';
 import { datasourceUids } from '../dashboards/datasources.ts';
 import { serviceDashboards, type SloPlacement } from './dashboard.ts';
 import { compileSloFiles, compileSlos, resolveSloFiles, type CompiledSlos, type CompileOptions } from './index.ts';
@@ -59,8 +60,7 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     place(entry.files, clouds);
   });
   const fail = () => {
-    const source = readYamlFile(config.source)[0]!;
-    throw new InputError(problems.map((p) => source.problem(p.path, p.message)));
+    throw new InputError(locateInConfig(config.source, problems));
   };
   if (problems.length) fail();
 
