@@ -27,14 +27,15 @@ export { IMAGES, type ImageName } from './constructs/images.ts';
 export { metricsScraper, stackContext, type StackContext, type Resources } from './constructs/common.ts';
 /** The Kubernetes object types the constructs use (generated for Kubernetes 1.28). */
 export * as k8s from './imports/k8s.ts';
-export { FlowTable, type Flow, type Peer, type PortRef } from './constructs/network-policy.ts';
+export { FlowTable, type Flow, type Peer } from './constructs/network-policy.ts';
+export type { PortRef } from './src/model/network.ts';
 export { componentMetadata, container, podSelector, podTemplate, service, serviceAccount, configMap, type ComponentId, type ContainerOptions, type PodTemplateOptions, type ServicePort } from './constructs/workload.ts';
-export { platformProfile, type PlatformProfile } from './constructs/platforms/index.ts';
+export { platformProfile, type PlatformProfile } from './src/model/platforms/index.ts';
 
 export { compileSloFiles, compileSlos, type CompiledSlos, type CompileOptions, type Slo } from './src/slo/index.ts';
 export { loadConfigFile, parseConfig } from './src/config/load.ts';
 export { resolveStackInput, type StackInput, type DeepPartial } from './src/config/input.ts';
-export type * from './src/config/types.ts';
+export type * from './src/model/types.ts';
 export { annotateForArgoCd } from './src/gitops/apply-options.ts';
 export { synthesize, type SynthOptions } from './src/synth.ts';
 export { InputError, formatProblem, type InputProblem } from './src/errors.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { CLOUDS, type Cloud } from '../src/config/types.ts';
+import { CLOUDS, type Cloud } from '../src/model/types.ts';
 import { coldSynthSeconds } from './synth.ts';
 import type { BenchResult } from './types.ts';
 

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, Chart, YamlOutputType, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../src/config/types.ts';
+import type { StackConfig } from '../src/model/types.ts';
 import { buildArgoCdObjects, type ClusterInventory } from '../src/gitops/argocd-objects.ts';
 import { ARGOCD_CM_PATCH_FILE, argocdCmPatch } from '../src/gitops/health.ts';
 import { resolveGitops, type GitopsSettings } from '../src/gitops/settings.ts';

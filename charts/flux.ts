@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import type { StackConfig } from '../src/config/types.ts';
+import type { StackConfig } from '../src/model/types.ts';
 import { buildFluxClusters, FLUX_OBJECTS_FILE, type ClusterFiles } from '../src/gitops/flux-objects.ts';
 import { resolveGitops } from '../src/gitops/settings.ts';
 import { dumpYaml } from '../src/yaml-output.ts';

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
 import { StackNamespace } from '../constructs/namespaces.ts';
-import { platformProfile } from '../constructs/platforms/index.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
 
 /** The stack's namespaces, with Pod Security labels and default-deny NetworkPolicies. Applied first. */
 export class NamespacesChart extends Chart {

@@ -1,9 +1,9 @@
 import type { ApiObjectMetadata } from 'cdk8s';
-import { resolveTopology, type Topology } from '../src/config/topology.ts';
-import type { ClusterConfig, StackConfig } from '../src/config/types.ts';
+import { resolveTopology, type Topology } from '../src/model/topology.ts';
+import type { ClusterConfig, StackConfig } from '../src/model/types.ts';
 import * as k8s from '../imports/k8s.ts';
 import { FlowTable } from './network-policy.ts';
-import { platformProfile } from './platforms/index.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
 
 /** What every construct needs to know about the stack and the cluster it is synthesized for. */
 export interface StackContext {

@@ -9,7 +9,7 @@ import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
 import { urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
-import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from './span-metrics.ts';
+import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 

@@ -3,7 +3,7 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import type { Peer } from './network-policy.ts';
-import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './platforms/object-storage.ts';
+import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const LOKI_HTTP_PORT = 3100;

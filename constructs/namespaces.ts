@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import type { EgressMode } from '../src/config/types.ts';
+import type { EgressMode } from '../src/model/types.ts';
 import { metadata, type StackContext } from './common.ts';
 import { DNS_PORTS } from './network-policy.ts';
 

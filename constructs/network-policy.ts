@@ -1,8 +1,9 @@
+import type { PortRef } from '../src/model/network.ts';
 import type { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import type { NetworkPolicyConfig } from '../src/config/types.ts';
+import type { NetworkPolicyConfig } from '../src/model/types.ts';
 import { selectorLabels, type StackContext } from './common.ts';
-import type { EgressAllowance } from './platforms/profile.ts';
+import type { EgressAllowance } from '../src/model/platforms/profile.ts';
 import { componentMetadata, type ComponentId } from './workload.ts';
 
 /** One end of a flow. */
@@ -19,12 +20,6 @@ export type Peer =
   | { readonly internet: true }
   /** A fixed address block (a platform's metadata or DNS cache endpoint). */
   | { readonly cidr: string };
-
-export interface PortRef {
-  readonly port: number;
-  /** @default 'TCP' */
-  readonly protocol?: 'TCP' | 'UDP';
-}
 
 /** A connection the stack needs: declared once, it yields the rules at both of its ends. */
 export interface Flow {

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import type { TolerationConfig } from '../src/config/types.ts';
+import type { TolerationConfig } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';

@@ -1,8 +1,8 @@
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, type Resources } from './common.ts';
-import type { ClusterConfig } from '../src/config/types.ts';
+import type { ClusterConfig } from '../src/model/types.ts';
 import { IMAGES } from './images.ts';
-import { platformProfile } from './platforms/index.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
 import { container, READ } from './workload.ts';
 
 /** Ports every collector of the stack listens on. */

@@ -22,8 +22,8 @@ import {
   type Pipeline,
   sendingQueue,
 } from './otel-collector.ts';
-import { platformProfile } from './platforms/index.ts';
-import { SPAN_METRICS_CONNECTOR } from './span-metrics.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
+import { SPAN_METRICS_CONNECTOR } from '../src/model/span-metrics.ts';
 import {
   BEARER_AUTH,
   CROSS_CLUSTER_TLS_DIR,

@@ -1,6 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { RuleFormat } from '../src/config/types.ts';
+import type { RuleFormat } from '../src/model/types.ts';
 import { RULES_COMPONENT } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { metadata, type StackContext } from './common.ts';

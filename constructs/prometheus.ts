@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { RemoteWriteConfig } from '../src/config/types.ts';
+import type { RemoteWriteConfig } from '../src/model/types.ts';
 import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';

@@ -3,7 +3,7 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import type { Peer } from './network-policy.ts';
-import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
+import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './object-storage.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const TEMPO_HTTP_PORT = 3200;

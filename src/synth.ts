@@ -6,7 +6,7 @@ import { synthFlux } from '../charts/flux.ts';
 import { O11yStack, stackArtifacts } from '../charts/stack.ts';
 import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
-import { resolveTopology } from './config/topology.ts';
+import { resolveTopology } from './model/topology.ts';
 import { FLUX_FOLDER } from './gitops/flux-objects.ts';
 import { ARGOCD_FOLDER } from './gitops/layout.ts';
 

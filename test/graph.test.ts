@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.ts';
 import { loadConfigFile, parseConfig } from '../src/config/load.ts';
-import { resolveTopology } from '../src/config/topology.ts';
+import { resolveTopology } from '../src/model/topology.ts';
 import { mermaidGraph } from '../src/graph/mermaid.ts';
 
 // `o11y graph`: the Mermaid picture is derived from the config, shows every cluster in its cloud,

@@ -6,11 +6,11 @@ import { NamespacesChart } from '../charts/namespaces.ts';
 import { stackContext } from '../constructs/common.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { gatewayConfig } from '../constructs/otel-gateway.ts';
-import { platformProfile } from '../constructs/platforms/index.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
 import { parseConfig } from '../src/config/load.ts';
-import { CLOUDS, type Cloud, type IdentityConfig, type ObjectStorageConfig, type ObjectStorageType } from '../src/config/types.ts';
+import { CLOUDS, type Cloud, type IdentityConfig, type ObjectStorageConfig, type ObjectStorageType } from '../src/model/types.ts';
 import { podTemplates, type K8sObject } from './support/manifest-checks.ts';
 
 // Per-cloud properties over every cloud × object storage type it allows × identity choice:

@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { stackContext, type StackContext } from '../constructs/common.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { gatewayConfig, type OtelGatewayProps } from '../constructs/otel-gateway.ts';
-import { platformProfile } from '../constructs/platforms/index.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
 import { parseConfig } from '../src/config/load.ts';
-import { CLOUDS, type Cloud, type StackConfig } from '../src/config/types.ts';
+import { CLOUDS, type Cloud, type StackConfig } from '../src/model/types.ts';
 import { SIGNALS } from '../src/routing/gateway.ts';
 import { collectorConfigViolations } from './support/manifest-checks.ts';
 

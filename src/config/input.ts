@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import { dumpYaml } from '../yaml-output.ts';
 import { parseConfig } from './load.ts';
-import type { ClusterConfig, StackConfig } from './types.ts';
+import type { ClusterConfig, StackConfig } from '../model/types.ts';
 
 /** Every key optional, down to the leaves: what a config file may leave to the defaults. */
 export type DeepPartial<T> = T extends readonly (infer U)[]

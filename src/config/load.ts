@@ -3,8 +3,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, type InputProblem } from '../errors.ts';
 import { formatKeyPath, parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
 import { configSchema } from './schema.ts';
-import { topologyProblems } from './topology.ts';
-import type { StackConfig } from './types.ts';
+import { topologyProblems } from '../model/topology.ts';
+import type { StackConfig } from '../model/types.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
 ajv.addKeyword({ keyword: 'allowed', schemaType: 'string' });

@@ -2,7 +2,7 @@
  * The "Stack health" Grafana dashboard: is every part of the pipeline up and accepting data.
  * A pure function, so that its JSON is deterministic and testable.
  */
-import type { SpanMetricsSeries } from '../../constructs/span-metrics.ts';
+import type { SpanMetricsSeries } from '../model/span-metrics.ts';
 import { datasourceName } from './datasources.ts';
 
 /** Grafana 13 migrates older dashboards on every load; 42 is the last schema of its v1 dashboard API. */

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.ts';
 import { locateInConfig } from '../config/load.ts';
 import type { KeyPath } from '../input/yaml-source.ts';
-import type { GitopsDestination, GitopsFlavor, GitopsMode, StackConfig } from '../config/types.ts';
+import type { GitopsDestination, GitopsFlavor, GitopsMode, StackConfig } from '../model/types.ts';
 
 /** Argo CD's name for the API server of the cluster it runs in. */
 export const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';

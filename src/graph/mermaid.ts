@@ -1,6 +1,6 @@
-import { platformProfile } from '../../constructs/platforms/index.ts';
-import { resolveTopology, type Backend } from '../config/topology.ts';
-import { CLOUDS, type Cloud, type ClusterConfig, type RouteConfig, type StackConfig } from '../config/types.ts';
+import { platformProfile } from '../model/platforms/index.ts';
+import { resolveTopology, type Backend } from '../model/topology.ts';
+import { CLOUDS, type Cloud, type ClusterConfig, type RouteConfig, type StackConfig } from '../model/types.ts';
 
 /**
  * The stack's topology and routing as a Mermaid flowchart: one box per cloud holding its clusters

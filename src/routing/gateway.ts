@@ -1,10 +1,17 @@
-import { platformProfile } from '../../constructs/platforms/index.ts';
-import type { StackContext } from '../../constructs/common.ts';
-import type { Cloud, RouteConfig } from '../config/types.ts';
+import { platformProfile } from '../model/platforms/index.ts';
+import type { Topology } from '../model/topology.ts';
+import type { Cloud, ClusterConfig, RouteConfig, StackConfig } from '../model/types.ts';
+
+/** What routing is a function of: the model of the stack and of this cluster (the constructs' context is one). */
+export interface RoutingScope {
+  readonly config: Pick<StackConfig, 'crossCluster' | 'routing'>;
+  readonly cluster: Pick<ClusterConfig, 'name'>;
+  readonly topology: Topology;
+}
 
 /**
  * How a gateway's telemetry reaches each cloud's backends: the routing connector table, the
- * per-cloud pipelines and their exporters. Pure functions of the stack context, so the wiring can
+ * per-cloud pipelines and their exporters. Pure functions of the model, so the wiring can
  * be tested without synthesizing (see test/routing.test.ts).
  */
 
@@ -25,7 +32,7 @@ export const CROSS_CLUSTER_TOKEN_FILE = '/etc/otel/auth/token';
 export const BEARER_AUTH = 'bearertokenauth';
 
 /** Exporter id per signal for a destination cloud. */
-export function exportersFor(ctx: StackContext, cloud: Cloud, local: LocalBackends): Record<Signal, string> {
+export function exportersFor(ctx: RoutingScope, cloud: Cloud, local: LocalBackends): Record<Signal, string> {
   const backend = ctx.topology.backendOf(cloud);
   if (backend?.kind === 'cluster' && backend.cluster.name === ctx.cluster.name) return local;
   // One OTLP exporter per remote cloud carries all three signals to that cloud's gateway.
@@ -34,7 +41,7 @@ export function exportersFor(ctx: StackContext, cloud: Cloud, local: LocalBacken
 }
 
 /** `host:port` of a remote cloud's OTLP endpoint; undefined when the cloud's backend is this cluster. */
-export function remoteEndpoint(ctx: StackContext, cloud: Cloud): string | undefined {
+export function remoteEndpoint(ctx: RoutingScope, cloud: Cloud): string | undefined {
   const backend = ctx.topology.backendOf(cloud);
   if (!backend) return undefined;
   if (backend.kind === 'remote') return backend.otlpEndpoint;
@@ -42,7 +49,7 @@ export function remoteEndpoint(ctx: StackContext, cloud: Cloud): string | undefi
 }
 
 /** The cross-cluster exporters this gateway needs, by id. TLS always; bearer token or client certificate. The gateway adds their queues. */
-export function crossClusterExporters(ctx: StackContext): Record<string, object> {
+export function crossClusterExporters(ctx: RoutingScope): Record<string, object> {
   const mtls = ctx.config.crossCluster.auth === 'mtls';
   const exporters: Record<string, object> = {};
   for (const cloud of ctx.topology.backendClouds) {
@@ -87,7 +94,7 @@ export interface RoutingTable {
  * first, in config order (a route applies only if no earlier one matched), then each cloud's own
  * telemetry unless an extra route took it.
  */
-export function routingTable(ctx: StackContext, signal: Signal): RoutingTable {
+export function routingTable(ctx: RoutingScope, signal: Signal): RoutingTable {
   const { routes } = ctx.config.routing;
   const pipeline = (cloud: Cloud) => `${signal}/${cloud}`;
   const extra = routes.map(routeCondition);
@@ -103,6 +110,6 @@ export function routingTable(ctx: StackContext, signal: Signal): RoutingTable {
 }
 
 /** Routing is needed as soon as telemetry can go to more than one place. */
-export function needsRouting(ctx: StackContext): boolean {
+export function needsRouting(ctx: RoutingScope): boolean {
   return ctx.topology.backendClouds.length > 1 || ctx.config.routing.routes.length > 0;
 }

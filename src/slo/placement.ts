@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { locateInConfig } from '../config/load.ts';
-import type { Topology } from '../config/topology.ts';
-import type { Cloud, ClusterConfig, StackConfig } from '../config/types.ts';
+import type { Topology } from '../model/topology.ts';
+import type { Cloud, ClusterConfig, StackConfig } from '../model/types.ts';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import type { KeyPath } from '../input/yaml-source.ts';

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
 import { IMAGES } from '../../constructs/images.ts';
 import { AGENT_HOST_PATHS } from '../../constructs/otel-agent.ts';
-import type { StackConfig } from '../../src/config/types.ts';
+import type { StackConfig } from '../../src/model/types.ts';
 
 export interface ObjectMeta {
   name: string;

@@ -1,5 +1,5 @@
-import type { IdentityConfig, ObjectStorageType } from '../../src/config/types.ts';
-import type { PortRef } from '../network-policy.ts';
+import type { IdentityConfig, ObjectStorageType } from '../types.ts';
+import type { PortRef } from '../network.ts';
 
 /** An address outside the pod network that a component needs when egress is strict. */
 export interface EgressAllowance {

@@ -1,4 +1,4 @@
-import type { Cloud } from '../../src/config/types.ts';
+import type { Cloud } from '../types.ts';
 import { alibaba } from './alibaba.ts';
 import { aws } from './aws.ts';
 import { azure } from './azure.ts';

@@ -1,4 +1,4 @@
-import { platformProfile } from '../../constructs/platforms/index.ts';
+import { platformProfile } from './platforms/index.ts';
 import type { InputProblem } from '../errors.ts';
 import type { YamlSource } from '../input/yaml-source.ts';
 import { CLOUDS, type Cloud, type ClusterConfig, type ClusterRole, type ObjectStorageConfig, type ObjectStorageType, type QueryEndpoints, type StackConfig } from './types.ts';

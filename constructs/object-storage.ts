@@ -1,9 +1,9 @@
-import type * as k8s from '../../imports/k8s.ts';
-import type { StackContext } from '../common.ts';
-import type { Flow, Peer } from '../network-policy.ts';
-import { platformProfile } from './index.ts';
-import type { EgressAllowance } from './profile.ts';
-import type { ClusterConfig, ObjectStorageConfig } from '../../src/config/types.ts';
+import type * as k8s from '../imports/k8s.ts';
+import type { StackContext } from './common.ts';
+import type { Flow, Peer } from './network-policy.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
+import type { EgressAllowance } from '../src/model/platforms/profile.ts';
+import type { ClusterConfig, ObjectStorageConfig } from '../src/model/types.ts';
 
 /**
  * Tempo's and Loki's storage blocks for each object storage type: pure functions of the cluster,
