@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, type InputProblem } from '../errors.ts';
 import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
 import { configSchema } from './schema.ts';
+import { grafanaProblems } from './grafana-checks.ts';
 import { topologyProblems } from './topology.ts';
 import type { StackConfig } from './types.ts';
 
@@ -50,6 +51,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     } else seen.set(c.name, i);
   });
   problems.push(...topologyProblems(source, config));
+  problems.push(...grafanaProblems(source, config));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
   // PrometheusRule objects instead would leave it without a single alert.
   if (config.components.prometheus.ruleFormat === 'prometheus-rule') {
@@ -104,7 +106,8 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
       case 'minItems':
         problem = source.problem(path, `must list at least ${(e.params as { limit: number }).limit} item(s)`);
         break;
-      case 'minProperties': {
+      case 'minProperties':
+      case 'maxProperties': {
         const allowed = (e.parentSchema as { allowed?: string }).allowed;
         problem = source.problem(path, allowed ?? `needs at least ${(e.params as { limit: number }).limit} keys`);
         break;

@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_MODES, GRAFANA_DATABASE_TYPES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -44,6 +44,65 @@ const queryEndpoints = {
   properties: { prometheus: httpUrl, loki: httpUrl, tempo: httpUrl },
 };
 const bucketName = { type: 'string', minLength: 3, maxLength: 63, pattern: '^[a-z0-9][-a-z0-9.]*[a-z0-9]$', allowed: 'a bucket or container name: lowercase letters, digits, "-" and "."' };
+
+/** A file in a Secret the user owns: never a credential in the config itself. */
+const secretKeyRef = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['secret', 'key'],
+  properties: {
+    secret: dnsSubdomain,
+    key: { type: 'string', pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253, allowed: 'a Secret key: letters, digits, "-", "_" and "."' },
+  },
+};
+
+/** A DNS name a browser reaches: lowercase labels separated by dots, with at least one dot. */
+const dnsHostname = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+  allowed: 'a DNS name such as grafana.example.com: lowercase labels of letters, digits and "-", separated by dots',
+};
+const httpsUrl = { type: 'string', pattern: '^https://\\S+$', allowed: 'an https:// URL' };
+/** `ingress` or `httpRoute` in front of a component's Service. */
+const exposeProperties = {
+  ingress: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host'],
+    properties: {
+      className: dnsSubdomain,
+      host: dnsHostname,
+      tlsSecret: dnsSubdomain,
+      certManagerIssuer: dnsSubdomain,
+      controllerNamespace: dnsLabel,
+      annotations: { type: 'object', default: {}, additionalProperties: { type: 'string' } },
+    },
+  },
+  httpRoute: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['gateway', 'host'],
+    properties: {
+      gateway: { type: 'object', additionalProperties: false, required: ['name', 'namespace'], properties: { name: dnsSubdomain, namespace: dnsLabel } },
+      host: dnsHostname,
+      controllerNamespace: dnsLabel,
+    },
+  },
+};
+const expose = { type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1, allowed: 'exactly one of ingress or httpRoute', properties: exposeProperties };
+/** Prometheus and Alertmanager have no login: their exposure names its authentication. */
+const authenticatedExpose = {
+  ...expose,
+  minProperties: 2,
+  maxProperties: 2,
+  required: ['auth'],
+  allowed: 'needs auth (webConfigSecret): Prometheus and Alertmanager have no login of their own and are never exposed anonymously; and exactly one of ingress or httpRoute',
+  properties: {
+    ...exposeProperties,
+    auth: { type: 'object', additionalProperties: false, required: ['webConfigSecret'], properties: { webConfigSecret: dnsSubdomain } },
+  },
+};
 
 function closed(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { type: 'object', additionalProperties: false, properties, default: {}, ...extra };
@@ -124,11 +183,13 @@ export const configSchema = closed(
             properties: { url: httpUrl, kind: { enum: [...REMOTE_WRITE_KINDS] }, bearerTokenSecret: dnsSubdomain, basicAuthSecret: dnsSubdomain },
           },
         },
+        expose: authenticatedExpose,
       }),
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
         receiversSecret: { ...dnsSubdomain, default: 'alertmanager-receivers' },
         watchdogReceiver: { type: 'boolean', default: false },
+        expose: authenticatedExpose,
       }),
       collector: closed({
         agent: { type: 'boolean', default: true },
@@ -159,6 +220,52 @@ export const configSchema = closed(
       }),
       grafana: closed({
         adminSecret: { ...dnsSubdomain, default: 'grafana-admin' },
+        replicas: { ...replicas, maximum: 10, default: 1 },
+        storage: { ...quantity, default: '10Gi' },
+        database: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'host', 'name', 'user', 'passwordSecret'],
+          properties: {
+            type: { enum: [...GRAFANA_DATABASE_TYPES] },
+            host: hostPort,
+            name: { type: 'string', pattern: '^[A-Za-z0-9_$-]{1,63}$', allowed: 'a database name: letters, digits, "_", "-" and "$"' },
+            user: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,63}$', allowed: 'a database user: letters, digits, "_", ".", "@" and "-"' },
+            passwordSecret: secretKeyRef,
+            sslMode: { enum: ['disable', 'require', 'verify-full', 'true', 'false', 'skip-verify'] },
+          },
+        },
+        oidc: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['issuer', 'clientId', 'clientSecret'],
+          properties: {
+            issuer: httpsUrl,
+            clientId: { type: 'string', minLength: 1, maxLength: 256, pattern: '^\\S+$', allowed: 'the client id, without spaces' },
+            clientSecret: secretKeyRef,
+            scopes: { type: 'array', items: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', allowed: 'an OAuth scope (no spaces or quotes)' }, uniqueItems: true, default: ['openid', 'email', 'profile'] },
+            name: { type: 'string', minLength: 1, maxLength: 64, default: 'SSO' },
+            roleAttributePath: { type: 'string', minLength: 1 },
+            roleAttributeStrict: { type: 'boolean', default: false },
+            allowedGroups: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, default: [] },
+            groupsAttributePath: { type: 'string', minLength: 1, default: 'groups' },
+            allowedDomains: { type: 'array', items: dnsHostname, uniqueItems: true, default: [] },
+            authUrl: httpsUrl,
+            tokenUrl: httpsUrl,
+            apiUrl: httpsUrl,
+          },
+        },
+        plugins: {
+          type: 'array',
+          default: [],
+          uniqueItems: true,
+          items: {
+            type: 'string',
+            pattern: '^[a-z0-9][-a-z0-9]*@[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$',
+            allowed: 'a plugin id with its exact version, such as grafana-piechart-panel@1.6.4 (a pinned version: the same plugin on every start)',
+          },
+        },
+        expose,
       }),
     }),
     slos: {
@@ -237,6 +344,7 @@ export const configSchema = closed(
       nodeCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       apiServerCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       nodeLocalDnsIp: { ...ipv4, default: '169.254.20.10' },
+      ingressNamespace: dnsLabel,
     }),
     gitops: closed(
       {

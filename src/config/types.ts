@@ -168,6 +168,8 @@ export interface PrometheusConfig {
    */
   readonly ruleFormat: RuleFormat;
   readonly remoteWrite: readonly RemoteWriteConfig[];
+  /** Access from outside the cluster, behind the server's own basic authentication. */
+  readonly expose?: AuthenticatedExposeConfig;
 }
 
 export interface AlertmanagerConfig {
@@ -176,6 +178,8 @@ export interface AlertmanagerConfig {
   readonly receiversSecret: string;
   /** The Watchdog goes to its own receiver (`watchdog-url` in the receivers Secret), every minute. @default false */
   readonly watchdogReceiver: boolean;
+  /** Access from outside the cluster, behind the server's own basic authentication. */
+  readonly expose?: AuthenticatedExposeConfig;
 }
 
 /** A Kubernetes toleration, as the config writes it. */
@@ -204,9 +208,97 @@ export interface LokiConfig {
   readonly storage: string;
 }
 
+export const GRAFANA_DATABASE_TYPES = ['postgres', 'mysql'] as const;
+
+/** An external database for Grafana's state (users, API tokens, annotations, UI-made dashboards and alerts). */
+export interface GrafanaDatabaseConfig {
+  readonly type: (typeof GRAFANA_DATABASE_TYPES)[number];
+  /** `host:port`. */
+  readonly host: string;
+  /** Database name. */
+  readonly name: string;
+  readonly user: string;
+  /** The password, read from a mounted file, never from the manifests. */
+  readonly passwordSecret: SecretKeyRef;
+  /** postgres: disable, require or verify-full; mysql: true, false or skip-verify. @default require (postgres), true (mysql) */
+  readonly sslMode?: string;
+}
+
+/** Single sign-on through Grafana's generic OAuth client against an OpenID Connect provider. */
+export interface GrafanaOidcConfig {
+  /** The provider's issuer URL; the endpoints are derived from it for known layouts (Keycloak, Okta, Microsoft Entra). */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: SecretKeyRef;
+  /** @default ['openid', 'email', 'profile'] */
+  readonly scopes: readonly string[];
+  /** Button label on the login page. @default SSO */
+  readonly name: string;
+  /** JMESPath over the ID token / userinfo returning Admin, Editor or Viewer, e.g. `contains(groups[*], 'sre') && 'Admin' || 'Viewer'`. */
+  readonly roleAttributePath?: string;
+  /** Deny login when roleAttributePath yields no role (instead of the Viewer default). @default false */
+  readonly roleAttributeStrict: boolean;
+  /** Only members of these groups may log in. */
+  readonly allowedGroups: readonly string[];
+  /** JMESPath to the user's groups. @default groups */
+  readonly groupsAttributePath: string;
+  /** Only e-mail addresses of these domains may log in. */
+  readonly allowedDomains: readonly string[];
+  /** Override the derived endpoints (required for issuers of an unknown layout). */
+  readonly authUrl?: string;
+  readonly tokenUrl?: string;
+  readonly apiUrl?: string;
+}
+
+/** An Ingress (networking.k8s.io/v1) in front of a Service. */
+export interface IngressExposeConfig {
+  /** IngressClass name. @default the cluster's default class */
+  readonly className?: string;
+  readonly host: string;
+  /** Existing TLS Secret (`tls.crt`, `tls.key`) for the host. */
+  readonly tlsSecret?: string;
+  /** cert-manager ClusterIssuer that issues the TLS Secret (`<app>-tls`). */
+  readonly certManagerIssuer?: string;
+  /** Namespace of the ingress controller's pods, admitted by the NetworkPolicy. @default networkPolicy.ingressNamespace */
+  readonly controllerNamespace?: string;
+  /** Extra annotations, e.g. the controller's authentication annotations. */
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) attached to an existing Gateway. */
+export interface HttpRouteExposeConfig {
+  readonly gateway: { readonly name: string; readonly namespace: string };
+  readonly host: string;
+  /** Namespace of the gateway's data-plane pods, admitted by the NetworkPolicy. @default the Gateway's namespace */
+  readonly controllerNamespace?: string;
+}
+
+/** Exactly one of `ingress` or `httpRoute`. */
+export interface ExposeConfig {
+  readonly ingress?: IngressExposeConfig;
+  readonly httpRoute?: HttpRouteExposeConfig;
+}
+
+/** Exposure of Prometheus or Alertmanager, which have no login of their own: never without authentication. */
+export interface AuthenticatedExposeConfig extends ExposeConfig {
+  readonly auth: {
+    /** Secret with key `web-config.yml`: the server's `--web.config.file` (bcrypt `basic_auth_users`). */
+    readonly webConfigSecret: string;
+  };
+}
+
 export interface GrafanaConfig {
-  /** Existing Secret with keys `admin-user` and `admin-password`. */
+  /** Existing Secret with keys `admin-user` and `admin-password`: the local admin, kept for break-glass access. */
   readonly adminSecret: string;
+  /** Replicas; more than 1 needs an external database. @default 1 */
+  readonly replicas: number;
+  /** PersistentVolume size for the SQLite database and plugins (without an external database). @default 10Gi */
+  readonly storage: string;
+  readonly database?: GrafanaDatabaseConfig;
+  readonly oidc?: GrafanaOidcConfig;
+  /** Plugins installed at start, each `id@version`. */
+  readonly plugins: readonly string[];
+  readonly expose?: ExposeConfig;
 }
 
 export interface ComponentsConfig {
@@ -268,6 +360,8 @@ export interface NetworkPolicyConfig {
   readonly apiServerCidrs: readonly string[];
   /** NodeLocal DNSCache's link-local address, allowed beside kube-dns with strict egress. @default 169.254.20.10 */
   readonly nodeLocalDnsIp: string;
+  /** Namespace of the ingress controller, admitted to exposed components only. */
+  readonly ingressNamespace?: string;
 }
 
 /** How Argo CD gets the stack: one ApplicationSet (list generator) or one Application per cluster. */
@@ -304,4 +398,10 @@ export interface GitopsConfig {
    * several: `{ name: <cluster name> }`.
    */
   readonly destinations: Readonly<Record<string, GitopsDestination>>;
+}
+
+/** A file in a Secret the user owns (never synthesized): the Secret's name and the key of the file. */
+export interface SecretKeyRef {
+  readonly secret: string;
+  readonly key: string;
 }
