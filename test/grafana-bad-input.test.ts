@@ -96,10 +96,16 @@ const CASES: { name: string; text: string; at: string; message: RegExp }[] = [
     message: /needs auth \(webConfigSecret\): Prometheus and Alertmanager have no login of their own and are never exposed anonymously/,
   },
   {
+    name: 'Alertmanager exposed, with auth',
+    text: `${BASE}    {}\n  alertmanager:\n    expose: { auth: { webConfigSecret: am-web }, ingress: { host: am.example.com } }\n`.replace('  grafana:\n    {}\n', ''),
+    at: '5:13 components.alertmanager.expose',
+    message: /alertmanager cannot be exposed yet: .*\(Prometheus sending alerts, Grafana, the kubelet's probes\)/,
+  },
+  {
     name: 'Prometheus exposed',
     text: `${BASE}    {}\n  prometheus:\n    expose: { auth: { webConfigSecret: prom-web }, ingress: { host: prom.example.com } }\n`.replace('  grafana:\n    {}\n', ''),
     at: '5:13 components.prometheus.expose',
-    message: /Prometheus cannot be exposed yet: its --web.config.file would demand the credentials from the stack's own writers/,
+    message: /prometheus cannot be exposed yet: its --web.config.file would demand the credentials from the stack's own callers too \(the gateway's OTLP push/,
   },
 ];
 

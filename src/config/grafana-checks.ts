@@ -35,13 +35,17 @@ export function grafanaProblems(source: YamlSource, config: { components: Compon
       at([...path, 'ingress'], 'name the namespace of your ingress controller (ingress.controllerNamespace, or networkPolicy.ingressNamespace for every exposure): the NetworkPolicy admits its pods and no others');
     }
   }
-  // Every request to Prometheus would need the credentials, and the stack's own writers and readers
-  // (the gateway's OTLP push, Tempo's remote write, Grafana, the controller) carry none.
-  if (config.components.prometheus.expose) {
-    at(
-      ['components', 'prometheus', 'expose'],
-      'Prometheus cannot be exposed yet: its --web.config.file would demand the credentials from the stack\'s own writers and readers too (gateway OTLP push, Tempo remote write, the controller), which carry none; query it through Grafana (Explore, behind its login and SSO) instead',
-    );
+  // --web.config.file guards every request, and the stack's own callers carry no credentials yet:
+  // Prometheus is written to by the gateway (OTLP) and Tempo, and read by Grafana and the controller;
+  // Alertmanager is called by Prometheus and Grafana, and probed by the kubelet.
+  const callers = { prometheus: 'the gateway\'s OTLP push, Tempo\'s remote write, Grafana, the controller', alertmanager: 'Prometheus sending alerts, Grafana, the kubelet\'s probes' };
+  for (const app of ['prometheus', 'alertmanager'] as const) {
+    if (config.components[app].expose) {
+      at(
+        ['components', app, 'expose'],
+        `${app} cannot be exposed yet: its --web.config.file would demand the credentials from the stack's own callers too (${callers[app]}), which carry none; reach it through Grafana (Explore and the alerting UI, behind its login and SSO) or kubectl port-forward`,
+      );
+    }
   }
   return problems;
 }

@@ -168,7 +168,10 @@ export interface PrometheusConfig {
    */
   readonly ruleFormat: RuleFormat;
   readonly remoteWrite: readonly RemoteWriteConfig[];
-  /** Access from outside the cluster, behind the server's own basic authentication. */
+  /**
+   * Refused when the config is loaded (kept in the schema so that the refusal can say why): the
+   * server's web config would demand credentials from the stack's own callers, which carry none yet.
+   */
   readonly expose?: AuthenticatedExposeConfig;
 }
 
@@ -178,7 +181,10 @@ export interface AlertmanagerConfig {
   readonly receiversSecret: string;
   /** The Watchdog goes to its own receiver (`watchdog-url` in the receivers Secret), every minute. @default false */
   readonly watchdogReceiver: boolean;
-  /** Access from outside the cluster, behind the server's own basic authentication. */
+  /**
+   * Refused when the config is loaded (kept in the schema so that the refusal can say why): the
+   * server's web config would demand credentials from the stack's own callers, which carry none yet.
+   */
   readonly expose?: AuthenticatedExposeConfig;
 }
 
