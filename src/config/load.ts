@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { alertingProblems, readTemplates } from '../alerting/validate.ts';
 import { InputError, type InputProblem } from '../errors.ts';
 import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
 import { configSchema } from './schema.ts';
@@ -37,7 +38,10 @@ function resolveConfig(source: YamlSource): StackConfig {
   const config = raw as Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string };
   const problems = semanticProblems(source, config);
   if (problems.length) throw new InputError(problems);
-  return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
+  // `alerting.templates` is written as file paths and resolved to the files' contents.
+  const written = config.alerting as { templates: string[] } | undefined;
+  const alerting = written && { ...config.alerting!, templates: readTemplates(source.file, written.templates) };
+  return { ...config, ...(alerting ? { alerting } : {}), source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
 }
 
 /** Rules that JSON Schema cannot express. */
@@ -51,6 +55,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     } else seen.set(c.name, i);
   });
   problems.push(...topologyProblems(source, config));
+  problems.push(...alertingProblems(source, config as Parameters<typeof alertingProblems>[1]));
   problems.push(...grafanaProblems(source, config));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
   // PrometheusRule objects instead would leave it without a single alert.

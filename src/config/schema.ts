@@ -55,6 +55,117 @@ const secretKeyRef = {
     key: { type: 'string', pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253, allowed: 'a Secret key: letters, digits, "-", "_" and "."' },
   },
 };
+const sendResolved = { type: 'boolean' };
+/** One receiver integration: closed, with its credential (a Secret key) required. */
+function integration(required: string[], properties: Record<string, unknown>) {
+  return { type: 'object', additionalProperties: false, required, properties: { ...properties, sendResolved } };
+}
+const receiverIntegrations = {
+  slack: integration(['url'], { url: secretKeyRef, channel: { type: 'string', minLength: 1 } }),
+  pagerduty: integration(['routingKey'], { routingKey: secretKeyRef, url: httpUrl, severity: { type: 'string', minLength: 1 } }),
+  email: integration(['to', 'from', 'smarthost'], {
+    to: { type: 'string', minLength: 3 },
+    from: { type: 'string', minLength: 3 },
+    smarthost: hostPort,
+    username: { type: 'string', minLength: 1 },
+    password: secretKeyRef,
+    requireTls: { type: 'boolean' },
+  }),
+  msteamsv2: integration(['url'], { url: secretKeyRef }),
+  wechat: integration(['apiSecret', 'corpId', 'agentId'], {
+    apiSecret: secretKeyRef,
+    corpId: { type: 'string', minLength: 1 },
+    agentId: { type: 'string', minLength: 1 },
+    toUser: { type: 'string', minLength: 1 },
+    toParty: { type: 'string', minLength: 1 },
+    toTag: { type: 'string', minLength: 1 },
+  }),
+  telegram: integration(['botToken', 'chatId'], { botToken: secretKeyRef, chatId: { type: 'integer' } }),
+  opsgenie: integration(['apiKey'], { apiKey: secretKeyRef, url: httpUrl }),
+  webhook: integration(['url'], { url: secretKeyRef }),
+  dingtalk: integration(['url'], { url: secretKeyRef, signed: { type: 'boolean' }, signingSecret: secretKeyRef }),
+  feishu: integration(['url'], { url: secretKeyRef, signingSecret: secretKeyRef }),
+  wecom: integration(['url'], { url: secretKeyRef }),
+};
+const labelList = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true };
+const matcherList = { type: 'array', items: { type: 'string', minLength: 1 } };
+const routeTiming = { groupBy: labelList, groupWait: duration, groupInterval: duration, repeatInterval: duration };
+/** A route with children down to `depth` more levels (JSON Schema without `$ref`, so errors stay plain). */
+function alertRoute(depth: number): object {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      matchers: matcherList,
+      receiver: { type: 'string', minLength: 1 },
+      continue: { type: 'boolean' },
+      ...routeTiming,
+      muteTimeIntervals: labelList,
+      activeTimeIntervals: labelList,
+      ...(depth > 0 ? { routes: { type: 'array', items: alertRoute(depth - 1) } } : {}),
+    },
+  };
+}
+const WEEKDAY = '(sunday|monday|tuesday|wednesday|thursday|friday|saturday)';
+const MONTH = '(january|february|march|april|may|june|july|august|september|october|november|december|[1-9]|1[0-2])';
+const clock = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$', allowed: 'a time of day HH:MM, 00:00 to 24:00' };
+const rangeOf = (item: string, allowed: string) => ({ type: 'array', items: { type: 'string', pattern: `^${item}(:${item})?$`, allowed } });
+const alerting = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    receivers: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        minProperties: 2,
+        allowed: `a receiver names at least one of ${Object.keys(receiverIntegrations).join(', ')}`,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$', allowed: 'letters, digits, "-", "_" and ".", at most 63 characters' },
+          ...receiverIntegrations,
+        },
+      },
+    },
+    root: { type: 'object', additionalProperties: false, properties: routeTiming },
+    routes: { type: 'array', items: alertRoute(3) },
+    inhibitRules: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['sourceMatchers', 'targetMatchers'], properties: { sourceMatchers: matcherList, targetMatchers: matcherList, equal: labelList } },
+    },
+    timeIntervals: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'intervals'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$', allowed: 'letters, digits, "-", "_" and ".", at most 63 characters' },
+          intervals: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                times: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['startTime', 'endTime'], properties: { startTime: clock, endTime: clock } } },
+                weekdays: rangeOf(WEEKDAY, 'a weekday or a range such as monday:friday'),
+                daysOfMonth: rangeOf('-?([1-9]|[12][0-9]|3[01])', 'a day of the month (1 to 31, negative counts from the end) or a range such as 1:7'),
+                months: rangeOf(MONTH, 'a month (name or 1 to 12) or a range such as june:august'),
+                years: rangeOf('[0-9]{4}', 'a year or a range such as 2025:2026'),
+                location: { type: 'string', pattern: '^(Local|UTC|[A-Za-z_]+(/[-+A-Za-z0-9_]+)+)$', allowed: 'an IANA time zone such as Asia/Shanghai, or UTC' },
+              },
+            },
+          },
+        },
+      },
+    },
+    templates: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+  },
+};
 
 /** A DNS name a browser reaches: lowercase labels separated by dots, with at least one dot. */
 const dnsHostname = {
@@ -187,6 +298,7 @@ export const configSchema = closed(
       }),
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
+        storage: { ...quantity, default: '1Gi' },
         receiversSecret: { ...dnsSubdomain, default: 'alertmanager-receivers' },
         watchdogReceiver: { type: 'boolean', default: false },
         expose: authenticatedExpose,
@@ -346,6 +458,7 @@ export const configSchema = closed(
       nodeLocalDnsIp: { ...ipv4, default: '169.254.20.10' },
       ingressNamespace: dnsLabel,
     }),
+    alerting,
     gitops: closed(
       {
         repoURL: { type: 'string', minLength: 1, pattern: '^(https?://|ssh://|git@)\\S+$', allowed: 'a Git URL such as https://github.com/acme/deploy.git or git@github.com:acme/deploy.git' },

@@ -177,6 +177,8 @@ export interface PrometheusConfig {
 
 export interface AlertmanagerConfig {
   readonly replicas: number;
+  /** PVC size per replica for silences and the notification log. @default 1Gi */
+  readonly storage: string;
   /** Existing Secret with webhook URLs in keys `default-url`, `page-url`, `ticket-url`; owned by the user, never synthesized. */
   readonly receiversSecret: string;
   /** The Watchdog goes to its own receiver (`watchdog-url` in the receivers Secret), every minute. @default false */
@@ -347,6 +349,100 @@ export interface StackConfig {
   readonly networkPolicy: NetworkPolicyConfig;
   /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
   readonly gitops?: GitopsConfig;
+  /** Where alerts go; absent means the built-in webhook receivers `default`, `page` and `ticket`. */
+  readonly alerting?: AlertingConfig;
+}
+
+/** Receiver types Alertmanager serves itself, and the robots the alert relay serves. */
+export const ALERTMANAGER_RECEIVER_TYPES = ['slack', 'pagerduty', 'email', 'msteamsv2', 'wechat', 'telegram', 'opsgenie', 'webhook'] as const;
+export const RELAYED_RECEIVER_TYPES = ['dingtalk', 'feishu', 'wecom'] as const;
+export type RelayedReceiverType = (typeof RELAYED_RECEIVER_TYPES)[number];
+
+/** One named receiver with one or more integrations; every credential is a {@link SecretKeyRef}. */
+export interface ReceiverConfig {
+  readonly name: string;
+  readonly slack?: { readonly url: SecretKeyRef; readonly channel?: string; readonly sendResolved?: boolean };
+  /** PagerDuty Events API v2. `url` overrides the events endpoint (e.g. the EU service region). */
+  readonly pagerduty?: { readonly routingKey: SecretKeyRef; readonly url?: string; readonly severity?: string; readonly sendResolved?: boolean };
+  readonly email?: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string; readonly password?: SecretKeyRef; readonly requireTls?: boolean; readonly sendResolved?: boolean };
+  readonly msteamsv2?: { readonly url: SecretKeyRef; readonly sendResolved?: boolean };
+  readonly wechat?: { readonly apiSecret: SecretKeyRef; readonly corpId: string; readonly agentId: string; readonly toUser?: string; readonly toParty?: string; readonly toTag?: string; readonly sendResolved?: boolean };
+  readonly telegram?: { readonly botToken: SecretKeyRef; readonly chatId: number; readonly sendResolved?: boolean };
+  readonly opsgenie?: { readonly apiKey: SecretKeyRef; readonly url?: string; readonly sendResolved?: boolean };
+  readonly webhook?: { readonly url: SecretKeyRef; readonly sendResolved?: boolean };
+  /** DingTalk group robot; signed requests ("加签") unless `signed: false`. */
+  readonly dingtalk?: { readonly url: SecretKeyRef; readonly signed?: boolean; readonly signingSecret?: SecretKeyRef; readonly sendResolved?: boolean };
+  /** Feishu/Lark custom bot; signed when `signingSecret` is set. */
+  readonly feishu?: { readonly url: SecretKeyRef; readonly signingSecret?: SecretKeyRef; readonly sendResolved?: boolean };
+  /** WeCom (企业微信) group robot; the robot's key is in its URL. */
+  readonly wecom?: { readonly url: SecretKeyRef; readonly sendResolved?: boolean };
+}
+
+/** Grouping and timing a route sets for itself and its children. */
+export interface RouteTiming {
+  readonly groupBy?: readonly string[];
+  readonly groupWait?: string;
+  readonly groupInterval?: string;
+  readonly repeatInterval?: string;
+}
+
+export interface AlertRouteConfig extends RouteTiming {
+  /** Alertmanager matchers, e.g. `severity="page"`, `team=~"db|infra"`. */
+  readonly matchers?: readonly string[];
+  /** @default the parent's receiver */
+  readonly receiver?: string;
+  /** Keep matching the routes after this one. @default false */
+  readonly continue?: boolean;
+  readonly muteTimeIntervals?: readonly string[];
+  readonly activeTimeIntervals?: readonly string[];
+  readonly routes?: readonly AlertRouteConfig[];
+}
+
+export interface InhibitRuleConfig {
+  readonly sourceMatchers: readonly string[];
+  readonly targetMatchers: readonly string[];
+  /** Labels that must be equal on source and target (an absent label counts as equal). */
+  readonly equal: readonly string[];
+}
+
+/** One Alertmanager `time_interval` entry; every field optional, as in Alertmanager. */
+export interface TimeRangeConfig {
+  readonly times?: readonly { readonly startTime: string; readonly endTime: string }[];
+  readonly weekdays?: readonly string[];
+  readonly daysOfMonth?: readonly string[];
+  readonly months?: readonly string[];
+  readonly years?: readonly string[];
+  /** IANA time zone, e.g. Asia/Shanghai. @default UTC */
+  readonly location?: string;
+}
+
+export interface TimeIntervalConfig {
+  readonly name: string;
+  readonly intervals: readonly TimeRangeConfig[];
+}
+
+/** The `alerting:` section: receivers and the routing tree of the stack's Alertmanager. */
+export interface AlertingConfig {
+  /** Receivers; the names `default`, `page`, `ticket` and `watchdog` replace the built-in webhook receivers. */
+  readonly receivers: readonly ReceiverConfig[];
+  /** Timing of the root route (whose receiver is `default`). */
+  readonly root?: RouteTiming;
+  /** Child routes of the root. @default page → `page`, ticket → `ticket` */
+  readonly routes?: readonly AlertRouteConfig[];
+  /** @default a page inhibits the ticket of the same alert, cluster, namespace and SLO */
+  readonly inhibitRules?: readonly InhibitRuleConfig[];
+  readonly timeIntervals: readonly TimeIntervalConfig[];
+  /**
+   * Notification template files (`templates:` in the file: paths relative to its folder), read when
+   * the config is loaded and mounted into Alertmanager.
+   */
+  readonly templates: readonly NotificationTemplate[];
+}
+
+/** A notification template file the user provides, by its file name. */
+export interface NotificationTemplate {
+  readonly name: string;
+  readonly content: string;
 }
 
 /** `open`: egress unrestricted (ingress still is); `strict`: default-deny egress plus the flow table and platform allowances. */
