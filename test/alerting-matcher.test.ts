@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MatcherSyntaxError, parseMatchers } from '../src/alerting/matcher.ts';
+import { dumpYaml } from '../src/yaml-output.ts';
+import { runTool } from './support/run-tool.ts';
 
 // Cases from Alertmanager's configuration docs, section `<matcher>` (UTF-8 matchers, composition,
 // "More examples"): https://prometheus.io/docs/alerting/latest/configuration/#matcher
@@ -49,5 +54,28 @@ describe('parseMatchers', () => {
   it.each(INVALID)('refuses %j', (input, message) => {
     expect(() => parseMatchers(input)).toThrow(MatcherSyntaxError);
     expect(() => parseMatchers(input)).toThrow(message);
+  });
+});
+
+// The same table through the real parser: amtool's check-config in UTF-8 strict mode (Alertmanager's
+// default mode falls back to the classic parser, with a deprecation warning, for input the UTF-8
+// parser refuses; we refuse that input outright).
+describe('the real Alertmanager parser agrees', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'o11y-matchers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const strictCheck = (matcher: string) => {
+    const file = join(dir, 'alertmanager.yml');
+    writeFileSync(file, dumpYaml({ route: { receiver: 'r', routes: [{ receiver: 'r', matchers: [matcher] }] }, receivers: [{ name: 'r' }] }));
+    return runTool('amtool', ['--enable-feature=utf8-strict-mode', 'check-config', file]);
+  };
+
+  it.each(VALID.map(([input]) => input))('accepts %j', (input) => {
+    const run = strictCheck(input);
+    expect(run.status, run.output).toBe(0);
+  });
+
+  // Alertmanager reads an empty string as no matcher at all; the config schema refuses it before the parser.
+  it.each(INVALID.map(([input]) => input).filter((input) => input !== ''))('refuses %j', (input) => {
+    expect(strictCheck(input).status).not.toBe(0);
   });
 });
