@@ -51,9 +51,17 @@ export class GrafanaChart extends Chart {
     const backends = grafanaBackends(ctx);
     const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
+    const grafana = ctx.config.components.grafana;
     new Grafana(this, 'grafana', ctx, {
       namespace: ctx.config.namespace,
-      adminSecret: ctx.config.components.grafana.adminSecret,
+      adminSecret: grafana.adminSecret,
+      replicas: grafana.replicas,
+      storage: grafana.storage,
+      database: grafana.database,
+      oidc: grafana.oidc,
+      plugins: grafana.plugins,
+      expose: grafana.expose,
+      ingressNamespace: ctx.config.networkPolicy.ingressNamespace,
       tokenSecret: ctx.config.crossCluster.tokenSecret,
       backends,
       spanMetrics,

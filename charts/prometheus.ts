@@ -1,14 +1,16 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { AlertRelay, alertRelayUrl } from '../constructs/alert-relay.ts';
 import { Alertmanager, ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import type { StackContext } from '../constructs/common.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { Prometheus } from '../constructs/prometheus.ts';
 import { PrometheusRules } from '../constructs/prometheus-rules.ts';
 import { remoteQueryPeers } from '../constructs/network-policy.ts';
+import { alertDelivery } from '../src/alerting/alertmanager-config.ts';
 import type { RuleFileOutput } from '../src/synth-types.ts';
 
-/** Prometheus, Alertmanager, kube-state-metrics and the rule files Prometheus evaluates. */
+/** Prometheus, Alertmanager (and its robot relay), kube-state-metrics and the rule files Prometheus evaluates. */
 export class PrometheusChart extends Chart {
   constructor(scope: Construct, id: string, ctx: StackContext, ruleFiles: readonly RuleFileOutput[]) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -17,12 +19,16 @@ export class PrometheusChart extends Chart {
     for (const rules of ruleFiles) {
       new PrometheusRules(this, rules.configMap, ctx, { namespace: ns, name: rules.configMap, fileName: rules.fileName, ruleFile: rules.content });
     }
+    const delivery = alertDelivery({ alerting: config.alerting, watchdogReceiver: config.components.alertmanager.watchdogReceiver, relayUrl: alertRelayUrl(ns) });
     const alertmanager = new Alertmanager(this, 'alertmanager', ctx, {
       namespace: ns,
       replicas: config.components.alertmanager.replicas,
+      storage: config.components.alertmanager.storage,
       receiversSecret: config.components.alertmanager.receiversSecret,
-      watchdogReceiver: config.components.alertmanager.watchdogReceiver,
+      delivery,
+      templates: config.alerting?.templates,
     });
+    if (delivery.relayTargets.length) new AlertRelay(this, 'alert-relay', ctx, { namespace: ns, targets: delivery.relayTargets, secrets: delivery.relaySecrets });
     new Prometheus(this, 'prometheus', ctx, {
       namespace: ns,
       agentNamespace: config.agentNamespace,

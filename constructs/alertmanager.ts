@@ -1,39 +1,42 @@
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s.ts';
+import { ALERTMANAGER_SECRETS_DIR, RECEIVERS_DIR, TEMPLATES_DIR, type AlertDelivery } from '../src/alerting/alertmanager-config.ts';
+import type { NotificationTemplate } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const ALERTMANAGER_PORT = 9093;
 const CLUSTER_PORT = 9094;
-const RECEIVERS_DIR = '/etc/alertmanager/receivers';
-
-/** The receivers every stack has; each reads its webhook URL from the user's Secret. */
-export const RECEIVERS = ['default', 'page', 'ticket'] as const;
 
 export interface AlertmanagerProps {
   readonly namespace: string;
   /** @default 1 */
   readonly replicas?: number;
   /**
-   * Existing Secret, owned by the user, with one webhook URL per receiver in keys `default-url`,
-   * `page-url` and `ticket-url`. Never synthesized: URLs of chat and paging tools are credentials.
+   * PVC size per replica for silences and the notification log.
+   * @default '1Gi'
+   */
+  readonly storage?: string;
+  /** Its config, the user Secrets the config reads, and the ports it sends to (see `alertDelivery`). */
+  readonly delivery: AlertDelivery;
+  /**
+   * Existing Secret, owned by the user, with one webhook URL per built-in receiver in keys
+   * `default-url`, `page-url`, `ticket-url` (and `watchdog-url`); mounted only when
+   * `delivery` uses a built-in receiver. Never synthesized: URLs of chat and paging tools are credentials.
    */
   readonly receiversSecret: string;
   /**
-   * Route the always-firing Watchdog to its own receiver (URL in key `watchdog-url` of the
-   * receivers Secret), repeated every minute, for a dead-man's-switch service that pages when the
-   * pings stop. Without it the Watchdog goes to `default`.
-   * @default false
+   * Notification template files, shipped in a ConfigMap and mounted where the config names them.
+   * @default none
    */
-  readonly watchdogReceiver?: boolean;
+  readonly templates?: readonly NotificationTemplate[];
 }
 
 /**
- * Alertmanager as a StatefulSet (peer mesh for replicas > 1). Its default route sends
- * `severity: page` (and `critical`) alerts to the `page` receiver, `ticket` (and `warning`) to
- * `ticket`, everything else to `default`; the receivers' URLs come from a Secret the user owns.
+ * Alertmanager as a StatefulSet with a PVC per replica for silences and the notification log, and a
+ * peer mesh for replicas > 1. The routing tree and receivers come from `delivery`; every credential
+ * is a file mounted read-only from a Secret the user owns.
  */
 export class Alertmanager extends Construct {
   readonly id: ComponentId;
@@ -47,13 +50,21 @@ export class Alertmanager extends Construct {
     this.id = id;
     this.replicas = props.replicas ?? 1;
     this.headlessService = `${id.app}-headless`;
-    const configText = dumpYaml(alertmanagerConfig({ watchdogReceiver: props.watchdogReceiver ?? false }));
+    const { delivery } = props;
+    const configText = dumpYaml(delivery.config);
+    const templates = props.templates ?? [];
+    // User Secrets by mount: the receivers Secret of the built-in receivers, then each `alerting` Secret.
+    const secretMounts = [
+      ...(delivery.usesReceiversSecret ? [{ volume: 'receivers', secret: props.receiversSecret, path: RECEIVERS_DIR }] : []),
+      ...delivery.secrets.map((secret, i) => ({ volume: `secret-${i}`, secret, path: `${ALERTMANAGER_SECRETS_DIR}/${secret}` })),
+    ];
 
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
+    if (templates.length) configMap(this, ctx, id, 'alertmanager-templates', Object.fromEntries(templates.map((t) => [t.name, t.content])));
     const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${id.app}-${i}.${serviceHost(this.headlessService, id.namespace)}:${CLUSTER_PORT}`);
-    new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: [props.receiversSecret] }),
+    new StatefulSet(this, 'statefulset', {
+      metadata: componentMetadata(ctx, id, { externalSecrets: secretMounts.map((m) => m.secret) }),
       spec: {
         replicas: this.replicas,
         serviceName: this.headlessService,
@@ -64,7 +75,7 @@ export class Alertmanager extends Construct {
           usesKubernetesApi: false,
           uid: 65534,
           spreadAcrossArchitectures: this.replicas > 1,
-          configContents: [configText],
+          configContents: [configText, ...templates.map((t) => t.content)],
           containers: [
             container({
               name: 'alertmanager',
@@ -91,62 +102,36 @@ export class Alertmanager extends Construct {
               readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5 }),
               mounts: [
                 { name: 'config', mountPath: '/etc/alertmanager/alertmanager.yml', subPath: 'alertmanager.yml', readOnly: true },
-                { name: 'receivers', mountPath: RECEIVERS_DIR, readOnly: true },
+                ...(templates.length ? [{ name: 'templates', mountPath: TEMPLATES_DIR, readOnly: true }] : []),
+                ...secretMounts.map((m) => ({ name: m.volume, mountPath: m.path, readOnly: true })),
                 { name: 'data', mountPath: '/alertmanager' },
               ],
             }),
           ],
           volumes: [
             configMapVolume('config', 'alertmanager-config'),
-            { name: 'receivers', secret: { secretName: props.receiversSecret } },
-            // Silences and notification log are rebuilt from peers; a PVC adds little for one replica.
-            emptyDirVolume('data', '1Gi'),
+            ...(templates.length ? [configMapVolume('templates', 'alertmanager-templates')] : []),
+            ...secretMounts.map((m) => ({ name: m.volume, secret: { secretName: m.secret } })),
           ],
         }),
+        // Silences and the notification log outlive restarts, config changes and upgrades (a lone
+        // replica has no peer to get them back from).
+        volumeClaimTemplates: [dataVolumeClaim(ctx, id.app, id.component, props.storage ?? '1Gi')],
       },
     });
     const ports = [{ name: 'http-metrics', port: ALERTMANAGER_PORT, targetPort: 'http-metrics' }];
     service(this, ctx, id, ports);
+    // Publishes not-ready pods too (see `service`): peers must find each other before they are ready.
     service(this, ctx, id, ports, { name: this.headlessService, headless: true });
 
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
-    ctx.flows.add(
-      { from: { app: 'prometheus', namespace: id.namespace }, to: self, ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts' },
-      { from: self, to: { internet: true }, ports: [443], why: 'notifications to chat and paging webhooks, wherever they are' },
-    );
+    ctx.flows.add({ from: { app: 'prometheus', namespace: id.namespace }, to: self, ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts' });
+    for (const port of delivery.egressPorts) {
+      ctx.flows.add({ from: self, to: { internet: true }, ports: [port], why: port === 443 ? 'notifications to chat and paging webhooks, wherever they are' : 'notifications to a configured SMTP smarthost or API endpoint' });
+    }
     if (this.replicas > 1) {
       ctx.flows.add({ from: self, to: self, ports: [{ port: CLUSTER_PORT, protocol: 'TCP' }, { port: CLUSTER_PORT, protocol: 'UDP' }], why: 'the Alertmanager mesh gossips over TCP and UDP' });
     }
   }
-}
-
-/** `alertmanager.yml`: routing by our severity labels; receivers read URLs from mounted files. */
-export function alertmanagerConfig(opts: { watchdogReceiver: boolean } = { watchdogReceiver: false }): object {
-  const receiver = (name: string) => ({
-    name,
-    webhook_configs: [{ url_file: `${RECEIVERS_DIR}/${name}-url`, send_resolved: true }],
-  });
-  return {
-    route: {
-      receiver: 'default',
-      group_by: ['alertname', 'cluster', 'namespace'],
-      group_wait: '30s',
-      group_interval: '5m',
-      repeat_interval: '4h',
-      routes: [
-        // A dead-man's switch expects a steady heartbeat, not one notification per 4 hours.
-        ...(opts.watchdogReceiver ? [{ matchers: ['alertname="Watchdog"'], receiver: 'watchdog', group_wait: '0s', group_interval: '1m', repeat_interval: '1m' }] : []),
-        { matchers: ['severity=~"page|critical"'], receiver: 'page', repeat_interval: '1h' },
-        { matchers: ['severity=~"ticket|warning"'], receiver: 'ticket', repeat_interval: '12h' },
-      ],
-    },
-    // A page is not also a ticket for the same problem. SLO alerts of different SLOs may share an
-    // alert name: `sloth_id` keeps one SLO's page from hiding another's ticket (absent on both
-    // sides, as for stack alerts, counts as equal).
-    inhibit_rules: [
-      { source_matchers: ['severity=~"page|critical"'], target_matchers: ['severity=~"ticket|warning"'], equal: ['alertname', 'cluster', 'namespace', 'sloth_id'] },
-    ],
-    receivers: [...RECEIVERS, ...(opts.watchdogReceiver ? ['watchdog'] : [])].map(receiver),
-  };
 }

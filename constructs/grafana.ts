@@ -1,10 +1,13 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import type { ExposeConfig, GrafanaDatabaseConfig, GrafanaOidcConfig } from '../src/model/types.ts';
 import { datasourceName, datasourceUids } from '../src/dashboards/datasources.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
+import { oidcEndpoints } from '../src/grafana/oidc-endpoints.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
-import { configMapVolume, emptyDirVolume, httpProbe, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
+import { exposeComponent, type Exposure } from './exposure.ts';
 import { IMAGES } from './images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
 import { urlPort } from './network-policy.ts';
@@ -14,7 +17,19 @@ import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const GRAFANA_PORT = 3000;
-const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
+/** Unified alerting's gossip between replicas (TCP and UDP), so that one alert notifies once. */
+const ALERTING_HA_PORT = 9094;
+export const GRAFANA_DATA_DIR = '/var/lib/grafana';
+export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
+export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
+/** Plugins live on their own emptyDir, filled by the init containers on every start: exactly the configured versions. */
+export const GRAFANA_PLUGINS_DIR = '/var/lib/grafana-plugins';
+const ADMIN_DIR = '/etc/grafana/admin';
+const DATABASE_DIR = '/etc/grafana/database';
+const OIDC_DIR = '/etc/grafana/oidc';
+const TOKEN_DIR = '/etc/grafana/cross-cluster';
+/** How often the file provider rescans the dashboards' ConfigMap mount. */
+const DASHBOARD_RESCAN_SECONDS = 30;
 
 /** The backends of one cloud, as Grafana reaches them. */
 export interface GrafanaBackendSet {
@@ -35,104 +50,148 @@ export interface GrafanaBackendSet {
 
 export interface GrafanaProps {
   readonly namespace: string;
-  /** Existing Secret with keys `admin-user` and `admin-password`; never synthesized. */
+  /** Existing Secret with keys `admin-user` and `admin-password`; never synthesized. The local admin stays for break-glass access. */
   readonly adminSecret: string;
   /** One set per cloud Grafana shows; the first one is the default. */
   readonly backends: readonly GrafanaBackendSet[];
   /** Secret with key `token`, for remote backends. */
   readonly tokenSecret: string;
-  /** Dashboards provisioned from a ConfigMap, read-only in the UI. */
+  /** Dashboards provisioned from a ConfigMap, read-only in the UI, reloaded without a restart. */
   readonly dashboards: readonly DashboardFile[];
   /** The span metrics the trace → metrics links query. */
   readonly spanMetrics: SpanMetricsSeries;
+  /** Replicas; more than one only with {@link GrafanaProps.database}. @default 1 */
+  readonly replicas?: number;
+  /** Size of the PersistentVolume holding SQLite when there is no external database. @default '10Gi' */
+  readonly storage?: string;
+  /** External PostgreSQL or MySQL; without it, SQLite on a PersistentVolume. */
+  readonly database?: GrafanaDatabaseConfig;
+  /** Single sign-on through an OpenID Connect provider. */
+  readonly oidc?: GrafanaOidcConfig;
+  /** Plugins installed at start, `id@version`. @default none */
+  readonly plugins?: readonly string[];
+  /** Ingress or HTTPRoute in front of Grafana. @default none */
+  readonly expose?: ExposeConfig;
+  /** Ingress controller namespace when the exposure names none. */
+  readonly ingressNamespace?: string;
 }
-
-const TOKEN_DIR = '/etc/grafana/cross-cluster';
 
 /**
  * Grafana with provisioned, cross-linked datasources (exemplars → traces, log trace ids → traces,
- * traces → logs and metrics, service map) and dashboards from a ConfigMap. The admin credentials
- * come from a Secret the user owns, read through `__FILE` variables, never from the manifests.
+ * traces → logs and metrics, service map) and dashboards from a ConfigMap. Its state (users, API
+ * tokens, annotations, UI-made alerts) lives in SQLite on a PersistentVolume, or in an external
+ * PostgreSQL/MySQL, which also allows several replicas. Credentials come from Secrets the user
+ * owns, read through `__FILE` variables, never from the manifests.
+ *
+ * A Deployment in both modes: with SQLite, one replica, a PVC and the `Recreate` strategy (the old
+ * pod releases the ReadWriteOnce volume before the new one mounts it); with an external database,
+ * rolling updates. One kind for both keeps the object (and its history) when a team moves to a
+ * database, and the PVC, unlike a StatefulSet's claim template, can be resized from the config.
  */
 export class Grafana extends Construct {
   readonly id: ComponentId;
+  /** Where users reach Grafana, when exposed. */
+  readonly exposure?: Exposure;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: GrafanaProps) {
     super(scope, name);
     const id: ComponentId = { app: 'grafana', component: 'grafana', namespace: props.namespace };
     this.id = id;
+    const replicas = props.database ? (props.replicas ?? 1) : 1;
+    if ((props.replicas ?? 1) > 1 && !props.database) throw new Error('Grafana replicas > 1 need an external database');
+    const plugins = props.plugins ?? [];
     const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
     const remote = props.backends.some((b) => b.remote);
-    const providers = dumpYaml({
-      apiVersion: 1,
-      providers: [{ name: 'o11y', type: 'file', orgId: 1, folder: 'o11y', allowUiUpdates: false, disableDeletion: true, updateIntervalSeconds: 60, options: { path: DASHBOARDS_DIR } }],
-    });
+    const providers = dumpYaml(dashboardProviders());
     const dashboards = Object.fromEntries(props.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'grafana-datasources', { 'datasources.yaml': datasources });
     configMap(this, ctx, id, 'grafana-dashboard-providers', { 'dashboards.yaml': providers });
     configMap(this, ctx, id, 'grafana-dashboards', dashboards);
+    this.exposure = props.expose
+      ? exposeComponent(this, ctx, id, { expose: props.expose, servicePort: GRAFANA_PORT, podPort: GRAFANA_PORT, defaultControllerNamespace: props.ingressNamespace })
+      : undefined;
+    const headlessService = `${id.app}-headless`;
+    const env = grafanaEnv({
+      database: props.database,
+      oidc: props.oidc,
+      plugins,
+      exposure: this.exposure,
+      haPeers: replicas > 1 ? `${serviceHost(headlessService, id.namespace)}:${ALERTING_HA_PORT}` : undefined,
+    });
 
+    const secretVolume = (volume: string, secretName: string, mountPath: string) => ({ volume: { name: volume, secret: { secretName } }, mount: { name: volume, mountPath, readOnly: true } });
+    const secrets = [
+      secretVolume('admin', props.adminSecret, ADMIN_DIR),
+      ...(props.database ? [secretVolume('database', props.database.passwordSecret.secret, DATABASE_DIR)] : []),
+      ...(props.oidc ? [secretVolume('oidc', props.oidc.clientSecret.secret, OIDC_DIR)] : []),
+      ...(remote ? [secretVolume('cross-cluster-token', props.tokenSecret, TOKEN_DIR)] : []),
+    ];
+    if (!props.database) {
+      const claim = dataVolumeClaim(ctx, id.app, id.component, props.storage ?? '10Gi');
+      new k8s.KubePersistentVolumeClaim(this, 'data-pvc', { metadata: metadata(ctx, { name: `${id.app}-data`, namespace: id.namespace, app: id.app, component: id.component }), spec: claim.spec });
+    }
+    const pluginMounts = [
+      { name: 'plugins', mountPath: GRAFANA_PLUGINS_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+    ];
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])] }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: [...new Set(secrets.map((s) => s.volume.secret.secretName))] }),
       spec: {
-        replicas: 1,
-        // SQLite on an emptyDir: two pods would not share state, so never run two at once.
-        strategy: { type: 'Recreate' },
+        replicas,
+        strategy: props.database ? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0) } } : { type: 'Recreate' },
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 472,
-          spreadAcrossArchitectures: false,
-          configContents: [datasources, providers, ...Object.values(dashboards)],
+          spreadAcrossArchitectures: replicas > 1,
+          // Only what Grafana reads at start: its settings and the datasource and provider files.
+          // Dashboards (stack health, SLOs) are rescanned by the file provider, without a restart.
+          configContents: [JSON.stringify(env), datasources, providers],
+          initContainers: plugins.map((p, i) => pluginInstaller(p, i, pluginMounts)),
           containers: [
             container({
               name: 'grafana',
               image: IMAGES.grafana,
-              env: [
-                { name: 'GF_SECURITY_ADMIN_USER__FILE', value: '/etc/grafana/admin/admin-user' },
-                { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: '/etc/grafana/admin/admin-password' },
-                { name: 'GF_PATHS_DATA', value: '/var/lib/grafana' },
-                { name: 'GF_PATHS_PROVISIONING', value: '/etc/grafana/provisioning' },
-                { name: 'GF_USERS_ALLOW_SIGN_UP', value: 'false' },
-                { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
-                { name: 'GF_ANALYTICS_REPORTING_ENABLED', value: 'false' },
-                { name: 'GF_ANALYTICS_CHECK_FOR_UPDATES', value: 'false' },
-                { name: 'GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', value: 'false' },
-                // Nor do plugin downloads at start, the news feed, or snapshots published to snapshots.raintank.io.
-                { name: 'GF_PLUGINS_PREINSTALL_DISABLED', value: 'true' },
-                { name: 'GF_NEWS_NEWS_FEED_ENABLED', value: 'false' },
-                { name: 'GF_SNAPSHOTS_EXTERNAL_ENABLED', value: 'false' },
+              env,
+              ports: [
+                { name: 'http-metrics', containerPort: GRAFANA_PORT },
+                ...(replicas > 1
+                  ? [
+                      { name: 'alerting-tcp', containerPort: ALERTING_HA_PORT },
+                      { name: 'alerting-udp', containerPort: ALERTING_HA_PORT, protocol: 'UDP' as const },
+                    ]
+                  : []),
               ],
-              ports: [{ name: 'http-metrics', containerPort: GRAFANA_PORT }],
               resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
               liveness: httpProbe('/api/health', 'http-metrics', { initialDelaySeconds: 30 }),
               readiness: httpProbe('/api/health', 'http-metrics'),
               mounts: [
-                { name: 'admin', mountPath: '/etc/grafana/admin', readOnly: true },
-                { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
-                { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
-                { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
-                { name: 'data', mountPath: '/var/lib/grafana' },
-                { name: 'tmp', mountPath: '/tmp' },
-                ...(remote ? [{ name: 'cross-cluster-token', mountPath: TOKEN_DIR, readOnly: true }] : []),
+                ...secrets.map((s) => s.mount),
+                { name: 'datasources', mountPath: `${GRAFANA_PROVISIONING_DIR}/datasources`, readOnly: true },
+                { name: 'dashboard-providers', mountPath: `${GRAFANA_PROVISIONING_DIR}/dashboards`, readOnly: true },
+                { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
+                { name: 'data', mountPath: GRAFANA_DATA_DIR },
+                ...pluginMounts,
               ],
             }),
           ],
           volumes: [
-            { name: 'admin', secret: { secretName: props.adminSecret } },
+            ...secrets.map((s) => s.volume),
             configMapVolume('datasources', 'grafana-datasources'),
             configMapVolume('dashboard-providers', 'grafana-dashboard-providers'),
             configMapVolume('dashboards', 'grafana-dashboards'),
-            emptyDirVolume('data', '1Gi'),
+            // With an external database the data folder holds only caches and sessions' files.
+            props.database ? emptyDirVolume('data', '1Gi') : { name: 'data', persistentVolumeClaim: { claimName: `${id.app}-data` } },
+            emptyDirVolume('plugins', '1Gi'),
             emptyDirVolume('tmp', '256Mi'),
-            ...(remote ? [{ name: 'cross-cluster-token', secret: { secretName: props.tokenSecret } }] : []),
           ],
         }),
       },
     });
     service(this, ctx, id, [{ name: 'http-metrics', port: GRAFANA_PORT, targetPort: 'http-metrics' }]);
+    if (replicas > 1) service(this, ctx, id, [{ name: 'alerting-tcp', port: ALERTING_HA_PORT, targetPort: 'alerting-tcp' }], { name: headlessService, headless: true });
     const inCluster: [string, number][] = [
       ['prometheus', PROMETHEUS_PORT],
       ['loki', LOKI_HTTP_PORT],
@@ -140,16 +199,136 @@ export class Grafana extends Construct {
       ['alertmanager', ALERTMANAGER_PORT],
     ];
     const remotePorts = [...new Set(props.backends.filter((b) => b.remote).flatMap((b) => [b.prometheus, b.loki, b.tempo].map(urlPort)))];
+    const oidcPorts = props.oidc ? [...new Set([props.oidc.issuer, ...Object.values(oidcEndpoints(props.oidc.issuer, props.oidc)!)].map(urlPort))] : [];
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(
-      { from: { anyPod: true }, to: self, ports: [GRAFANA_PORT], why: 'users, through an ingress controller or port-forward from anywhere in the cluster' },
       ...(props.backends.some((b) => !b.remote)
         ? inCluster.map(([app, port]) => ({ from: self, to: { app, namespace: id.namespace }, ports: [port], why: `Grafana queries ${app}` }))
         : []),
       ...remotePorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'Grafana queries the backends of other clouds' })),
+      ...(props.database ? [{ from: self, to: { internet: true } as const, ports: [Number(props.database.host.split(':')[1])], why: `Grafana keeps its state in the external ${props.database.type} database` }] : []),
+      ...oidcPorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'single sign-on: Grafana exchanges codes for tokens and reads userinfo at the OIDC provider' })),
+      ...(plugins.length ? [{ from: self, to: { internet: true } as const, ports: [443], why: 'plugin downloads from grafana.com at start (the configured plugins only)' }] : []),
+      ...(replicas > 1
+        ? [{ from: self, to: self, ports: [{ port: ALERTING_HA_PORT, protocol: 'TCP' as const }, { port: ALERTING_HA_PORT, protocol: 'UDP' as const }], why: 'Grafana replicas gossip alert notification state' }]
+        : []),
     );
   }
+}
+
+/** The dashboard provider: files under the dashboards mount, rescanned, read-only in the UI; a dashboard whose file goes away goes too. */
+export function dashboardProviders(): object {
+  return {
+    apiVersion: 1,
+    providers: [
+      {
+        name: 'o11y',
+        type: 'file',
+        orgId: 1,
+        folder: 'o11y',
+        allowUiUpdates: false,
+        // Grafana's state now persists: a removed SLO's dashboard must not linger forever.
+        disableDeletion: false,
+        updateIntervalSeconds: DASHBOARD_RESCAN_SECONDS,
+        options: { path: GRAFANA_DASHBOARDS_DIR },
+      },
+    ],
+  };
+}
+
+/** One init container per plugin: `grafana cli` installs exactly `id` at `version` into the plugins emptyDir. */
+function pluginInstaller(plugin: string, index: number, mounts: k8s.VolumeMount[]): k8s.Container {
+  const [pluginId, version] = plugin.split('@') as [string, string];
+  return {
+    ...container({
+      name: `plugin-${index}`,
+      image: IMAGES.grafana,
+      resources: { cpu: { request: '50m', limit: '500m' }, memory: { request: '64Mi', limit: '256Mi' } },
+      mounts,
+    }),
+    command: ['grafana', 'cli', '--pluginsDir', GRAFANA_PLUGINS_DIR, 'plugins', 'install', pluginId, version],
+  };
+}
+
+export interface GrafanaEnvOptions {
+  readonly database?: GrafanaDatabaseConfig;
+  readonly oidc?: GrafanaOidcConfig;
+  readonly plugins: readonly string[];
+  readonly exposure?: Exposure;
+  /** `host:port` of the headless Service when several replicas share alert state. */
+  readonly haPeers?: string;
+}
+
+/**
+ * Grafana's settings, as `GF_<SECTION>_<KEY>` variables (every one in constructs/grafana-settings.ts,
+ * checked against the pinned version). Secrets only as `__FILE` paths into mounted Secrets. Nothing
+ * phones home: usage reporting, update checks, the news feed, external snapshots, the background
+ * plugin installer (which would fetch Grafana's default plugin list) are off, and so is the plugin
+ * signing-key download unless plugins are configured (then Grafana reaches grafana.com anyway).
+ */
+export function grafanaEnv(o: GrafanaEnvOptions): k8s.EnvVar[] {
+  const v = (name: string, value: string | boolean): k8s.EnvVar => ({ name, value: String(value) });
+  const db = o.database;
+  const oidc = o.oidc;
+  const endpoints = oidc ? oidcEndpoints(oidc.issuer, oidc) : undefined;
+  if (oidc && !endpoints) throw new Error(`no OAuth endpoints for issuer ${oidc.issuer}`);
+  return [
+    v('GF_SECURITY_ADMIN_USER__FILE', `${ADMIN_DIR}/admin-user`),
+    v('GF_SECURITY_ADMIN_PASSWORD__FILE', `${ADMIN_DIR}/admin-password`),
+    v('GF_PATHS_DATA', GRAFANA_DATA_DIR),
+    v('GF_PATHS_PLUGINS', GRAFANA_PLUGINS_DIR),
+    v('GF_PATHS_PROVISIONING', GRAFANA_PROVISIONING_DIR),
+    v('GF_USERS_ALLOW_SIGN_UP', false),
+    v('GF_AUTH_ANONYMOUS_ENABLED', false),
+    v('GF_ANALYTICS_REPORTING_ENABLED', false),
+    v('GF_ANALYTICS_CHECK_FOR_UPDATES', false),
+    v('GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES', false),
+    v('GF_PLUGINS_PREINSTALL_DISABLED', true),
+    ...(o.plugins.length ? [] : [v('GF_PLUGINS_PUBLIC_KEY_RETRIEVAL_DISABLED', true)]),
+    v('GF_NEWS_NEWS_FEED_ENABLED', false),
+    v('GF_SNAPSHOTS_EXTERNAL_ENABLED', false),
+    ...(o.exposure
+      ? [v('GF_SERVER_DOMAIN', o.exposure.host), v('GF_SERVER_ROOT_URL', o.exposure.url), ...(o.exposure.tls ? [v('GF_SECURITY_COOKIE_SECURE', true)] : [])]
+      : []),
+    ...(db
+      ? [
+          v('GF_DATABASE_TYPE', db.type),
+          v('GF_DATABASE_HOST', db.host),
+          v('GF_DATABASE_NAME', db.name),
+          v('GF_DATABASE_USER', db.user),
+          v('GF_DATABASE_PASSWORD__FILE', `${DATABASE_DIR}/${db.passwordSecret.key}`),
+          v('GF_DATABASE_SSL_MODE', db.sslMode ?? (db.type === 'postgres' ? 'require' : 'true')),
+        ]
+      : []),
+    ...(oidc && endpoints
+      ? [
+          v('GF_AUTH_GENERIC_OAUTH_ENABLED', true),
+          v('GF_AUTH_GENERIC_OAUTH_NAME', oidc.name),
+          v('GF_AUTH_GENERIC_OAUTH_ALLOW_SIGN_UP', true),
+          v('GF_AUTH_GENERIC_OAUTH_CLIENT_ID', oidc.clientId),
+          v('GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET__FILE', `${OIDC_DIR}/${oidc.clientSecret.key}`),
+          v('GF_AUTH_GENERIC_OAUTH_SCOPES', oidc.scopes.join(' ')),
+          v('GF_AUTH_GENERIC_OAUTH_AUTH_URL', endpoints.authUrl),
+          v('GF_AUTH_GENERIC_OAUTH_TOKEN_URL', endpoints.tokenUrl),
+          v('GF_AUTH_GENERIC_OAUTH_API_URL', endpoints.apiUrl),
+          v('GF_AUTH_GENERIC_OAUTH_USE_PKCE', true),
+          ...(oidc.roleAttributePath ? [v('GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH', oidc.roleAttributePath)] : []),
+          v('GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_STRICT', oidc.roleAttributeStrict),
+          v('GF_AUTH_GENERIC_OAUTH_GROUPS_ATTRIBUTE_PATH', oidc.groupsAttributePath),
+          ...(oidc.allowedGroups.length ? [v('GF_AUTH_GENERIC_OAUTH_ALLOWED_GROUPS', JSON.stringify(oidc.allowedGroups))] : []),
+          ...(oidc.allowedDomains.length ? [v('GF_AUTH_GENERIC_OAUTH_ALLOWED_DOMAINS', oidc.allowedDomains.join(' '))] : []),
+        ]
+      : []),
+    ...(o.haPeers
+      ? [
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+          v('GF_UNIFIED_ALERTING_HA_LISTEN_ADDRESS', `0.0.0.0:${ALERTING_HA_PORT}`),
+          v('GF_UNIFIED_ALERTING_HA_ADVERTISE_ADDRESS', `$(POD_IP):${ALERTING_HA_PORT}`),
+          v('GF_UNIFIED_ALERTING_HA_PEERS', o.haPeers),
+        ]
+      : []),
+  ];
 }
 
 /**

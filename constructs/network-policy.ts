@@ -10,8 +10,10 @@ import { componentMetadata, type ComponentId } from './workload.ts';
 export type Peer =
   /** Pods of a stack component. */
   | { readonly app: string; readonly namespace: string }
-  /** Any pod in any namespace: applications sending OTLP, the user's ingress controller. */
+  /** Any pod in any namespace: applications sending OTLP. */
   | { readonly anyPod: true }
+  /** Every pod of one namespace: the ingress controller or gateway in front of an exposed component. */
+  | { readonly namespacePods: string }
   /** The Kubernetes API server (the `kubernetes` Service's endpoints, outside the pod network). */
   | { readonly apiServer: true }
   /** Kubelets, on the nodes' addresses. */
@@ -133,6 +135,7 @@ export class FlowTable {
   private policyPeers(ctx: StackContext, p: Peer): k8s.NetworkPolicyPeer[] {
     if ('cidr' in p) return [{ ipBlock: { cidr: p.cidr } }];
     if ('anyPod' in p) return [{ namespaceSelector: {} }];
+    if ('namespacePods' in p) return [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': p.namespacePods } } }];
     if ('internet' in p) return [{ ipBlock: { cidr: '0.0.0.0/0' } }];
     if ('apiServer' in p) return this.mode.apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } }));
     if ('nodes' in p) return this.mode.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } }));

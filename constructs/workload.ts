@@ -67,6 +67,8 @@ export function container(o: ContainerOptions): k8s.Container {
 
 export interface PodTemplateOptions {
   readonly containers: k8s.Container[];
+  /** Run to completion, in order, before the containers start. @default none */
+  readonly initContainers?: k8s.Container[];
   readonly volumes?: k8s.Volume[];
   readonly serviceAccountName: string;
   /** Mount the ServiceAccount token only for pods that call the Kubernetes API. */
@@ -103,6 +105,7 @@ export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOp
       serviceAccountName: o.serviceAccountName,
       automountServiceAccountToken: o.usesKubernetesApi,
       securityContext: o.securityContext ?? restrictedPodSecurity(o.uid),
+      ...(o.initContainers?.length ? { initContainers: o.initContainers } : {}),
       containers: o.containers,
       volumes: o.volumes,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,

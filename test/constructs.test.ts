@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alertmanagerConfig, RECEIVERS } from '../constructs/alertmanager.ts';
+import { alertDelivery, BUILTIN_RECEIVERS } from '../src/alerting/alertmanager-config.ts';
 import { archScheduling, stackContext, type StackContext } from '../constructs/common.ts';
 import { grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
@@ -112,11 +112,11 @@ describe('scrapeConfigs', () => {
   });
 });
 
-describe('alertmanagerConfig', () => {
+describe('alertDelivery', () => {
   it('routes every severity to a receiver that exists and reads its URL from the mounted Secret', () => {
-    const config = alertmanagerConfig() as { route: { receiver: string; routes: { receiver: string }[] }; receivers: { name: string; webhook_configs: { url_file: string }[] }[] };
+    const config = alertDelivery({ watchdogReceiver: false, relayUrl: 'http://alert-relay:8080' }).config as { route: { receiver: string; routes: { receiver: string }[] }; receivers: { name: string; webhook_configs: { url_file: string }[] }[] };
     const names = config.receivers.map((r) => r.name);
-    expect(names).toEqual([...RECEIVERS]);
+    expect(names).toEqual([...BUILTIN_RECEIVERS]);
     for (const r of [config.route.receiver, ...config.route.routes.map((x) => x.receiver)]) expect(names).toContain(r);
     for (const r of config.receivers) expect(r.webhook_configs[0]!.url_file).toBe(`/etc/alertmanager/receivers/${r.name}-url`);
   });

@@ -81,6 +81,7 @@ function endpoint(s: Synthesized, p: Peer): Endpoint {
   if ('apiServer' in p) return { kind: 'external', ip: API_SERVER_IP };
   if ('nodes' in p) return { kind: 'external', ip: NODE_IP };
   if ('internet' in p) return { kind: 'external', ip: INTERNET_IP };
+  if ('namespacePods' in p) return { kind: 'pod', namespace: p.namespacePods, labels: { app: 'controller' }, namespaceLabels: { 'kubernetes.io/metadata.name': p.namespacePods } };
   return { kind: 'external', ip: p.cidr.split('/')[0]! };
 }
 

@@ -12,7 +12,7 @@ import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { removePodFiles } from './support/pod-files.ts';
-import { alertmanagerWithReceivers, mountedConfig, UPSTREAM_ONLY_FLAGS, type MountedConfig } from './support/real-engine-checks.ts';
+import { alertmanagerWithReceivers, mountedConfig, UPSTREAM_ONLY_FLAGS, withFlags, type MountedConfig } from './support/real-engine-checks.ts';
 import { remoteWrite } from './support/remote-write.ts';
 import { toolPath } from './support/test-tools.ts';
 
@@ -40,13 +40,6 @@ let webhook: Server;
 let alertmanager: Daemon;
 let prometheus: Daemon;
 let mountedPrometheus: MountedConfig;
-
-/** The container's args with the given flags replaced (or dropped when the value is undefined). */
-function withFlags(args: readonly string[], replace: Record<string, string | undefined>): string[] {
-  const out = args.filter((a) => !Object.keys(replace).some((f) => a === `--${f}` || a.startsWith(`--${f}=`)));
-  for (const [f, v] of Object.entries(replace)) if (v !== undefined) out.push(`--${f}=${v}`);
-  return out;
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -8,6 +8,7 @@ import { registerImages } from './images.ts';
 import { registerGitops } from './gitops.ts';
 import { registerSlo } from './slo.ts';
 import { registerGraph } from './graph.ts';
+import { registerRelay } from './relay.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
 export interface CliContext {
@@ -31,6 +32,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
   registerGitops(program, ctx);
   registerSlo(program, ctx);
   registerGraph(program, ctx);
+  registerRelay(program, ctx);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './main.ts';
 import { addSelectionOptions, type SelectionFlags } from './check.ts';
+import { parseListen } from './listen.ts';
 
 export function registerWatch(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -9,7 +10,7 @@ export function registerWatch(program: Command, ctx: CliContext): void {
   addSelectionOptions(cmd)
     .option('--listen <[host]:port>', 'address to serve metrics and probes on', ':9464')
     .action(async (flags: SelectionFlags & { listen: string }) => {
-      const [{ parseListen, startController }, { resolveSelection }] = await Promise.all([import('../controller/serve.ts'), import('./check-run.ts')]);
+      const [{ startController }, { resolveSelection }] = await Promise.all([import('../controller/serve.ts'), import('./check-run.ts')]);
       const { host, port } = parseListen(flags.listen);
       const { reader, options } = resolveSelection(flags);
       const controller = await startController(reader, { ...options, host, port });

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
+import { alertingProblems, readTemplates } from '../alerting/validate.ts';
 import { InputError, type InputProblem } from '../errors.ts';
 import { formatKeyPath, parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
 import { configSchema } from './schema.ts';
+import { grafanaProblems } from './grafana-checks.ts';
 import { topologyProblems } from '../model/topology.ts';
 import type { StackConfig } from '../model/types.ts';
 
@@ -46,7 +48,10 @@ function resolveConfig(source: YamlSource): StackConfig {
   const config = raw as Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string };
   const problems = semanticProblems(source, config);
   if (problems.length) throw new InputError(problems);
-  return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
+  // `alerting.templates` is written as file paths and resolved to the files' contents.
+  const written = config.alerting as { templates: string[] } | undefined;
+  const alerting = written && { ...config.alerting!, templates: readTemplates(source.file, written.templates) };
+  return { ...config, ...(alerting ? { alerting } : {}), source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
 }
 
 /** Folders of `dist/` beside the cluster folders: a cluster may not take their names. */
@@ -68,6 +73,8 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     if (Object.hasOwn(RESERVED_FOLDERS, c.name)) problems.push(source.problem(['clusters', i, 'name'], `${RESERVED_FOLDERS[c.name]}; choose another cluster name`));
   });
   problems.push(...topologyProblems(source, config));
+  problems.push(...alertingProblems(source, config as Parameters<typeof alertingProblems>[1]));
+  problems.push(...grafanaProblems(source, config));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
   // PrometheusRule objects instead would leave it without a single alert.
   if (config.components.prometheus.ruleFormat === 'prometheus-rule') {
@@ -122,7 +129,8 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
       case 'minItems':
         problem = source.problem(path, `must list at least ${(e.params as { limit: number }).limit} item(s)`);
         break;
-      case 'minProperties': {
+      case 'minProperties':
+      case 'maxProperties': {
         const allowed = (e.parentSchema as { allowed?: string }).allowed;
         problem = source.problem(path, allowed ?? `needs at least ${(e.params as { limit: number }).limit} keys`);
         break;

@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from '../model/types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from '../model/types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -44,6 +44,176 @@ const queryEndpoints = {
   properties: { prometheus: httpUrl, loki: httpUrl, tempo: httpUrl },
 };
 const bucketName = { type: 'string', minLength: 3, maxLength: 63, pattern: '^[a-z0-9][-a-z0-9.]*[a-z0-9]$', allowed: 'a bucket or container name: lowercase letters, digits, "-" and "."' };
+
+/** A file in a Secret the user owns: never a credential in the config itself. */
+const secretKeyRef = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['secret', 'key'],
+  properties: {
+    secret: dnsSubdomain,
+    key: { type: 'string', pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253, allowed: 'a Secret key: letters, digits, "-", "_" and "."' },
+  },
+};
+const sendResolved = { type: 'boolean' };
+/** One receiver integration: closed, with its credential (a Secret key) required. */
+function integration(required: string[], properties: Record<string, unknown>) {
+  return { type: 'object', additionalProperties: false, required, properties: { ...properties, sendResolved } };
+}
+const receiverIntegrations = {
+  slack: integration(['url'], { url: secretKeyRef, channel: { type: 'string', minLength: 1 } }),
+  pagerduty: integration(['routingKey'], { routingKey: secretKeyRef, url: httpUrl, severity: { type: 'string', minLength: 1 } }),
+  email: integration(['to', 'from', 'smarthost'], {
+    to: { type: 'string', minLength: 3 },
+    from: { type: 'string', minLength: 3 },
+    smarthost: hostPort,
+    username: { type: 'string', minLength: 1 },
+    password: secretKeyRef,
+    requireTls: { type: 'boolean' },
+  }),
+  msteamsv2: integration(['url'], { url: secretKeyRef }),
+  wechat: integration(['apiSecret', 'corpId', 'agentId'], {
+    apiSecret: secretKeyRef,
+    corpId: { type: 'string', minLength: 1 },
+    agentId: { type: 'string', minLength: 1 },
+    toUser: { type: 'string', minLength: 1 },
+    toParty: { type: 'string', minLength: 1 },
+    toTag: { type: 'string', minLength: 1 },
+  }),
+  telegram: integration(['botToken', 'chatId'], { botToken: secretKeyRef, chatId: { type: 'integer' } }),
+  opsgenie: integration(['apiKey'], { apiKey: secretKeyRef, url: httpUrl }),
+  webhook: integration(['url'], { url: secretKeyRef }),
+  dingtalk: integration(['url'], { url: secretKeyRef, signed: { type: 'boolean' }, signingSecret: secretKeyRef }),
+  feishu: integration(['url'], { url: secretKeyRef, signingSecret: secretKeyRef }),
+  wecom: integration(['url'], { url: secretKeyRef }),
+};
+const labelList = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true };
+const matcherList = { type: 'array', items: { type: 'string', minLength: 1 } };
+const routeTiming = { groupBy: labelList, groupWait: duration, groupInterval: duration, repeatInterval: duration };
+/** A route with children down to `depth` more levels (JSON Schema without `$ref`, so errors stay plain). */
+function alertRoute(depth: number): object {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      matchers: matcherList,
+      receiver: { type: 'string', minLength: 1 },
+      continue: { type: 'boolean' },
+      ...routeTiming,
+      muteTimeIntervals: labelList,
+      activeTimeIntervals: labelList,
+      ...(depth > 0 ? { routes: { type: 'array', items: alertRoute(depth - 1) } } : {}),
+    },
+  };
+}
+const WEEKDAY = '(sunday|monday|tuesday|wednesday|thursday|friday|saturday)';
+const MONTH = '(january|february|march|april|may|june|july|august|september|october|november|december|[1-9]|1[0-2])';
+const clock = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$', allowed: 'a time of day HH:MM, 00:00 to 24:00' };
+const rangeOf = (item: string, allowed: string) => ({ type: 'array', items: { type: 'string', pattern: `^${item}(:${item})?$`, allowed } });
+const alerting = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    receivers: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name'],
+        minProperties: 2,
+        allowed: `a receiver names at least one of ${Object.keys(receiverIntegrations).join(', ')}`,
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$', allowed: 'letters, digits, "-", "_" and ".", at most 63 characters' },
+          ...receiverIntegrations,
+        },
+      },
+    },
+    root: { type: 'object', additionalProperties: false, properties: routeTiming },
+    routes: { type: 'array', items: alertRoute(3) },
+    inhibitRules: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['sourceMatchers', 'targetMatchers'], properties: { sourceMatchers: matcherList, targetMatchers: matcherList, equal: labelList } },
+    },
+    timeIntervals: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'intervals'],
+        properties: {
+          name: { type: 'string', pattern: '^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$', allowed: 'letters, digits, "-", "_" and ".", at most 63 characters' },
+          intervals: {
+            type: 'array',
+            minItems: 1,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                times: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['startTime', 'endTime'], properties: { startTime: clock, endTime: clock } } },
+                weekdays: rangeOf(WEEKDAY, 'a weekday or a range such as monday:friday'),
+                daysOfMonth: rangeOf('-?([1-9]|[12][0-9]|3[01])', 'a day of the month (1 to 31, negative counts from the end) or a range such as 1:7'),
+                months: rangeOf(MONTH, 'a month (name or 1 to 12) or a range such as june:august'),
+                years: rangeOf('[0-9]{4}', 'a year or a range such as 2025:2026'),
+                location: { type: 'string', pattern: '^(Local|UTC|[A-Za-z_]+(/[-+A-Za-z0-9_]+)+)$', allowed: 'an IANA time zone such as Asia/Shanghai, or UTC' },
+              },
+            },
+          },
+        },
+      },
+    },
+    templates: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+  },
+};
+
+/** A DNS name a browser reaches: lowercase labels separated by dots, with at least one dot. */
+const dnsHostname = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$',
+  allowed: 'a DNS name such as grafana.example.com: lowercase labels of letters, digits and "-", separated by dots',
+};
+const httpsUrl = { type: 'string', pattern: '^https://\\S+$', allowed: 'an https:// URL' };
+/** `ingress` or `httpRoute` in front of a component's Service. */
+const exposeProperties = {
+  ingress: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host'],
+    properties: {
+      className: dnsSubdomain,
+      host: dnsHostname,
+      tlsSecret: dnsSubdomain,
+      certManagerIssuer: dnsSubdomain,
+      controllerNamespace: dnsLabel,
+      annotations: { type: 'object', default: {}, additionalProperties: { type: 'string' } },
+    },
+  },
+  httpRoute: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['gateway', 'host'],
+    properties: {
+      gateway: { type: 'object', additionalProperties: false, required: ['name', 'namespace'], properties: { name: dnsSubdomain, namespace: dnsLabel } },
+      host: dnsHostname,
+      controllerNamespace: dnsLabel,
+    },
+  },
+};
+const expose = { type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1, allowed: 'exactly one of ingress or httpRoute', properties: exposeProperties };
+/** Prometheus and Alertmanager have no login: their exposure names its authentication. */
+const authenticatedExpose = {
+  ...expose,
+  minProperties: 2,
+  maxProperties: 2,
+  required: ['auth'],
+  allowed: 'needs auth (webConfigSecret): Prometheus and Alertmanager have no login of their own and are never exposed anonymously; and exactly one of ingress or httpRoute',
+  properties: {
+    ...exposeProperties,
+    auth: { type: 'object', additionalProperties: false, required: ['webConfigSecret'], properties: { webConfigSecret: dnsSubdomain } },
+  },
+};
 
 function closed(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { type: 'object', additionalProperties: false, properties, default: {}, ...extra };
@@ -124,11 +294,14 @@ export const configSchema = closed(
             properties: { url: httpUrl, kind: { enum: [...REMOTE_WRITE_KINDS] }, bearerTokenSecret: dnsSubdomain, basicAuthSecret: dnsSubdomain },
           },
         },
+        expose: authenticatedExpose,
       }),
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
+        storage: { ...quantity, default: '1Gi' },
         receiversSecret: { ...dnsSubdomain, default: 'alertmanager-receivers' },
         watchdogReceiver: { type: 'boolean', default: false },
+        expose: authenticatedExpose,
       }),
       collector: closed({
         agent: { type: 'boolean', default: true },
@@ -159,6 +332,52 @@ export const configSchema = closed(
       }),
       grafana: closed({
         adminSecret: { ...dnsSubdomain, default: 'grafana-admin' },
+        replicas: { ...replicas, maximum: 10, default: 1 },
+        storage: { ...quantity, default: '10Gi' },
+        database: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['type', 'host', 'name', 'user', 'passwordSecret'],
+          properties: {
+            type: { enum: [...GRAFANA_DATABASE_TYPES] },
+            host: hostPort,
+            name: { type: 'string', pattern: '^[A-Za-z0-9_$-]{1,63}$', allowed: 'a database name: letters, digits, "_", "-" and "$"' },
+            user: { type: 'string', pattern: '^[A-Za-z0-9_.@-]{1,63}$', allowed: 'a database user: letters, digits, "_", ".", "@" and "-"' },
+            passwordSecret: secretKeyRef,
+            sslMode: { enum: ['disable', 'require', 'verify-full', 'true', 'false', 'skip-verify'] },
+          },
+        },
+        oidc: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['issuer', 'clientId', 'clientSecret'],
+          properties: {
+            issuer: httpsUrl,
+            clientId: { type: 'string', minLength: 1, maxLength: 256, pattern: '^\\S+$', allowed: 'the client id, without spaces' },
+            clientSecret: secretKeyRef,
+            scopes: { type: 'array', items: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', allowed: 'an OAuth scope (no spaces or quotes)' }, uniqueItems: true, default: ['openid', 'email', 'profile'] },
+            name: { type: 'string', minLength: 1, maxLength: 64, default: 'SSO' },
+            roleAttributePath: { type: 'string', minLength: 1 },
+            roleAttributeStrict: { type: 'boolean', default: false },
+            allowedGroups: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, default: [] },
+            groupsAttributePath: { type: 'string', minLength: 1, default: 'groups' },
+            allowedDomains: { type: 'array', items: dnsHostname, uniqueItems: true, default: [] },
+            authUrl: httpsUrl,
+            tokenUrl: httpsUrl,
+            apiUrl: httpsUrl,
+          },
+        },
+        plugins: {
+          type: 'array',
+          default: [],
+          uniqueItems: true,
+          items: {
+            type: 'string',
+            pattern: '^[a-z0-9][-a-z0-9]*@[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.-]+)?$',
+            allowed: 'a plugin id with its exact version, such as grafana-piechart-panel@1.6.4 (a pinned version: the same plugin on every start)',
+          },
+        },
+        expose,
       }),
     }),
     slos: {
@@ -237,7 +456,9 @@ export const configSchema = closed(
       nodeCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       apiServerCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       nodeLocalDnsIp: { ...ipv4, default: '169.254.20.10' },
+      ingressNamespace: dnsLabel,
     }),
+    alerting,
     gitops: closed(
       {
         flavor: { enum: [...GITOPS_FLAVORS], default: 'argocd' },

@@ -6,7 +6,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gauge, Registry } from 'prom-client';
-import { UsageError } from '../errors.ts';
 import { buildReport, prometheusHealth, rearmExpiry, RULES_SKIPPED, type CheckOptions, type PrometheusResult, type PrometheusTarget } from './check.ts';
 import { ClusterWatch } from './informers.ts';
 import type { KubeReader } from './kube.ts';
@@ -138,12 +137,4 @@ export async function startController(reader: KubeReader, opts: ControllerOption
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** `:9464`, `0.0.0.0:9464`, `[::1]:9464` → host and port. */
-export function parseListen(text: string): { host?: string; port: number } {
-  const m = /^(?:\[?([^\]]*?)\]?)?:(\d{1,5})$/.exec(text);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new UsageError(`--listen "${text}" is not [HOST]:PORT (e.g. :9464)`);
-  return { host: m[1] || undefined, port };
 }

@@ -168,14 +168,26 @@ export interface PrometheusConfig {
    */
   readonly ruleFormat: RuleFormat;
   readonly remoteWrite: readonly RemoteWriteConfig[];
+  /**
+   * Refused when the config is loaded (kept in the schema so that the refusal can say why): the
+   * server's web config would demand credentials from the stack's own callers, which carry none yet.
+   */
+  readonly expose?: AuthenticatedExposeConfig;
 }
 
 export interface AlertmanagerConfig {
   readonly replicas: number;
+  /** PVC size per replica for silences and the notification log. @default 1Gi */
+  readonly storage: string;
   /** Existing Secret with webhook URLs in keys `default-url`, `page-url`, `ticket-url`; owned by the user, never synthesized. */
   readonly receiversSecret: string;
   /** The Watchdog goes to its own receiver (`watchdog-url` in the receivers Secret), every minute. @default false */
   readonly watchdogReceiver: boolean;
+  /**
+   * Refused when the config is loaded (kept in the schema so that the refusal can say why): the
+   * server's web config would demand credentials from the stack's own callers, which carry none yet.
+   */
+  readonly expose?: AuthenticatedExposeConfig;
 }
 
 /** A Kubernetes toleration, as the config writes it. */
@@ -204,9 +216,97 @@ export interface LokiConfig {
   readonly storage: string;
 }
 
+export const GRAFANA_DATABASE_TYPES = ['postgres', 'mysql'] as const;
+
+/** An external database for Grafana's state (users, API tokens, annotations, UI-made dashboards and alerts). */
+export interface GrafanaDatabaseConfig {
+  readonly type: (typeof GRAFANA_DATABASE_TYPES)[number];
+  /** `host:port`. */
+  readonly host: string;
+  /** Database name. */
+  readonly name: string;
+  readonly user: string;
+  /** The password, read from a mounted file, never from the manifests. */
+  readonly passwordSecret: SecretKeyRef;
+  /** postgres: disable, require or verify-full; mysql: true, false or skip-verify. @default require (postgres), true (mysql) */
+  readonly sslMode?: string;
+}
+
+/** Single sign-on through Grafana's generic OAuth client against an OpenID Connect provider. */
+export interface GrafanaOidcConfig {
+  /** The provider's issuer URL; the endpoints are derived from it for known layouts (Keycloak, Okta, Microsoft Entra). */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: SecretKeyRef;
+  /** @default ['openid', 'email', 'profile'] */
+  readonly scopes: readonly string[];
+  /** Button label on the login page. @default SSO */
+  readonly name: string;
+  /** JMESPath over the ID token / userinfo returning Admin, Editor or Viewer, e.g. `contains(groups[*], 'sre') && 'Admin' || 'Viewer'`. */
+  readonly roleAttributePath?: string;
+  /** Deny login when roleAttributePath yields no role (instead of the Viewer default). @default false */
+  readonly roleAttributeStrict: boolean;
+  /** Only members of these groups may log in. */
+  readonly allowedGroups: readonly string[];
+  /** JMESPath to the user's groups. @default groups */
+  readonly groupsAttributePath: string;
+  /** Only e-mail addresses of these domains may log in. */
+  readonly allowedDomains: readonly string[];
+  /** Override the derived endpoints (required for issuers of an unknown layout). */
+  readonly authUrl?: string;
+  readonly tokenUrl?: string;
+  readonly apiUrl?: string;
+}
+
+/** An Ingress (networking.k8s.io/v1) in front of a Service. */
+export interface IngressExposeConfig {
+  /** IngressClass name. @default the cluster's default class */
+  readonly className?: string;
+  readonly host: string;
+  /** Existing TLS Secret (`tls.crt`, `tls.key`) for the host. */
+  readonly tlsSecret?: string;
+  /** cert-manager ClusterIssuer that issues the TLS Secret (`<app>-tls`). */
+  readonly certManagerIssuer?: string;
+  /** Namespace of the ingress controller's pods, admitted by the NetworkPolicy. @default networkPolicy.ingressNamespace */
+  readonly controllerNamespace?: string;
+  /** Extra annotations, e.g. the controller's authentication annotations. */
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** A Gateway API HTTPRoute (gateway.networking.k8s.io/v1) attached to an existing Gateway. */
+export interface HttpRouteExposeConfig {
+  readonly gateway: { readonly name: string; readonly namespace: string };
+  readonly host: string;
+  /** Namespace of the gateway's data-plane pods, admitted by the NetworkPolicy. @default the Gateway's namespace */
+  readonly controllerNamespace?: string;
+}
+
+/** Exactly one of `ingress` or `httpRoute`. */
+export interface ExposeConfig {
+  readonly ingress?: IngressExposeConfig;
+  readonly httpRoute?: HttpRouteExposeConfig;
+}
+
+/** Exposure of Prometheus or Alertmanager, which have no login of their own: never without authentication. */
+export interface AuthenticatedExposeConfig extends ExposeConfig {
+  readonly auth: {
+    /** Secret with key `web-config.yml`: the server's `--web.config.file` (bcrypt `basic_auth_users`). */
+    readonly webConfigSecret: string;
+  };
+}
+
 export interface GrafanaConfig {
-  /** Existing Secret with keys `admin-user` and `admin-password`. */
+  /** Existing Secret with keys `admin-user` and `admin-password`: the local admin, kept for break-glass access. */
   readonly adminSecret: string;
+  /** Replicas; more than 1 needs an external database. @default 1 */
+  readonly replicas: number;
+  /** PersistentVolume size for the SQLite database and plugins (without an external database). @default 10Gi */
+  readonly storage: string;
+  readonly database?: GrafanaDatabaseConfig;
+  readonly oidc?: GrafanaOidcConfig;
+  /** Plugins installed at start, each `id@version`. */
+  readonly plugins: readonly string[];
+  readonly expose?: ExposeConfig;
 }
 
 export interface ComponentsConfig {
@@ -249,6 +349,100 @@ export interface StackConfig {
   readonly networkPolicy: NetworkPolicyConfig;
   /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
   readonly gitops?: GitopsConfig;
+  /** Where alerts go; absent means the built-in webhook receivers `default`, `page` and `ticket`. */
+  readonly alerting?: AlertingConfig;
+}
+
+/** Receiver types Alertmanager serves itself, and the robots the alert relay serves. */
+export const ALERTMANAGER_RECEIVER_TYPES = ['slack', 'pagerduty', 'email', 'msteamsv2', 'wechat', 'telegram', 'opsgenie', 'webhook'] as const;
+export const RELAYED_RECEIVER_TYPES = ['dingtalk', 'feishu', 'wecom'] as const;
+export type RelayedReceiverType = (typeof RELAYED_RECEIVER_TYPES)[number];
+
+/** One named receiver with one or more integrations; every credential is a {@link SecretKeyRef}. */
+export interface ReceiverConfig {
+  readonly name: string;
+  readonly slack?: { readonly url: SecretKeyRef; readonly channel?: string; readonly sendResolved?: boolean };
+  /** PagerDuty Events API v2. `url` overrides the events endpoint (e.g. the EU service region). */
+  readonly pagerduty?: { readonly routingKey: SecretKeyRef; readonly url?: string; readonly severity?: string; readonly sendResolved?: boolean };
+  readonly email?: { readonly to: string; readonly from: string; readonly smarthost: string; readonly username?: string; readonly password?: SecretKeyRef; readonly requireTls?: boolean; readonly sendResolved?: boolean };
+  readonly msteamsv2?: { readonly url: SecretKeyRef; readonly sendResolved?: boolean };
+  readonly wechat?: { readonly apiSecret: SecretKeyRef; readonly corpId: string; readonly agentId: string; readonly toUser?: string; readonly toParty?: string; readonly toTag?: string; readonly sendResolved?: boolean };
+  readonly telegram?: { readonly botToken: SecretKeyRef; readonly chatId: number; readonly sendResolved?: boolean };
+  readonly opsgenie?: { readonly apiKey: SecretKeyRef; readonly url?: string; readonly sendResolved?: boolean };
+  readonly webhook?: { readonly url: SecretKeyRef; readonly sendResolved?: boolean };
+  /** DingTalk group robot; signed requests ("加签") unless `signed: false`. */
+  readonly dingtalk?: { readonly url: SecretKeyRef; readonly signed?: boolean; readonly signingSecret?: SecretKeyRef; readonly sendResolved?: boolean };
+  /** Feishu/Lark custom bot; signed when `signingSecret` is set. */
+  readonly feishu?: { readonly url: SecretKeyRef; readonly signingSecret?: SecretKeyRef; readonly sendResolved?: boolean };
+  /** WeCom (企业微信) group robot; the robot's key is in its URL. */
+  readonly wecom?: { readonly url: SecretKeyRef; readonly sendResolved?: boolean };
+}
+
+/** Grouping and timing a route sets for itself and its children. */
+export interface RouteTiming {
+  readonly groupBy?: readonly string[];
+  readonly groupWait?: string;
+  readonly groupInterval?: string;
+  readonly repeatInterval?: string;
+}
+
+export interface AlertRouteConfig extends RouteTiming {
+  /** Alertmanager matchers, e.g. `severity="page"`, `team=~"db|infra"`. */
+  readonly matchers?: readonly string[];
+  /** @default the parent's receiver */
+  readonly receiver?: string;
+  /** Keep matching the routes after this one. @default false */
+  readonly continue?: boolean;
+  readonly muteTimeIntervals?: readonly string[];
+  readonly activeTimeIntervals?: readonly string[];
+  readonly routes?: readonly AlertRouteConfig[];
+}
+
+export interface InhibitRuleConfig {
+  readonly sourceMatchers: readonly string[];
+  readonly targetMatchers: readonly string[];
+  /** Labels that must be equal on source and target (an absent label counts as equal). */
+  readonly equal: readonly string[];
+}
+
+/** One Alertmanager `time_interval` entry; every field optional, as in Alertmanager. */
+export interface TimeRangeConfig {
+  readonly times?: readonly { readonly startTime: string; readonly endTime: string }[];
+  readonly weekdays?: readonly string[];
+  readonly daysOfMonth?: readonly string[];
+  readonly months?: readonly string[];
+  readonly years?: readonly string[];
+  /** IANA time zone, e.g. Asia/Shanghai. @default UTC */
+  readonly location?: string;
+}
+
+export interface TimeIntervalConfig {
+  readonly name: string;
+  readonly intervals: readonly TimeRangeConfig[];
+}
+
+/** The `alerting:` section: receivers and the routing tree of the stack's Alertmanager. */
+export interface AlertingConfig {
+  /** Receivers; the names `default`, `page`, `ticket` and `watchdog` replace the built-in webhook receivers. */
+  readonly receivers: readonly ReceiverConfig[];
+  /** Timing of the root route (whose receiver is `default`). */
+  readonly root?: RouteTiming;
+  /** Child routes of the root. @default page → `page`, ticket → `ticket` */
+  readonly routes?: readonly AlertRouteConfig[];
+  /** @default a page inhibits the ticket of the same alert, cluster, namespace and SLO */
+  readonly inhibitRules?: readonly InhibitRuleConfig[];
+  readonly timeIntervals: readonly TimeIntervalConfig[];
+  /**
+   * Notification template files (`templates:` in the file: paths relative to its folder), read when
+   * the config is loaded and mounted into Alertmanager.
+   */
+  readonly templates: readonly NotificationTemplate[];
+}
+
+/** A notification template file the user provides, by its file name. */
+export interface NotificationTemplate {
+  readonly name: string;
+  readonly content: string;
 }
 
 /** `open`: egress unrestricted (ingress still is); `strict`: default-deny egress plus the flow table and platform allowances. */
@@ -268,6 +462,8 @@ export interface NetworkPolicyConfig {
   readonly apiServerCidrs: readonly string[];
   /** NodeLocal DNSCache's link-local address, allowed beside kube-dns with strict egress. @default 169.254.20.10 */
   readonly nodeLocalDnsIp: string;
+  /** Namespace of the ingress controller, admitted to exposed components only. */
+  readonly ingressNamespace?: string;
 }
 
 /** How Argo CD gets the stack: one ApplicationSet (list generator) or one Application per cluster. */
@@ -317,4 +513,10 @@ export interface GitopsConfig {
    * several: `{ name: <cluster name> }`.
    */
   readonly destinations: Readonly<Record<string, GitopsDestination>>;
+}
+
+/** A file in a Secret the user owns (never synthesized): the Secret's name and the key of the file. */
+export interface SecretKeyRef {
+  readonly secret: string;
+  readonly key: string;
 }

@@ -26,6 +26,13 @@ export function flagValue(args: readonly string[], name: string): string | undef
   return arg?.slice(name.length + 3);
 }
 
+/** The container's args with the given flags replaced (or dropped when the value is undefined). */
+export function withFlags(args: readonly string[], replace: Record<string, string | undefined>): string[] {
+  const out = args.filter((a) => !Object.keys(replace).some((f) => a === `--${f}` || a.startsWith(`--${f}=`)));
+  for (const [f, v] of Object.entries(replace)) if (v !== undefined) out.push(`--${f}=${v}`);
+  return out;
+}
+
 /** A component's config file as mounted, parsed, with the Secret files it names written as dummies. */
 export interface MountedConfig {
   readonly pod: PodFiles;
