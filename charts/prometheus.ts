@@ -4,7 +4,8 @@ import { AlertRelay, alertRelayUrl } from '../constructs/alert-relay.ts';
 import { Alertmanager, ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import type { StackContext } from '../constructs/common.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
-import { Prometheus } from '../constructs/prometheus.ts';
+import { exposeComponent } from '../constructs/exposure.ts';
+import { Prometheus, PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { PrometheusRules } from '../constructs/prometheus-rules.ts';
 import { remoteQueryPeers } from '../constructs/network-policy.ts';
 import { alertDelivery } from '../src/alerting/alertmanager-config.ts';
@@ -28,8 +29,12 @@ export class PrometheusChart extends Chart {
       delivery,
       templates: config.alerting?.templates,
     });
+    const ingressNamespace = config.networkPolicy.ingressNamespace;
+    if (config.components.alertmanager.expose) {
+      exposeComponent(this, ctx, alertmanager.id, { expose: config.components.alertmanager.expose, servicePort: ALERTMANAGER_PORT, podPort: ALERTMANAGER_PORT, defaultControllerNamespace: ingressNamespace });
+    }
     if (delivery.relayTargets.length) new AlertRelay(this, 'alert-relay', ctx, { namespace: ns, targets: delivery.relayTargets, secrets: delivery.relaySecrets });
-    new Prometheus(this, 'prometheus', ctx, {
+    const prometheus = new Prometheus(this, 'prometheus', ctx, {
       namespace: ns,
       agentNamespace: config.agentNamespace,
       replicas: config.components.prometheus.replicas,
@@ -41,6 +46,9 @@ export class PrometheusChart extends Chart {
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
       remoteReaders: remoteQueryPeers(ctx),
     });
+    if (config.components.prometheus.expose) {
+      exposeComponent(this, ctx, prometheus.id, { expose: config.components.prometheus.expose, servicePort: PROMETHEUS_PORT, podPort: PROMETHEUS_PORT, defaultControllerNamespace: ingressNamespace });
+    }
     new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns });
   }
 }

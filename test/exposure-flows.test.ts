@@ -20,8 +20,8 @@ const work = mkdtempSync(join(tmpdir(), 'o11y-exposure-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const BASE = parseYaml(readFileSync(join(ROOT, 'o11y.yaml'), 'utf8')) as Record<string, any>;
-function stack(name: string, grafana: Record<string, unknown>, networkPolicy: Record<string, unknown> = {}): { objects: K8sObject[]; flows: readonly Flow[] } {
-  const config = { ...BASE, slos: [], components: { ...BASE.components, grafana: { ...BASE.components.grafana, ...grafana } }, networkPolicy: { ...BASE.networkPolicy, ...networkPolicy } };
+function stack(name: string, grafana: Record<string, unknown>, networkPolicy: Record<string, unknown> = {}, components: Record<string, unknown> = {}): { objects: K8sObject[]; flows: readonly Flow[] } {
+  const config = { ...BASE, slos: [], components: { ...BASE.components, grafana: { ...BASE.components.grafana, ...grafana }, ...components }, networkPolicy: { ...BASE.networkPolicy, ...networkPolicy } };
   const file = join(work, `${name}.yaml`);
   writeFileSync(file, stringify(config));
   const out = join(work, name);
@@ -65,6 +65,39 @@ describe('ingress to Grafana', () => {
 
   it('the Ingress validates against the Kubernetes schema', () => {
     expect(schemaViolations(ingress.objects.filter((o) => o.kind === 'Ingress'))).toEqual([]);
+  });
+});
+
+describe('Prometheus and Alertmanager behind the ingress controller\'s authentication', () => {
+  const ALERTMANAGER = podIn('observability', { 'app.kubernetes.io/name': 'alertmanager', 'app.kubernetes.io/instance': 'o11y' });
+  const auth = { 'nginx.ingress.kubernetes.io/auth-url': 'https://oauth2.example.com/oauth2/auth' };
+  const exposed = stack('prometheus-exposed', {}, { ingressNamespace: 'ingress-nginx' }, {
+    prometheus: { ...BASE.components.prometheus, expose: { ingress: { host: 'prometheus.example.com', certManagerIssuer: 'letsencrypt', annotations: auth } } },
+    alertmanager: { ...BASE.components.alertmanager, expose: { ingress: { host: 'alertmanager.example.com', tlsSecret: 'am-tls', annotations: { 'nginx.ingress.kubernetes.io/auth-type': 'basic', 'nginx.ingress.kubernetes.io/auth-secret': 'am-users' } } } },
+  });
+
+  it('an Ingress carries the authentication annotations and TLS, and validates against the Kubernetes schema', () => {
+    const ingresses = exposed.objects.filter((o) => o.kind === 'Ingress') as (K8sObject & { spec: any })[];
+    const prometheus = ingresses.find((i) => i.metadata.name === 'prometheus')!;
+    expect(prometheus.metadata.annotations).toMatchObject({ ...auth, 'cert-manager.io/cluster-issuer': 'letsencrypt' });
+    expect(prometheus.spec.tls).toEqual([{ hosts: ['prometheus.example.com'], secretName: 'prometheus-tls' }]);
+    expect(prometheus.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'prometheus', port: { number: 9090 } });
+    expect(ingresses.find((i) => i.metadata.name === 'alertmanager')!.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'alertmanager', port: { number: 9093 } });
+    expect(schemaViolations(ingresses)).toEqual([]);
+  });
+
+  it('the controller\'s namespace reaches Prometheus and Alertmanager on their web ports, nothing else does', () => {
+    expect(allowed(exposed.objects, CONTROLLER, PROMETHEUS, 9090)).toBe(true);
+    expect(allowed(exposed.objects, CONTROLLER, ALERTMANAGER, 9093)).toBe(true);
+    expect(allowed(exposed.objects, CONTROLLER, GRAFANA, 3000)).toBe(false);
+    expect(allowed(exposed.objects, APP, PROMETHEUS, 9090)).toBe(false);
+    expect(allowed(exposed.objects, CONTROLLER, ALERTMANAGER, 9094)).toBe(false);
+  });
+
+  it('without exposure the controller\'s namespace reaches neither', () => {
+    const none = stack('prometheus-none', {}, { ingressNamespace: 'ingress-nginx' });
+    expect(allowed(none.objects, CONTROLLER, PROMETHEUS, 9090)).toBe(false);
+    expect(allowed(none.objects, CONTROLLER, ALERTMANAGER, 9093)).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { ingressAuthProblem } from '../src/config/grafana-checks.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,22 +91,28 @@ const CASES: { name: string; text: string; at: string; message: RegExp }[] = [
     message: /"skip-verify" is not an sslMode of postgres; expected one of disable, require, verify-full/,
   },
   {
-    name: 'Alertmanager exposed without auth',
-    text: `${BASE}    {}\n  alertmanager:\n    expose: { ingress: { host: am.example.com } }\n`.replace('  grafana:\n    {}\n', ''),
-    at: '5:13 components.alertmanager.expose',
-    message: /needs auth \(webConfigSecret\): Prometheus and Alertmanager have no login of their own and are never exposed anonymously/,
+    name: 'Alertmanager exposed without the ingress\'s authentication',
+    text: `${BASE}    {}\n  alertmanager:\n    expose: { ingress: { host: am.example.com, tlsSecret: am-tls } }\n`.replace('  grafana:\n    {}\n', ''),
+    at: '5:24 components.alertmanager.expose.ingress.annotations',
+    message: /alertmanager has no login of its own: set the ingress's authentication in annotations: nginx\.ingress\.kubernetes\.io\/auth-url .* or nginx\.ingress\.kubernetes\.io\/auth-type: basic with nginx\.ingress\.kubernetes\.io\/auth-secret/,
   },
   {
-    name: 'Alertmanager exposed, with auth',
-    text: `${BASE}    {}\n  alertmanager:\n    expose: { auth: { webConfigSecret: am-web }, ingress: { host: am.example.com } }\n`.replace('  grafana:\n    {}\n', ''),
-    at: '5:13 components.alertmanager.expose',
-    message: /alertmanager cannot be exposed yet: .*\(Prometheus sending alerts, Grafana, the kubelet's probes\)/,
+    name: 'Prometheus behind basic authentication without its Secret',
+    text: `${BASE}    {}\n  prometheus:\n    expose: { ingress: { host: prom.example.com, tlsSecret: prom-tls, annotations: { nginx.ingress.kubernetes.io/auth-type: basic } } }\n`.replace('  grafana:\n    {}\n', ''),
+    at: '5:84 components.prometheus.expose.ingress.annotations',
+    message: /nginx\.ingress\.kubernetes\.io\/auth-type: basic needs nginx\.ingress\.kubernetes\.io\/auth-secret/,
   },
   {
-    name: 'Prometheus exposed',
-    text: `${BASE}    {}\n  prometheus:\n    expose: { auth: { webConfigSecret: prom-web }, ingress: { host: prom.example.com } }\n`.replace('  grafana:\n    {}\n', ''),
-    at: '5:13 components.prometheus.expose',
-    message: /prometheus cannot be exposed yet: its --web.config.file would demand the credentials from the stack's own callers too \(the gateway's OTLP push/,
+    name: 'Prometheus behind authentication without TLS',
+    text: `${BASE}    {}\n  prometheus:\n    expose: { ingress: { host: prom.example.com, annotations: { nginx.ingress.kubernetes.io/auth-url: "https://auth.example.com/" } } }\n`.replace('  grafana:\n    {}\n', ''),
+    at: '5:24 components.prometheus.expose.ingress',
+    message: /prometheus behind the ingress's authentication needs TLS \(tlsSecret or certManagerIssuer\)/,
+  },
+  {
+    name: 'Prometheus through an HTTPRoute (no standard authentication)',
+    text: `${BASE}    {}\n  prometheus:\n    expose: { httpRoute: { gateway: { name: public, namespace: gateways }, host: prom.example.com } }\n`.replace('  grafana:\n    {}\n', ''),
+    at: '5:15 components.prometheus.expose.httpRoute',
+    message: /unknown key "httpRoute"; allowed keys: ingress/,
   },
 ];
 
@@ -153,5 +160,22 @@ describe('o11y synth on bad Grafana input', () => {
     expect(run.stderr).toContain(`${file}:5:32 components.grafana.expose.ingress.host: "Grafana_Example.com" is not allowed; expected a DNS name`);
     expect(run.stderr).toContain(`${file}:6:15 components.grafana.plugins[0]: "grafana-piechart-panel" is not allowed`);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('ingressAuthProblem: which ingress-nginx annotations authenticate every request', () => {
+  it.each([
+    [{ 'nginx.ingress.kubernetes.io/auth-url': 'https://oauth2.example.com/oauth2/auth' }, undefined],
+    [{ 'nginx.ingress.kubernetes.io/auth-type': 'basic', 'nginx.ingress.kubernetes.io/auth-secret': 'users' }, undefined],
+    [{ 'nginx.ingress.kubernetes.io/auth-type': 'digest', 'nginx.ingress.kubernetes.io/auth-secret': 'users' }, undefined],
+    [{ 'nginx.ingress.kubernetes.io/auth-type': 'basic' }, /needs nginx\.ingress\.kubernetes\.io\/auth-secret/],
+    [{ 'nginx.ingress.kubernetes.io/auth-secret': 'users' }, /set the ingress's authentication/],
+    [{ 'nginx.ingress.kubernetes.io/auth-type': 'none', 'nginx.ingress.kubernetes.io/auth-secret': 'users' }, /set the ingress's authentication/],
+    [{ 'traefik.ingress.kubernetes.io/router.middlewares': 'auth@kubernetescrd' }, /set the ingress's authentication/],
+    [{}, /set the ingress's authentication/],
+  ] as const)('%j', (annotations, expected) => {
+    const problem = ingressAuthProblem(annotations);
+    if (expected === undefined) expect(problem).toBeUndefined();
+    else expect(problem).toMatch(expected);
   });
 });

@@ -35,17 +35,35 @@ export function grafanaProblems(source: YamlSource, config: { components: Compon
       at([...path, 'ingress'], 'name the namespace of your ingress controller (ingress.controllerNamespace, or networkPolicy.ingressNamespace for every exposure): the NetworkPolicy admits its pods and no others');
     }
   }
-  // --web.config.file guards every request, and the stack's own callers carry no credentials yet:
-  // Prometheus is written to by the gateway (OTLP) and Tempo, and read by Grafana and the controller;
-  // Alertmanager is called by Prometheus and Grafana, and probed by the kubelet.
-  const callers = { prometheus: 'the gateway\'s OTLP push, Tempo\'s remote write, Grafana, the controller', alertmanager: 'Prometheus sending alerts, Grafana, the kubelet\'s probes' };
   for (const app of ['prometheus', 'alertmanager'] as const) {
-    if (config.components[app].expose) {
-      at(
-        ['components', app, 'expose'],
-        `${app} cannot be exposed yet: its --web.config.file would demand the credentials from the stack's own callers too (${callers[app]}), which carry none; reach it through Grafana (Explore and the alerting UI, behind its login and SSO) or kubectl port-forward`,
-      );
-    }
+    const ingress = config.components[app].expose?.ingress;
+    if (!ingress) continue;
+    const path = ['components', app, 'expose', 'ingress'];
+    const refusal = ingressAuthProblem(ingress.annotations ?? {});
+    if (refusal) at([...path, 'annotations'], `${app} has no login of its own: ${refusal}`);
+    if (!ingress.tlsSecret && !ingress.certManagerIssuer) at(path, `${app} behind the ingress's authentication needs TLS (tlsSecret or certManagerIssuer): credentials and session cookies must not cross the network in the clear`);
   }
   return problems;
+}
+
+/** ingress-nginx's authentication annotations (kubernetes.github.io/ingress-nginx, user-guide/nginx-configuration/annotations). */
+export const INGRESS_NGINX_AUTH = {
+  url: 'nginx.ingress.kubernetes.io/auth-url',
+  type: 'nginx.ingress.kubernetes.io/auth-type',
+  secret: 'nginx.ingress.kubernetes.io/auth-secret',
+} as const;
+
+/**
+ * Why an Ingress's annotations do not make its controller authenticate every request, or undefined
+ * when they do: ingress-nginx external authentication (`auth-url`, e.g. oauth2-proxy) or basic or
+ * digest authentication (`auth-type` with `auth-secret`). Other controllers' schemes cannot be
+ * told apart from unrelated middleware here, so they are refused rather than trusted. Pure.
+ */
+export function ingressAuthProblem(annotations: Readonly<Record<string, string>>): string | undefined {
+  if (annotations[INGRESS_NGINX_AUTH.url]) return undefined;
+  const type = annotations[INGRESS_NGINX_AUTH.type];
+  if (type === 'basic' || type === 'digest') {
+    return annotations[INGRESS_NGINX_AUTH.secret] ? undefined : `${INGRESS_NGINX_AUTH.type}: ${type} needs ${INGRESS_NGINX_AUTH.secret} (the htpasswd Secret)`;
+  }
+  return `set the ingress's authentication in annotations: ${INGRESS_NGINX_AUTH.url} (external authentication, e.g. oauth2-proxy) or ${INGRESS_NGINX_AUTH.type}: basic with ${INGRESS_NGINX_AUTH.secret} (ingress-nginx)`;
 }

@@ -202,17 +202,16 @@ const exposeProperties = {
   },
 };
 const expose = { type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1, allowed: 'exactly one of ingress or httpRoute', properties: exposeProperties };
-/** Prometheus and Alertmanager have no login: their exposure names its authentication. */
+/**
+ * Prometheus and Alertmanager have no login: only an Ingress whose controller authenticates
+ * (checked in grafana-checks.ts); Gateway API has no standard authentication filter.
+ */
 const authenticatedExpose = {
-  ...expose,
-  minProperties: 2,
-  maxProperties: 2,
-  required: ['auth'],
-  allowed: 'needs auth (webConfigSecret): Prometheus and Alertmanager have no login of their own and are never exposed anonymously; and exactly one of ingress or httpRoute',
-  properties: {
-    ...exposeProperties,
-    auth: { type: 'object', additionalProperties: false, required: ['webConfigSecret'], properties: { webConfigSecret: dnsSubdomain } },
-  },
+  type: 'object',
+  additionalProperties: false,
+  required: ['ingress'],
+  allowed: 'an ingress whose controller authenticates every request (Prometheus and Alertmanager have no login of their own)',
+  properties: { ingress: exposeProperties.ingress },
 };
 
 function closed(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {

@@ -287,12 +287,12 @@ export interface ExposeConfig {
   readonly httpRoute?: HttpRouteExposeConfig;
 }
 
-/** Exposure of Prometheus or Alertmanager, which have no login of their own: never without authentication. */
-export interface AuthenticatedExposeConfig extends ExposeConfig {
-  readonly auth: {
-    /** Secret with key `web-config.yml`: the server's `--web.config.file` (bcrypt `basic_auth_users`). */
-    readonly webConfigSecret: string;
-  };
+/**
+ * Exposure of Prometheus or Alertmanager, which have no login of their own: an Ingress whose
+ * annotations make the controller authenticate every request, over TLS.
+ */
+export interface AuthenticatedExposeConfig {
+  readonly ingress: IngressExposeConfig;
 }
 
 export interface GrafanaConfig {
