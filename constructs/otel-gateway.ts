@@ -1,49 +1,27 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { parseDuration } from '../src/duration.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { dirname } from 'node:path';
-import { configMapVolume, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
-import { API_SERVER_PORTS } from './network-policy.ts';
-import {
-  collectorContainer,
-  collectorService,
-  COLLECTOR_METRICS_PORT,
-  type CollectorResources,
-  HEALTH_CHECK,
-  K8S_ATTRIBUTES_RULES,
-  k8sAttributesProcessor,
-  MEMORY_LIMITER,
-  OTLP_GRPC_PORT,
-  clusterResourceAttributes,
-  insertAttributes,
-  OTLP_HTTP_PORT,
-  otlpReceiver,
-  type Pipeline,
-  sendingQueue,
-} from './otel-collector.ts';
+import { configMapVolume, metadata, metricsScraper, selectorLabels, type StackContext } from './common.ts';
+import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
+import { collectorContainer, clusterResourceAttributes, COLLECTOR_METRICS_PORT, type CollectorResources, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
-import { SPAN_METRICS_CONNECTOR } from '../src/model/span-metrics.ts';
-import {
-  BEARER_AUTH,
-  CROSS_CLUSTER_TLS_DIR,
-  CROSS_CLUSTER_TOKEN_FILE,
-  crossClusterExporters,
-  exportersFor,
-  needsRouting,
-  remoteEndpoint,
-  routingTable,
-  SIGNALS,
-  type LocalBackends,
-  type Signal,
-} from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { crossClusterExporters, exportersFor, needsRouting, remoteEndpoint, type Signal } from '../src/routing/gateway.ts';
+import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { composeGateway, type GatewayComposition, type GatewayFragment } from './gateway/fragment.ts';
+import { intakeFragment } from './gateway/intake.ts';
+import { LOCAL_EXPORTERS, localBackendsFragment, type GatewayBackend } from './gateway/local-backends.ts';
+import { routingEntry, routingFragment } from './gateway/routing.ts';
+import { LOAD_BALANCED_ENTRY, loadBalancedTracesFragment } from './gateway/load-balancing.ts';
+import { SPAN_METRICS_ENTRY, spanMetricsFragment } from './gateway/span-metrics.ts';
+import { crossClusterReceiveFragment, crossClusterSendFragment } from './gateway/cross-cluster.ts';
+import { LOAD_BALANCED_SERVICE } from './gateway/shards.ts';
 
-/** A backend the gateway exports to: a Service in the stack namespace. */
-export interface GatewayBackend {
-  readonly service: string;
-  readonly port: number;
-}
+export type { GatewayBackend } from './gateway/local-backends.ts';
+export { cardinalityTransform } from './gateway/intake.ts';
+export { LOAD_BALANCED_PORT } from './gateway/load-balancing.ts';
+export { SPAN_METRICS_PORT } from './gateway/span-metrics.ts';
+export { EXTERNAL_OTLP_PORT, EXTERNAL_SERVICE } from './gateway/cross-cluster.ts';
+export { LOAD_BALANCED_SERVICE } from './gateway/shards.ts';
 
 const GATEWAY_RESOURCES: CollectorResources = { cpu: { request: '200m', limit: '1' }, memoryMiB: { request: 512, limit: 1024 } };
 
@@ -69,7 +47,8 @@ export interface OtelGatewayProps {
 /**
  * The OpenTelemetry Collector gateway: receives OTLP from the node agents, limits memory, adds
  * Kubernetes metadata (by pod IP or UID) and cluster-level resource attributes, and exports traces
- * to Tempo, logs to Loki and metrics to Prometheus, all over OTLP.
+ * to Tempo, logs to Loki and metrics to Prometheus, all over OTLP. Its optional features are
+ * pipeline fragments (constructs/gateway/); the workload is built from what they need.
  */
 export class OtelGateway extends Construct {
   readonly id: ComponentId;
@@ -79,50 +58,33 @@ export class OtelGateway extends Construct {
     const id: ComponentId = { app: 'otel-gateway', component: 'otel-gateway', namespace: props.namespace };
     this.id = id;
     const replicas = props.replicas ?? 2;
-    const configText = dumpYaml(gatewayConfig(ctx, props));
-    const shards = shardPorts(ctx);
-    const external = receivesExternal(ctx);
-    const crossCluster = external || sendsExternal(ctx);
-    const { tokenSecret, tlsSecret, auth } = ctx.config.crossCluster;
-    const secrets = crossCluster ? (auth === 'mtls' ? [tlsSecret] : [tokenSecret, tlsSecret]) : [];
+    const gateway = composeGatewayOf(ctx, props);
+    const configText = dumpYaml(gateway.config);
+    const usesKubernetesApi = gateway.rbac.length > 0;
 
     serviceAccount(this, ctx, id);
-    clusterRoleFor(this, ctx, id, [
-      ...K8S_ATTRIBUTES_RULES,
-      // The load_balancing exporter's k8s resolver watches EndpointSlices.
-      ...(shards.length ? [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ }] : []),
-    ]);
+    if (usesKubernetesApi) clusterRoleFor(this, ctx, id, gateway.rbac);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: secrets }),
+      metadata: componentMetadata(ctx, id, { externalSecrets: gateway.externalSecrets }),
       spec: {
         replicas,
         selector: podSelector(ctx, id),
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
-          usesKubernetesApi: true,
+          usesKubernetesApi,
           uid: 10001,
           spreadAcrossArchitectures: replicas > 1,
           configContents: [configText],
           containers: [
             collectorContainer({
               resources: GATEWAY_RESOURCES,
-              extraPorts: [
-                ...shards.map((p) => ({ name: p.name, containerPort: p.port })),
-                ...(external ? [{ name: 'otlp-external', containerPort: EXTERNAL_OTLP_PORT }] : []),
-              ],
-              mounts: [
-                ...(crossCluster ? [{ name: 'cross-cluster-tls', mountPath: CROSS_CLUSTER_TLS_DIR, readOnly: true }] : []),
-                ...(crossCluster && auth === 'bearer' ? [{ name: 'cross-cluster-token', mountPath: dirname(CROSS_CLUSTER_TOKEN_FILE), readOnly: true }] : []),
-              ],
+              extraPorts: [...gateway.shardPorts, ...gateway.ports].map((p) => ({ name: p.name, containerPort: p.port })),
+              mounts: gateway.secretMounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
             }),
           ],
-          volumes: [
-            configMapVolume('config', 'otel-gateway-config'),
-            ...(crossCluster ? [{ name: 'cross-cluster-tls', secret: { secretName: tlsSecret } }] : []),
-            ...(crossCluster && auth === 'bearer' ? [{ name: 'cross-cluster-token', secret: { secretName: tokenSecret } }] : []),
-          ],
+          volumes: [configMapVolume('config', 'otel-gateway-config'), ...gateway.secretMounts.map((m) => ({ name: m.volume, secret: { secretName: m.secretName } }))],
         }),
       },
     });
@@ -130,51 +92,35 @@ export class OtelGateway extends Construct {
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
       { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: 'otlp-http' },
     ]);
-    if (shards.length) {
-      service(this, ctx, id, shards.map((p) => ({ name: p.name, port: p.port, targetPort: p.name })), { name: LOAD_BALANCED_SERVICE, headless: true });
+    if (gateway.shardPorts.length) {
+      service(this, ctx, id, gateway.shardPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.name })), { name: LOAD_BALANCED_SERVICE, headless: true });
     }
-    if (external) {
-      new k8s.KubeService(this, 'external-svc', {
-        metadata: metadata(ctx, {
-          name: EXTERNAL_SERVICE,
-          namespace: id.namespace,
-          app: id.app,
-          component: id.component,
-          annotations: { ...platformProfile(ctx.cluster.cloud).otlpServiceAnnotations },
-        }),
+    for (const s of gateway.services) {
+      new k8s.KubeService(this, `${s.name}-svc`, {
+        metadata: metadata(ctx, { name: s.name, namespace: id.namespace, app: id.app, component: id.component, annotations: { ...s.annotations } }),
         spec: {
           type: 'LoadBalancer',
           selector: selectorLabels(ctx, id.app),
-          ports: [{ name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: k8s.IntOrString.fromString('otlp-external'), protocol: 'TCP' }],
+          ports: s.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.targetPort), protocol: 'TCP' })),
         },
       });
     }
-    const self = { app: id.app, namespace: id.namespace };
-    const remotePorts = [...new Set(ctx.topology.backendClouds.map((c) => remoteEndpoint(ctx, c)).filter((e): e is string => !!e).map((e) => Number(e.split(':')[1])))];
-    const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
-    ctx.flows.register(this, id, platformProfile(ctx.cluster.cloud).detectionEgress);
-    ctx.flows.add(
-      ...(props.acceptsApplications ? [{ from: { anyPod: true } as const, to: self, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to the gateway (no node agents)' }] : []),
-      { from: { app: metricsScraper(ctx), namespace: props.namespace }, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the gateway\'s own metrics are scraped' },
-      ...(shards.length ? [{ from: self, to: self, ports: shards.map((p) => p.port), why: 'spans sharded by trace or service between gateway replicas' }] : []),
-      // Other clusters come through a load balancer, from addresses outside the pod network.
-      ...(external ? [{ from: { internet: true } as const, to: self, ports: [EXTERNAL_OTLP_PORT], why: 'other clusters\' gateways send telemetry through the load balancer' }] : []),
-      ...(isBackend
-        ? [props.tempo, props.loki, props.prometheus].map((b) => ({ from: self, to: { app: b.service, namespace: props.namespace }, ports: [b.port], why: `the gateway exports to ${b.service}` }))
-        : []),
-      ...remotePorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'the gateway exports to the backends of other clouds' })),
-      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },
-    );
+    ctx.flows.register(this, id, gateway.egressAllowances);
+    ctx.flows.add(...gatewayFlows(gateway, { app: id.app, namespace: id.namespace }, { acceptsApplications: props.acceptsApplications ?? false, scraper: metricsScraper(ctx) }));
   }
 }
 
-/** LoadBalancer Service where other clusters send their telemetry (backend clusters only). */
-export const EXTERNAL_SERVICE = 'otel-gateway-external';
-
-/** Port of the gateway's second tier (trace-ID sharded, tail-sampled) receiver. */
-export const LOAD_BALANCED_PORT = 4320;
-/** Port of the cross-cluster OTLP receiver (TLS + auth), behind the `otel-gateway-external` Service. */
-export const EXTERNAL_OTLP_PORT = 4319;
+/** The gateway's flows: who reaches it, then where it connects (declaration order is the policies' rule order). */
+function gatewayFlows(gateway: GatewayComposition, self: { app: string; namespace: string }, o: { acceptsApplications: boolean; scraper: string }): Flow[] {
+  return [
+    ...(o.acceptsApplications ? [{ from: { anyPod: true } as const, to: self, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to the gateway (no node agents)' }] : []),
+    { from: { app: o.scraper, namespace: self.namespace }, to: self, ports: [COLLECTOR_METRICS_PORT], why: "the gateway's own metrics are scraped" },
+    ...(gateway.shardPorts.length ? [{ from: self, to: self, ports: gateway.shardPorts.map((p) => p.port), why: 'spans sharded by trace or service between gateway replicas' }] : []),
+    ...gateway.ingress.map((f) => ({ from: f.from, to: self, ports: f.ports, why: f.why })),
+    ...gateway.egress.map((f) => ({ from: self, to: f.to, ports: f.ports, why: f.why })),
+    ...(gateway.rbac.length ? [{ from: self, to: { apiServer: true } as const, ports: API_SERVER_PORTS, why: 'the collector watches the Kubernetes API (k8s_attributes, load_balancing resolvers)' }] : []),
+  ];
+}
 
 /** Whether this gateway receives other clusters' telemetry: a backend cluster of a multi-cluster stack. */
 export function receivesExternal(ctx: StackContext): boolean {
@@ -191,210 +137,40 @@ export function loadBalanced(ctx: StackContext): boolean {
   return ctx.config.scale.loadBalancing || ctx.config.scale.tailSampling.enabled;
 }
 
-/** Port of the gateway's service-sharded receiver, where the span_metrics connector gets its spans. */
-export const SPAN_METRICS_PORT = 4321;
-
 /**
- * The gateway's sharded receivers (behind the headless {@link LOAD_BALANCED_SERVICE}): spans by
- * trace ID for tail sampling, and by service for span metrics.
+ * The fragments that apply to this cluster's gateway, wired to each other: each signal leaves the
+ * intake for the routing connector, or for its one destination; traces go through the sharded
+ * second tier when load-balanced, and also to the span-metrics tier when it is on. Fragment order
+ * is the order of components in the config.
  */
-export function shardPorts(ctx: StackContext): { name: string; port: number }[] {
-  return [
-    ...(loadBalanced(ctx) ? [{ name: 'otlp-lb', port: LOAD_BALANCED_PORT }] : []),
-    ...(ctx.config.scale.spanMetricsInGateway ? [{ name: 'otlp-spans', port: SPAN_METRICS_PORT }] : []),
+export function gatewayFragments(ctx: StackContext, props: OtelGatewayProps): GatewayFragment[] {
+  const profile = platformProfile(ctx.cluster.cloud);
+  const { crossCluster, scale, cardinality } = ctx.config;
+  const routing = needsRouting(ctx);
+  const lb = loadBalanced(ctx);
+  const deliver = (signal: Signal) => (routing ? routingEntry(signal) : exportersFor(ctx, ctx.topology.defaultCloud, LOCAL_EXPORTERS)[signal]);
+  const forward: Record<Signal, string[]> = {
+    traces: [lb ? LOAD_BALANCED_ENTRY : deliver('traces'), ...(scale.spanMetricsInGateway ? [SPAN_METRICS_ENTRY] : [])],
+    metrics: [deliver('metrics')],
+    logs: [deliver('logs')],
+  };
+  const candidates: (GatewayFragment | false)[] = [
+    intakeFragment({ detectors: profile.detectors, detectionEgress: profile.detectionEgress, clusterAttributes: clusterResourceAttributes(ctx.cluster), cardinality, forward }),
+    ctx.topology.rolesOf(ctx.cluster).has('backend') && localBackendsFragment({ namespace: props.namespace, tempo: props.tempo, loki: props.loki, prometheus: props.prometheus }),
+    sendsExternal(ctx) && crossClusterSendFragment({ crossCluster, exporters: crossClusterExporters(ctx) }),
+    lb && loadBalancedTracesFragment({ namespace: props.namespace, tailSampling: scale.tailSampling, deliver: deliver('traces') }),
+    routing && routingFragment(ctx, LOCAL_EXPORTERS),
+    scale.spanMetricsInGateway && spanMetricsFragment({ namespace: props.namespace, deliver: deliver('metrics') }),
+    receivesExternal(ctx) && crossClusterReceiveFragment({ crossCluster, local: LOCAL_EXPORTERS, serviceAnnotations: profile.otlpServiceAnnotations }),
   ];
+  return candidates.filter((f): f is GatewayFragment => f !== false);
 }
 
-/** The cardinality guard: URL paths to route templates, dropped attributes. Undefined when unused. */
-export function cardinalityTransform(ctx: StackContext): object | undefined {
-  const { urlTemplates, dropAttributes } = ctx.config.cardinality;
-  if (!urlTemplates.length && !dropAttributes.length) return undefined;
-  const q = (v: string) => JSON.stringify(v);
-  const drop = (path: string) => dropAttributes.map((a) => `delete_key(${path}, ${q(a)})`);
-  return {
-    error_mode: 'ignore',
-    // `http.url` is the old semantic convention, `url.full` the current one: rewrite both.
-    trace_statements: [
-      ...urlTemplates.flatMap((t) => ['url.full', 'http.url'].map((attr) => `replace_pattern(span.attributes[${q(attr)}], ${q(t.pattern)}, ${q(t.template)})`)),
-      ...drop('span.attributes'),
-    ],
-    log_statements: drop('log.attributes'),
-    metric_statements: drop('datapoint.attributes'),
-  };
+function composeGatewayOf(ctx: StackContext, props: OtelGatewayProps): GatewayComposition {
+  return composeGateway(gatewayFragments(ctx, props), { memoryLimitMiB: GATEWAY_RESOURCES.memoryMiB.limit });
 }
 
 /** The gateway's collector config, a pure function of the stack context and the props. */
 export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): object {
-  const profile = platformProfile(ctx.cluster.cloud);
-  const host = (b: GatewayBackend) => `${serviceHost(b.service, props.namespace)}:${b.port}`;
-  const isBackend = ctx.topology.rolesOf(ctx.cluster).has('backend');
-  const local: LocalBackends = { traces: 'otlp_grpc/tempo', metrics: 'otlp_http/prometheus', logs: 'otlp_http/loki' };
-  const cardinality = cardinalityTransform(ctx);
-  const inProcessors = ['k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : [])];
-  const clusterAttributes = clusterResourceAttributes(ctx.cluster);
-  const routing = needsRouting(ctx);
-  const lb = loadBalanced(ctx);
-  const external = receivesExternal(ctx);
-  const mtls = ctx.config.crossCluster.auth === 'mtls';
-  const usesBearer = !mtls && (external || sendsExternal(ctx));
-
-  // Where each signal goes once it has been processed: the routing connector, or the one destination.
-  const single = (signal: Signal) => exportersFor(ctx, ctx.topology.defaultCloud, local)[signal];
-  const next = (signal: Signal) => (routing ? `routing/${signal}` : single(signal));
-
-  const spanMetrics = ctx.config.scale.spanMetricsInGateway;
-  const pipelines: Record<string, Pipeline> = {};
-  if (spanMetrics) {
-    pipelines['traces/span_metrics'] = { receivers: ['otlp/span_metrics'], exporters: ['span_metrics'] };
-    pipelines['metrics/span_metrics'] = { receivers: ['span_metrics'], exporters: [next('metrics')] };
-  }
-  // Every span also goes, sharded by service, to the replica computing that service's span metrics.
-  const toSpanMetrics = spanMetrics ? ['load_balancing/span_metrics'] : [];
-  for (const signal of SIGNALS) {
-    if (signal === 'traces' && lb) {
-      pipelines['traces/in'] = { receivers: ['otlp'], processors: inProcessors, exporters: ['load_balancing/traces', ...toSpanMetrics] };
-      pipelines['traces/sampled'] = {
-        receivers: ['otlp/load_balanced'],
-        processors: ctx.config.scale.tailSampling.enabled ? ['tail_sampling'] : [],
-        exporters: [next(signal)],
-      };
-    } else {
-      pipelines[`${signal}/in`] = { receivers: ['otlp'], processors: inProcessors, exporters: [next(signal), ...(signal === 'traces' ? toSpanMetrics : [])] };
-    }
-    if (routing) {
-      for (const cloud of ctx.topology.backendClouds) {
-        pipelines[`${signal}/${cloud}`] = { receivers: [`routing/${signal}`], exporters: [exportersFor(ctx, cloud, local)[signal]] };
-      }
-    }
-    // Other clusters already routed their telemetry here: store it, do not route it again.
-    if (external) pipelines[`${signal}/external`] = { receivers: ['otlp/external'], exporters: [local[signal]] };
-  }
-
-  const { tailSampling } = ctx.config.scale;
-  return {
-    extensions: {
-      health_check: HEALTH_CHECK,
-      ...(usesBearer ? { [BEARER_AUTH]: { filename: CROSS_CLUSTER_TOKEN_FILE } } : {}),
-    },
-    receivers: {
-      otlp: otlpReceiver(),
-      ...(lb ? { 'otlp/load_balanced': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${LOAD_BALANCED_PORT}` } } } } : {}),
-      ...(spanMetrics ? { 'otlp/span_metrics': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${SPAN_METRICS_PORT}` } } } } : {}),
-      ...(external
-        ? {
-            'otlp/external': {
-              protocols: {
-                grpc: {
-                  endpoint: `\${env:MY_POD_IP}:${EXTERNAL_OTLP_PORT}`,
-                  tls: {
-                    cert_file: `${CROSS_CLUSTER_TLS_DIR}/tls.crt`,
-                    key_file: `${CROSS_CLUSTER_TLS_DIR}/tls.key`,
-                    ...(mtls ? { client_ca_file: `${CROSS_CLUSTER_TLS_DIR}/ca.crt` } : {}),
-                  },
-                  ...(mtls ? {} : { auth: { authenticator: BEARER_AUTH } }),
-                },
-              },
-            },
-          }
-        : {}),
-    },
-    processors: {
-      memory_limiter: MEMORY_LIMITER,
-      // Agents already enriched what they forward; this catches data sent straight to the gateway.
-      k8s_attributes: k8sAttributesProcessor(),
-      // Never override: attributes set by the application or the agent are more specific.
-      resource_detection: { detectors: [...profile.detectors], timeout: '5s', override: false },
-      'resource/cluster': insertAttributes(clusterAttributes),
-      ...(cardinality ? { 'transform/cardinality': cardinality } : {}),
-      ...(tailSampling.enabled
-        ? {
-            tail_sampling: {
-              decision_wait: '30s',
-              num_traces: 50000,
-              policies: [
-                { name: 'errors', type: 'status_code', status_code: { status_codes: ['ERROR'] } },
-                { name: 'slow', type: 'latency', latency: { threshold_ms: parseDuration(tailSampling.slowerThan)! * 1000 } },
-                { name: 'sample-rest', type: 'probabilistic', probabilistic: { sampling_percentage: tailSampling.percentage } },
-              ],
-            },
-          }
-        : {}),
-    },
-    ...(routing || spanMetrics
-      ? {
-          connectors: {
-            ...(routing ? Object.fromEntries(SIGNALS.map((signal) => [`routing/${signal}`, routingTable(ctx, signal)])) : {}),
-            // Request rate, errors and latency per service, span name and kind, as Tempo's span-metrics processor
-            // would; the names Grafana queries follow from the namespace and unit (span-metrics.ts).
-            ...(spanMetrics
-              ? {
-                  span_metrics: {
-                    namespace: SPAN_METRICS_CONNECTOR.namespace,
-                    histogram: { unit: SPAN_METRICS_CONNECTOR.unit, explicit: { buckets: ['5ms', '25ms', '100ms', '250ms', '1s', '2.5s', '10s'] } },
-                    dimensions: [{ name: 'http.response.status_code' }],
-                    // Trace ids on the histogram: the latency panel's exemplars link to the traces.
-                    exemplars: { enabled: true },
-                  },
-                }
-              : {}),
-          },
-        }
-      : {}),
-    exporters: queued(
-      {
-        ...(isBackend
-          ? {
-              [local.traces]: { endpoint: host(props.tempo), tls: { insecure: true } },
-              [local.logs]: { endpoint: `http://${host(props.loki)}/otlp` },
-              [local.metrics]: { endpoint: `http://${host(props.prometheus)}/api/v1/otlp` },
-            }
-          : {}),
-        // No queue settings here: queued() adds them, sized across every exporter.
-        ...crossClusterExporters(ctx),
-        ...(lb
-          ? {
-              'load_balancing/traces': {
-                // All spans of a trace must reach the same replica for tail sampling to see the whole trace.
-                routing_key: 'traceID',
-                protocol: { otlp: { tls: { insecure: true } } },
-                resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [LOAD_BALANCED_PORT] } },
-              },
-            }
-          : {}),
-        ...(spanMetrics
-          ? {
-              'load_balancing/span_metrics': {
-                // All spans of a service reach one replica, so that its span metrics are one series, not one per replica.
-                routing_key: 'service',
-                protocol: { otlp: { tls: { insecure: true } } },
-                resolver: { k8s: { service: `${LOAD_BALANCED_SERVICE}.${props.namespace}`, ports: [SPAN_METRICS_PORT] } },
-              },
-            }
-          : {}),
-      },
-    ),
-    service: collectorService(['health_check', ...(usesBearer ? [BEARER_AUTH] : [])], pipelines),
-  };
+  return composeGatewayOf(ctx, props).config;
 }
-
-/**
- * Adds a sending queue to every exporter, the gateway's memory limit shared among them. A
- * load_balancing exporter gets one queue of its own, not one per endpoint: its per-endpoint OTLP
- * exporters neither queue nor retry, so replicas do not multiply queues, and a retry goes through
- * the ring again, to the successor of a replica that left.
- */
-function queued(exporters: Record<string, object>): Record<string, object> {
-  const queue = sendingQueue(GATEWAY_RESOURCES.memoryMiB.limit, Object.keys(exporters).length);
-  const perEndpoint = { sending_queue: { enabled: false }, retry_on_failure: { enabled: false } };
-  return Object.fromEntries(
-    Object.entries(exporters).map(([id, e]) => [
-      id,
-      id.split('/')[0] === 'load_balancing'
-        ? { ...e, ...queue, protocol: { otlp: { ...(e as { protocol: { otlp: object } }).protocol.otlp, ...perEndpoint } } }
-        : { ...e, ...queue },
-    ]),
-  );
-}
-
-/** Headless Service of the gateway's second tier; the load_balancing exporter resolves its EndpointSlices. */
-export const LOAD_BALANCED_SERVICE = 'otel-gateway-lb';

@@ -48,10 +48,17 @@ export function remoteEndpoint(ctx: RoutingScope, cloud: Cloud): string | undefi
   return backend.cluster.name === ctx.cluster.name ? undefined : backend.cluster.otlpEndpoint;
 }
 
+/** An OTLP exporter to another cloud's gateway. */
+export interface CrossClusterExporter {
+  readonly endpoint: string;
+  readonly tls: object;
+  readonly auth?: object;
+}
+
 /** The cross-cluster exporters this gateway needs, by id. TLS always; bearer token or client certificate. The gateway adds their queues. */
-export function crossClusterExporters(ctx: RoutingScope): Record<string, object> {
+export function crossClusterExporters(ctx: RoutingScope): Record<string, CrossClusterExporter> {
   const mtls = ctx.config.crossCluster.auth === 'mtls';
-  const exporters: Record<string, object> = {};
+  const exporters: Record<string, CrossClusterExporter> = {};
   for (const cloud of ctx.topology.backendClouds) {
     const endpoint = remoteEndpoint(ctx, cloud);
     if (!endpoint) continue;

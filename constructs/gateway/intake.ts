@@ -1,0 +1,59 @@
+import type { CardinalityConfig } from '../../src/model/types.ts';
+import type { EgressAllowance } from '../../src/model/platforms/profile.ts';
+import { SIGNALS, type Signal } from '../../src/routing/gateway.ts';
+import { insertAttributes, K8S_ATTRIBUTES_RULES, k8sAttributesProcessor, otlpReceiver } from '../otel-collector.ts';
+import type { GatewayFragment } from './fragment.ts';
+
+export interface IntakeInputs {
+  /** `resource_detection` detectors of the cluster's platform, in precedence order. */
+  readonly detectors: readonly string[];
+  /** What those detectors read with strict egress (instance metadata). */
+  readonly detectionEgress: readonly EgressAllowance[];
+  /** Attributes known at synth time (cluster, region, cloud), inserted before detection. */
+  readonly clusterAttributes: Readonly<Record<string, string>>;
+  readonly cardinality: Pick<CardinalityConfig, 'urlTemplates' | 'dropAttributes'>;
+  /** Where each signal goes once enriched: exporters or connectors other fragments define. */
+  readonly forward: Readonly<Record<Signal, readonly string[]>>;
+}
+
+/**
+ * The gateway's OTLP intake, one `<signal>/in` pipeline per signal: Kubernetes metadata (by pod
+ * UID, IP or connection), the cluster's attributes, the platform's detected ones, and the
+ * cardinality guard when configured.
+ */
+export function intakeFragment(inputs: IntakeInputs): GatewayFragment {
+  const cardinality = cardinalityTransform(inputs.cardinality);
+  const processors = ['k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : [])];
+  return {
+    name: 'intake',
+    receivers: { otlp: otlpReceiver() },
+    processors: {
+      // Agents already enriched what they forward; this catches data sent straight to the gateway.
+      k8s_attributes: k8sAttributesProcessor(),
+      // Never override: attributes set by the application or the agent are more specific.
+      resource_detection: { detectors: [...inputs.detectors], timeout: '5s', override: false },
+      'resource/cluster': insertAttributes(inputs.clusterAttributes),
+      ...(cardinality ? { 'transform/cardinality': cardinality } : {}),
+    },
+    pipelines: Object.fromEntries(SIGNALS.map((signal) => [`${signal}/in`, { receivers: ['otlp'], processors, exporters: [...inputs.forward[signal]] }])),
+    rbac: K8S_ATTRIBUTES_RULES,
+    egressAllowances: inputs.detectionEgress,
+  };
+}
+
+/** The cardinality guard: URL paths to route templates, dropped attributes. Undefined when unused. */
+export function cardinalityTransform({ urlTemplates, dropAttributes }: Pick<CardinalityConfig, 'urlTemplates' | 'dropAttributes'>): object | undefined {
+  if (!urlTemplates.length && !dropAttributes.length) return undefined;
+  const q = (v: string) => JSON.stringify(v);
+  const drop = (path: string) => dropAttributes.map((a) => `delete_key(${path}, ${q(a)})`);
+  return {
+    error_mode: 'ignore',
+    // `http.url` is the old semantic convention, `url.full` the current one: rewrite both.
+    trace_statements: [
+      ...urlTemplates.flatMap((t) => ['url.full', 'http.url'].map((attr) => `replace_pattern(span.attributes[${q(attr)}], ${q(t.pattern)}, ${q(t.template)})`)),
+      ...drop('span.attributes'),
+    ],
+    log_statements: drop('log.attributes'),
+    metric_statements: drop('datapoint.attributes'),
+  };
+}
