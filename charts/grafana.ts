@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import { serviceHost, type StackContext } from '../constructs/common.ts';
+import { overridesFor } from './overrides.ts';
 import { Grafana, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -57,6 +58,7 @@ export class GrafanaChart extends Chart {
       tokenSecret: ctx.config.crossCluster.tokenSecret,
       backends,
       spanMetrics,
+      overrides: overridesFor(ctx, 'grafana'),
       dashboards: [
         stackHealthDashboard(prometheusUid(backends[0]!), spanMetrics),
         ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),

@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { Alertmanager, ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import type { StackContext } from '../constructs/common.ts';
+import { overridesFor } from './overrides.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { Prometheus } from '../constructs/prometheus.ts';
 import { PrometheusRules } from '../constructs/prometheus-rules.ts';
@@ -22,6 +23,7 @@ export class PrometheusChart extends Chart {
       replicas: config.components.alertmanager.replicas,
       receiversSecret: config.components.alertmanager.receiversSecret,
       watchdogReceiver: config.components.alertmanager.watchdogReceiver,
+      overrides: overridesFor(ctx, 'alertmanager'),
     });
     new Prometheus(this, 'prometheus', ctx, {
       namespace: ns,
@@ -34,7 +36,8 @@ export class PrometheusChart extends Chart {
       ruleConfigMaps: ruleFiles.map((r) => r.configMap),
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
       remoteReaders: remoteQueryPeers(ctx),
+      overrides: overridesFor(ctx, 'prometheus'),
     });
-    new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns });
+    new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
   }
 }

@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const ALERTMANAGER_PORT = 9093;
 const CLUSTER_PORT = 9094;
@@ -12,7 +12,7 @@ const RECEIVERS_DIR = '/etc/alertmanager/receivers';
 /** The receivers every stack has; each reads its webhook URL from the user's Secret. */
 export const RECEIVERS = ['default', 'page', 'ticket'] as const;
 
-export interface AlertmanagerProps {
+export interface AlertmanagerProps extends WorkloadProps {
   readonly namespace: string;
   /** @default 1 */
   readonly replicas?: number;
@@ -60,6 +60,7 @@ export class Alertmanager extends Construct {
         podManagementPolicy: 'Parallel',
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 65534,
@@ -86,7 +87,7 @@ export class Alertmanager extends Construct {
                     ]
                   : []),
               ],
-              resources: { cpu: { request: '50m', limit: '200m' }, memory: { request: '64Mi', limit: '256Mi' } },
+              resources: props.overrides?.resources ?? defaultResources('alertmanager'),
               liveness: httpProbe('/-/healthy', 'http-metrics'),
               readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5 }),
               mounts: [

@@ -11,10 +11,12 @@ import { urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
 import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from './span-metrics.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
+/** The user's dashboards (`dashboards:` in the config), in their own folder and ConfigMap. */
+const CUSTOM_DASHBOARDS = { dir: '/var/lib/grafana-dashboards-custom', configMap: 'grafana-dashboards-custom', folder: 'Custom' };
 
 /** The backends of one cloud, as Grafana reaches them. */
 export interface GrafanaBackendSet {
@@ -33,7 +35,7 @@ export interface GrafanaBackendSet {
   readonly remote: boolean;
 }
 
-export interface GrafanaProps {
+export interface GrafanaProps extends WorkloadProps {
   readonly namespace: string;
   /** Existing Secret with keys `admin-user` and `admin-password`; never synthesized. */
   readonly adminSecret: string;
@@ -43,6 +45,8 @@ export interface GrafanaProps {
   readonly tokenSecret: string;
   /** Dashboards provisioned from a ConfigMap, read-only in the UI. */
   readonly dashboards: readonly DashboardFile[];
+  /** The user's dashboards, provisioned in the folder `Custom`, editable only in their files. @default none */
+  readonly customDashboards?: readonly DashboardFile[];
   /** The span metrics the trace → metrics links query. */
   readonly spanMetrics: SpanMetricsSeries;
 }
@@ -63,15 +67,19 @@ export class Grafana extends Construct {
     this.id = id;
     const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
     const remote = props.backends.some((b) => b.remote);
+    const custom = props.customDashboards ?? [];
+    const provider = (name: string, folder: string, path: string) => ({ name, type: 'file', orgId: 1, folder, allowUiUpdates: false, disableDeletion: true, updateIntervalSeconds: 60, options: { path } });
     const providers = dumpYaml({
       apiVersion: 1,
-      providers: [{ name: 'o11y', type: 'file', orgId: 1, folder: 'o11y', allowUiUpdates: false, disableDeletion: true, updateIntervalSeconds: 60, options: { path: DASHBOARDS_DIR } }],
+      providers: [provider('o11y', 'o11y', DASHBOARDS_DIR), ...(custom.length ? [provider('custom', CUSTOM_DASHBOARDS.folder, CUSTOM_DASHBOARDS.dir)] : [])],
     });
     const dashboards = Object.fromEntries(props.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
+    const customDashboards = Object.fromEntries(custom.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'grafana-datasources', { 'datasources.yaml': datasources });
     configMap(this, ctx, id, 'grafana-dashboard-providers', { 'dashboards.yaml': providers });
     configMap(this, ctx, id, 'grafana-dashboards', dashboards);
+    if (custom.length) configMap(this, ctx, id, CUSTOM_DASHBOARDS.configMap, customDashboards);
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: componentMetadata(ctx, id, { externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])] }),
@@ -81,11 +89,12 @@ export class Grafana extends Construct {
         strategy: { type: 'Recreate' },
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 472,
           spreadAcrossArchitectures: false,
-          configContents: [datasources, providers, ...Object.values(dashboards)],
+          configContents: [datasources, providers, ...Object.values(dashboards), ...Object.values(customDashboards)],
           containers: [
             container({
               name: 'grafana',
@@ -106,7 +115,7 @@ export class Grafana extends Construct {
                 { name: 'GF_SNAPSHOTS_EXTERNAL_ENABLED', value: 'false' },
               ],
               ports: [{ name: 'http-metrics', containerPort: GRAFANA_PORT }],
-              resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+              resources: props.overrides?.resources ?? defaultResources('grafana'),
               liveness: httpProbe('/api/health', 'http-metrics', { initialDelaySeconds: 30 }),
               readiness: httpProbe('/api/health', 'http-metrics'),
               mounts: [
@@ -114,6 +123,7 @@ export class Grafana extends Construct {
                 { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
                 { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
                 { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
+                ...(custom.length ? [{ name: 'custom-dashboards', mountPath: CUSTOM_DASHBOARDS.dir, readOnly: true }] : []),
                 { name: 'data', mountPath: '/var/lib/grafana' },
                 { name: 'tmp', mountPath: '/tmp' },
                 ...(remote ? [{ name: 'cross-cluster-token', mountPath: TOKEN_DIR, readOnly: true }] : []),
@@ -125,6 +135,7 @@ export class Grafana extends Construct {
             configMapVolume('datasources', 'grafana-datasources'),
             configMapVolume('dashboard-providers', 'grafana-dashboard-providers'),
             configMapVolume('dashboards', 'grafana-dashboards'),
+            ...(custom.length ? [configMapVolume('custom-dashboards', CUSTOM_DASHBOARDS.configMap)] : []),
             emptyDirVolume('data', '1Gi'),
             emptyDirVolume('tmp', '256Mi'),
             ...(remote ? [{ name: 'cross-cluster-token', secret: { secretName: props.tokenSecret } }] : []),

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { parseDuration } from '../src/duration.ts';
+import { memoryMiB } from '../src/config/quantity.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { dirname } from 'node:path';
 import { configMapVolume, metadata, metricsScraper, selectorLabels, serviceHost, type StackContext } from './common.ts';
@@ -9,7 +10,6 @@ import {
   collectorContainer,
   collectorService,
   COLLECTOR_METRICS_PORT,
-  type CollectorResources,
   HEALTH_CHECK,
   K8S_ATTRIBUTES_RULES,
   k8sAttributesProcessor,
@@ -37,7 +37,7 @@ import {
   type LocalBackends,
   type Signal,
 } from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 /** A backend the gateway exports to: a Service in the stack namespace. */
 export interface GatewayBackend {
@@ -45,9 +45,7 @@ export interface GatewayBackend {
   readonly port: number;
 }
 
-const GATEWAY_RESOURCES: CollectorResources = { cpu: { request: '200m', limit: '1' }, memoryMiB: { request: 512, limit: 1024 } };
-
-export interface OtelGatewayProps {
+export interface OtelGatewayProps extends WorkloadProps {
   readonly namespace: string;
   /** Namespace of the node agents, the gateway's clients. */
   readonly agentNamespace: string;
@@ -100,6 +98,7 @@ export class OtelGateway extends Construct {
         selector: podSelector(ctx, id),
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: 10001,
@@ -107,7 +106,7 @@ export class OtelGateway extends Construct {
           configContents: [configText],
           containers: [
             collectorContainer({
-              resources: GATEWAY_RESOURCES,
+              resources: gatewayResources(props),
               extraPorts: [
                 ...shards.map((p) => ({ name: p.name, containerPort: p.port })),
                 ...(external ? [{ name: 'otlp-external', containerPort: EXTERNAL_OTLP_PORT }] : []),
@@ -341,6 +340,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
         }
       : {}),
     exporters: queued(
+      memoryMiB(gatewayResources(props).memory.limit),
       {
         ...(isBackend
           ? {
@@ -383,8 +383,8 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
  * exporters neither queue nor retry, so replicas do not multiply queues, and a retry goes through
  * the ring again, to the successor of a replica that left.
  */
-function queued(exporters: Record<string, object>): Record<string, object> {
-  const queue = sendingQueue(GATEWAY_RESOURCES.memoryMiB.limit, Object.keys(exporters).length);
+function queued(memoryLimitMiB: number, exporters: Record<string, object>): Record<string, object> {
+  const queue = sendingQueue(memoryLimitMiB, Object.keys(exporters).length);
   const perEndpoint = { sending_queue: { enabled: false }, retry_on_failure: { enabled: false } };
   return Object.fromEntries(
     Object.entries(exporters).map(([id, e]) => [
@@ -394,6 +394,10 @@ function queued(exporters: Record<string, object>): Record<string, object> {
         : { ...e, ...queue },
     ]),
   );
+}
+
+function gatewayResources(props: OtelGatewayProps) {
+  return props.overrides?.resources ?? defaultResources('otelGateway');
 }
 
 /** Headless Service of the gateway's second tier; the load_balancing exporter resolves its EndpointSlices. */

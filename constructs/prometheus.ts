@@ -5,7 +5,7 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Peer } from './network-policy.ts';
-import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
 /** Job (and app) name of kube-state-metrics. */
@@ -19,7 +19,7 @@ export const PROMETHEUS_SCRAPE_RULES = [
   { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
-export interface PrometheusProps extends ScrapeProps {
+export interface PrometheusProps extends ScrapeProps, WorkloadProps {
   /** @default 1 */
   readonly replicas?: number;
   /** TSDB retention time, a Prometheus duration. */
@@ -74,6 +74,7 @@ export class Prometheus extends Construct {
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
           serviceAccountName: id.app,
+          overrides: props.overrides,
           usesKubernetesApi: true,
           uid: 65534,
           spreadAcrossArchitectures: replicas > 1,
@@ -98,7 +99,7 @@ export class Prometheus extends Construct {
                 '--enable-feature=exemplar-storage',
               ],
               ports: [{ name: 'http-metrics', containerPort: PROMETHEUS_PORT }],
-              resources: { cpu: { request: '500m', limit: '2' }, memory: { request: '2Gi', limit: '4Gi' } },
+              resources: props.overrides?.resources ?? defaultResources('prometheus'),
               liveness: httpProbe('/-/healthy', 'http-metrics', { initialDelaySeconds: 30 }),
               // A replaying WAL can take minutes: keep the pod out of the Service until it is done.
               readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5, failureThreshold: 120 }),

@@ -1,8 +1,12 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, type InputProblem } from '../errors.ts';
 import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
+import { IMAGES } from '../../constructs/images.ts';
+import { readImageDigests } from './images.ts';
+import { overrideProblems } from './overrides.ts';
 import { configSchema } from './schema.ts';
-import { topologyProblems } from './topology.ts';
+import { applySize } from './sizes.ts';
+import { resolveTopology, topologyProblems } from './topology.ts';
 import type { StackConfig } from './types.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
@@ -33,14 +37,17 @@ function resolveConfig(source: YamlSource): StackConfig {
     throw new InputError([source.problem([], 'the config must be a mapping of keys such as name, clusters, components')]);
   }
   if (!validate(raw)) throw new InputError(explain(source, validate.errors ?? []));
-  const config = raw as Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string };
+  applySize(raw as Parameters<typeof applySize>[0]);
+  const config = raw as Omit<StackConfig, 'source' | 'agentNamespace' | 'imageDigests'> & { agentNamespace?: string };
   const problems = semanticProblems(source, config);
+  const images = readImageDigests(source, config, Object.values(IMAGES));
+  problems.push(...images.problems);
   if (problems.length) throw new InputError(problems);
-  return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
+  return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent`, imageDigests: images.digests };
 }
 
 /** Rules that JSON Schema cannot express. */
-function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string }): InputProblem[] {
+function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source' | 'agentNamespace' | 'imageDigests'> & { agentNamespace?: string }): InputProblem[] {
   const problems: InputProblem[] = [];
   const seen = new Map<string, number>();
   config.clusters.forEach((c, i) => {
@@ -50,6 +57,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     } else seen.set(c.name, i);
   });
   problems.push(...topologyProblems(source, config));
+  problems.push(...overrideProblems(source, config, resolveTopology(config)));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
   // PrometheusRule objects instead would leave it without a single alert.
   if (config.components.prometheus.ruleFormat === 'prometheus-rule') {
