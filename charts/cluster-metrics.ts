@@ -8,7 +8,7 @@ import { OtelScraper } from '../constructs/otel-scraper.ts';
 
 /** Cluster metrics in a cluster without Prometheus: kube-state-metrics, scraped by the collector. */
 export class ClusterMetricsChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext) {
+  constructor(scope: Construct, id: string, ctx: StackContext, userJobs: readonly object[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: config.namespace, overrides: overridesFor(ctx, 'kubeStateMetrics') });
@@ -16,6 +16,7 @@ export class ClusterMetricsChart extends Chart {
       namespace: config.namespace,
       agentNamespace: config.agentNamespace,
       scrapeInterval: config.components.prometheus.scrapeInterval,
+      userJobs,
       gateway: { service: 'otel-gateway', port: OTLP_GRPC_PORT },
       overrides: overridesFor(ctx, 'otelScraper'),
     });

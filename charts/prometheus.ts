@@ -11,7 +11,7 @@ import type { RuleFileOutput } from '../src/synth-types.ts';
 
 /** Prometheus, Alertmanager, kube-state-metrics and the rule files Prometheus evaluates. */
 export class PrometheusChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, ruleFiles: readonly RuleFileOutput[]) {
+  constructor(scope: Construct, id: string, ctx: StackContext, ruleFiles: readonly RuleFileOutput[], userJobs: readonly object[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     const ns = config.namespace;
@@ -32,6 +32,7 @@ export class PrometheusChart extends Chart {
       retention: config.components.prometheus.retention,
       storage: config.components.prometheus.storage,
       scrapeInterval: config.components.prometheus.scrapeInterval,
+      userJobs,
       remoteWrite: config.components.prometheus.remoteWrite,
       ruleConfigMaps: ruleFiles.map((r) => r.configMap),
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },

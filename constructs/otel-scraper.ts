@@ -5,7 +5,7 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
-import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs } from './prometheus.ts';
+import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs, scrapeEgressFlows } from './prometheus.ts';
 import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export interface OtelScraperProps extends WorkloadProps {
@@ -13,6 +13,8 @@ export interface OtelScraperProps extends WorkloadProps {
   readonly agentNamespace: string;
   /** @default '30s' */
   readonly scrapeInterval?: string;
+  /** The user's scrape configs, after the generated jobs. @default none */
+  readonly userJobs?: readonly object[];
   /** The local gateway the scraped metrics go to. */
   readonly gateway: { readonly service: string; readonly port: number };
 }
@@ -60,6 +62,7 @@ export class OtelScraper extends Construct {
       { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
       { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
+      ...scrapeEgressFlows(ctx, self),
       { from: self, to: { app: props.gateway.service, namespace: id.namespace }, ports: [props.gateway.port], why: 'scraped metrics go to the local gateway' },
     );
   }

@@ -5,13 +5,18 @@ import { BackendsChart } from '../charts/backends.ts';
 import { ClusterMetricsChart } from '../charts/cluster-metrics.ts';
 import { CollectorsChart } from '../charts/collectors.ts';
 import { ControllerChart } from '../charts/controller.ts';
-import { GrafanaChart, grafanaPrometheusUid } from '../charts/grafana.ts';
+import { GrafanaChart, grafanaPrometheusUid, provisionedDatasources, stackDashboards } from '../charts/grafana.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { PrometheusChart } from '../charts/prometheus.ts';
 import { synthArgoCd } from '../charts/argocd.ts';
 import { stackContext, type StackContext } from '../constructs/common.ts';
 import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
+import { InputError, type InputProblem } from './errors.ts';
+import { resolveInputFiles } from './input/files.ts';
+import { loadMonitorFiles } from './scrape/monitors.ts';
+import { loadUserDashboards } from './user/dashboards.ts';
+import { duplicateGroupProblems, loadUserRules } from './user/rules.ts';
 import { resolveTopology, type Topology } from './config/topology.ts';
 import type { ClusterConfig, StackConfig } from './config/types.ts';
 import type { DashboardFile } from './dashboards/stack-health.ts';
@@ -34,6 +39,10 @@ export interface SynthOptions {
 /** Everything synthesized beside the Kubernetes objects. */
 interface StackArtifacts {
   readonly dashboards: readonly DashboardFile[];
+  /** The user's dashboards (`dashboards:`), checked against the Grafana cluster's datasources. */
+  readonly customDashboards: readonly DashboardFile[];
+  /** The user's scrape configs: converted `scrape.monitors`, then `scrape.extraConfigs`. */
+  readonly userJobs: readonly object[];
   /** What one backend cluster's Prometheus evaluates: the SLOs placed in its cloud. */
   forBackend(cluster: ClusterConfig): BackendRules;
 }
@@ -80,14 +89,44 @@ function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts
     prometheusUid: grafanaPrometheusUid(stackContext(config, topology.grafanaCluster, topology)),
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
+  const user = userArtifacts(config, topology, slos.all.dashboards);
   return {
     dashboards: slos.all.dashboards,
+    customDashboards: user.dashboards,
+    userJobs: user.scrapeJobs,
     forBackend: (cluster) => {
       const own = slos.forBackend(cluster);
       const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: own.ruleFile };
-      return { ruleFiles: own.slos.length ? [stack, sloRules] : [stack], promtoolTests: own.promtoolTests };
+      const ruleFiles = [stack, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
+      const duplicates = duplicateGroupProblems(ruleFiles);
+      if (duplicates.length) throw new InputError(duplicates);
+      return { ruleFiles, promtoolTests: own.promtoolTests };
     },
   };
+}
+
+/** The user's rule files, dashboards and scrape targets (files relative to the config), checked; every problem of all three at once. */
+function userArtifacts(config: StackConfig, topology: Topology, sloDashboards: readonly DashboardFile[]) {
+  const baseDir = dirname(resolve(config.source));
+  const problems: InputProblem[] = [];
+  const attempt = <T>(load: () => T, fallback: T): T => {
+    try {
+      return load();
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problems.push(...e.problems);
+      return fallback;
+    }
+  };
+  const grafana = stackContext(config, topology.grafanaCluster, topology);
+  const rules = attempt(() => loadUserRules(resolveInputFiles(config.rules, baseDir, 'rule file', 'rules')), undefined);
+  const dashboards = attempt(
+    () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards).map((d) => (d.json as { uid: string }).uid)),
+    [],
+  );
+  const monitors = attempt(() => loadMonitorFiles(resolveInputFiles(config.scrape.monitors, baseDir, 'monitor file', 'scrape.monitors')), []);
+  if (problems.length) throw new InputError(problems);
+  return { rules, dashboards, scrapeJobs: [...monitors, ...config.scrape.extraConfigs] };
 }
 
 /**
@@ -102,12 +141,12 @@ function synthCluster(ctx: StackContext, artifacts: StackArtifacts, dir: string)
   new NamespacesChart(app, '00-namespaces', ctx);
   if (backend) {
     new BackendsChart(app, '10-backends', ctx);
-    new PrometheusChart(app, '20-prometheus', ctx, backend.ruleFiles);
+    new PrometheusChart(app, '20-prometheus', ctx, backend.ruleFiles, artifacts.userJobs);
   } else {
-    new ClusterMetricsChart(app, '20-cluster-metrics', ctx);
+    new ClusterMetricsChart(app, '20-cluster-metrics', ctx, artifacts.userJobs);
   }
   new CollectorsChart(app, '30-collectors', ctx);
-  if (roles.has('grafana')) new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards);
+  if (roles.has('grafana')) new GrafanaChart(app, '40-grafana', ctx, artifacts.dashboards, artifacts.customDashboards);
   // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
   if (roles.has('backend')) new ControllerChart(app, '50-controller', ctx);
   ctx.flows.generatePolicies(ctx);

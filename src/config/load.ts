@@ -1,6 +1,8 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, type InputProblem } from '../errors.ts';
+import { describeValue } from '../input/shape.ts';
 import { parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
+import { extraScrapeConfigProblems } from '../scrape/extra.ts';
 import { IMAGES } from '../../constructs/images.ts';
 import { readImageDigests } from './images.ts';
 import { overrideProblems } from './overrides.ts';
@@ -68,6 +70,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
       ),
     );
   }
+  problems.push(...extraScrapeConfigProblems(source, config.scrape.extraConfigs));
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }
@@ -107,7 +110,7 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
         break;
       }
       case 'type':
-        problem = source.problem(path, `expected ${(e.params as { type: string }).type}, got ${describe(e.data)}`);
+        problem = source.problem(path, `expected ${(e.params as { type: string }).type}, got ${describeValue(e.data)}`);
         break;
       case 'minItems':
         problem = source.problem(path, `must list at least ${(e.params as { limit: number }).limit} item(s)`);
@@ -121,7 +124,7 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
         problem = source.problem(path, `must not list the same value twice`);
         break;
       default:
-        problem = source.problem(path, `${describe(e.data)} ${e.message ?? 'is invalid'}`);
+        problem = source.problem(path, `${describeValue(e.data)} ${e.message ?? 'is invalid'}`);
     }
     // Ajv may report the same node more than once (e.g. type and enum); keep the first message.
     const key = `${problem.path}|${e.keyword === 'additionalProperties' ? problem.message : ''}`;
@@ -136,11 +139,4 @@ function toKeyPath(instancePath: string): KeyPath {
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return JSON.stringify(value);
 }

@@ -360,6 +360,27 @@ export const configSchema = closed(
       apiServerCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       nodeLocalDnsIp: { ...ipv4, default: '169.254.20.10' },
     }),
+    rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    dashboards: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    scrape: closed({
+      // Raw Prometheus scrape configs: checked for job_name here, the rest by Prometheus (promtool in CI).
+      extraConfigs: {
+        type: 'array',
+        default: [],
+        items: { type: 'object', required: ['job_name'], properties: { job_name: { type: 'string', minLength: 1 } } },
+      },
+      monitors: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+      egress: {
+        type: 'array',
+        default: [],
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cidr', 'ports'],
+          properties: { cidr: ipv4Cidr, ports: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 } } },
+        },
+      },
+    }),
     gitops: closed(
       {
         repoURL: { type: 'string', minLength: 1, pattern: '^(https?://|ssh://|git@)\\S+$', allowed: 'a Git URL such as https://github.com/acme/deploy.git or git@github.com:acme/deploy.git' },

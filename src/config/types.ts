@@ -350,6 +350,27 @@ export interface StackConfig {
   readonly networkPolicy: NetworkPolicyConfig;
   /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
   readonly gitops?: GitopsConfig;
+  /** Prometheus rule files or globs of the user's, relative to the config file's folder: loaded by every backend's Prometheus. */
+  readonly rules: readonly string[];
+  /** Grafana dashboard JSON files or globs of the user's, relative to the config file's folder: provisioned in the folder `Custom`. */
+  readonly dashboards: readonly string[];
+  readonly scrape: ScrapeTargetsConfig;
+}
+
+/** The `scrape:` section: scrape targets of the user's, beside the generated jobs. */
+export interface ScrapeTargetsConfig {
+  /** Raw Prometheus `scrape_configs` entries, appended to the generated jobs (each needs a unique `job_name`). */
+  readonly extraConfigs: readonly Record<string, unknown>[];
+  /** Files or globs (relative to the config file's folder) of ServiceMonitor and PodMonitor objects, converted into scrape configs at synth. */
+  readonly monitors: readonly string[];
+  /** With `networkPolicy.egress: strict`: where the scrapers may connect besides pods and kubelets (targets of `extraConfigs` outside the pod network). */
+  readonly egress: readonly ScrapeEgressConfig[];
+}
+
+/** An address block and its TCP ports the scrapers may reach. */
+export interface ScrapeEgressConfig {
+  readonly cidr: string;
+  readonly ports: readonly number[];
 }
 
 /** `open`: egress unrestricted (ingress still is); `strict`: default-deny egress plus the flow table and platform allowances. */

@@ -12,7 +12,6 @@ const GROUP_KEYS = ['name', 'interval', 'query_offset', 'limit', 'labels', 'rule
 const ALERT_KEYS = ['alert', 'expr', 'for', 'keep_firing_for', 'labels', 'annotations'];
 const RECORD_KEYS = ['record', 'expr', 'labels'];
 const DURATION = /^(0|(\d+(ms|s|m|h|d|w|y))+)$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * Reads and checks the user's rule files (parse, rule file structure, PromQL syntax of every
@@ -108,15 +107,13 @@ function durationProblem(source: YamlSource, path: KeyPath, value: unknown): Inp
   return [source.problem(path, `${describeValue(value)} is not a Prometheus duration such as 30s, 5m or 1h30m`)];
 }
 
-/** Labels and annotations: a mapping of label names to scalar values. */
+/** Labels and annotations: a mapping of names (any UTF-8 in Prometheus 3) to scalar values. */
 function labelsProblems(source: YamlSource, path: KeyPath, labels: unknown): InputProblem[] {
   if (labels === undefined || labels === null) return [];
   if (!isMapping(labels)) return [source.problem(path, `expected a mapping of names to values, got ${describeValue(labels)}`)];
-  return Object.entries(labels).flatMap(([name, value]) => {
-    if (!LABEL_NAME.test(name)) return [{ ...source.problem([...path, name], `"${name}" is not a label name (letters, digits and _, not starting with a digit)`), location: source.keyAt([...path, name]) }];
-    if (typeof value === 'object' && value !== null) return [source.problem([...path, name], `expected a string value, got ${describeValue(value)}`)];
-    return [];
-  });
+  return Object.entries(labels).flatMap(([name, value]) =>
+    typeof value === 'object' && value !== null ? [source.problem([...path, name], `expected a string value, got ${describeValue(value)}`)] : [],
+  );
 }
 
 /**
