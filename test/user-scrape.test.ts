@@ -301,3 +301,26 @@ describe('the synthesized stack with user scrape targets', () => {
     expect(last).toEqual({ job_name: 'x', relabel_configs: [{ target_label: 'a', replacement: '$$1' }] });
   });
 });
+
+describe('examples/make-it-yours.yaml (rules, dashboards and scrape targets)', () => {
+  const out = join(work, 'example');
+  beforeAll(() => synthesize({ configFile: join(ROOT, 'examples/make-it-yours.yaml'), outDir: out }));
+
+  it("the backend's Prometheus runs the converted monitor and the extra job, and promtool accepts it with the user rules", () => {
+    const objs = loadManifestDir(join(out, 'hub'));
+    const run = promtoolCheckConfig(objs);
+    expect(run.output).toMatch(/SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/);
+    expect(run.output).toContain('user.rules.yaml');
+    expect(run.status, run.output).toBe(0);
+    const config = parse((objs.find((o) => o.metadata.name === 'prometheus-config')!.data as Record<string, string>)['prometheus.yml']) as { scrape_configs: { job_name: string }[] };
+    expect(config.scrape_configs.map((j) => j.job_name).slice(-2)).toEqual(['serviceMonitor/cache/redis/0', 'legacy-vms']);
+  });
+
+  it("the workload cluster's collector scraper runs the same user jobs", () => {
+    const objs = loadManifestDir(join(out, 'edge'));
+    const scraper = parse((objs.find((o) => o.metadata.name === 'otel-scraper-config')!.data as Record<string, string>)['config.yaml']) as {
+      receivers: { prometheus: { config: { scrape_configs: { job_name: string }[] } } };
+    };
+    expect(scraper.receivers.prometheus.config.scrape_configs.map((j) => j.job_name).slice(-2)).toEqual(['serviceMonitor/cache/redis/0', 'legacy-vms']);
+  });
+});
