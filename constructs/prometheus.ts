@@ -74,8 +74,8 @@ export class Prometheus extends Construct {
         podManagementPolicy: 'Parallel',
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
-          serviceAccountName: id.app,
           overrides: props.overrides,
+          serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: 65534,
           spreadAcrossArchitectures: replicas > 1,

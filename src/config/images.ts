@@ -100,3 +100,20 @@ export function readImageDigests(source: YamlSource, config: Pick<StackConfig, '
   }
   return { digests, problems };
 }
+
+/** Every catalog image with the references the clusters pull it by (their mirrors; the source without one), for `images list` and `images lock`. */
+export function imagePulls(config: Pick<StackConfig, 'images' | 'clusters'>, catalog: readonly string[]): { source: string; pulls: string[] }[] {
+  return catalog.map((source) => ({ source, pulls: [...new Set(config.clusters.map((c) => mirrorReference(source, imageSupply(config, c))))] }));
+}
+
+/** The references pods run, each with the clusters that run it, for `images verify --config`. */
+export function deployedImages(config: Pick<StackConfig, 'images' | 'clusters' | 'imageDigests'>, catalog: readonly string[]): { image: string; usedBy: string[] }[] {
+  const users = new Map<string, string[]>();
+  for (const cluster of config.clusters) {
+    for (const source of catalog) {
+      const image = deployedReference(source, imageSupply(config, cluster), config.imageDigests);
+      users.set(image, [...(users.get(image) ?? []), `cluster ${cluster.name}`]);
+    }
+  }
+  return [...users].map(([image, usedBy]) => ({ image, usedBy }));
+}

@@ -15,9 +15,17 @@ const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose:
 ajv.addKeyword({ keyword: 'allowed', schemaType: 'string' });
 const validate = ajv.compile(configSchema);
 
+export interface LoadOptions {
+  /**
+   * Read `images.lock.yaml` where `images.digests` is true, and refuse images it lacks; `o11y images
+   * lock`, which writes it, loads without. @default true
+   */
+  readonly imageLock?: boolean;
+}
+
 /** Loads and validates a config file; throws {@link InputError} listing every located problem. */
-export function loadConfigFile(file: string): StackConfig {
-  return resolveConfig(onlyDocument(readYamlFile(file), file));
+export function loadConfigFile(file: string, options: LoadOptions = {}): StackConfig {
+  return resolveConfig(onlyDocument(readYamlFile(file), file), options);
 }
 
 /** Same as {@link loadConfigFile} for text already in memory (`file` names it in messages). */
@@ -33,7 +41,7 @@ function onlyDocument(docs: YamlSource[], file: string): YamlSource {
   return docs[0]!;
 }
 
-function resolveConfig(source: YamlSource): StackConfig {
+function resolveConfig(source: YamlSource, options: LoadOptions = {}): StackConfig {
   const raw = source.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError([source.problem([], 'the config must be a mapping of keys such as name, clusters, components')]);
@@ -42,7 +50,7 @@ function resolveConfig(source: YamlSource): StackConfig {
   applySize(raw as Parameters<typeof applySize>[0]);
   const config = raw as Omit<StackConfig, 'source' | 'agentNamespace' | 'imageDigests'> & { agentNamespace?: string };
   const problems = semanticProblems(source, config);
-  const images = readImageDigests(source, config, Object.values(IMAGES));
+  const images = options.imageLock === false ? { digests: {}, problems: [] } : readImageDigests(source, config, Object.values(IMAGES));
   problems.push(...images.problems);
   if (problems.length) throw new InputError(problems);
   return { ...config, source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent`, imageDigests: images.digests };
