@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, emptyDirVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const ALERTMANAGER_PORT = 9093;
 const CLUSTER_PORT = 9094;
@@ -53,7 +53,7 @@ export class Alertmanager extends Construct {
     configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
     const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${id.app}-${i}.${serviceHost(this.headlessService, id.namespace)}:${CLUSTER_PORT}`);
     new k8s.KubeStatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: [props.receiversSecret] }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: [props.receiversSecret] }),
       spec: {
         replicas: this.replicas,
         serviceName: this.headlessService,

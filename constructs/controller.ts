@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import { httpProbe, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
-import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadOverrides, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadOverrides, type WorkloadProps } from './workload.ts';
 
 export const CONTROLLER_METRICS_PORT = 9464;
 /** The Node base image's unprivileged `node` user. */
@@ -60,7 +60,7 @@ export class O11yController extends Construct {
     ]);
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
         selector: podSelector(ctx, id),
@@ -108,7 +108,7 @@ export class O11yController extends Construct {
       containers: [container({ ...controllerContainer(overrides), args: ['check', '--wait', `--timeout=${timeout}`, ...checkArgs] })],
     });
     new k8s.KubeJob(this, 'postsync-hook', {
-      metadata: componentMetadata(ctx, id, {
+      metadata: workloadMetadata(ctx, id, overrides, {
         annotations: {
           'argocd.argoproj.io/hook': 'PostSync',
           // A fixed name is safe because the previous run is deleted before the next is created.

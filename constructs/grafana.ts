@@ -11,7 +11,7 @@ import { urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
 import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from './span-metrics.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const GRAFANA_PORT = 3000;
 const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
@@ -82,7 +82,7 @@ export class Grafana extends Construct {
     if (custom.length) configMap(this, ctx, id, CUSTOM_DASHBOARDS.configMap, customDashboards);
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])] }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])] }),
       spec: {
         replicas: 1,
         // SQLite on an emptyDir: two pods would not share state, so never run two at once.

@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import { httpProbe, metricsScraper, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { API_SERVER_PORTS } from './network-policy.ts';
-import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -44,7 +44,7 @@ export class KubeStateMetrics extends Construct {
       Object.entries(RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['list', 'watch'] })),
     );
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
         selector: podSelector(ctx, id),

@@ -4,7 +4,7 @@ import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walRepla
 import { IMAGES } from './images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './platforms/object-storage.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const LOKI_HTTP_PORT = 3100;
 
@@ -42,7 +42,7 @@ export class Loki extends Construct {
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: access.externalSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,

@@ -19,7 +19,7 @@ import {
   otlpReceiver,
   sendingQueue,
 } from './otel-collector.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 /** Host paths the agent mounts; all read-only but the checkpoint folder. */
 export const AGENT_HOST_PATHS = {
@@ -72,7 +72,7 @@ export class OtelAgent extends Construct {
     clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
     configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
     new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         selector: podSelector(ctx, id),
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },

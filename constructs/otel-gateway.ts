@@ -37,7 +37,7 @@ import {
   type LocalBackends,
   type Signal,
 } from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 /** A backend the gateway exports to: a Service in the stack namespace. */
 export interface GatewayBackend {
@@ -92,7 +92,7 @@ export class OtelGateway extends Construct {
     ]);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: secrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: secrets }),
       spec: {
         replicas,
         selector: podSelector(ctx, id),

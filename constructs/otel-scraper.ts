@@ -6,7 +6,7 @@ import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
 import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs, scrapeEgressFlows } from './prometheus.ts';
-import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export interface OtelScraperProps extends WorkloadProps {
   readonly namespace: string;
@@ -37,7 +37,7 @@ export class OtelScraper extends Construct {
     clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
     configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },

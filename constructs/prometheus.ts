@@ -6,7 +6,7 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
 import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Flow, type Peer } from './network-policy.ts';
-import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
 /** App name of kube-state-metrics (its pods' `app.kubernetes.io/name`). */
@@ -67,7 +67,7 @@ export class Prometheus extends Construct {
     const credentialSecrets = remoteWriteSecrets(props.remoteWrite);
     const replicas = props.replicas ?? 1;
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: credentialSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: credentialSecrets }),
       spec: {
         replicas,
         serviceName: `${id.app}-headless`,

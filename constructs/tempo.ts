@@ -4,7 +4,7 @@ import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, Stateful
 import { IMAGES } from './images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './platforms/object-storage.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const TEMPO_HTTP_PORT = 3200;
 export const TEMPO_OTLP_GRPC_PORT = 4317;
@@ -42,7 +42,7 @@ export class Tempo extends Construct {
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: access.externalSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,

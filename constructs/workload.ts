@@ -70,6 +70,16 @@ export function componentMetadata(ctx: StackContext, id: ComponentId, opts: { an
   return metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component, ...opts });
 }
 
+/**
+ * Metadata of a workload object: {@link componentMetadata} with the user's Secrets its pods read
+ * (image pull secrets, `extraEnv` secretKeyRefs) added to the external-secrets annotation.
+ */
+export function workloadMetadata(ctx: StackContext, id: ComponentId, overrides: WorkloadOverrides | undefined, opts: { annotations?: Record<string, string>; externalSecrets?: readonly string[] } = {}): ApiObjectMetadata {
+  const fromEnv = (overrides?.extraEnv ?? []).flatMap((e) => ('valueFrom' in e ? [e.valueFrom.secretKeyRef.name] : []));
+  const externalSecrets = [...new Set([...(opts.externalSecrets ?? []), ...ctx.images.pullSecrets, ...fromEnv])];
+  return componentMetadata(ctx, id, { ...opts, externalSecrets });
+}
+
 /** The label selector of a component's pods. */
 export function podSelector(ctx: StackContext, id: ComponentId): k8s.LabelSelector {
   return { matchLabels: selectorLabels(ctx, id.app) };
