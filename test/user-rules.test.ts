@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +116,32 @@ describe('loadUserRules', () => {
     })();
     expect(error).toBeInstanceOf(InputError);
     expect(error.problems.map((p) => `${basename(p.location.file)}:${p.location.line}`)).toEqual(['a.yaml:5', 'b.yaml:2']);
+  });
+});
+
+describe('bad rule files stop the synth, located in the rule file, with nothing written', () => {
+  function synthWith(ruleFile: string): string[] {
+    const dir = mkdtempSync(join(work, 'bad-'));
+    writeFileSync(join(dir, 'mine.yaml'), ruleFile);
+    writeFileSync(join(dir, 'o11y.yaml'), 'clusters:\n  - { name: local, cloud: onprem, region: dc1, storageClass: standard }\nrules: [mine.yaml]\n');
+    try {
+      synthesize({ configFile: join(dir, 'o11y.yaml'), outDir: join(dir, 'dist') });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      expect(readdirSync(dir).sort()).toEqual(['mine.yaml', 'o11y.yaml']);
+      return e.problems.map((p) => formatProblem(p).replace(`${dir}/`, ''));
+    }
+    throw new Error('synthesized');
+  }
+
+  it('a rule whose PromQL does not parse', () => {
+    expect(synthWith('groups:\n  - name: mine\n    rules:\n      - alert: A\n        expr: up ==\n')).toEqual([expect.stringMatching(/^mine\.yaml:5:15 groups\[0\]\.rules\[0\]\.expr: PromQL parse error/)]);
+  });
+
+  it("a group named like one of the stack's", () => {
+    expect(synthWith('groups:\n  - name: o11y-stack.watchdog\n    rules: []\n')).toEqual([
+      `mine.yaml:2:11 duplicate rule group name "o11y-stack.watchdog" (also in the stack's stack.rules.yaml); rule group names must be unique across the rule files Prometheus loads`,
+    ]);
   });
 });
 
