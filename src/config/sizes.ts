@@ -29,7 +29,7 @@ const r = (cpuRequest: string, cpuLimit: string, memoryRequest: string, memoryLi
  */
 export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
   small: {
-    intent: 'a development or edge cluster: up to ~10 nodes, ~50k active series',
+    intent: 'a development or edge cluster: up to ~10 nodes, ~100k active series',
     resources: {
       prometheus: r('200m', '1', '1Gi', '2Gi'),
       alertmanager: r('25m', '100m', '32Mi', '128Mi'),
@@ -47,7 +47,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
     tempo: { retention: '168h', storage: '10Gi' },
   },
   medium: {
-    intent: 'a production cluster: up to ~100 nodes, ~400k active series (the default)',
+    intent: 'a production cluster: up to ~100 nodes, ~350k active series (the default)',
     resources: {
       prometheus: r('500m', '2', '2Gi', '4Gi'),
       alertmanager: r('50m', '200m', '64Mi', '256Mi'),
@@ -65,7 +65,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
     tempo: { retention: '336h', storage: '20Gi' },
   },
   large: {
-    intent: 'a large production cluster: up to ~500 nodes, ~1.5M active series',
+    intent: 'a large production cluster: up to ~500 nodes, ~1.4M active series',
     resources: {
       prometheus: r('2', '4', '8Gi', '16Gi'),
       alertmanager: r('100m', '500m', '128Mi', '512Mi'),
@@ -106,4 +106,32 @@ export function applySize(config: { size: Size; components: Record<string, unkno
   }
   const collector = config.components.collector as { agent: boolean | { enabled?: boolean } };
   collector.agent = typeof collector.agent === 'boolean' ? { enabled: collector.agent } : { ...collector.agent, enabled: collector.agent.enabled ?? true };
+}
+
+/** What a size asks of one cluster, in millicores and MiB: the stack's pods, one node agent, and the volumes. */
+export interface Footprint {
+  readonly cpuRequest: number;
+  readonly cpuLimit: number;
+  readonly memoryRequestMiB: number;
+  readonly memoryLimitMiB: number;
+  readonly agent: ComputeResources;
+  readonly storageGiB: number;
+}
+
+/**
+ * The footprint of a single cluster that runs everything (roles backend and grafana), with
+ * `replicas` per workload (1 where not given); the node agents are per node, apart.
+ */
+export function footprint(size: Size, replicas: Partial<Record<Workload, number>>, cpuMillis: (q: string) => number, memoryMiB: (q: string) => number): Footprint {
+  const preset = SIZE_PRESETS[size];
+  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper');
+  const sum = (f: (r: ComputeResources) => number) => pods.reduce((total, [w, r]) => total + f(r) * (replicas[w] ?? 1), 0);
+  return {
+    cpuRequest: sum((r) => cpuMillis(r.cpu.request)),
+    cpuLimit: sum((r) => cpuMillis(r.cpu.limit)),
+    memoryRequestMiB: sum((r) => memoryMiB(r.memory.request)),
+    memoryLimitMiB: sum((r) => memoryMiB(r.memory.limit)),
+    agent: preset.resources.otelAgent,
+    storageGiB: [preset.prometheus, preset.loki, preset.tempo].reduce((total, k) => total + memoryMiB(k.storage) / 1024, 0),
+  };
 }
