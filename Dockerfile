@@ -1,6 +1,6 @@
 # The o11y CLI and controller image (`o11y watch`, `o11y check`), for linux/amd64 and linux/arm64:
 #   docker buildx build --platform linux/amd64,linux/arm64 -t ghcr.io/cdk8s-o11y/o11y:0.1.0 --push .
-# Keep the tag in step with IMAGES.o11yController in constructs/images.ts.
+# Keep the tag in step with IMAGES.o11yController in src/model/images.ts.
 
 # The CLI is bundled into one JavaScript file (scripts/bundle.ts) on the build machine's own
 # platform: it is plain JavaScript, so every target platform runs the same file, without tsx and

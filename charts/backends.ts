@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
+import { overridesFor } from './overrides.ts';
 import { Loki } from '../constructs/loki.ts';
 import { remoteQueryPeers } from '../constructs/network-policy.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -19,12 +20,14 @@ export class BackendsChart extends Chart {
       storage: config.components.tempo.storage,
       prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
       remoteReaders,
+      overrides: overridesFor(ctx, 'tempo'),
     });
     new Loki(this, 'loki', ctx, {
       namespace: ns,
       retention: config.components.loki.retention,
       storage: config.components.loki.storage,
       remoteReaders,
+      overrides: overridesFor(ctx, 'loki'),
     });
   }
 }

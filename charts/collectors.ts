@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
+import { overridesFor } from './overrides.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { clusterResourceAttributes, OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
 import { OtelAgent } from '../constructs/otel-agent.ts';
@@ -20,15 +21,17 @@ export class CollectorsChart extends Chart {
       tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },
       loki: { service: 'loki', port: LOKI_HTTP_PORT },
       prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
-      acceptsApplications: !config.components.collector.agent,
+      acceptsApplications: !config.components.collector.agent.enabled,
+      overrides: overridesFor(ctx, 'otelGateway'),
     });
-    if (config.components.collector.agent) {
+    if (config.components.collector.agent.enabled) {
       new OtelAgent(this, 'agent', ctx, {
         namespace: config.agentNamespace,
         stackNamespace: config.namespace,
         gateway: { service: gateway.id.app, port: OTLP_GRPC_PORT },
         resourceAttributes: clusterResourceAttributes(ctx.cluster),
         tolerations: config.components.collector.agentTolerations,
+        overrides: overridesFor(ctx, 'otelAgent'),
       });
     }
   }

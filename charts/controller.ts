@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { StackContext } from '../constructs/common.ts';
+import { overridesFor } from './overrides.ts';
 import { O11yController } from '../constructs/controller.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 
@@ -15,6 +16,7 @@ export class ControllerChart extends Chart {
       namespace: ctx.config.namespace,
       hook: ctx.config.gitops !== undefined,
       prometheus: { namespace: ctx.config.namespace, port: PROMETHEUS_PORT },
+      overrides: overridesFor(ctx, 'controller'),
     });
   }
 }

@@ -2,13 +2,15 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import { serviceHost, type StackContext } from '../constructs/common.ts';
-import { Grafana, type GrafanaBackendSet } from '../constructs/grafana.ts';
+import { overridesFor } from './overrides.ts';
+import { Grafana, grafanaDatasources, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
 import { globalOverviewDashboard, stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
+import type { ProvisionedDatasource } from '../src/user/dashboards.ts';
 
 /**
  * The backends Grafana shows: in a single-cluster stack its own; in a multi-cluster stack every
@@ -44,12 +46,28 @@ export function grafanaPrometheusUid(grafanaCluster: StackContext): string {
   return datasourceUids(grafanaBackends(grafanaCluster)[0]?.cloud).prometheus;
 }
 
-/** Grafana, its datasources and dashboards. */
+/** The stack's dashboards (in the Grafana cluster's context): stack health, the global overview of several clouds, and `extraDashboards`. */
+export function stackDashboards(ctx: StackContext, extraDashboards: readonly DashboardFile[]): DashboardFile[] {
+  const backends = grafanaBackends(ctx);
+  const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
+  return [
+    stackHealthDashboard(prometheusUid(backends[0]!), spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
+    ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
+    ...extraDashboards,
+  ];
+}
+
+/** Uids and names of the datasources Grafana provisions (in the Grafana cluster's context): what dashboards may refer to. */
+export function provisionedDatasources(ctx: StackContext): ProvisionedDatasource[] {
+  const file = grafanaDatasources(grafanaBackends(ctx), '', spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)) as { datasources: ProvisionedDatasource[] };
+  return file.datasources.map(({ uid, name }) => ({ uid, name }));
+}
+
+/** Grafana, its datasources and dashboards; the user's dashboards in their own folder. */
 export class GrafanaChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, extraDashboards: readonly DashboardFile[]) {
+  constructor(scope: Construct, id: string, ctx: StackContext, extraDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
-    const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
     const grafana = ctx.config.components.grafana;
     new Grafana(this, 'grafana', ctx, {
@@ -65,11 +83,9 @@ export class GrafanaChart extends Chart {
       tokenSecret: ctx.config.crossCluster.tokenSecret,
       backends,
       spanMetrics,
-      dashboards: [
-        stackHealthDashboard(prometheusUid(backends[0]!), spanMetrics),
-        ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
-        ...extraDashboards,
-      ],
+      overrides: overridesFor(ctx, 'grafana'),
+      dashboards: stackDashboards(ctx, extraDashboards),
+      customDashboards,
     });
   }
 }

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { AlertRelay, alertRelayUrl } from '../constructs/alert-relay.ts';
 import { Alertmanager, ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import type { StackContext } from '../constructs/common.ts';
+import { overridesFor } from './overrides.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { exposeComponent } from '../constructs/exposure.ts';
 import { Prometheus, PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -13,7 +14,7 @@ import type { RuleFileOutput } from '../src/synth-types.ts';
 
 /** Prometheus, Alertmanager (and its robot relay), kube-state-metrics and the rule files Prometheus evaluates. */
 export class PrometheusChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, ruleFiles: readonly RuleFileOutput[]) {
+  constructor(scope: Construct, id: string, ctx: StackContext, ruleFiles: readonly RuleFileOutput[], userJobs: readonly object[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     const ns = config.namespace;
@@ -28,6 +29,7 @@ export class PrometheusChart extends Chart {
       receiversSecret: config.components.alertmanager.receiversSecret,
       delivery,
       templates: config.alerting?.templates,
+      overrides: overridesFor(ctx, 'alertmanager'),
     });
     const ingressNamespace = config.networkPolicy.ingressNamespace;
     if (config.components.alertmanager.expose) {
@@ -41,14 +43,16 @@ export class PrometheusChart extends Chart {
       retention: config.components.prometheus.retention,
       storage: config.components.prometheus.storage,
       scrapeInterval: config.components.prometheus.scrapeInterval,
+      userJobs,
       remoteWrite: config.components.prometheus.remoteWrite,
       ruleConfigMaps: ruleFiles.map((r) => r.configMap),
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
       remoteReaders: remoteQueryPeers(ctx),
+      overrides: overridesFor(ctx, 'prometheus'),
     });
     if (config.components.prometheus.expose) {
       exposeComponent(this, ctx, prometheus.id, { expose: config.components.prometheus.expose, servicePort: PROMETHEUS_PORT, podPort: PROMETHEUS_PORT, defaultControllerNamespace: ingressNamespace });
     }
-    new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns });
+    new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
   }
 }

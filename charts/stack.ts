@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { stackContext, type StackContext } from '../constructs/common.ts';
@@ -8,6 +8,11 @@ import { resolveStackInput, type StackInput } from '../src/config/input.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
 import type { ClusterConfig, StackConfig } from '../src/model/types.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
+import { InputError, type InputProblem } from '../src/errors.ts';
+import { resolveInputFiles } from '../src/input/files.ts';
+import { loadMonitorFiles } from '../src/scrape/monitors.ts';
+import { loadUserDashboards } from '../src/user/dashboards.ts';
+import { duplicateGroupProblems, loadUserRules } from '../src/user/rules.ts';
 import { annotateForArgoCd } from '../src/gitops/apply-options.ts';
 import { annotateForFlux, CLUSTER_KUSTOMIZE_FILE, clusterKustomization, type ManifestFile } from '../src/gitops/flux-objects.ts';
 import type { Manifest } from '../src/gitops/manifest.ts';
@@ -20,7 +25,7 @@ import { BackendsChart } from './backends.ts';
 import { ClusterMetricsChart } from './cluster-metrics.ts';
 import { CollectorsChart } from './collectors.ts';
 import { ControllerChart } from './controller.ts';
-import { GrafanaChart, grafanaPrometheusUid } from './grafana.ts';
+import { GrafanaChart, grafanaPrometheusUid, provisionedDatasources, stackDashboards } from './grafana.ts';
 import { NamespacesChart } from './namespaces.ts';
 import { PrometheusChart } from './prometheus.ts';
 
@@ -33,6 +38,10 @@ export const PROMTOOL_DIR = 'promtool';
 /** Everything a stack synthesizes beside the Kubernetes objects, shared by its clusters. */
 export interface StackArtifacts {
   readonly dashboards: readonly DashboardFile[];
+  /** The user's dashboards (`dashboards:`), checked against the Grafana cluster's datasources. */
+  readonly customDashboards: readonly DashboardFile[];
+  /** The user's scrape configs: converted `scrape.monitors`, then `scrape.extraConfigs`. */
+  readonly userJobs: readonly object[];
   /** What one backend cluster's Prometheus evaluates: the stack's rules and the SLOs placed in its cloud. */
   forBackend(cluster: ClusterConfig): BackendRules;
 }
@@ -42,21 +51,54 @@ export interface BackendRules {
   readonly promtoolTests: readonly PromtoolTestOutput[];
 }
 
-/** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
+/**
+ * The stack's own rules, everything compiled from the config's SLO files, and the user's rules,
+ * dashboards and scrape targets (files relative to the config).
+ */
 export function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
   const slos = placeSlos(config, topology, {
     partOf: config.name,
     prometheusUid: grafanaPrometheusUid(stackContext(config, topology.grafanaCluster, topology)),
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
+  const user = userArtifacts(config, topology, slos.all.dashboards);
   return {
     dashboards: slos.all.dashboards,
+    customDashboards: user.dashboards,
+    userJobs: user.scrapeJobs,
     forBackend: (cluster) => {
       const own = slos.forBackend(cluster);
       const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: own.ruleFile };
-      return { ruleFiles: own.slos.length ? [stack, sloRules] : [stack], promtoolTests: own.promtoolTests };
+      const ruleFiles = [stack, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
+      const duplicates = duplicateGroupProblems(ruleFiles);
+      if (duplicates.length) throw new InputError(duplicates);
+      return { ruleFiles, promtoolTests: own.promtoolTests };
     },
   };
+}
+
+/** The user's rule files, dashboards and scrape targets (files relative to the config), checked; every problem of all three at once. */
+function userArtifacts(config: StackConfig, topology: Topology, sloDashboards: readonly DashboardFile[]) {
+  const baseDir = dirname(resolve(config.source));
+  const problems: InputProblem[] = [];
+  const attempt = <T>(load: () => T, fallback: T): T => {
+    try {
+      return load();
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      problems.push(...e.problems);
+      return fallback;
+    }
+  };
+  const grafana = stackContext(config, topology.grafanaCluster, topology);
+  const rules = attempt(() => loadUserRules(resolveInputFiles(config.rules, baseDir, 'rule file', 'rules')), undefined);
+  const dashboards = attempt(
+    () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards).map((d) => (d.json as { uid: string }).uid)),
+    [],
+  );
+  const monitors = attempt(() => loadMonitorFiles(resolveInputFiles(config.scrape.monitors, baseDir, 'monitor file', 'scrape.monitors')), []);
+  if (problems.length) throw new InputError(problems);
+  return { rules, dashboards, scrapeJobs: [...monitors, ...config.scrape.extraConfigs] };
 }
 
 /**
@@ -127,12 +169,12 @@ export class O11yStack extends Construct {
     this.namespaces = new NamespacesChart(scope, '00-namespaces', ctx);
     if (this.rules) {
       this.backends = new BackendsChart(scope, '10-backends', ctx);
-      this.prometheus = new PrometheusChart(scope, '20-prometheus', ctx, this.rules.ruleFiles);
+      this.prometheus = new PrometheusChart(scope, '20-prometheus', ctx, this.rules.ruleFiles, artifacts.userJobs);
     } else {
-      this.clusterMetrics = new ClusterMetricsChart(scope, '20-cluster-metrics', ctx);
+      this.clusterMetrics = new ClusterMetricsChart(scope, '20-cluster-metrics', ctx, artifacts.userJobs);
     }
     this.collectors = new CollectorsChart(scope, '30-collectors', ctx);
-    if (roles.has('grafana')) this.grafana = new GrafanaChart(scope, '40-grafana', ctx, artifacts.dashboards);
+    if (roles.has('grafana')) this.grafana = new GrafanaChart(scope, '40-grafana', ctx, artifacts.dashboards, artifacts.customDashboards);
     // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
     if (roles.has('backend')) this.controller = new ControllerChart(scope, '50-controller', ctx);
     this.node.addValidation({ validate: () => (this.finalize(), []) });

@@ -3,7 +3,7 @@ import * as k8s from '../imports/k8s.ts';
 import { RELAY_SECRETS_DIR } from '../src/alerting/alertmanager-config.ts';
 import type { RelayTarget } from '../src/relay/targets.ts';
 import { configMapVolume, httpProbe, serviceHost, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 export const ALERT_RELAY_APP = 'alert-relay';

@@ -3,13 +3,13 @@ import { ALERTMANAGER_SECRETS_DIR, RECEIVERS_DIR, TEMPLATES_DIR, type AlertDeliv
 import type { NotificationTemplate } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { IMAGES } from '../src/model/images.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const ALERTMANAGER_PORT = 9093;
 const CLUSTER_PORT = 9094;
 
-export interface AlertmanagerProps {
+export interface AlertmanagerProps extends WorkloadProps {
   readonly namespace: string;
   /** @default 1 */
   readonly replicas?: number;
@@ -64,13 +64,14 @@ export class Alertmanager extends Construct {
     if (templates.length) configMap(this, ctx, id, 'alertmanager-templates', Object.fromEntries(templates.map((t) => [t.name, t.content])));
     const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${id.app}-${i}.${serviceHost(this.headlessService, id.namespace)}:${CLUSTER_PORT}`);
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: secretMounts.map((m) => m.secret) }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: secretMounts.map((m) => m.secret) }),
       spec: {
         replicas: this.replicas,
         serviceName: this.headlessService,
         podManagementPolicy: 'Parallel',
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 65534,
@@ -97,7 +98,7 @@ export class Alertmanager extends Construct {
                     ]
                   : []),
               ],
-              resources: { cpu: { request: '50m', limit: '200m' }, memory: { request: '64Mi', limit: '256Mi' } },
+              resources: props.overrides?.resources ?? defaultResources('alertmanager'),
               liveness: httpProbe('/-/healthy', 'http-metrics'),
               readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5 }),
               mounts: [

@@ -1,6 +1,7 @@
 import type { ApiObjectMetadata } from 'cdk8s';
+import { imageSupply, type ImageSupply } from '../src/config/images.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
-import type { ClusterConfig, StackConfig } from '../src/model/types.ts';
+import type { AffinityConfig, ClusterConfig, ComputeResources, StackConfig } from '../src/model/types.ts';
 import * as k8s from '../imports/k8s.ts';
 import { FlowTable } from './network-policy.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
@@ -12,11 +13,13 @@ export interface StackContext {
   readonly topology: Topology;
   /** This cluster's network flows: constructs declare them, the NetworkPolicies come from them. */
   readonly flows: FlowTable;
+  /** Where this cluster's pods pull images from (mirror, pull secrets, digests). */
+  readonly images: ImageSupply;
 }
 
 /** The context of one cluster of a config (the first one unless named), with an empty flow table. */
 export function stackContext(config: StackConfig, cluster: ClusterConfig = config.clusters[0]!, topology: Topology = resolveTopology(config)): StackContext {
-  return { config, cluster, topology, flows: new FlowTable(config.networkPolicy) };
+  return { config, cluster, topology, flows: new FlowTable(config.networkPolicy), images: imageSupply(config, cluster) };
 }
 
 /**
@@ -64,10 +67,7 @@ export function metadata(
 }
 
 /** CPU and memory requests and limits for a container. */
-export interface Resources {
-  readonly cpu: { readonly request: string; readonly limit: string };
-  readonly memory: { readonly request: string; readonly limit: string };
-}
+export type Resources = ComputeResources;
 
 export function resourceRequirements(r: Resources): k8s.ResourceRequirements {
   return {
@@ -107,17 +107,15 @@ const ARCH_LABEL = 'kubernetes.io/arch';
  * (EKS, GKE and AKS taint arm64 pools that way), and optionally a spread of replicas across
  * architectures so that a broken image for one of them shows up at once instead of at failover.
  */
-export function archScheduling(ctx: StackContext, podLabels: Record<string, string>, opts: { spread: boolean }): Pick<k8s.PodSpec, 'affinity' | 'tolerations' | 'topologySpreadConstraints'> {
+export function archScheduling(
+  ctx: StackContext,
+  podLabels: Record<string, string>,
+  opts: { spread: boolean; affinity?: AffinityConfig },
+): Pick<k8s.PodSpec, 'affinity' | 'tolerations' | 'topologySpreadConstraints'> {
   const archs = [...ctx.config.architectures];
   const spread = opts.spread && archs.length > 1 ? ctx.config.spreadAcrossArchitectures : 'none';
   return {
-    affinity: {
-      nodeAffinity: {
-        requiredDuringSchedulingIgnoredDuringExecution: {
-          nodeSelectorTerms: [{ matchExpressions: [{ key: ARCH_LABEL, operator: 'In', values: archs }] }],
-        },
-      },
-    },
+    affinity: withArchitectures(archs, opts.affinity),
     tolerations: archs.includes('arm64') ? [{ key: ARCH_LABEL, operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }] : undefined,
     topologySpreadConstraints:
       spread === 'none'
@@ -130,6 +128,30 @@ export function archScheduling(ctx: StackContext, podLabels: Record<string, stri
               labelSelector: { matchLabels: podLabels },
             },
           ],
+  };
+}
+
+/**
+ * The user's affinity with the architecture requirement in it: node selector terms are ORed, so
+ * the `kubernetes.io/arch In <architectures>` expression goes into every required term (a term of
+ * the user's only narrows it further, on other labels; the config loader refuses arch expressions).
+ * Preferred node terms and pod (anti-)affinity are the user's as written.
+ */
+export function withArchitectures(archs: readonly string[], user?: AffinityConfig): k8s.Affinity {
+  const arch = { key: ARCH_LABEL, operator: 'In', values: [...archs] };
+  const node = user?.nodeAffinity;
+  const userTerms = node?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const terms = userTerms.length
+    ? userTerms.map((t) => ({ ...t, matchExpressions: [arch, ...(t.matchExpressions ?? [])] }))
+    : [{ matchExpressions: [arch] }];
+  const preferred = node?.preferredDuringSchedulingIgnoredDuringExecution;
+  return {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms as k8s.NodeSelectorTerm[] },
+      ...(preferred ? { preferredDuringSchedulingIgnoredDuringExecution: preferred as k8s.PreferredSchedulingTerm[] } : {}),
+    },
+    ...(user?.podAffinity ? { podAffinity: user.podAffinity as k8s.PodAffinity } : {}),
+    ...(user?.podAntiAffinity ? { podAntiAffinity: user.podAntiAffinity as k8s.PodAntiAffinity } : {}),
   };
 }
 

@@ -1,15 +1,15 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, serviceHost, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
-import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadOverrides, type WorkloadProps } from './workload.ts';
 
 export const CONTROLLER_METRICS_PORT = 9464;
 /** The Node base image's unprivileged `node` user. */
 const NODE_UID = 1000;
 
-export interface O11yControllerProps {
+export interface O11yControllerProps extends WorkloadProps {
   readonly namespace: string;
   /**
    * Node architectures every spread workload must have a ready pod on and every DaemonSet must
@@ -60,18 +60,19 @@ export class O11yController extends Construct {
     ]);
 
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: NODE_UID,
           spreadAcrossArchitectures: false,
           containers: [
             container({
-              ...controllerContainer(),
+              ...controllerContainer(props.overrides),
               args: ['watch', `--listen=:${CONTROLLER_METRICS_PORT}`, ...checkArgs],
               ports: [{ name: 'metrics', containerPort: CONTROLLER_METRICS_PORT }],
               liveness: httpProbe('/healthz', 'metrics'),
@@ -89,21 +90,25 @@ export class O11yController extends Construct {
       ...checkerFlows(id, prometheus, props.prometheus?.port ?? 9090),
     );
 
-    if (props.hook) this.postSyncHook(ctx, id, checkArgs, props.hookTimeout ?? '10m', props.prometheus);
+    if (props.hook) this.postSyncHook(ctx, id, checkArgs, props.hookTimeout ?? '10m', props);
   }
 
-  private postSyncHook(ctx: StackContext, controller: ComponentId, checkArgs: string[], timeout: string, prometheus: O11yControllerProps['prometheus']): void {
+  private postSyncHook(ctx: StackContext, controller: ComponentId, checkArgs: string[], timeout: string, props: O11yControllerProps): void {
+    const prometheus = props.prometheus;
     // Its own app name: the controller's Service must not select the hook's pod.
     const id: ComponentId = { app: 'o11y-check', component: 'controller', namespace: controller.namespace };
+    // The controller's overrides, but not its extra arguments, which are `o11y watch`'s.
+    const overrides = props.overrides && { ...props.overrides, extraArgs: undefined };
     const template = podTemplate(ctx, id, {
+      overrides,
       serviceAccountName: controller.app,
       usesKubernetesApi: true,
       uid: NODE_UID,
       spreadAcrossArchitectures: false,
-      containers: [container({ ...controllerContainer(), args: ['check', '--wait', `--timeout=${timeout}`, ...checkArgs] })],
+      containers: [container({ ...controllerContainer(overrides), args: ['check', '--wait', `--timeout=${timeout}`, ...checkArgs] })],
     });
     new k8s.KubeJob(this, 'postsync-hook', {
-      metadata: componentMetadata(ctx, id, {
+      metadata: workloadMetadata(ctx, id, overrides, {
         annotations: {
           'argocd.argoproj.io/hook': 'PostSync',
           // A fixed name is safe because the previous run is deleted before the next is created.
@@ -132,10 +137,10 @@ function checkerFlows(checker: ComponentId, prometheus: { app: string; namespace
 }
 
 /** The controller image's container. It runs a bundled CLI (no tsx), so it needs no writable path. */
-function controllerContainer() {
+function controllerContainer(overrides: WorkloadOverrides | undefined) {
   return {
     name: 'o11y',
     image: IMAGES.o11yController,
-    resources: { cpu: { request: '50m', limit: '500m' }, memory: { request: '128Mi', limit: '256Mi' } },
+    resources: overrides?.resources ?? defaultResources('controller'),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Every Grafana setting the stack sets through a `GF_<SECTION>_<KEY>` environment variable, with
- * its `grafana.ini` section and key, checked against Grafana 13.1.3 (constructs/images.ts). Grafana
+ * its `grafana.ini` section and key, checked against Grafana 13.1.3 (src/model/images.ts). Grafana
  * maps `GF_<SECTION>_<KEY>` (section dots and dashes as `_`, upper case) onto the ini key; the
  * image's run.sh reads `GF_<…>__FILE` from the named file, so secrets never sit in a manifest.
  */

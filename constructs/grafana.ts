@@ -8,13 +8,13 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
 import { exposeComponent, type Exposure } from './exposure.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { LOKI_HTTP_PORT } from './loki.ts';
 import { urlPort } from './network-policy.ts';
 import { PROMETHEUS_PORT } from './prometheus.ts';
 import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from './tempo.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const GRAFANA_PORT = 3000;
 /** Unified alerting's gossip between replicas (TCP and UDP), so that one alert notifies once. */
@@ -22,6 +22,8 @@ const ALERTING_HA_PORT = 9094;
 export const GRAFANA_DATA_DIR = '/var/lib/grafana';
 export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
 export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
+/** The user's dashboards (`dashboards:` in the config), in their own folder and ConfigMap. */
+const CUSTOM_DASHBOARDS = { dir: '/var/lib/grafana-dashboards-custom', configMap: 'grafana-dashboards-custom', folder: 'Custom' };
 /** Plugins live on their own emptyDir, filled by the init containers on every start: exactly the configured versions. */
 export const GRAFANA_PLUGINS_DIR = '/var/lib/grafana-plugins';
 const ADMIN_DIR = '/etc/grafana/admin';
@@ -48,7 +50,7 @@ export interface GrafanaBackendSet {
   readonly remote: boolean;
 }
 
-export interface GrafanaProps {
+export interface GrafanaProps extends WorkloadProps {
   readonly namespace: string;
   /** Existing Secret with keys `admin-user` and `admin-password`; never synthesized. The local admin stays for break-glass access. */
   readonly adminSecret: string;
@@ -58,6 +60,8 @@ export interface GrafanaProps {
   readonly tokenSecret: string;
   /** Dashboards provisioned from a ConfigMap, read-only in the UI, reloaded without a restart. */
   readonly dashboards: readonly DashboardFile[];
+  /** The user's dashboards, provisioned in the folder `Custom`, editable only in their files. @default none */
+  readonly customDashboards?: readonly DashboardFile[];
   /** The span metrics the trace → metrics links query. */
   readonly spanMetrics: SpanMetricsSeries;
   /** Replicas; more than one only with {@link GrafanaProps.database}. @default 1 */
@@ -102,12 +106,15 @@ export class Grafana extends Construct {
     const plugins = props.plugins ?? [];
     const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
     const remote = props.backends.some((b) => b.remote);
-    const providers = dumpYaml(dashboardProviders());
+    const custom = props.customDashboards ?? [];
+    const providers = dumpYaml(dashboardProviders(custom.length > 0));
     const dashboards = Object.fromEntries(props.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
+    const customDashboards = Object.fromEntries(custom.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'grafana-datasources', { 'datasources.yaml': datasources });
     configMap(this, ctx, id, 'grafana-dashboard-providers', { 'dashboards.yaml': providers });
     configMap(this, ctx, id, 'grafana-dashboards', dashboards);
+    if (custom.length) configMap(this, ctx, id, CUSTOM_DASHBOARDS.configMap, customDashboards);
     this.exposure = props.expose
       ? exposeComponent(this, ctx, id, { expose: props.expose, servicePort: GRAFANA_PORT, podPort: GRAFANA_PORT, defaultControllerNamespace: props.ingressNamespace })
       : undefined;
@@ -136,12 +143,13 @@ export class Grafana extends Construct {
       { name: 'tmp', mountPath: '/tmp' },
     ];
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: [...new Set(secrets.map((s) => s.volume.secret.secretName))] }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: [...new Set(secrets.map((s) => s.volume.secret.secretName))] }),
       spec: {
         replicas,
         strategy: props.database ? { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0) } } : { type: 'Recreate' },
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 472,
@@ -164,7 +172,7 @@ export class Grafana extends Construct {
                     ]
                   : []),
               ],
-              resources: { cpu: { request: '100m', limit: '500m' }, memory: { request: '256Mi', limit: '512Mi' } },
+              resources: props.overrides?.resources ?? defaultResources('grafana'),
               liveness: httpProbe('/api/health', 'http-metrics', { initialDelaySeconds: 30 }),
               readiness: httpProbe('/api/health', 'http-metrics'),
               mounts: [
@@ -172,6 +180,7 @@ export class Grafana extends Construct {
                 { name: 'datasources', mountPath: `${GRAFANA_PROVISIONING_DIR}/datasources`, readOnly: true },
                 { name: 'dashboard-providers', mountPath: `${GRAFANA_PROVISIONING_DIR}/dashboards`, readOnly: true },
                 { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
+                ...(custom.length ? [{ name: 'custom-dashboards', mountPath: CUSTOM_DASHBOARDS.dir, readOnly: true }] : []),
                 { name: 'data', mountPath: GRAFANA_DATA_DIR },
                 ...pluginMounts,
               ],
@@ -182,6 +191,7 @@ export class Grafana extends Construct {
             configMapVolume('datasources', 'grafana-datasources'),
             configMapVolume('dashboard-providers', 'grafana-dashboard-providers'),
             configMapVolume('dashboards', 'grafana-dashboards'),
+            ...(custom.length ? [configMapVolume('custom-dashboards', CUSTOM_DASHBOARDS.configMap)] : []),
             // With an external database the data folder holds only caches and sessions' files.
             props.database ? emptyDirVolume('data', '1Gi') : { name: 'data', persistentVolumeClaim: { claimName: `${id.app}-data` } },
             emptyDirVolume('plugins', '1Gi'),
@@ -217,23 +227,25 @@ export class Grafana extends Construct {
   }
 }
 
-/** The dashboard provider: files under the dashboards mount, rescanned, read-only in the UI; a dashboard whose file goes away goes too. */
-export function dashboardProviders(): object {
+/**
+ * The dashboard providers: files under the dashboards mounts, rescanned, read-only in the UI; a
+ * dashboard whose file goes away goes too. The user's dashboards get their own folder.
+ */
+export function dashboardProviders(withCustom = false): object {
+  const provider = (name: string, folder: string, path: string) => ({
+    name,
+    type: 'file',
+    orgId: 1,
+    folder,
+    allowUiUpdates: false,
+    // Grafana's state now persists: a removed SLO's dashboard must not linger forever.
+    disableDeletion: false,
+    updateIntervalSeconds: DASHBOARD_RESCAN_SECONDS,
+    options: { path },
+  });
   return {
     apiVersion: 1,
-    providers: [
-      {
-        name: 'o11y',
-        type: 'file',
-        orgId: 1,
-        folder: 'o11y',
-        allowUiUpdates: false,
-        // Grafana's state now persists: a removed SLO's dashboard must not linger forever.
-        disableDeletion: false,
-        updateIntervalSeconds: DASHBOARD_RESCAN_SECONDS,
-        options: { path: GRAFANA_DASHBOARDS_DIR },
-      },
-    ],
+    providers: [provider('o11y', 'o11y', GRAFANA_DASHBOARDS_DIR), ...(withCustom ? [provider('custom', CUSTOM_DASHBOARDS.folder, CUSTOM_DASHBOARDS.dir)] : [])],
   };
 }
 

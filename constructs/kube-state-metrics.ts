@@ -1,9 +1,9 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, metricsScraper, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { API_SERVER_PORTS } from './network-policy.ts';
-import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 const METRICS_PORT = 8080;
 const TELEMETRY_PORT = 8081;
@@ -19,7 +19,7 @@ const RESOURCES: Record<string, string[]> = {
   'storage.k8s.io': ['storageclasses'],
 };
 
-export interface KubeStateMetricsProps {
+export interface KubeStateMetricsProps extends WorkloadProps {
   readonly namespace: string;
 }
 
@@ -44,11 +44,12 @@ export class KubeStateMetrics extends Construct {
       Object.entries(RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['list', 'watch'] })),
     );
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: 65534,
@@ -67,7 +68,7 @@ export class KubeStateMetrics extends Construct {
                 { name: 'metrics', containerPort: METRICS_PORT },
                 { name: 'telemetry', containerPort: TELEMETRY_PORT },
               ],
-              resources: { cpu: { request: '50m', limit: '500m' }, memory: { request: '128Mi', limit: '512Mi' } },
+              resources: props.overrides?.resources ?? defaultResources('kubeStateMetrics'),
               liveness: httpProbe('/livez', 'metrics'),
               readiness: httpProbe('/readyz', 'telemetry', { periodSeconds: 5 }),
             }),

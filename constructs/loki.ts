@@ -1,17 +1,17 @@
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './object-storage.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const LOKI_HTTP_PORT = 3100;
 
 /** Resource attributes that become Loki index labels, on top of Loki's defaults (service.name, k8s.namespace.name, …). */
 const EXTRA_INDEX_LABELS = ['cloud.provider', 'k8s.cluster.name'];
 
-export interface LokiProps {
+export interface LokiProps extends WorkloadProps {
   readonly namespace: string;
   /** How long logs are kept, e.g. `744h`. */
   readonly retention: string;
@@ -42,12 +42,13 @@ export class Loki extends Construct {
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: access.externalSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 10001,
@@ -61,7 +62,7 @@ export class Loki extends Construct {
               args: ['-config.file=/etc/loki/loki.yaml', '-target=all', ...(lokiExpandsEnv(access.storage) ? ['-config.expand-env=true'] : [])],
               env: access.env,
               ports: [{ name: 'http-metrics', containerPort: LOKI_HTTP_PORT }],
-              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+              resources: props.overrides?.resources ?? defaultResources('loki'),
               mounts: [
                 { name: 'config', mountPath: '/etc/loki', readOnly: true },
                 { name: 'data', mountPath: '/loki' },

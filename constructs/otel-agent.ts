@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import { memoryMiB } from '../src/config/quantity.ts';
 import type { TolerationConfig } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
@@ -8,7 +9,6 @@ import {
   collectorContainer,
   collectorService,
   COLLECTOR_METRICS_PORT,
-  type CollectorResources,
   HEALTH_CHECK,
   insertAttributes,
   K8S_ATTRIBUTES_RULES,
@@ -19,7 +19,7 @@ import {
   otlpReceiver,
   sendingQueue,
 } from './otel-collector.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 /** Host paths the agent mounts; all read-only but the checkpoint folder. */
 export const AGENT_HOST_PATHS = {
@@ -28,9 +28,7 @@ export const AGENT_HOST_PATHS = {
   checkpoints: '/var/lib/otel-agent',
 } as const;
 
-const RESOURCES: CollectorResources = { cpu: { request: '100m', limit: '500m' }, memoryMiB: { request: 256, limit: 512 } };
-
-export interface OtelAgentProps {
+export interface OtelAgentProps extends WorkloadProps {
   /** The agent namespace: PSS `privileged`, because of the host log mounts. */
   readonly namespace: string;
   /** Namespace of the stack (gateway, Prometheus). */
@@ -74,11 +72,12 @@ export class OtelAgent extends Construct {
     clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
     configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
     new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         selector: podSelector(ctx, id),
         updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: 0,
@@ -88,7 +87,7 @@ export class OtelAgent extends Construct {
           tolerations: (props.tolerations ?? [{ operator: 'Exists' }]).map((t) => ({ ...t })),
           containers: [
             collectorContainer({
-              resources: RESOURCES,
+              resources: agentResources(props),
               env: [
                 { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                 { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
@@ -131,6 +130,10 @@ export class OtelAgent extends Construct {
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },
     );
   }
+}
+
+function agentResources(props: OtelAgentProps) {
+  return props.overrides?.resources ?? defaultResources('otelAgent');
 }
 
 /** Where the trace context parsers put what they find, until the trace_parser has read it. */
@@ -215,7 +218,7 @@ export function agentConfig(props: OtelAgentProps): object {
       'otlp_grpc/gateway': {
         endpoint: `${serviceHost(props.gateway.service, props.stackNamespace)}:${props.gateway.port}`,
         tls: { insecure: true },
-        ...sendingQueue(RESOURCES.memoryMiB.limit, 1),
+        ...sendingQueue(memoryMiB(agentResources(props).memory.limit), 1),
       },
     },
     service: collectorService(['health_check', 'file_storage'], {

@@ -1,7 +1,8 @@
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, type Resources } from './common.ts';
+import { memoryMiB } from '../src/config/quantity.ts';
 import type { ClusterConfig } from '../src/model/types.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { container, READ } from './workload.ts';
 
@@ -41,12 +42,6 @@ export function insertAttributes(attributes: Readonly<Record<string, string>>): 
 
 /** Refuse data before the container is OOM-killed; {@link collectorService} puts it first in every pipeline. */
 export const MEMORY_LIMITER = { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 };
-
-/** A collector container's resources; the memory limit, in MiB, also sizes GOMEMLIMIT and the exporter queues. */
-export interface CollectorResources {
-  readonly cpu: Resources['cpu'];
-  readonly memoryMiB: { readonly request: number; readonly limit: number };
-}
 
 /** Exporter-side batches (the `batch` processor is headed for deprecation), in items: spans, data points, log records. */
 const BATCH = { flush_timeout: '200ms', min_size: 8192, max_size: 16384 };
@@ -142,7 +137,8 @@ export const K8S_ATTRIBUTES_RULES = [
 ];
 
 export interface CollectorContainerOptions {
-  readonly resources: CollectorResources;
+  /** The memory limit also sizes GOMEMLIMIT (and, in the configs, the exporter queues). */
+  readonly resources: Resources;
   readonly env?: k8s.EnvVar[];
   readonly mounts?: k8s.VolumeMount[];
   readonly securityContext?: k8s.SecurityContext;
@@ -155,7 +151,6 @@ const GO_MEMORY_SHARE = 0.8;
 
 /** The contrib collector container: pod IP in the environment, health probes, OTLP and metrics ports. */
 export function collectorContainer(o: CollectorContainerOptions): k8s.Container {
-  const { cpu, memoryMiB } = o.resources;
   return container({
     name: 'otel-collector',
     image: IMAGES.otelCollectorContrib,
@@ -163,7 +158,7 @@ export function collectorContainer(o: CollectorContainerOptions): k8s.Container 
     env: [
       { name: 'MY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
       // Under the container limit, so that the GC works harder before the OOM killer acts, not at the same point.
-      { name: 'GOMEMLIMIT', value: `${Math.floor(memoryMiB.limit * GO_MEMORY_SHARE)}MiB` },
+      { name: 'GOMEMLIMIT', value: `${Math.floor(memoryMiB(o.resources.memory.limit) * GO_MEMORY_SHARE)}MiB` },
       ...(o.env ?? []),
     ],
     ports: [
@@ -173,7 +168,7 @@ export function collectorContainer(o: CollectorContainerOptions): k8s.Container 
       { name: 'health', containerPort: HEALTH_PORT },
       ...(o.extraPorts ?? []),
     ],
-    resources: { cpu, memory: { request: `${memoryMiB.request}Mi`, limit: `${memoryMiB.limit}Mi` } },
+    resources: o.resources,
     liveness: httpProbe('/', 'health'),
     readiness: httpProbe('/', 'health', { initialDelaySeconds: 5, periodSeconds: 5 }),
     mounts: [{ name: 'config', mountPath: '/conf', readOnly: true }, ...(o.mounts ?? [])],

@@ -3,10 +3,11 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, metadata, metricsScraper, selectorLabels, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
-import { collectorContainer, clusterResourceAttributes, COLLECTOR_METRICS_PORT, type CollectorResources, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector.ts';
+import { collectorContainer, clusterResourceAttributes, COLLECTOR_METRICS_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector.ts';
+import { memoryMiB } from '../src/config/quantity.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { crossClusterExporters, exportersFor, needsRouting, remoteEndpoint, type Signal } from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 import { composeGateway, type GatewayComposition, type GatewayFragment } from './gateway/fragment.ts';
 import { intakeFragment } from './gateway/intake.ts';
 import { LOCAL_EXPORTERS, localBackendsFragment, type GatewayBackend } from './gateway/local-backends.ts';
@@ -23,9 +24,7 @@ export { SPAN_METRICS_PORT } from './gateway/span-metrics.ts';
 export { EXTERNAL_OTLP_PORT, EXTERNAL_SERVICE } from './gateway/cross-cluster.ts';
 export { LOAD_BALANCED_SERVICE } from './gateway/shards.ts';
 
-const GATEWAY_RESOURCES: CollectorResources = { cpu: { request: '200m', limit: '1' }, memoryMiB: { request: 512, limit: 1024 } };
-
-export interface OtelGatewayProps {
+export interface OtelGatewayProps extends WorkloadProps {
   readonly namespace: string;
   /** Namespace of the node agents, the gateway's clients. */
   readonly agentNamespace: string;
@@ -66,12 +65,13 @@ export class OtelGateway extends Construct {
     if (usesKubernetesApi) clusterRoleFor(this, ctx, id, gateway.rbac);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: gateway.externalSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: gateway.externalSecrets }),
       spec: {
         replicas,
         selector: podSelector(ctx, id),
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi,
           uid: 10001,
@@ -79,7 +79,7 @@ export class OtelGateway extends Construct {
           configContents: [configText],
           containers: [
             collectorContainer({
-              resources: GATEWAY_RESOURCES,
+              resources: gatewayResources(props),
               extraPorts: [...gateway.shardPorts, ...gateway.ports].map((p) => ({ name: p.name, containerPort: p.port })),
               mounts: gateway.secretMounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
             }),
@@ -167,10 +167,14 @@ export function gatewayFragments(ctx: StackContext, props: OtelGatewayProps): Ga
 }
 
 function composeGatewayOf(ctx: StackContext, props: OtelGatewayProps): GatewayComposition {
-  return composeGateway(gatewayFragments(ctx, props), { memoryLimitMiB: GATEWAY_RESOURCES.memoryMiB.limit });
+  return composeGateway(gatewayFragments(ctx, props), { memoryLimitMiB: memoryMiB(gatewayResources(props).memory.limit) });
 }
 
 /** The gateway's collector config, a pure function of the stack context and the props. */
 export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): object {
   return composeGatewayOf(ctx, props).config;
+}
+
+function gatewayResources(props: OtelGatewayProps) {
+  return props.overrides?.resources ?? defaultResources('otelGateway');
 }

@@ -1,19 +1,20 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import { memoryMiB } from '../src/config/quantity.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
-import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, type CollectorResources, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
-import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs } from './prometheus.ts';
-import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
+import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs, scrapeEgressFlows } from './prometheus.ts';
+import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
-const RESOURCES: CollectorResources = { cpu: { request: '200m', limit: '1' }, memoryMiB: { request: 512, limit: 1024 } };
-
-export interface OtelScraperProps {
+export interface OtelScraperProps extends WorkloadProps {
   readonly namespace: string;
   readonly agentNamespace: string;
   /** @default '30s' */
   readonly scrapeInterval?: string;
+  /** The user's scrape configs, after the generated jobs. @default none */
+  readonly userJobs?: readonly object[];
   /** The local gateway the scraped metrics go to. */
   readonly gateway: { readonly service: string; readonly port: number };
 }
@@ -36,18 +37,19 @@ export class OtelScraper extends Construct {
     clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
     configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
-      metadata: componentMetadata(ctx, id),
+      metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: 10001,
           spreadAcrossArchitectures: false,
           configContents: [configText],
-          containers: [collectorContainer({ resources: RESOURCES })],
+          containers: [collectorContainer({ resources: scraperResources(props) })],
           volumes: [configMapVolume('config', 'otel-scraper-config')],
         }),
       },
@@ -60,6 +62,7 @@ export class OtelScraper extends Construct {
       { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
       { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
+      ...scrapeEgressFlows(ctx, self),
       { from: self, to: { app: props.gateway.service, namespace: id.namespace }, ports: [props.gateway.port], why: 'scraped metrics go to the local gateway' },
     );
   }
@@ -90,11 +93,15 @@ export function scraperConfig(ctx: StackContext, props: OtelScraperProps): objec
       'otlp_grpc/gateway': {
         endpoint: `${serviceHost(props.gateway.service, props.namespace)}:${props.gateway.port}`,
         tls: { insecure: true },
-        ...sendingQueue(RESOURCES.memoryMiB.limit, 1),
+        ...sendingQueue(memoryMiB(scraperResources(props).memory.limit), 1),
       },
     },
     service: collectorService(['health_check'], {
       metrics: { receivers: ['prometheus'], exporters: ['otlp_grpc/gateway'] },
     }),
   };
+}
+
+function scraperResources(props: OtelScraperProps) {
+  return props.overrides?.resources ?? defaultResources('otelScraper');
 }

@@ -1,14 +1,15 @@
 import { Construct } from 'constructs';
 import type { RemoteWriteConfig } from '../src/model/types.ts';
 import { RULES_DIR } from '../src/rules/layout.ts';
+import { STACK_SCRAPE_JOBS } from '../src/scrape/jobs.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
-import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Peer } from './network-policy.ts';
-import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { IMAGES } from '../src/model/images.ts';
+import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Flow, type Peer } from './network-policy.ts';
+import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
-/** Job (and app) name of kube-state-metrics. */
+/** App name of kube-state-metrics (its pods' `app.kubernetes.io/name`). */
 const KUBE_STATE_METRICS = 'kube-state-metrics';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -19,7 +20,7 @@ export const PROMETHEUS_SCRAPE_RULES = [
   { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
 ];
 
-export interface PrometheusProps extends ScrapeProps {
+export interface PrometheusProps extends ScrapeProps, WorkloadProps {
   /** @default 1 */
   readonly replicas?: number;
   /** TSDB retention time, a Prometheus duration. */
@@ -66,13 +67,14 @@ export class Prometheus extends Construct {
     const credentialSecrets = remoteWriteSecrets(props.remoteWrite);
     const replicas = props.replicas ?? 1;
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: credentialSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: credentialSecrets }),
       spec: {
         replicas,
         serviceName: `${id.app}-headless`,
         podManagementPolicy: 'Parallel',
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: true,
           uid: 65534,
@@ -98,7 +100,7 @@ export class Prometheus extends Construct {
                 '--enable-feature=exemplar-storage',
               ],
               ports: [{ name: 'http-metrics', containerPort: PROMETHEUS_PORT }],
-              resources: { cpu: { request: '500m', limit: '2' }, memory: { request: '2Gi', limit: '4Gi' } },
+              resources: props.overrides?.resources ?? defaultResources('prometheus'),
               liveness: httpProbe('/-/healthy', 'http-metrics', { initialDelaySeconds: 30 }),
               // A replaying WAL can take minutes: keep the pod out of the Service until it is done.
               readiness: httpProbe('/-/ready', 'http-metrics', { periodSeconds: 5, failureThreshold: 120 }),
@@ -132,6 +134,7 @@ export class Prometheus extends Construct {
       { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
       { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
+      ...scrapeEgressFlows(ctx, self),
       ...[...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))].map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'remote write to long-term storage' })),
     );
   }
@@ -151,6 +154,8 @@ export interface ScrapeProps {
   readonly agentNamespace: string;
   /** @default '30s' */
   readonly scrapeInterval?: string;
+  /** The user's scrape configs (converted monitors, then `scrape.extraConfigs`), after the generated jobs. @default none */
+  readonly userJobs?: readonly object[];
 }
 
 /**
@@ -199,7 +204,7 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
   const ksm = { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: KUBE_STATE_METRICS };
   const jobs = [
     {
-      job_name: 'o11y-stack',
+      job_name: STACK_SCRAPE_JOBS.stack,
       // The controller reports other objects' namespace label: keep it, not ours.
       honor_labels: true,
       ...ownPods([
@@ -210,16 +215,16 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
       ]),
     },
     {
-      job_name: KUBE_STATE_METRICS,
+      job_name: STACK_SCRAPE_JOBS.kubeStateMetrics,
       // Its series describe other objects (their namespace, pod, node labels are kept) or none: no
       // label of its own pod, which would stick to node and namespace series and change on restart.
       honor_labels: true,
       ...ownPods([{ ...ksm, action: 'keep' }]),
     },
-    kubeletJob('kubelet', '/metrics'),
-    kubeletJob('cadvisor', '/metrics/cadvisor'),
+    kubeletJob(STACK_SCRAPE_JOBS.kubelet, '/metrics'),
+    kubeletJob(STACK_SCRAPE_JOBS.cadvisor, '/metrics/cadvisor'),
     {
-      job_name: 'kubernetes-pods',
+      job_name: STACK_SCRAPE_JOBS.pods,
       kubernetes_sd_configs: [{ role: 'pod' }],
       relabel_configs: [
         { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
@@ -228,14 +233,21 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
       ],
     },
     {
-      job_name: 'kubernetes-service-endpoints',
+      job_name: STACK_SCRAPE_JOBS.serviceEndpoints,
       // The `endpoints` role reads the Endpoints API, deprecated since Kubernetes 1.33; service labels and annotations are the same.
       kubernetes_sd_configs: [{ role: 'endpointslice' }],
       relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
     },
   ];
+  const all: Record<string, unknown>[] = [...jobs, ...(props.userJobs ?? []).map((j) => ({ ...j }))];
   const guard = ctx.config.cardinality.metricRelabelConfigs;
-  return guard.length ? jobs.map((j) => ({ ...j, metric_relabel_configs: guard })) : jobs;
+  // A job's own metric relabelings (a converted monitor's, an extra config's) run before the guard.
+  return guard.length ? all.map((j) => ({ ...j, metric_relabel_configs: [...((j.metric_relabel_configs as object[] | undefined) ?? []), ...guard] })) : all;
+}
+
+/** With `networkPolicy.egress: strict`, a scraper's egress to the `scrape.egress` blocks (targets outside the pod network). */
+export function scrapeEgressFlows(ctx: StackContext, scraper: Peer): Flow[] {
+  return ctx.config.scrape.egress.map((e) => ({ from: scraper, to: { cidr: e.cidr }, ports: [...e.ports], why: 'scrape.egress: scrape targets outside the pod network' }));
 }
 
 /** The `prometheus.yml`: a pure function of the stack context and the props. */

@@ -1,15 +1,15 @@
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
-import { IMAGES } from './images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './object-storage.ts';
-import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const TEMPO_HTTP_PORT = 3200;
 export const TEMPO_OTLP_GRPC_PORT = 4317;
 
-export interface TempoProps {
+export interface TempoProps extends WorkloadProps {
   readonly namespace: string;
   /** How long traces are kept, e.g. `336h`. */
   readonly retention: string;
@@ -42,12 +42,13 @@ export class Tempo extends Construct {
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
     configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
     new StatefulSet(this, 'statefulset', {
-      metadata: componentMetadata(ctx, id, { externalSecrets: access.externalSecrets }),
+      metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,
         serviceName: `${id.app}-headless`,
         selector: podSelector(ctx, id),
         template: podTemplate(ctx, id, {
+          overrides: props.overrides,
           serviceAccountName: id.app,
           usesKubernetesApi: false,
           uid: 10001,
@@ -64,7 +65,7 @@ export class Tempo extends Construct {
                 { name: 'http-metrics', containerPort: TEMPO_HTTP_PORT },
                 { name: 'otlp-grpc', containerPort: TEMPO_OTLP_GRPC_PORT },
               ],
-              resources: { cpu: { request: '250m', limit: '1' }, memory: { request: '1Gi', limit: '2Gi' } },
+              resources: props.overrides?.resources ?? defaultResources('tempo'),
               mounts: [
                 { name: 'config', mountPath: '/etc/tempo', readOnly: true },
                 { name: 'data', mountPath: '/var/tempo' },

@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import type { ApiObjectMetadata } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import { deployedReference } from '../src/config/images.ts';
+import { DEFAULT_SIZE, SIZE_PRESETS } from '../src/config/sizes.ts';
+import type { ExtraEnvConfig, PodOverridesConfig } from '../src/model/types.ts';
+import type { Workload } from '../src/config/workloads.ts';
 import {
   archScheduling,
   metadata,
@@ -36,9 +40,44 @@ export interface ContainerOptions {
   readonly securityContext?: k8s.SecurityContext;
 }
 
+/**
+ * A workload's settings from the config (resolved per cluster by `resolveWorkload`): the construct
+ * gives `resources` to its container, {@link podTemplate} applies the rest, merged with the stack's
+ * own scheduling, labels and arguments, never replacing them.
+ */
+export interface WorkloadOverrides extends Omit<PodOverridesConfig, 'resources'> {
+  /** @default the workload's resources in the default size */
+  readonly resources?: Resources;
+}
+
+/** Props every construct of a workload takes: the user's settings for it. */
+export interface WorkloadProps {
+  /**
+   * Resources, scheduling, pod metadata, extra arguments and env from the config (charts pass the
+   * component's, resolved for the cluster).
+   * @default the default size's resources, nothing else
+   */
+  readonly overrides?: WorkloadOverrides;
+}
+
+/** A workload's resources in the default size, for a construct given no `overrides.resources`. */
+export function defaultResources(workload: Workload): Resources {
+  return SIZE_PRESETS[DEFAULT_SIZE].resources[workload];
+}
+
 /** Metadata of a component's main object (its workload, Service, ServiceAccount): named after the app. */
 export function componentMetadata(ctx: StackContext, id: ComponentId, opts: { annotations?: Record<string, string>; externalSecrets?: readonly string[] } = {}): ApiObjectMetadata {
   return metadata(ctx, { name: id.app, namespace: id.namespace, app: id.app, component: id.component, ...opts });
+}
+
+/**
+ * Metadata of a workload object: {@link componentMetadata} with the user's Secrets its pods read
+ * (image pull secrets, `extraEnv` secretKeyRefs) added to the external-secrets annotation.
+ */
+export function workloadMetadata(ctx: StackContext, id: ComponentId, overrides: WorkloadOverrides | undefined, opts: { annotations?: Record<string, string>; externalSecrets?: readonly string[] } = {}): ApiObjectMetadata {
+  const fromEnv = (overrides?.extraEnv ?? []).flatMap((e) => ('valueFrom' in e ? [e.valueFrom.secretKeyRef.name] : []));
+  const externalSecrets = [...new Set([...(opts.externalSecrets ?? []), ...ctx.images.pullSecrets, ...fromEnv])];
+  return componentMetadata(ctx, id, { ...opts, externalSecrets });
 }
 
 /** The label selector of a component's pods. */
@@ -89,33 +128,65 @@ export interface PodTemplateOptions {
   /** Replaces the `restricted` pod security context (node agent only). */
   readonly securityContext?: k8s.PodSecurityContext;
   readonly terminationGracePeriodSeconds?: number;
+  /**
+   * The user's settings: labels, annotations, node selector, tolerations, affinity and priority
+   * class on the pod; extra arguments and env vars on its first container (the component's own).
+   * @default none
+   */
+  readonly overrides?: WorkloadOverrides;
 }
 
-/** Pod template with the stack's labels, security defaults and architecture scheduling. */
+/**
+ * Pod template with the stack's labels, security defaults and architecture scheduling, the
+ * cluster's image supply (mirror, digests, pull secrets) and the user's overrides.
+ */
 export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOptions): k8s.PodTemplateSpec {
-  const labels = { ...stackLabels(ctx, id.app, id.component), ...o.extraLabels };
-  const scheduling = archScheduling(ctx, selectorLabels(ctx, id.app), { spread: o.spreadAcrossArchitectures });
-  const annotations = { ...o.annotations };
+  const user = o.overrides ?? {};
+  const labels = { ...stackLabels(ctx, id.app, id.component), ...o.extraLabels, ...user.podLabels };
+  const scheduling = archScheduling(ctx, selectorLabels(ctx, id.app), { spread: o.spreadAcrossArchitectures, affinity: user.affinity });
+  const annotations = { ...user.podAnnotations, ...o.annotations };
   if (o.configContents?.length) {
     annotations['o11y.dev/config-hash'] = createHash('sha256').update(o.configContents.join('\0')).digest('hex').slice(0, 16);
   }
+  const tolerations = [...(o.tolerations ?? scheduling.tolerations ?? []), ...(user.tolerations ?? []).map((t) => ({ ...t }))];
+  const pullSecrets = ctx.images.pullSecrets;
   return {
     metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: {
       serviceAccountName: o.serviceAccountName,
       automountServiceAccountToken: o.usesKubernetesApi,
       securityContext: o.securityContext ?? restrictedPodSecurity(o.uid),
-      ...(o.initContainers?.length ? { initContainers: o.initContainers } : {}),
-      containers: o.containers,
+      ...(user.priorityClassName ? { priorityClassName: user.priorityClassName } : {}),
+      ...(pullSecrets.length ? { imagePullSecrets: pullSecrets.map((name) => ({ name })) } : {}),
+      ...(o.initContainers?.length ? { initContainers: o.initContainers.map((c) => ({ ...c, image: deployedReference(c.image!, ctx.images, ctx.config.imageDigests) })) } : {}),
+      containers: o.containers.map((c, i) => ({
+        ...(i === 0 ? withExtras(c, user) : c),
+        image: deployedReference(c.image!, ctx.images, ctx.config.imageDigests),
+      })),
       volumes: o.volumes,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
       enableServiceLinks: false,
       // Every image is Linux-only: keep pods (the agent DaemonSet too) off Windows nodes.
-      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      nodeSelector: { 'kubernetes.io/os': 'linux', ...user.nodeSelector },
       ...scheduling,
-      ...(o.tolerations ? { tolerations: [...o.tolerations] } : {}),
+      tolerations: tolerations.length ? tolerations : undefined,
     },
   };
+}
+
+/** The container with the user's extra arguments after its own, and extra env vars (one of the same name replaces the stack's). */
+function withExtras(c: k8s.Container, user: WorkloadOverrides): k8s.Container {
+  const env = (user.extraEnv ?? []).map(envVar);
+  const names = new Set(env.map((e) => e.name));
+  return {
+    ...c,
+    ...(user.extraArgs?.length ? { args: [...(c.args ?? []), ...user.extraArgs] } : {}),
+    ...(env.length ? { env: [...(c.env ?? []).filter((e) => !names.has(e.name)), ...env] } : {}),
+  };
+}
+
+function envVar(e: ExtraEnvConfig): k8s.EnvVar {
+  return 'value' in e ? { name: e.name, value: e.value } : { name: e.name, valueFrom: { secretKeyRef: { ...e.valueFrom.secretKeyRef } } };
 }
 
 /** A ServiceAccount; its token is never automounted (pods opt in through their template). */

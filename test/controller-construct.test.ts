@@ -2,7 +2,7 @@ import { Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { stackContext, type StackContext } from '../constructs/common.ts';
 import { O11yController } from '../constructs/controller.ts';
-import { IMAGES } from '../constructs/images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { podTemplate } from '../constructs/workload.ts';
 import * as k8s from '../imports/k8s.ts';
 import { parseConfig } from '../src/config/load.ts';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { IMAGES } from '../constructs/images.ts';
+import { IMAGES } from '../src/model/images.ts';
 import { loadManifestFile } from './support/load-manifests.ts';
 import {
   architectureViolations,
@@ -359,9 +359,9 @@ describe('architectureViolations', () => {
     ['a toleration for the wrong effect', (o) => { podSpec(o, 'Deployment', 'grafana').tolerations[0].effect = 'NoExecute'; },
       [`${grafana}: does not tolerate kubernetes.io/arch=arm64:NoSchedule`]],
     ['an image outside the catalog', (o) => { container(o, 'Deployment', 'grafana').image = 'grafana/grafana:13.1.2'; },
-      [`${grafana} container "grafana": image "grafana/grafana:13.1.2" is not in the image catalog (constructs/images.ts)`]],
+      [`${grafana} container "grafana": image "grafana/grafana:13.1.2" is not in the image catalog (src/model/images.ts)`]],
     ['a floating tag', (o) => { container(o, 'Deployment', 'grafana').image = 'grafana/grafana:latest'; },
-      [`${grafana} container "grafana": image "grafana/grafana:latest" is not in the image catalog (constructs/images.ts)`,
+      [`${grafana} container "grafana": image "grafana/grafana:latest" is not in the image catalog (src/model/images.ts)`,
         `${grafana} container "grafana": image "grafana/grafana:latest" uses the floating tag latest`]],
   ])('rejects %s', (_, edit, expected) => {
     expect(architectureViolations(edited(edit), both)).toEqual(expected);

@@ -113,7 +113,7 @@ describe('o11y images verify against a real registry (distribution 2.8)', () => 
   it.each([
     { args: ['--platforms', 'linux'], error: /--platforms: invalid platform "linux" \(want os\/architecture\[\/variant\]/ },
     { args: ['Grafana/Grafana:1'], error: /image "Grafana\/Grafana:1": repository name "Grafana\/Grafana" must be lowercase/ },
-    { args: ['--manifests', '/nonexistent', 'nginx'], error: /either --manifests DIR or IMAGE arguments, not both/ },
+    { args: ['--manifests', '/nonexistent', 'nginx'], error: /give one of --manifests DIR, --config FILE or IMAGE arguments, not several/ },
     { args: [], error: /nothing to verify/ },
     { args: ['nginx', '-o', 'yaml'], error: /--output "yaml" is not one of table, json/ },
   ])('CLI exit 2 on bad arguments: $args', async ({ args, error }) => {

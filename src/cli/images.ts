@@ -1,4 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { IMAGES } from '../model/images.ts';
+import { deployedImages, formatImageLock, imageLockPath, imagePulls } from '../config/images.ts';
+import { loadConfigFile } from '../config/load.ts';
+import { resolveIndexDigests } from '../controller/registry/lock.ts';
 import type { CliContext } from './main.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { RegistryClient } from '../controller/registry/client.ts';
@@ -10,6 +15,7 @@ import { verifyImages, type ImageVerdict } from '../controller/registry/verify.t
 
 interface VerifyOptions {
   manifests?: string;
+  config?: string;
   platforms: string;
   output: string;
 }
@@ -29,14 +35,21 @@ export function registerImages(program: Command, ctx: CliContext): void {
     )
     .argument('[image...]', 'image references, e.g. grafana/grafana:13.0.0 or ghcr.io/org/app@sha256:…')
     .option('--manifests <dir>', 'read every workload image from DIR/*.k8s.yaml (a dist/<cluster> folder)')
+    .option('--config <file>', 'every image every cluster of this stack config pulls (its mirror, pinned digests)')
     .option('--platforms <list>', 'required platforms, comma-separated', 'linux/amd64,linux/arm64')
     .option('-o, --output <format>', 'table or json', 'table')
     .action(async (args: string[], opts: VerifyOptions) => {
       const platforms = parsePlatformList(opts.platforms);
       if (opts.output !== 'table' && opts.output !== 'json') throw new UsageError(`--output "${opts.output}" is not one of table, json`);
-      if (opts.manifests !== undefined && args.length) throw new UsageError('give either --manifests DIR or IMAGE arguments, not both');
-      if (opts.manifests === undefined && !args.length) throw new UsageError('nothing to verify: give --manifests DIR or IMAGE arguments');
-      const targets = opts.manifests !== undefined ? imagesFromManifests(opts.manifests) : [...new Set(args)].map(checkedImageArg);
+      const sources = [opts.manifests !== undefined, opts.config !== undefined, args.length > 0].filter(Boolean).length;
+      if (sources > 1) throw new UsageError('give one of --manifests DIR, --config FILE or IMAGE arguments, not several');
+      if (sources === 0) throw new UsageError('nothing to verify: give --manifests DIR, --config FILE or IMAGE arguments');
+      const targets =
+        opts.manifests !== undefined
+          ? imagesFromManifests(opts.manifests)
+          : opts.config !== undefined
+            ? deployedImages(loadConfigFile(opts.config), Object.values(IMAGES))
+            : [...new Set(args)].map(checkedImageArg);
 
       const verdicts = await verifyImages(targets, platforms, new RegistryClient({ credentials: dockerConfigCredentials() }));
       const failed = verdicts.some((v) => FAILED.has(v.status));
@@ -50,7 +63,56 @@ export function registerImages(program: Command, ctx: CliContext): void {
         ctx.stdout.write(summary(verdicts, required));
       }
     });
+
+  images
+    .command('list')
+    .description('Print every image of the stack with where the clusters pull it from, for a job that fills the mirror')
+    .option('--config <file>', 'stack config file', 'o11y.yaml')
+    .option('--format <format>', 'tsv (source, tab, mirror), crane (crane copy lines) or skopeo (skopeo copy --all lines)', 'tsv')
+    .action((opts: { config: string; format: string }) => {
+      const line = LIST_FORMATS[opts.format];
+      if (!line) throw new UsageError(`--format "${opts.format}" is not one of ${Object.keys(LIST_FORMATS).join(', ')}`);
+      const config = loadConfigFile(opts.config, { imageLock: false });
+      for (const { source, pulls } of imagePulls(config, Object.values(IMAGES))) {
+        for (const pull of pulls) ctx.stdout.write(`${line(source, pull)}\n`);
+      }
+    });
+
+  images
+    .command('lock')
+    .description(
+      `Resolve every image's tag, where the clusters pull it, to the digest of its multi-arch index and write ${'images.lock.yaml'} beside the config ` +
+        '(read where images.digests is true). Exit 0: written; 1: an image is missing, not a multi-arch index, lacks a platform, or mirrors disagree ' +
+        '(nothing written); 2: bad config; 3: a registry could not be reached or denied access (nothing written).',
+    )
+    .option('--config <file>', 'stack config file', 'o11y.yaml')
+    .option('--platforms <list>', 'required platforms, comma-separated (default: the config\'s architectures on linux)')
+    .action(async (opts: { config: string; platforms?: string }) => {
+      const config = loadConfigFile(opts.config, { imageLock: false });
+      const platforms = parsePlatformList(opts.platforms ?? config.architectures.map((a) => `linux/${a}`).join(','));
+      const entries = await resolveIndexDigests(imagePulls(config, Object.values(IMAGES)), platforms, new RegistryClient({ credentials: dockerConfigCredentials() }));
+      const failed = entries.filter((e) => !e.digest);
+      if (failed.length) {
+        const unreachable = failed.every((e) => e.verdicts.some((v) => NOT_CHECKED.has(v.status)));
+        ctx.exitCode = unreachable ? ExitCode.Unreachable : ExitCode.Failed;
+        ctx.stdout.write(`not written: ${failed.length} of ${entries.length} image(s) not resolved to a multi-arch index:\n${failed.map((e) => `  ${e.source}: ${e.problem}`).join('\n')}\n`);
+        return;
+      }
+      const file = imageLockPath(opts.config);
+      writeFileSync(file, formatImageLock(Object.fromEntries(entries.map((e) => [e.source, e.digest!]))));
+      ctx.exitCode = ExitCode.Ok;
+      ctx.stdout.write(`${entries.map((e) => `${e.source}\t${e.digest}`).join('\n')}\n\nwrote ${file}\n`);
+    });
 }
+
+/** `images list` lines: one copy of `source` to `mirror` per line. */
+const LIST_FORMATS: Record<string, (source: string, mirror: string) => string> = {
+  tsv: (source, mirror) => `${source}\t${mirror}`,
+  // Both copy the whole index, every platform. skopeo may recompress layers and so change the digest
+  // (containers/skopeo#1451): `images lock` resolves digests through the mirror, after the copy.
+  crane: (source, mirror) => `crane copy ${source} ${mirror}`,
+  skopeo: (source, mirror) => `skopeo copy --all docker://${source} docker://${mirror}`,
+};
 
 function parsePlatformList(list: string): Platform[] {
   const items = list.split(',').map((s) => s.trim()).filter(Boolean);

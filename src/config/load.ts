@@ -2,19 +2,33 @@ import { existsSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { alertingProblems, readTemplates } from '../alerting/validate.ts';
 import { InputError, type InputProblem } from '../errors.ts';
+import { describeValue } from '../input/shape.ts';
 import { formatKeyPath, parseYaml, readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
+import { extraScrapeConfigProblems } from '../scrape/extra.ts';
+import { IMAGES } from '../model/images.ts';
+import { readImageDigests } from './images.ts';
+import { overrideProblems } from './overrides.ts';
 import { configSchema } from './schema.ts';
 import { grafanaProblems } from './grafana-checks.ts';
-import { topologyProblems } from '../model/topology.ts';
+import { applySize } from './sizes.ts';
+import { resolveTopology, topologyProblems } from '../model/topology.ts';
 import type { StackConfig } from '../model/types.ts';
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
 ajv.addKeyword({ keyword: 'allowed', schemaType: 'string' });
 const validate = ajv.compile(configSchema);
 
+export interface LoadOptions {
+  /**
+   * Read `images.lock.yaml` where `images.digests` is true, and refuse images it lacks; `o11y images
+   * lock`, which writes it, loads without. @default true
+   */
+  readonly imageLock?: boolean;
+}
+
 /** Loads and validates a config file; throws {@link InputError} listing every located problem. */
-export function loadConfigFile(file: string): StackConfig {
-  return resolveConfig(onlyDocument(readYamlFile(file), file));
+export function loadConfigFile(file: string, options: LoadOptions = {}): StackConfig {
+  return resolveConfig(onlyDocument(readYamlFile(file), file), options);
 }
 
 /** Same as {@link loadConfigFile} for text already in memory (`file` names it in messages). */
@@ -39,19 +53,22 @@ function onlyDocument(docs: YamlSource[], file: string): YamlSource {
   return docs[0]!;
 }
 
-function resolveConfig(source: YamlSource): StackConfig {
+function resolveConfig(source: YamlSource, options: LoadOptions = {}): StackConfig {
   const raw = source.toJS() ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError([source.problem([], 'the config must be a mapping of keys such as name, clusters, components')]);
   }
   if (!validate(raw)) throw new InputError(explain(source, validate.errors ?? []));
-  const config = raw as Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string };
+  applySize(raw as Parameters<typeof applySize>[0]);
+  const config = raw as Omit<StackConfig, 'source' | 'agentNamespace' | 'imageDigests'> & { agentNamespace?: string };
   const problems = semanticProblems(source, config);
+  const images = options.imageLock === false ? { digests: {}, problems: [] } : readImageDigests(source, config, Object.values(IMAGES));
+  problems.push(...images.problems);
   if (problems.length) throw new InputError(problems);
   // `alerting.templates` is written as file paths and resolved to the files' contents.
   const written = config.alerting as { templates: string[] } | undefined;
   const alerting = written && { ...config.alerting!, templates: readTemplates(source.file, written.templates) };
-  return { ...config, ...(alerting ? { alerting } : {}), source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent` };
+  return { ...config, ...(alerting ? { alerting } : {}), source: source.file, agentNamespace: config.agentNamespace ?? `${config.namespace}-agent`, imageDigests: images.digests };
 }
 
 /** Folders of `dist/` beside the cluster folders: a cluster may not take their names. */
@@ -62,7 +79,7 @@ const RESERVED_FOLDERS: Readonly<Record<string, string>> = {
 };
 
 /** Rules that JSON Schema cannot express. */
-function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source' | 'agentNamespace'> & { agentNamespace?: string }): InputProblem[] {
+function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source' | 'agentNamespace' | 'imageDigests'> & { agentNamespace?: string }): InputProblem[] {
   const problems: InputProblem[] = [];
   const seen = new Map<string, number>();
   config.clusters.forEach((c, i) => {
@@ -75,6 +92,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
   problems.push(...topologyProblems(source, config));
   problems.push(...alertingProblems(source, config as Parameters<typeof alertingProblems>[1]));
   problems.push(...grafanaProblems(source, config));
+  problems.push(...overrideProblems(source, config, resolveTopology(config)));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
   // PrometheusRule objects instead would leave it without a single alert.
   if (config.components.prometheus.ruleFormat === 'prometheus-rule') {
@@ -85,6 +103,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
       ),
     );
   }
+  problems.push(...extraScrapeConfigProblems(source, config.scrape.extraConfigs));
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }
@@ -124,7 +143,7 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
         break;
       }
       case 'type':
-        problem = source.problem(path, `expected ${(e.params as { type: string }).type}, got ${describe(e.data)}`);
+        problem = source.problem(path, `expected ${(e.params as { type: string }).type}, got ${describeValue(e.data)}`);
         break;
       case 'minItems':
         problem = source.problem(path, `must list at least ${(e.params as { limit: number }).limit} item(s)`);
@@ -139,7 +158,7 @@ function explain(source: YamlSource, errors: ErrorObject[]): InputProblem[] {
         problem = source.problem(path, `must not list the same value twice`);
         break;
       default:
-        problem = source.problem(path, `${describe(e.data)} ${e.message ?? 'is invalid'}`);
+        problem = source.problem(path, `${describeValue(e.data)} ${e.message ?? 'is invalid'}`);
     }
     // Ajv may report the same node more than once (e.g. type and enum); keep the first message.
     const key = `${problem.path}|${e.keyword === 'additionalProperties' ? problem.message : ''}`;
@@ -154,11 +173,4 @@ function toKeyPath(instancePath: string): KeyPath {
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return JSON.stringify(value);
 }

@@ -1,4 +1,6 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from '../model/types.ts';
+import { CPU_PATTERN, MEMORY_PATTERN } from './quantity.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
+import { WORKLOADS } from './workloads.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -218,6 +220,129 @@ function closed(properties: Record<string, unknown>, extra: Record<string, unkno
   return { type: 'object', additionalProperties: false, properties, default: {}, ...extra };
 }
 
+/** A closed object without a default (optional sections, list items). */
+function strict(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  return { type: 'object', additionalProperties: false, properties, ...extra };
+}
+
+const toleration = strict({
+  key: { type: 'string', minLength: 1 },
+  operator: { enum: ['Exists', 'Equal'] },
+  value: { type: 'string' },
+  effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+  tolerationSeconds: { type: 'integer', minimum: 0 },
+});
+
+// --- Per-component overrides (issue 13) ---
+const labelKey = {
+  type: 'string',
+  maxLength: 316,
+  pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
+  allowed: 'a label or annotation key: an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" and "."',
+};
+const labelValue = { type: 'string', maxLength: 63, pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$', allowed: 'a label value: up to 63 letters, digits, "-", "_" and ".", starting and ending alphanumeric' };
+// YAML reads `cpu: 2` as a number: allow cores as a number, or any quantity as a string.
+const cpu = {
+  if: { type: 'number' },
+  then: { type: 'number', exclusiveMinimum: 0 },
+  else: { type: 'string', pattern: CPU_PATTERN, allowed: 'a CPU quantity such as 250m, 0.5 or 2' },
+};
+const memory = { type: 'string', pattern: MEMORY_PATTERN, allowed: 'a memory quantity such as 512Mi, 4Gi or 1G' };
+const computeAmounts = strict({ cpu, memory });
+const nodeSelectorRequirement = strict(
+  { key: { type: 'string', minLength: 1 }, operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt'] }, values: { type: 'array', items: { type: 'string' } } },
+  { required: ['key', 'operator'] },
+);
+const nodeSelectorTerm = strict({ matchExpressions: { type: 'array', items: nodeSelectorRequirement }, matchFields: { type: 'array', items: nodeSelectorRequirement } });
+const labelSelector = strict({
+  matchLabels: { type: 'object', propertyNames: labelKey, additionalProperties: labelValue },
+  matchExpressions: {
+    type: 'array',
+    items: strict({ key: labelKey, operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }, values: { type: 'array', items: { type: 'string' } } }, { required: ['key', 'operator'] }),
+  },
+});
+// The fields of Kubernetes 1.28's PodAffinityTerm, the API the manifests are generated for (cdk8s drops any other).
+const podAffinityTerm = strict(
+  { labelSelector, namespaceSelector: labelSelector, namespaces: { type: 'array', items: dnsLabel }, topologyKey: { type: 'string', minLength: 1 } },
+  { required: ['topologyKey'] },
+);
+const podAffinity = strict({
+  requiredDuringSchedulingIgnoredDuringExecution: { type: 'array', items: podAffinityTerm },
+  preferredDuringSchedulingIgnoredDuringExecution: {
+    type: 'array',
+    items: strict({ weight: { type: 'integer', minimum: 1, maximum: 100 }, podAffinityTerm }, { required: ['weight', 'podAffinityTerm'] }),
+  },
+});
+const envName = { type: 'string', pattern: '^[-._a-zA-Z][-._a-zA-Z0-9]*$', allowed: 'an environment variable name: letters, digits, "_", "-" and ".", not starting with a digit' };
+const podOverrides = {
+  resources: strict({ requests: computeAmounts, limits: computeAmounts }),
+  nodeSelector: { type: 'object', propertyNames: labelKey, additionalProperties: labelValue },
+  tolerations: { type: 'array', items: toleration },
+  affinity: strict({
+    nodeAffinity: strict({
+      requiredDuringSchedulingIgnoredDuringExecution: strict({ nodeSelectorTerms: { type: 'array', minItems: 1, items: nodeSelectorTerm } }, { required: ['nodeSelectorTerms'] }),
+      preferredDuringSchedulingIgnoredDuringExecution: {
+        type: 'array',
+        items: strict({ weight: { type: 'integer', minimum: 1, maximum: 100 }, preference: nodeSelectorTerm }, { required: ['weight', 'preference'] }),
+      },
+    }),
+    podAffinity,
+    podAntiAffinity: podAffinity,
+  }),
+  priorityClassName: dnsSubdomain,
+  podAnnotations: { type: 'object', propertyNames: labelKey, additionalProperties: { type: 'string' } },
+  podLabels: { type: 'object', propertyNames: labelKey, additionalProperties: labelValue },
+  extraArgs: { type: 'array', items: { type: 'string', minLength: 1 } },
+  extraEnv: {
+    type: 'array',
+    items: {
+      // A Secret key or a plain value, never both; if/then/else so that a bad entry is explained by the branch it meant.
+      if: { type: 'object', properties: { valueFrom: true }, required: ['valueFrom'] },
+      then: strict(
+        {
+          name: envName,
+          valueFrom: strict(
+            { secretKeyRef: strict({ name: dnsSubdomain, key: { type: 'string', pattern: '^[-._a-zA-Z0-9]+$', allowed: 'a Secret key' }, optional: { type: 'boolean' } }, { required: ['name', 'key'] }) },
+            { required: ['secretKeyRef'], allowed: 'valueFrom takes secretKeyRef only' },
+          ),
+        },
+        { required: ['name', 'valueFrom'] },
+      ),
+      else: strict({ name: envName, value: { type: 'string' } }, { required: ['name', 'value'] }),
+    },
+  },
+};
+
+/** `clusters[].components`: the override keys of every workload, nested as under `components`. */
+function clusterComponents() {
+  const tree: Record<string, unknown> = {};
+  for (const { keys } of Object.values(WORKLOADS)) {
+    let node = tree;
+    keys.slice(0, -1).forEach((k) => (node = (node[k] ??= {}) as Record<string, unknown>));
+    node[keys.at(-1)!] = strict(podOverrides);
+  }
+  const toSchema = (node: Record<string, unknown>): unknown =>
+    Object.fromEntries(Object.entries(node).map(([k, v]) => [k, (v as { type?: string }).type === 'object' ? v : strict(toSchema(v as Record<string, unknown>) as Record<string, unknown>)]));
+  return strict(toSchema(tree) as Record<string, unknown>);
+}
+
+// --- Image supply (issue 13) ---
+const REPO_PATH = '[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*';
+const imageSupply = {
+  registry: {
+    type: 'string',
+    pattern: `^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(/${REPO_PATH})?$`,
+    allowed: 'a registry host, optionally with port and path, such as harbor.example.com/mirror or 123456789012.dkr.ecr.eu-west-1.amazonaws.com',
+  },
+  pathPrefixes: {
+    type: 'object',
+    propertyNames: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?$', allowed: 'a source registry host such as quay.io, docker.io or registry.k8s.io' },
+    additionalProperties: { type: 'string', pattern: `^(${REPO_PATH})?$`, allowed: 'a repository path such as quay or proxy/quay, or "" for none' },
+  },
+  pullSecrets: { type: 'array', uniqueItems: true, items: dnsSubdomain },
+  digests: { type: 'boolean' },
+};
+
 export const configSchema = closed(
   {
     name: { ...dnsLabel, default: 'o11y' },
@@ -231,6 +356,8 @@ export const configSchema = closed(
       default: [...ARCHITECTURES],
     },
     spreadAcrossArchitectures: { enum: [...ARCH_SPREADS], default: 'preferred' },
+    size: { enum: [...SIZES], default: 'medium' },
+    images: closed(imageSupply),
     clusters: {
       type: 'array',
       minItems: 1,
@@ -271,14 +398,17 @@ export const configSchema = closed(
               insecure: { type: 'boolean' },
             },
           },
+          components: clusterComponents(),
+          images: strict(imageSupply),
         },
       },
     },
     components: closed({
       prometheus: closed({
         // As long as the longest SLO period (30d): synth refuses SLOs whose period the retention cannot cover.
-        retention: { ...duration, default: '30d' },
-        storage: { ...quantity, default: '50Gi' },
+        // Retention and storage default to the size's (load.ts); every size keeps 30d.
+        retention: duration,
+        storage: quantity,
         // Two replicas behind one Service would split pushed data (OTLP, remote write) between them.
         replicas: { type: 'integer', minimum: 1, maximum: 1, default: 1, allowed: '1: Prometheus high availability is not supported yet (replicas behind one Service would each get part of the pushed data)' },
         scrapeInterval: { ...duration, default: '30s' },
@@ -294,6 +424,7 @@ export const configSchema = closed(
           },
         },
         expose: authenticatedExpose,
+        ...podOverrides,
       }),
       alertmanager: closed({
         replicas: { ...replicas, default: 1 },
@@ -301,34 +432,22 @@ export const configSchema = closed(
         receiversSecret: { ...dnsSubdomain, default: 'alertmanager-receivers' },
         watchdogReceiver: { type: 'boolean', default: false },
         expose: authenticatedExpose,
+        ...podOverrides,
       }),
       collector: closed({
-        agent: { type: 'boolean', default: true },
-        agentTolerations: {
-          type: 'array',
-          default: [{ operator: 'Exists' }],
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            properties: {
-              key: { type: 'string', minLength: 1 },
-              operator: { enum: ['Exists', 'Equal'] },
-              value: { type: 'string' },
-              effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
-              tolerationSeconds: { type: 'integer', minimum: 0 },
-            },
-          },
+        // true, false, or the agents' overrides (enabled unless `enabled: false`).
+        agent: {
+          default: true,
+          if: { type: 'boolean' },
+          then: { type: 'boolean' },
+          else: strict({ enabled: { type: 'boolean' }, ...podOverrides }),
         },
-        gateway: closed({ replicas: { ...replicas, default: 2 } }),
+        agentTolerations: { type: 'array', default: [{ operator: 'Exists' }], items: toleration },
+        gateway: closed({ replicas: { ...replicas, default: 2 }, ...podOverrides }),
+        scraper: closed(podOverrides),
       }),
-      tempo: closed({
-        retention: { ...duration, default: '336h' },
-        storage: { ...quantity, default: '20Gi' },
-      }),
-      loki: closed({
-        retention: { ...duration, default: '744h' },
-        storage: { ...quantity, default: '20Gi' },
-      }),
+      tempo: closed({ retention: duration, storage: quantity, ...podOverrides }),
+      loki: closed({ retention: duration, storage: quantity, ...podOverrides }),
       grafana: closed({
         adminSecret: { ...dnsSubdomain, default: 'grafana-admin' },
         replicas: { ...replicas, maximum: 10, default: 1 },
@@ -377,7 +496,10 @@ export const configSchema = closed(
           },
         },
         expose,
+        ...podOverrides,
       }),
+      kubeStateMetrics: closed(podOverrides),
+      controller: closed(podOverrides),
     }),
     slos: {
       type: 'array',
@@ -458,6 +580,27 @@ export const configSchema = closed(
       ingressNamespace: dnsLabel,
     }),
     alerting,
+    rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    dashboards: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    scrape: closed({
+      // Raw Prometheus scrape configs: checked for job_name here, the rest by Prometheus (promtool in CI).
+      extraConfigs: {
+        type: 'array',
+        default: [],
+        items: { type: 'object', required: ['job_name'], properties: { job_name: { type: 'string', minLength: 1 } } },
+      },
+      monitors: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+      egress: {
+        type: 'array',
+        default: [],
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cidr', 'ports'],
+          properties: { cidr: ipv4Cidr, ports: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 } } },
+        },
+      },
+    }),
     gitops: closed(
       {
         flavor: { enum: [...GITOPS_FLAVORS], default: 'argocd' },

@@ -69,6 +69,10 @@ export interface ClusterConfig {
   readonly query?: QueryEndpoints;
   /** Backend clusters: object storage for Tempo and Loki. @default filesystem on PVCs */
   readonly objectStorage?: ObjectStorageConfig;
+  /** Per-component pod settings for this cluster only, over those under `components`. */
+  readonly components?: ClusterComponentsConfig;
+  /** Image supply for this cluster, key by key over the top-level `images`. */
+  readonly images?: ImagesConfig;
 }
 
 /**
@@ -200,10 +204,13 @@ export interface TolerationConfig {
 }
 
 export interface CollectorConfig {
-  readonly agent: boolean;
+  /** The node agents; `agent: true | false` in the config is `{ enabled }`. */
+  readonly agent: { readonly enabled: boolean } & PodOverridesConfig;
   /** Taints the node agents tolerate. @default [{ operator: Exists }]: every node, tainted pools included. */
   readonly agentTolerations: readonly TolerationConfig[];
-  readonly gateway: { readonly replicas: number };
+  readonly gateway: { readonly replicas: number } & PodOverridesConfig;
+  /** The collector that scrapes cluster metrics in a cluster without Prometheus. */
+  readonly scraper: PodOverridesConfig;
 }
 
 export interface TempoConfig {
@@ -310,12 +317,97 @@ export interface GrafanaConfig {
 }
 
 export interface ComponentsConfig {
-  readonly prometheus: PrometheusConfig;
-  readonly alertmanager: AlertmanagerConfig;
+  readonly prometheus: PrometheusConfig & PodOverridesConfig;
+  readonly alertmanager: AlertmanagerConfig & PodOverridesConfig;
   readonly collector: CollectorConfig;
-  readonly tempo: TempoConfig;
-  readonly loki: LokiConfig;
-  readonly grafana: GrafanaConfig;
+  readonly tempo: TempoConfig & PodOverridesConfig;
+  readonly loki: LokiConfig & PodOverridesConfig;
+  readonly grafana: GrafanaConfig & PodOverridesConfig;
+  readonly kubeStateMetrics: PodOverridesConfig;
+  readonly controller: PodOverridesConfig;
+}
+
+/** Stack sizes: each sets every component's resources, and the backends' retention and storage, together. */
+export const SIZES = ['small', 'medium', 'large'] as const;
+export type Size = (typeof SIZES)[number];
+
+/** CPU and memory requests and limits of one container, as Kubernetes quantities. */
+export interface ComputeResources {
+  readonly cpu: { readonly request: string; readonly limit: string };
+  readonly memory: { readonly request: string; readonly limit: string };
+}
+
+/** `resources` as the config writes it (Kubernetes style); what is left out comes from `size`. */
+export interface ResourcesConfig {
+  readonly requests?: { readonly cpu?: string; readonly memory?: string };
+  readonly limits?: { readonly cpu?: string; readonly memory?: string };
+}
+
+/** An environment variable the user adds to a component's container: a plain value or a Secret key, never a literal secret. */
+export type ExtraEnvConfig =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly valueFrom: { readonly secretKeyRef: { readonly name: string; readonly key: string; readonly optional?: boolean } } };
+
+export interface NodeSelectorRequirementConfig {
+  readonly key: string;
+  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  readonly values?: readonly string[];
+}
+
+export interface NodeSelectorTermConfig {
+  readonly matchExpressions?: readonly NodeSelectorRequirementConfig[];
+  readonly matchFields?: readonly NodeSelectorRequirementConfig[];
+}
+
+/** A Kubernetes affinity, as the config writes it; merged with the stack's architecture affinity, never replacing it. */
+export interface AffinityConfig {
+  readonly nodeAffinity?: {
+    readonly requiredDuringSchedulingIgnoredDuringExecution?: { readonly nodeSelectorTerms: readonly NodeSelectorTermConfig[] };
+    readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly { readonly weight: number; readonly preference: NodeSelectorTermConfig }[];
+  };
+  readonly podAffinity?: Readonly<Record<string, unknown>>;
+  readonly podAntiAffinity?: Readonly<Record<string, unknown>>;
+}
+
+/** Per-component settings of a workload's pods (issue 13): under each component, and per cluster in `clusters[].components`. */
+export interface PodOverridesConfig {
+  readonly resources?: ResourcesConfig;
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly tolerations?: readonly TolerationConfig[];
+  readonly affinity?: AffinityConfig;
+  readonly priorityClassName?: string;
+  readonly podAnnotations?: Readonly<Record<string, string>>;
+  readonly podLabels?: Readonly<Record<string, string>>;
+  readonly extraArgs?: readonly string[];
+  readonly extraEnv?: readonly ExtraEnvConfig[];
+}
+
+/** `clusters[].components`: the same per-component settings as under `components`, for one cluster; they win over the stack-wide ones. */
+export interface ClusterComponentsConfig {
+  readonly prometheus?: PodOverridesConfig;
+  readonly alertmanager?: PodOverridesConfig;
+  readonly grafana?: PodOverridesConfig;
+  readonly loki?: PodOverridesConfig;
+  readonly tempo?: PodOverridesConfig;
+  readonly collector?: { readonly agent?: PodOverridesConfig; readonly gateway?: PodOverridesConfig; readonly scraper?: PodOverridesConfig };
+  readonly kubeStateMetrics?: PodOverridesConfig;
+  readonly controller?: PodOverridesConfig;
+}
+
+/**
+ * Where images come from (issue 13). `registry` rewrites every image to a mirror:
+ * `<registry>/<prefix>/<repository>:<tag>`, where the prefix is `pathPrefixes[<source registry>]`,
+ * else the source registry host itself (`quay.io`, `docker.io`, …).
+ */
+export interface ImagesConfig {
+  /** Mirror host with an optional path, e.g. `harbor.example.com/mirror`. @default the images' own registries */
+  readonly registry?: string;
+  /** Path under `registry` per source registry host, e.g. `{ quay.io: quay, docker.io: docker-hub }` (ECR pull-through cache). */
+  readonly pathPrefixes?: Readonly<Record<string, string>>;
+  /** Existing `kubernetes.io/dockerconfigjson` Secrets, in every stack namespace, added to every pod's imagePullSecrets. */
+  readonly pullSecrets?: readonly string[];
+  /** Pin every image by the digest of its multi-arch index, from `images.lock.yaml` beside the config. @default false */
+  readonly digests?: boolean;
 }
 
 /** SLO files evaluated only by the backends of the named clouds and of the named clusters' clouds. */
@@ -337,7 +429,16 @@ export interface StackConfig {
   readonly architectures: readonly Architecture[];
   readonly spreadAcrossArchitectures: ArchSpread;
   readonly clusters: readonly ClusterConfig[];
+  /** Resources of every component and the backends' retention and storage, together. @default medium */
+  readonly size: Size;
   readonly components: ComponentsConfig;
+  /** Where images come from; per cluster in `clusters[].images`. */
+  readonly images: ImagesConfig;
+  /**
+   * Index digests by source image reference, read from `images.lock.yaml` beside the config when a
+   * cluster pins digests; empty otherwise.
+   */
+  readonly imageDigests: Readonly<Record<string, string>>;
   /** SLO files or globs, relative to the config file's folder: for every backend, or scoped. */
   readonly slos: readonly (string | SloFilesConfig)[];
   /** Clouds served by existing remote backends instead of a backend cluster. */
@@ -351,6 +452,11 @@ export interface StackConfig {
   readonly gitops?: GitopsConfig;
   /** Where alerts go; absent means the built-in webhook receivers `default`, `page` and `ticket`. */
   readonly alerting?: AlertingConfig;
+  /** Prometheus rule files or globs of the user's, relative to the config file's folder: loaded by every backend's Prometheus. */
+  readonly rules: readonly string[];
+  /** Grafana dashboard JSON files or globs of the user's, relative to the config file's folder: provisioned in the folder `Custom`. */
+  readonly dashboards: readonly string[];
+  readonly scrape: ScrapeTargetsConfig;
 }
 
 /** Receiver types Alertmanager serves itself, and the robots the alert relay serves. */
@@ -443,6 +549,22 @@ export interface AlertingConfig {
 export interface NotificationTemplate {
   readonly name: string;
   readonly content: string;
+}
+
+/** The `scrape:` section: scrape targets of the user's, beside the generated jobs. */
+export interface ScrapeTargetsConfig {
+  /** Raw Prometheus `scrape_configs` entries, appended to the generated jobs (each needs a unique `job_name`). */
+  readonly extraConfigs: readonly Record<string, unknown>[];
+  /** Files or globs (relative to the config file's folder) of ServiceMonitor and PodMonitor objects, converted into scrape configs at synth. */
+  readonly monitors: readonly string[];
+  /** With `networkPolicy.egress: strict`: where the scrapers may connect besides pods and kubelets (targets of `extraConfigs` outside the pod network). */
+  readonly egress: readonly ScrapeEgressConfig[];
+}
+
+/** An address block and its TCP ports the scrapers may reach. */
+export interface ScrapeEgressConfig {
+  readonly cidr: string;
+  readonly ports: readonly number[];
 }
 
 /** `open`: egress unrestricted (ingress still is); `strict`: default-deny egress plus the flow table and platform allowances. */

@@ -1,7 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { globSync, isDynamicPattern } from 'tinyglobby';
 import { formatProblem, InputError, type InputProblem } from '../errors.ts';
+import { resolveInputFiles } from '../input/files.ts';
 import { readYamlFile, type YamlSource } from '../input/yaml-source.ts';
 import { serviceDashboard } from './dashboard.ts';
 import type { Slo } from './model.ts';
@@ -37,21 +35,7 @@ export interface CompileOptions {
  * A glob that matches nothing is fine; a plain path that does not exist is an error.
  */
 export function resolveSloFiles(globs: readonly string[], baseDir: string): string[] {
-  const files = new Set<string>();
-  const missing: InputProblem[] = [];
-  for (const pattern of globs) {
-    if (isDynamicPattern(pattern)) {
-      for (const match of globSync(pattern, { cwd: baseDir, onlyFiles: true, expandDirectories: false })) {
-        files.add(join(baseDir, match));
-      }
-    } else {
-      const file = join(baseDir, pattern);
-      if (existsSync(file)) files.add(file);
-      else missing.push({ location: { file, line: 1, column: 1 }, path: '', message: 'SLO file not found (listed in slos:)' });
-    }
-  }
-  if (missing.length) throw new InputError(missing);
-  return [...files].sort();
+  return resolveInputFiles(globs, baseDir, 'SLO file', 'slos');
 }
 
 /** Reads, validates and compiles SLO files; throws {@link InputError} with every located problem. */

@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
-import { IMAGES } from '../../constructs/images.ts';
+import { IMAGES } from '../../src/model/images.ts';
 import { AGENT_HOST_PATHS } from '../../constructs/otel-agent.ts';
 import type { StackConfig } from '../../src/model/types.ts';
 
@@ -965,7 +965,7 @@ export function architectureViolations(
     for (const { container } of allContainers(t.spec)) {
       const at = containerRef(t, container);
       const image = container.image ?? '';
-      if (!catalog.includes(image)) problems.push(`${at}: image "${image}" is not in the image catalog (constructs/images.ts)`);
+      if (!catalog.includes(image)) problems.push(`${at}: image "${image}" is not in the image catalog (src/model/images.ts)`);
       const pin = imagePinProblem(image);
       if (pin) problems.push(`${at}: image "${image}" ${pin}`);
     }

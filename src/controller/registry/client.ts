@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CredentialLookup, RegistryCredentials } from './credentials.ts';
 import { registryBaseUrl, type ImageReference } from './reference.ts';
 import { parseWwwAuthenticate } from './www-authenticate.ts';
@@ -48,12 +49,14 @@ export class RegistryClient {
   }
 
   /** The manifest (index or single image) at `reference` (tag or digest), parsed, with its media type and digest. */
-  async manifest(ref: ImageReference, reference: string): Promise<{ mediaType: string; digest?: string; body: Record<string, unknown> }> {
+  async manifest(ref: ImageReference, reference: string): Promise<{ mediaType: string; digest: string; body: Record<string, unknown> }> {
     const res = await this.get(ref, `manifests/${reference}`, MANIFEST_MEDIA_TYPES.join(', '));
-    const body = await readJson(res, `manifest ${reference}`);
+    const text = await readText(res, `manifest ${reference}`);
+    const body = parseJsonObject(text, `manifest ${reference}`);
     const mediaType = (typeof body.mediaType === 'string' ? body.mediaType : undefined) ?? res.headers.get('content-type')?.split(';')[0] ?? '';
-    const digest = res.headers.get('docker-content-digest') ?? undefined;
-    return { mediaType, ...(digest ? { digest } : {}), body };
+    // The digest of the bytes served (an index's own, not a platform's); registries also send it as Docker-Content-Digest.
+    const digest = res.headers.get('docker-content-digest') ?? `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    return { mediaType, digest, body };
   }
 
   /** A JSON blob (an image config), following the registry's redirects to blob storage. */
@@ -145,10 +148,18 @@ function basic(c: RegistryCredentials): string {
 }
 
 async function readJson(res: Response, what: string): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readText(res, what), what);
+}
+
+async function readText(res: Response, what: string): Promise<string> {
   const length = Number(res.headers.get('content-length') ?? 0);
   if (length > MAX_DOCUMENT_BYTES) throw new RegistryError('error', `${what} is ${length} bytes, more than a manifest or config can be`);
   const text = await res.text();
   if (text.length > MAX_DOCUMENT_BYTES) throw new RegistryError('error', `${what} is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  return text;
+}
+
+function parseJsonObject(text: string, what: string): Record<string, unknown> {
   try {
     const value = JSON.parse(text) as unknown;
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;

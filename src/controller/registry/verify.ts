@@ -12,6 +12,8 @@ export interface ImageVerdict {
   status: ImageStatus;
   /** Digest of the manifest (index) the tag resolves to. */
   digest?: string;
+  /** The tag or digest names a multi-platform index (manifest list), not a single image. */
+  index?: boolean;
   /** Platforms the image offers, `os/arch[/variant]`. */
   platforms: string[];
   /** Required platforms it lacks. */
@@ -33,10 +35,10 @@ export async function verifyImage(client: RegistryClient, image: string, require
   }
   const reference = formatReference(ref);
   try {
-    const { offered, digest } = await offeredPlatforms(client, ref);
+    const { offered, digest, index } = await offeredPlatforms(client, ref);
     const missing = missingPlatforms(required, offered).map(formatPlatform);
     const platforms = [...new Set(offered.filter((p) => p.os !== 'unknown').map(formatPlatform))].sort();
-    const base = { image, reference, ...(digest ? { digest } : {}), platforms, missing };
+    const base = { image, reference, digest, index, platforms, missing };
     return missing.length
       ? { ...base, status: 'missing-platform', message: `lacks ${missing.join(', ')} (has ${platforms.join(', ') || 'no platform'})` }
       : { ...base, status: 'ok', message: `has ${required.map(formatPlatform).join(', ')}` };
@@ -50,7 +52,7 @@ export async function verifyImage(client: RegistryClient, image: string, require
  * The platforms behind a tag or digest: an index lists them (entries without a platform are resolved
  * through their own manifest); a single manifest names its platform only in its config blob.
  */
-async function offeredPlatforms(client: RegistryClient, ref: ImageReference): Promise<{ offered: Platform[]; digest?: string }> {
+async function offeredPlatforms(client: RegistryClient, ref: ImageReference): Promise<{ offered: Platform[]; digest: string; index: boolean }> {
   const top = await client.manifest(ref, manifestReference(ref));
   const entries = top.body.manifests;
   if (INDEX_TYPES.has(top.mediaType) || Array.isArray(entries)) {
@@ -63,9 +65,9 @@ async function offeredPlatforms(client: RegistryClient, ref: ImageReference): Pr
         return Array.isArray(child.body.manifests) ? [] : [await singleManifestPlatform(client, ref, child.body)];
       }),
     );
-    return { offered: offered.flat(), ...(top.digest ? { digest: top.digest } : {}) };
+    return { offered: offered.flat(), digest: top.digest, index: true };
   }
-  return { offered: [await singleManifestPlatform(client, ref, top.body)], ...(top.digest ? { digest: top.digest } : {}) };
+  return { offered: [await singleManifestPlatform(client, ref, top.body)], digest: top.digest, index: false };
 }
 
 async function singleManifestPlatform(client: RegistryClient, ref: ImageReference, manifest: Record<string, unknown>): Promise<Platform> {
