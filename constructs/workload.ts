@@ -86,6 +86,8 @@ export interface PodTemplateOptions {
   readonly tolerations?: readonly k8s.Toleration[];
   /** Replaces the `restricted` pod security context (node agent only). */
   readonly securityContext?: k8s.PodSecurityContext;
+  /** The node's network namespace (node-exporter only: it reports the host's interfaces). */
+  readonly hostNetwork?: boolean;
   readonly terminationGracePeriodSeconds?: number;
 }
 
@@ -103,6 +105,7 @@ export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOp
       serviceAccountName: o.serviceAccountName,
       automountServiceAccountToken: o.usesKubernetesApi,
       securityContext: o.securityContext ?? restrictedPodSecurity(o.uid),
+      ...(o.hostNetwork ? { hostNetwork: true } : {}),
       containers: o.containers,
       volumes: o.volumes,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
