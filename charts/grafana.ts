@@ -8,6 +8,7 @@ import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { spanMetricsSeries } from '../constructs/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
+import { dashboardFolders } from '../src/dashboards/folders.ts';
 import { globalOverviewDashboard, stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
 
 /**
@@ -44,12 +45,13 @@ export function grafanaPrometheusUid(grafanaCluster: StackContext): string {
   return datasourceUids(grafanaBackends(grafanaCluster)[0]?.cloud).prometheus;
 }
 
-/** Grafana, its datasources and dashboards. */
+/** Grafana, its datasources and dashboards; `sloDashboards` go to the SLOs folder. */
 export class GrafanaChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, extraDashboards: readonly DashboardFile[]) {
+  constructor(scope: Construct, id: string, ctx: StackContext, sloDashboards: readonly DashboardFile[]) {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
     const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
+    const defaults = datasourceUids(backends[0]!.cloud);
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
     new Grafana(this, 'grafana', ctx, {
       namespace: ctx.config.namespace,
@@ -57,11 +59,13 @@ export class GrafanaChart extends Chart {
       tokenSecret: ctx.config.crossCluster.tokenSecret,
       backends,
       spanMetrics,
-      dashboards: [
-        stackHealthDashboard(prometheusUid(backends[0]!), spanMetrics),
-        ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
-        ...extraDashboards,
-      ],
+      dashboards: dashboardFolders(defaults, {
+        stack: [
+          stackHealthDashboard(defaults.prometheus, spanMetrics),
+          ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
+        ],
+        slos: sloDashboards,
+      }),
     });
   }
 }

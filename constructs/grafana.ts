@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { datasourceName, datasourceUids } from '../src/dashboards/datasources.ts';
-import type { DashboardFile } from '../src/dashboards/stack-health.ts';
+import type { DashboardFolder } from '../src/dashboards/folders.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
 import { configMapVolume, emptyDirVolume, httpProbe, type StackContext } from './common.ts';
@@ -41,8 +41,8 @@ export interface GrafanaProps {
   readonly backends: readonly GrafanaBackendSet[];
   /** Secret with key `token`, for remote backends. */
   readonly tokenSecret: string;
-  /** Dashboards provisioned from a ConfigMap, read-only in the UI. */
-  readonly dashboards: readonly DashboardFile[];
+  /** Dashboards by folder, each folder provisioned from its own ConfigMap, read-only in the UI. */
+  readonly dashboards: readonly DashboardFolder[];
   /** The span metrics the trace → metrics links query. */
   readonly spanMetrics: SpanMetricsSeries;
 }
@@ -63,15 +63,13 @@ export class Grafana extends Construct {
     this.id = id;
     const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
     const remote = props.backends.some((b) => b.remote);
-    const providers = dumpYaml({
-      apiVersion: 1,
-      providers: [{ name: 'o11y', type: 'file', orgId: 1, folder: 'o11y', allowUiUpdates: false, disableDeletion: true, updateIntervalSeconds: 60, options: { path: DASHBOARDS_DIR } }],
-    });
-    const dashboards = Object.fromEntries(props.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
+    const providers = dumpYaml(dashboardProviders(props.dashboards));
+    // One ConfigMap per folder: each stays far below the 1 MiB ConfigMap limit, and a folder's change rolls only its map.
+    const folders = props.dashboards.map((f) => ({ ...folderFiles(f), data: Object.fromEntries(f.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)])) }));
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'grafana-datasources', { 'datasources.yaml': datasources });
     configMap(this, ctx, id, 'grafana-dashboard-providers', { 'dashboards.yaml': providers });
-    configMap(this, ctx, id, 'grafana-dashboards', dashboards);
+    for (const f of folders) configMap(this, ctx, id, f.configMap, f.data);
 
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: componentMetadata(ctx, id, { externalSecrets: [props.adminSecret, ...(remote ? [props.tokenSecret] : [])] }),
@@ -85,7 +83,7 @@ export class Grafana extends Construct {
           usesKubernetesApi: false,
           uid: 472,
           spreadAcrossArchitectures: false,
-          configContents: [datasources, providers, ...Object.values(dashboards)],
+          configContents: [datasources, providers, ...folders.flatMap((f) => Object.values(f.data))],
           containers: [
             container({
               name: 'grafana',
@@ -113,7 +111,7 @@ export class Grafana extends Construct {
                 { name: 'admin', mountPath: '/etc/grafana/admin', readOnly: true },
                 { name: 'datasources', mountPath: '/etc/grafana/provisioning/datasources', readOnly: true },
                 { name: 'dashboard-providers', mountPath: '/etc/grafana/provisioning/dashboards', readOnly: true },
-                { name: 'dashboards', mountPath: DASHBOARDS_DIR, readOnly: true },
+                ...folders.map((f) => ({ name: f.volume, mountPath: f.path, readOnly: true })),
                 { name: 'data', mountPath: '/var/lib/grafana' },
                 { name: 'tmp', mountPath: '/tmp' },
                 ...(remote ? [{ name: 'cross-cluster-token', mountPath: TOKEN_DIR, readOnly: true }] : []),
@@ -124,7 +122,7 @@ export class Grafana extends Construct {
             { name: 'admin', secret: { secretName: props.adminSecret } },
             configMapVolume('datasources', 'grafana-datasources'),
             configMapVolume('dashboard-providers', 'grafana-dashboard-providers'),
-            configMapVolume('dashboards', 'grafana-dashboards'),
+            ...folders.map((f) => configMapVolume(f.volume, f.configMap)),
             emptyDirVolume('data', '1Gi'),
             emptyDirVolume('tmp', '256Mi'),
             ...(remote ? [{ name: 'cross-cluster-token', secret: { secretName: props.tokenSecret } }] : []),
@@ -150,6 +148,32 @@ export class Grafana extends Construct {
       ...remotePorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'Grafana queries the backends of other clouds' })),
     );
   }
+}
+
+/** Where a folder's dashboards live: its ConfigMap, the pod volume and the directory its provider reads. */
+export function folderFiles(folder: DashboardFolder): { configMap: string; volume: string; path: string } {
+  return { configMap: `grafana-dashboards-${folder.name}`, volume: `dashboards-${folder.name}`, path: `${DASHBOARDS_DIR}/${folder.name}` };
+}
+
+/**
+ * The dashboard provisioning file: one file provider per folder (a provider puts everything it reads
+ * in its one `folder`), with a stable folder uid so that links and permissions survive restarts.
+ */
+export function dashboardProviders(folders: readonly DashboardFolder[]): object {
+  return {
+    apiVersion: 1,
+    providers: folders.map((f) => ({
+      name: f.name,
+      type: 'file',
+      orgId: 1,
+      folder: f.title,
+      folderUid: `o11y-${f.name}`,
+      allowUiUpdates: false,
+      disableDeletion: true,
+      updateIntervalSeconds: 60,
+      options: { path: folderFiles(f).path },
+    })),
+  };
 }
 
 /**
