@@ -211,6 +211,12 @@ export const METRIC_CATALOGUE: Readonly<Record<JobName, readonly MetricSource[]>
       `),
     },
     {
+      // The Prometheus names of the collector's mdatagen metrics: `_total` on sums, the unit as a suffix (`By` → `_bytes`, `s` → `_seconds`), `{items}` units dropped.
+      source:
+        'https://github.com/open-telemetry/opentelemetry-collector/blob/main/processor/processorhelper/documentation.md and service/documentation.md (otelcol_process_memory_rss in By, otelcol_process_uptime in s)',
+      metrics: words('otelcol_processor_incoming_items_total otelcol_processor_outgoing_items_total otelcol_process_memory_rss_bytes otelcol_process_uptime_seconds_total'),
+    },
+    {
       source: 'https://grafana.com/docs/loki/latest/operations/meta-monitoring/',
       metrics: words(`
         loki_request_duration_seconds loki_discarded_samples_total loki_distributor_lines_received_total loki_distributor_bytes_received_total
