@@ -17,7 +17,9 @@ import type { ClusterConfig, StackConfig } from './config/types.ts';
 import type { DashboardFile } from './dashboards/stack-health.ts';
 import { PROMTOOL_RULE_FILE } from './slo/index.ts';
 import { placeSlos } from './slo/placement.ts';
+import { KUBERNETES_RULE_FILE, KUBERNETES_RULES_CONFIGMAP, kubernetesRules } from './rules/kubernetes/index.ts';
 import { stackRules } from './rules/stack-rules.ts';
+import { synthesizedJobs } from './monitoring/metric-catalogue.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from './synth-types.ts';
 import { dumpYaml } from './yaml-output.ts';
 import { annotateForArgoCd } from './gitops/apply-options.ts';
@@ -73,7 +75,11 @@ export function synthesize(opts: SynthOptions): { files: string[]; flows: Record
   }
 }
 
-/** The stack's own rules plus everything compiled from the config's SLO files (relative to the config). */
+/**
+ * The stack's own rules, the Kubernetes rules (for the jobs the backend's cloud scrapes: a cloud's
+ * clusters send their metrics to its backend), and everything compiled from the config's SLO files
+ * (relative to the config).
+ */
 function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
   const slos = placeSlos(config, topology, {
     partOf: config.name,
@@ -85,7 +91,12 @@ function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts
     forBackend: (cluster) => {
       const own = slos.forBackend(cluster);
       const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: own.ruleFile };
-      return { ruleFiles: own.slos.length ? [stack, sloRules] : [stack], promtoolTests: own.promtoolTests };
+      const kubernetes: RuleFileOutput = {
+        configMap: KUBERNETES_RULES_CONFIGMAP,
+        fileName: KUBERNETES_RULE_FILE,
+        content: kubernetesRules({ jobs: synthesizedJobs(cluster.cloud), monitoring: config.monitoring.kubernetes }),
+      };
+      return { ruleFiles: own.slos.length ? [stack, kubernetes, sloRules] : [stack, kubernetes], promtoolTests: own.promtoolTests };
     },
   };
 }

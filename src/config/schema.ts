@@ -1,4 +1,4 @@
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, DEFAULT_RUNBOOK_URL, EGRESS_MODES, GITOPS_MODES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS } from './types.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -237,6 +237,12 @@ export const configSchema = closed(
       nodeCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       apiServerCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },
       nodeLocalDnsIp: { ...ipv4, default: '169.254.20.10' },
+    }),
+    monitoring: closed({
+      kubernetes: closed({
+        disabledGroups: { type: 'array', items: { enum: [...KUBERNETES_RULE_GROUPS] }, uniqueItems: true, default: [] },
+        runbookUrl: { ...httpUrl, default: DEFAULT_RUNBOOK_URL },
+      }),
     }),
     gitops: closed(
       {
