@@ -4,12 +4,10 @@
  * `app.kubernetes.io/name`).
  */
 import { dashboard, labelVariable, type DefaultDatasources, type Panel, type Row } from './grafana-json.ts';
-import { CLUSTER, clusterVariable } from './kubernetes/selectors.ts';
+import { CLUSTER, clusterVariable, quantileOf as quantile, rateOf as rate } from './kubernetes/selectors.ts';
 import type { DashboardFile } from './stack-health.ts';
 
 const TAGS = ['o11y', 'stack'];
-const rate = (metric: string, matchers: string) => `rate(${metric}{${matchers}}[$__rate_interval])`;
-const quantile = (q: number, bucket: string, matchers: string, by: string) => `histogram_quantile(${q}, sum by (le, ${by}) (${rate(bucket, matchers)}))`;
 const sel = (job: string) => `${CLUSTER}, job="${job}"`;
 
 /** Pods up, memory and CPU of a component's pods: the same first row on every component. */

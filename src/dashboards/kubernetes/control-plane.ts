@@ -4,13 +4,9 @@
  */
 import { dashboard, labelVariable, type DefaultDatasources, type Panel, type Row } from '../grafana-json.ts';
 import type { DashboardFile } from '../stack-health.ts';
-import { CLUSTER, clusterVariable } from './selectors.ts';
+import { CLUSTER, clusterVariable, quantileOf as quantile, rateOf as rate } from './selectors.ts';
 
 const TAGS = ['kubernetes', 'control-plane'];
-const rate = (metric: string, matchers: string) => `rate(${metric}{${matchers}}[$__rate_interval])`;
-/** `histogram_quantile(q, …)` of a histogram's buckets, by `by`. */
-const quantile = (q: number, bucket: string, matchers: string, by: string) =>
-  `histogram_quantile(${q}, sum by (${['le', ...(by ? [by] : [])].join(', ')}) (${rate(bucket, matchers)}))`;
 
 const targetsUp = (job: string): Panel => ({
   title: 'Targets up',

@@ -3,11 +3,11 @@
  */
 import { dashboard, type DefaultDatasources, type Row } from '../grafana-json.ts';
 import type { DashboardFile } from '../stack-health.ts';
-import { CLUSTER, clusterVariable, namespaceVariable, podNetwork } from './selectors.ts';
+import { CLUSTER, clusterVariable, namespaceVariable, podNetwork, rateOf } from './selectors.ts';
 
 /** The selected cluster and namespace (All by default). */
 const NAMESPACES = `${CLUSTER}, namespace=~"$namespace"`;
-const rate = (metric: string) => `rate(${metric}{${NAMESPACES}}[$__rate_interval])`;
+const rate = (metric: string) => rateOf(metric, NAMESPACES);
 
 /** Traffic, drops and errors of pods, by namespace and the busiest pods. */
 export function networkingDashboard(defaults: DefaultDatasources): DashboardFile {

@@ -4,7 +4,7 @@
  */
 import { dashboard, labelVariable, type DefaultDatasources, type Panel, type Row } from '../grafana-json.ts';
 import type { DashboardFile } from '../stack-health.ts';
-import { activePods, CLUSTER, clusterVariable, cpuUsage, memoryUsage } from './selectors.ts';
+import { activePods, CLUSTER, clusterVariable, cpuUsage, memoryUsage, rateOf as rate } from './selectors.ts';
 
 /** node-exporter series of the selected node. */
 const NODE = `${CLUSTER}, node="$node"`;
@@ -14,7 +14,6 @@ const REAL_FS = `${NODE}, fstype!~"tmpfs|ramfs|squashfs|overlay|nsfs|tracefs|fus
 const NICS = `${NODE}, device!~"lo|veth.*|cali.*|cilium_.*|lxc.*|flannel.*|vxlan.*|tunl.*|genev_sys_.*|cni.*|docker.*|br-.*|kube-ipvs.*|nodelocaldns"`;
 /** Cores of the node. */
 const CORES = `count(node_cpu_seconds_total{${NODE}, mode="idle"})`;
-const rate = (metric: string, matchers: string) => `rate(${metric}{${matchers}}[$__rate_interval])`;
 
 const use = (title: string, description: string, utilisation: Panel, saturation: Panel, errors: Panel): Row => ({
   title,

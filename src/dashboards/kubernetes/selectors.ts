@@ -92,3 +92,10 @@ export const throttling = (matchers: string, by: string, only: PodFilter = every
 /** Bytes per second a pod's network interfaces receive or transmit (cAdvisor reports them on the pod's cgroup), by `by`. */
 export const podNetwork = (direction: 'receive' | 'transmit', matchers: string, by: string, only: PodFilter = everyPod): string =>
   `sum by (${by}) (${only(`rate(container_network_${direction}_bytes_total{${matchers}}[$__rate_interval])`)})`;
+
+/** Per-second rate of a counter over Grafana's `$__rate_interval`. */
+export const rateOf = (metric: string, matchers: string): string => `rate(${metric}{${matchers}}[$__rate_interval])`;
+
+/** `histogram_quantile(q, …)` of a histogram's buckets, by `by` (none when empty). */
+export const quantileOf = (q: number, bucket: string, matchers: string, by: string): string =>
+  `histogram_quantile(${q}, sum by (${['le', ...(by ? [by] : [])].join(', ')}) (${rateOf(bucket, matchers)}))`;
