@@ -76,11 +76,12 @@ describe.each(CLUSTERS)('%s cluster %s', (variant, name) => {
     expect(STACK_CHECKS[check]!(objs, stackExpectations(config))).toEqual([]);
   });
 
-  it('runs exactly what its roles say: agents and a gateway everywhere, backends in the backend cluster, Grafana in one', () => {
+  it('runs exactly what its roles say: agents, node-exporter and a gateway everywhere, backends in the backend cluster, Grafana in one', () => {
     const cluster = config.clusters.find((c) => c.name === name)!;
     const roles = resolveTopology(config).rolesOf(cluster);
     const workloads = objs.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)).map((o) => o.metadata.name).sort();
     const expected = [
+      'node-exporter',
       'otel-agent',
       'otel-gateway',
       ...(roles.has('backend') ? ['alertmanager', 'loki', 'o11y-controller', 'prometheus', 'tempo'] : ['kube-state-metrics', 'otel-scraper']),
