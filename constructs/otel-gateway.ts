@@ -37,7 +37,7 @@ import {
   type LocalBackends,
   type Signal,
 } from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, READ, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, READ, roleFor, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
 
 /** A backend the gateway exports to: a Service in the stack namespace. */
 export interface GatewayBackend {
@@ -89,8 +89,14 @@ export class OtelGateway extends Construct {
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, [
       ...K8S_ATTRIBUTES_RULES,
+      ...EVENTS_RULES,
       // The load_balancing exporter's k8s resolver watches EndpointSlices.
       ...(shards.length ? [{ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ }] : []),
+    ]);
+    // The one lease the event collector's leader election holds: create it, then read and renew only it.
+    roleFor(this, ctx, id, EVENTS_LEASE, [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [EVENTS_LEASE], verbs: ['get', 'update', 'patch'] },
     ]);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
@@ -163,9 +169,31 @@ export class OtelGateway extends Construct {
         ? [props.tempo, props.loki, props.prometheus].map((b) => ({ from: self, to: { app: b.service, namespace: props.namespace }, ports: [b.port], why: `the gateway exports to ${b.service}` }))
         : []),
       ...remotePorts.map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'the gateway exports to the backends of other clouds' })),
-      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },
+      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods; k8s_objects watches events, under a lease' },
     );
   }
+}
+
+/**
+ * Kubernetes events into Loki: the `k8s_objects` receiver watches events.k8s.io Events in one
+ * gateway replica at a time (the `k8s_leader_elector` extension holds {@link EVENTS_LEASE}), so
+ * that no event is stored once per replica; they join the gateway's logs, routed like the rest.
+ */
+export const EVENTS_LEASE = 'otel-gateway-events';
+const EVENTS_RULES = [{ apiGroups: ['events.k8s.io'], resources: ['events'], verbs: READ }];
+
+function eventsReceiver(): Record<string, object> {
+  return {
+    k8s_objects: {
+      auth_type: 'serviceAccount',
+      k8s_leader_elector: 'k8s_leader_elector',
+      objects: [{ name: 'events', group: 'events.k8s.io', mode: 'watch' }],
+    },
+  };
+}
+
+function eventsLeaderElector(namespace: string): Record<string, object> {
+  return { k8s_leader_elector: { auth_type: 'serviceAccount', lease_name: EVENTS_LEASE, lease_namespace: namespace } };
 }
 
 /** LoadBalancer Service where other clusters send their telemetry (backend clusters only). */
@@ -269,15 +297,18 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
     // Other clusters already routed their telemetry here: store it, do not route it again.
     if (external) pipelines[`${signal}/external`] = { receivers: ['otlp/external'], exporters: [local[signal]] };
   }
+  pipelines['logs/events'] = { receivers: ['k8s_objects'], processors: ['resource/cluster'], exporters: [next('logs')] };
 
   const { tailSampling } = ctx.config.scale;
   return {
     extensions: {
       health_check: HEALTH_CHECK,
       ...(usesBearer ? { [BEARER_AUTH]: { filename: CROSS_CLUSTER_TOKEN_FILE } } : {}),
+      ...eventsLeaderElector(props.namespace),
     },
     receivers: {
       otlp: otlpReceiver(),
+      ...eventsReceiver(),
       ...(lb ? { 'otlp/load_balanced': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${LOAD_BALANCED_PORT}` } } } } : {}),
       ...(spanMetrics ? { 'otlp/span_metrics': { protocols: { grpc: { endpoint: `\${env:MY_POD_IP}:${SPAN_METRICS_PORT}` } } } } : {}),
       ...(external
@@ -373,7 +404,7 @@ export function gatewayConfig(ctx: StackContext, props: OtelGatewayProps): objec
           : {}),
       },
     ),
-    service: collectorService(['health_check', ...(usesBearer ? [BEARER_AUTH] : [])], pipelines),
+    service: collectorService(['health_check', ...(usesBearer ? [BEARER_AUTH] : []), 'k8s_leader_elector'], pipelines),
   };
 }
 

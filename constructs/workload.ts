@@ -159,6 +159,7 @@ export function configMap(scope: Construct, ctx: StackContext, id: ComponentId, 
 export interface ClusterRoleRule {
   readonly apiGroups?: string[];
   readonly resources?: string[];
+  readonly resourceNames?: string[];
   readonly nonResourceUrLs?: string[];
   readonly verbs: string[];
 }
@@ -174,6 +175,19 @@ export function clusterRoleFor(scope: Construct, ctx: StackContext, id: Componen
   new k8s.KubeClusterRoleBinding(scope, `${id.app}-clusterrolebinding`, {
     metadata: metadata(ctx, { name, app: id.app, component: id.component }),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: [{ kind: 'ServiceAccount', name: id.app, namespace: id.namespace }],
+  });
+}
+
+/** A Role in the component's namespace, bound to its ServiceAccount: for what a ClusterRole must not grant (writes). */
+export function roleFor(scope: Construct, ctx: StackContext, id: ComponentId, name: string, rules: ClusterRoleRule[]): void {
+  new k8s.KubeRole(scope, `${name}-role`, {
+    metadata: metadata(ctx, { name, namespace: id.namespace, app: id.app, component: id.component }),
+    rules: rules.map((r) => ({ ...r })),
+  });
+  new k8s.KubeRoleBinding(scope, `${name}-rolebinding`, {
+    metadata: metadata(ctx, { name, namespace: id.namespace, app: id.app, component: id.component }),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name: id.app, namespace: id.namespace }],
   });
 }

@@ -615,7 +615,7 @@ function networkPolicyWiring(objs: readonly K8sObject[]): string[] {
  * plus `prometheusremotewrite` (contrib PR #48705).
  */
 const RENAMED_COLLECTOR_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  receivers: { filelog: 'file_log', kubeletstats: 'kubelet_stats' },
+  receivers: { filelog: 'file_log', kubeletstats: 'kubelet_stats', k8sobjects: 'k8s_objects' },
   processors: { k8sattributes: 'k8s_attributes', resourcedetection: 'resource_detection' },
   exporters: { otlp: 'otlp_grpc', otlphttp: 'otlp_http', loadbalancing: 'load_balancing', prometheusremotewrite: 'prometheus_remote_write' },
   connectors: { spanmetrics: 'span_metrics' },
