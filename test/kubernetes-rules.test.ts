@@ -125,7 +125,7 @@ describe('monitoring.kubernetes in the config', () => {
   it.each([
     ['an unknown group', 'monitoring:\n  kubernetes:\n    disabledGroups: [etcd, nodes]\n', 'o11y.yaml:4:28', 'monitoring.kubernetes.disabledGroups[1]: "nodes" is not one of node, workloads'],
     ['a runbook that is no URL', 'monitoring:\n  kubernetes:\n    runbookUrl: docs/runbook.md\n', 'o11y.yaml:4:17', 'monitoring.kubernetes.runbookUrl: "docs/runbook.md" is not allowed; expected an http:// or https:// URL'],
-    ['an unknown key', 'monitoring:\n  kubernetes:\n    groups: []\n', 'o11y.yaml:4:5', 'monitoring.kubernetes: unknown key "groups"; allowed keys: disabledGroups, runbookUrl'],
+    ['an unknown key', 'monitoring:\n  kubernetes:\n    groups: []\n', 'o11y.yaml:4:5', 'monitoring.kubernetes.groups: unknown key "groups"; allowed keys: disabledGroups, runbookUrl'],
   ])('refuses %s, located', (_, yaml, where, message) => {
     let error: unknown;
     try {
