@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s.ts';
 import type { TolerationConfig } from '../src/config/types.ts';
 import { httpProbe, type StackContext } from './common.ts';
 import { IMAGES } from './images.ts';
-import { container, podTemplate, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { container, nodeDaemonSet, serviceAccount, type ComponentId } from './workload.ts';
 
 /** App name of node-exporter, and the name of its scrape job. */
 export const NODE_EXPORTER = 'node-exporter';
@@ -53,49 +52,41 @@ export class NodeExporter extends Construct {
       { name: 'sys', hostPath: '/sys', mountPath: NODE_EXPORTER_HOST_PATHS.sys },
       { name: 'root', hostPath: '/', mountPath: NODE_EXPORTER_HOST_PATHS.root },
     ];
-    new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: componentMetadata(ctx, id),
-      spec: {
-        selector: podSelector(ctx, id),
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
-        template: podTemplate(ctx, id, {
-          serviceAccountName: id.app,
-          usesKubernetesApi: false,
-          uid: 65534,
-          spreadAcrossArchitectures: false,
-          hostNetwork: true,
-          tolerations: (props.tolerations ?? [{ operator: 'Exists' }]).map((t) => ({ ...t })),
-          containers: [
-            container({
-              name: NODE_EXPORTER,
-              image: IMAGES.nodeExporter,
-              args: [
-                `--path.procfs=${NODE_EXPORTER_HOST_PATHS.proc}`,
-                `--path.sysfs=${NODE_EXPORTER_HOST_PATHS.sys}`,
-                `--path.rootfs=${NODE_EXPORTER_HOST_PATHS.root}`,
-                // The node's own address, not every interface of the host (a public one included).
-                `--web.listen-address=$(NODE_IP):${NODE_EXPORTER_PORT}`,
-                `--collector.netdev.device-exclude=${POD_INTERFACES}`,
-                `--collector.netclass.ignored-devices=${POD_INTERFACES}`,
-                `--collector.filesystem.mount-points-exclude=${POD_MOUNTS}`,
-              ],
-              env: [{ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
-              ports: [{ name: 'metrics', containerPort: NODE_EXPORTER_PORT }],
-              resources: { cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '180Mi' } },
-              liveness: httpProbe('/', 'metrics'),
-              readiness: httpProbe('/', 'metrics'),
-              mounts: hostMounts.map((m) => ({
-                name: m.name,
-                mountPath: m.mountPath,
-                readOnly: true,
-                // Volumes mounted on the host after start-up (a new PV) show up too.
-                ...(m.name === 'root' ? { mountPropagation: 'HostToContainer' } : {}),
-              })),
-            }),
+    nodeDaemonSet(this, ctx, id, {
+      serviceAccountName: id.app,
+      usesKubernetesApi: false,
+      uid: 65534,
+      hostNetwork: true,
+      tolerations: props.tolerations?.map((t) => ({ ...t })),
+      containers: [
+        container({
+          name: NODE_EXPORTER,
+          image: IMAGES.nodeExporter,
+          args: [
+            `--path.procfs=${NODE_EXPORTER_HOST_PATHS.proc}`,
+            `--path.sysfs=${NODE_EXPORTER_HOST_PATHS.sys}`,
+            `--path.rootfs=${NODE_EXPORTER_HOST_PATHS.root}`,
+            // The node's own address, not every interface of the host (a public one included).
+            `--web.listen-address=$(NODE_IP):${NODE_EXPORTER_PORT}`,
+            `--collector.netdev.device-exclude=${POD_INTERFACES}`,
+            `--collector.netclass.ignored-devices=${POD_INTERFACES}`,
+            `--collector.filesystem.mount-points-exclude=${POD_MOUNTS}`,
           ],
-          volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
+          env: [{ name: 'NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } }],
+          ports: [{ name: 'metrics', containerPort: NODE_EXPORTER_PORT }],
+          resources: { cpu: { request: '50m', limit: '250m' }, memory: { request: '64Mi', limit: '180Mi' } },
+          liveness: httpProbe('/', 'metrics'),
+          readiness: httpProbe('/', 'metrics'),
+          mounts: hostMounts.map((m) => ({
+            name: m.name,
+            mountPath: m.mountPath,
+            readOnly: true,
+            // Volumes mounted on the host after start-up (a new PV) show up too.
+            ...(m.name === 'root' ? { mountPropagation: 'HostToContainer' } : {}),
+          })),
         }),
-      },
+      ],
+      volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath, type: 'Directory' } })),
     });
     // No NetworkPolicy: policies do not select host-network pods. The scrapers' egress to it is
     // declared with the scrape flows (to the node addresses, port NODE_EXPORTER_PORT).

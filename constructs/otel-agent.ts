@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s.ts';
 import type { TolerationConfig } from '../src/config/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
@@ -19,7 +18,7 @@ import {
   otlpReceiver,
   sendingQueue,
 } from './otel-collector.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, componentMetadata, podSelector } from './workload.ts';
+import { clusterRoleFor, configMap, nodeDaemonSet, service, serviceAccount, type ComponentId } from './workload.ts';
 
 /** Host paths the agent mounts; all read-only but the checkpoint folder. */
 export const AGENT_HOST_PATHS = {
@@ -73,49 +72,41 @@ export class OtelAgent extends Construct {
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
     configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
-    new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: componentMetadata(ctx, id),
-      spec: {
-        selector: podSelector(ctx, id),
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
-        template: podTemplate(ctx, id, {
-          serviceAccountName: id.app,
-          usesKubernetesApi: true,
-          uid: 0,
-          spreadAcrossArchitectures: false,
-          configContents: [configText],
-          securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
-          tolerations: (props.tolerations ?? [{ operator: 'Exists' }]).map((t) => ({ ...t })),
-          containers: [
-            collectorContainer({
-              resources: RESOURCES,
-              env: [
-                { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-                { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
-              ],
-              mounts: [
-                { name: 'pod-logs', mountPath: AGENT_HOST_PATHS.podLogs, readOnly: true },
-                { name: 'checkpoints', mountPath: AGENT_HOST_PATHS.checkpoints },
-              ],
-              // Root only to read log files owned by root; no capability, no escalation.
-              securityContext: {
-                runAsUser: 0,
-                runAsNonRoot: false,
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-            }),
+    nodeDaemonSet(this, ctx, id, {
+      serviceAccountName: id.app,
+      usesKubernetesApi: true,
+      uid: 0,
+      configContents: [configText],
+      securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+      tolerations: props.tolerations?.map((t) => ({ ...t })),
+      containers: [
+        collectorContainer({
+          resources: RESOURCES,
+          env: [
+            { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
           ],
-          volumes: [
-            configMapVolume('config', 'otel-agent-config'),
-            { name: 'pod-logs', hostPath: { path: AGENT_HOST_PATHS.podLogs, type: 'Directory' } },
-            { name: 'checkpoints', hostPath: { path: AGENT_HOST_PATHS.checkpoints, type: 'DirectoryOrCreate' } },
+          mounts: [
+            { name: 'pod-logs', mountPath: AGENT_HOST_PATHS.podLogs, readOnly: true },
+            { name: 'checkpoints', mountPath: AGENT_HOST_PATHS.checkpoints },
           ],
+          // Root only to read log files owned by root; no capability, no escalation.
+          securityContext: {
+            runAsUser: 0,
+            runAsNonRoot: false,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
         }),
-      },
+      ],
+      volumes: [
+        configMapVolume('config', 'otel-agent-config'),
+        { name: 'pod-logs', hostPath: { path: AGENT_HOST_PATHS.podLogs, type: 'Directory' } },
+        { name: 'checkpoints', hostPath: { path: AGENT_HOST_PATHS.checkpoints, type: 'DirectoryOrCreate' } },
+      ],
     });
     service(this, ctx, id, [
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },

@@ -118,6 +118,22 @@ export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOp
   };
 }
 
+/**
+ * A DaemonSet on every node: replaced 10% of the nodes at a time, tolerating every taint unless
+ * `tolerations` says otherwise (node pools are tainted for all sorts of reasons; node-level data
+ * is wanted from all of them).
+ */
+export function nodeDaemonSet(scope: Construct, ctx: StackContext, id: ComponentId, o: Omit<PodTemplateOptions, 'spreadAcrossArchitectures' | 'tolerations'> & { tolerations?: readonly k8s.Toleration[] }): k8s.KubeDaemonSet {
+  return new k8s.KubeDaemonSet(scope, 'daemonset', {
+    metadata: componentMetadata(ctx, id),
+    spec: {
+      selector: podSelector(ctx, id),
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
+      template: podTemplate(ctx, id, { ...o, spreadAcrossArchitectures: false, tolerations: o.tolerations ?? [{ operator: 'Exists' }] }),
+    },
+  });
+}
+
 /** A ServiceAccount; its token is never automounted (pods opt in through their template). */
 export function serviceAccount(scope: Construct, ctx: StackContext, id: ComponentId, annotations?: Record<string, string>): k8s.KubeServiceAccount {
   return new k8s.KubeServiceAccount(scope, `${id.app}-sa`, {
