@@ -16,6 +16,7 @@ const TOPICS: Record<string, string> = {
   multicloud: 'Multi-cloud synthesis (issue 5)',
   gitops: 'GitOps delivery (issue 6)',
   suite: 'The test suite, with its real components (issue 9)',
+  kubernetes: 'Kubernetes monitoring: synthesis and rule evaluation (issue 12)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 

@@ -8,13 +8,16 @@ import { w, wRange, type KubernetesGroup } from './rule.ts';
 const CADVISOR_CONTAINERS = 'job="cadvisor", container!="", container!="POD", image!=""';
 const KSM = 'job="kube-state-metrics"';
 const CONTAINER = 'cluster, namespace, pod, container';
+const WORKING_SET = 'node_namespace_pod_container:container_memory_working_set_bytes';
+/** 1 for every Pending or Running pod. */
+const ACTIVE_PODS = 'namespace_pod:kube_pod_status_phase:active';
 
 export function resourcesGroup(): KubernetesGroup {
   const both = ['cadvisor', 'kube-state-metrics'] as const;
-  const requestsOrLimits = (kind: 'requests' | 'limits', resource: 'cpu' | 'memory') => ({
-    record: `namespace_${resource}:kube_pod_container_resource_${kind}:sum`,
-    // Only pods that hold their resources: Pending and Running.
-    expr: `sum by (cluster, namespace) (${w(`kube_pod_container_resource_${kind}{${KSM}, resource="${resource}"}`)} * on (cluster, namespace, pod) group_left () max by (cluster, namespace, pod) (${w(`kube_pod_status_phase{${KSM}, phase=~"Pending|Running"}`)} == 1))`,
+  // Requests and limits count only for pods that hold them: Pending and Running.
+  const heldByActivePods = (kind: 'requests' | 'limits') => ({
+    record: `namespace:kube_pod_container_resource_${kind}:sum`,
+    expr: `sum by (cluster, namespace, resource) (${w(`kube_pod_container_resource_${kind}{${KSM}, resource=~"cpu|memory"}`)} * on (cluster, namespace, pod) group_left () ${ACTIVE_PODS})`,
     requires: ['kube-state-metrics'] as const,
   });
   return {
@@ -26,17 +29,21 @@ export function resourcesGroup(): KubernetesGroup {
         requires: ['cadvisor'],
       },
       {
-        record: 'node_namespace_pod_container:container_memory_working_set_bytes',
+        record: WORKING_SET,
         expr: `max by (${CONTAINER}, node) (${w(`container_memory_working_set_bytes{${CADVISOR_CONTAINERS}}`)})`,
         requires: ['cadvisor'],
       },
-      requestsOrLimits('requests', 'cpu'),
-      requestsOrLimits('requests', 'memory'),
-      requestsOrLimits('limits', 'cpu'),
-      requestsOrLimits('limits', 'memory'),
+      {
+        record: ACTIVE_PODS,
+        expr: `max by (cluster, namespace, pod) (${w(`kube_pod_status_phase{${KSM}, phase=~"Pending|Running"} == 1`)})`,
+        requires: ['kube-state-metrics'],
+      },
+      heldByActivePods('requests'),
+      heldByActivePods('limits'),
       {
         alert: 'KubeCPUThrottlingHigh',
-        expr: `sum by (${CONTAINER}) (${wRange('increase', `container_cpu_cfs_throttled_periods_total{${CADVISOR_CONTAINERS}}`)}) / sum by (${CONTAINER}) (${wRange('increase', `container_cpu_cfs_periods_total{${CADVISOR_CONTAINERS}}`)}) > 0.25`,
+        // Summed per container before `cluster` is set (k8s_cluster_name splits clusters the same way): only the throttled few get relabelled.
+        expr: w(`sum by (k8s_cluster_name, namespace, pod, container) (increase(container_cpu_cfs_throttled_periods_total{${CADVISOR_CONTAINERS}}[5m])) / sum by (k8s_cluster_name, namespace, pod, container) (increase(container_cpu_cfs_periods_total{${CADVISOR_CONTAINERS}}[5m])) > 0.25`),
         for: '15m',
         severity: 'warning',
         summary: 'A container is CPU-throttled',
@@ -47,7 +54,8 @@ export function resourcesGroup(): KubernetesGroup {
       },
       {
         alert: 'KubeContainerMemoryNearLimit',
-        expr: `max by (${CONTAINER}) (${w(`container_memory_working_set_bytes{${CADVISOR_CONTAINERS}}`)}) / on (${CONTAINER}) max by (${CONTAINER}) (${w(`kube_pod_container_resource_limits{${KSM}, resource="memory"}`)}) > 0.9`,
+        // The working set recorded above: cAdvisor's series are read once per evaluation.
+        expr: `max by (${CONTAINER}) (${WORKING_SET}) / on (${CONTAINER}) max by (${CONTAINER}) (${w(`kube_pod_container_resource_limits{${KSM}, resource="memory"}`)}) > 0.9`,
         for: '15m',
         severity: 'warning',
         summary: 'A container is close to its memory limit',

@@ -45,7 +45,8 @@ export function workloadsGroup(): KubernetesGroup {
       },
       {
         alert: 'KubePodNotReady',
-        expr: `sum by (cluster, namespace, pod) (max by (cluster, namespace, pod) (${w(`kube_pod_status_phase{${KSM}, phase=~"Pending|Unknown|Failed"}`)}) * on (cluster, namespace, pod) group_left () topk by (cluster, namespace, pod) (1, max by (cluster, namespace, pod) (${w(`kube_pod_owner{${KSM}, owner_kind!="Job"}`)}))) > 0`,
+        // Filtered before `cluster` is set: only the few pods in trouble get relabelled and joined.
+        expr: `max by (cluster, namespace, pod) (${w(`kube_pod_status_phase{${KSM}, phase=~"Pending|Unknown|Failed"} == 1`)}) unless on (cluster, namespace, pod) ${w(`kube_pod_owner{${KSM}, owner_kind="Job"}`)}`,
         for: '15m',
         severity: 'warning',
         summary: 'A pod has not been running for 15 minutes',
