@@ -14,7 +14,8 @@
  *   instance:node_network_{receive,transmit}_drop_excluding_lo:rate5m          (labels: instance, node, job)
  *   node_namespace_pod_container:container_cpu_usage_seconds_total:sum_rate5m,
  *   node_namespace_pod_container:container_memory_working_set_bytes           (cluster, namespace, pod, container, node)
- *   namespace_{cpu,memory}:kube_pod_container_resource_{requests,limits}:sum   (cluster, namespace)
+ *   namespace:kube_pod_container_resource_{requests,limits}:sum               (cluster, namespace, resource = cpu|memory; Pending and Running pods)
+ *   namespace_pod:kube_pod_status_phase:active                               (cluster, namespace, pod; 1 for Pending and Running pods)
  *   namespace_workload_pod:kube_pod_owner:relabel                             (cluster, namespace, workload, workload_type = Deployment|DaemonSet|StatefulSet|Job, pod)
  */
 import type { KubernetesRuleGroup, MonitoringConfig } from '../../config/types.ts';
