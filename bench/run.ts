@@ -17,6 +17,7 @@ const TOPICS: Record<string, string> = {
   gitops: 'GitOps delivery (issue 6)',
   suite: 'The test suite, with its real components (issue 9)',
   library: 'The construct library and its compiled build (issue 14)',
+  kubernetes: 'Kubernetes monitoring: synthesis and rule evaluation (issue 12)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 

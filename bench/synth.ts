@@ -11,13 +11,14 @@ const ROOT = resolve(import.meta.dirname, '..');
 /**
  * Wall time of a cold `cdk8s synth -o DIR` (a fresh process, as a user runs it: npx, the cdk8s CLI,
  * tsx, config, every cluster), median of `runs`. Without a config file, the embedded default.
+ * `root`: the project tree to run it in (another commit's, for a before/after comparison).
  */
-export function coldSynthSeconds(configFile: string | undefined, outDir: string, runs: number): number {
+export function coldSynthSeconds(configFile: string | undefined, outDir: string, runs: number, root = ROOT): number {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = process.hrtime.bigint();
     execFileSync('npx', ['cdk8s', 'synth', '-o', outDir], {
-      cwd: ROOT,
+      cwd: root,
       env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', ...(configFile ? { O11Y_CONFIG: configFile } : {}) },
       stdio: 'ignore',
     });

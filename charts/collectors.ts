@@ -4,12 +4,13 @@ import type { StackContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { clusterResourceAttributes, OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
+import { NodeExporter } from '../constructs/node-exporter.ts';
 import { OtelAgent } from '../constructs/otel-agent.ts';
 import { OtelGateway } from '../constructs/otel-gateway.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
 
-/** The OpenTelemetry Collector gateway and, unless disabled, the node agents. */
+/** The OpenTelemetry Collector gateway, the node agents (unless disabled) and node-exporter. */
 export class CollectorsChart extends Chart {
   constructor(scope: Construct, id: string, ctx: StackContext) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -34,5 +35,6 @@ export class CollectorsChart extends Chart {
         overrides: overridesFor(ctx, 'otelAgent'),
       });
     }
+    new NodeExporter(this, 'node-exporter', ctx, { namespace: config.agentNamespace, tolerations: config.components.collector.agentTolerations, overrides: overridesFor(ctx, 'nodeExporter') });
   }
 }

@@ -9,6 +9,7 @@ import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
+import { dashboardFolders, type DashboardFolder } from '../src/dashboards/folders.ts';
 import { globalOverviewDashboard, stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
 import type { ProvisionedDatasource } from '../src/user/dashboards.ts';
 
@@ -46,15 +47,21 @@ export function grafanaPrometheusUid(grafanaCluster: StackContext): string {
   return datasourceUids(grafanaBackends(grafanaCluster)[0]?.cloud).prometheus;
 }
 
-/** The stack's dashboards (in the Grafana cluster's context): stack health, the global overview of several clouds, and `extraDashboards`. */
-export function stackDashboards(ctx: StackContext, extraDashboards: readonly DashboardFile[]): DashboardFile[] {
+/**
+ * The stack's dashboards by folder (in the Grafana cluster's context): Kubernetes, the stack's
+ * components with stack health (and the global overview of several clouds), the SLOs.
+ */
+export function stackDashboards(ctx: StackContext, sloDashboards: readonly DashboardFile[]): DashboardFolder[] {
   const backends = grafanaBackends(ctx);
   const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
-  return [
-    stackHealthDashboard(prometheusUid(backends[0]!), spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
-    ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
-    ...extraDashboards,
-  ];
+  const defaults = datasourceUids(backends[0]!.cloud);
+  return dashboardFolders(defaults, {
+    stack: [
+      stackHealthDashboard(defaults.prometheus, spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
+      ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
+    ],
+    slos: sloDashboards,
+  });
 }
 
 /** Uids and names of the datasources Grafana provisions (in the Grafana cluster's context): what dashboards may refer to. */
@@ -63,9 +70,12 @@ export function provisionedDatasources(ctx: StackContext): ProvisionedDatasource
   return file.datasources.map(({ uid, name }) => ({ uid, name }));
 }
 
-/** Grafana, its datasources and dashboards; the user's dashboards in their own folder. */
+/** The user's dashboards (`dashboards:` in the config), in their own folder. */
+export const CUSTOM_FOLDER = { name: 'custom', title: 'Custom' } as const;
+
+/** Grafana, its datasources and dashboards: the stack's folders (`sloDashboards` in the SLOs folder), and the user's in `Custom`. */
 export class GrafanaChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, extraDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = []) {
+  constructor(scope: Construct, id: string, ctx: StackContext, sloDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
@@ -84,8 +94,7 @@ export class GrafanaChart extends Chart {
       backends,
       spanMetrics,
       overrides: overridesFor(ctx, 'grafana'),
-      dashboards: stackDashboards(ctx, extraDashboards),
-      customDashboards,
+      dashboards: [...stackDashboards(ctx, sloDashboards), ...(customDashboards.length ? [{ ...CUSTOM_FOLDER, dashboards: customDashboards }] : [])],
     });
   }
 }

@@ -17,6 +17,8 @@ import { annotateForArgoCd } from '../src/gitops/apply-options.ts';
 import { annotateForFlux, CLUSTER_KUSTOMIZE_FILE, clusterKustomization, type ManifestFile } from '../src/gitops/flux-objects.ts';
 import type { Manifest } from '../src/gitops/manifest.ts';
 import { stackRules } from '../src/rules/stack-rules.ts';
+import { KUBERNETES_RULE_FILE, KUBERNETES_RULES_CONFIGMAP, kubernetesRules } from '../src/rules/kubernetes/index.ts';
+import { synthesizedJobs } from '../src/monitoring/metric-catalogue.ts';
 import { PROMTOOL_RULE_FILE } from '../src/slo/index.ts';
 import { placeSlos } from '../src/slo/placement.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from '../src/synth-types.ts';
@@ -52,7 +54,7 @@ export interface BackendRules {
 }
 
 /**
- * The stack's own rules, everything compiled from the config's SLO files, and the user's rules,
+ * The stack's own rules, the Kubernetes rules, everything compiled from the config's SLO files, and the user's rules,
  * dashboards and scrape targets (files relative to the config).
  */
 export function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
@@ -69,7 +71,13 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
     forBackend: (cluster) => {
       const own = slos.forBackend(cluster);
       const sloRules: RuleFileOutput = { configMap: 'prometheus-rules-slo', fileName: basename(PROMTOOL_RULE_FILE), content: own.ruleFile };
-      const ruleFiles = [stack, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
+      // The Kubernetes rules read the jobs the backend's cloud scrapes: a cloud's clusters send their metrics to its backend.
+      const kubernetes: RuleFileOutput = {
+        configMap: KUBERNETES_RULES_CONFIGMAP,
+        fileName: KUBERNETES_RULE_FILE,
+        content: kubernetesRules({ jobs: synthesizedJobs(cluster.cloud), monitoring: config.monitoring.kubernetes }),
+      };
+      const ruleFiles = [stack, kubernetes, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
       const duplicates = duplicateGroupProblems(ruleFiles);
       if (duplicates.length) throw new InputError(duplicates);
       return { ruleFiles, promtoolTests: own.promtoolTests };
@@ -93,7 +101,7 @@ function userArtifacts(config: StackConfig, topology: Topology, sloDashboards: r
   const grafana = stackContext(config, topology.grafanaCluster, topology);
   const rules = attempt(() => loadUserRules(resolveInputFiles(config.rules, baseDir, 'rule file', 'rules')), undefined);
   const dashboards = attempt(
-    () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards).map((d) => (d.json as { uid: string }).uid)),
+    () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards).flatMap((f) => f.dashboards.map((d) => (d.json as { uid: string }).uid))),
     [],
   );
   const monitors = attempt(() => loadMonitorFiles(resolveInputFiles(config.scrape.monitors, baseDir, 'monitor file', 'scrape.monitors')), []);

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import type { ExposeConfig, GrafanaDatabaseConfig, GrafanaOidcConfig } from '../src/model/types.ts';
 import { datasourceName, datasourceUids } from '../src/dashboards/datasources.ts';
-import type { DashboardFile } from '../src/dashboards/stack-health.ts';
+import type { DashboardFolder } from '../src/dashboards/folders.ts';
 import { oidcEndpoints } from '../src/grafana/oidc-endpoints.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
@@ -22,8 +22,6 @@ const ALERTING_HA_PORT = 9094;
 export const GRAFANA_DATA_DIR = '/var/lib/grafana';
 export const GRAFANA_PROVISIONING_DIR = '/etc/grafana/provisioning';
 export const GRAFANA_DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
-/** The user's dashboards (`dashboards:` in the config), in their own folder and ConfigMap. */
-const CUSTOM_DASHBOARDS = { dir: '/var/lib/grafana-dashboards-custom', configMap: 'grafana-dashboards-custom', folder: 'Custom' };
 /** Plugins live on their own emptyDir, filled by the init containers on every start: exactly the configured versions. */
 export const GRAFANA_PLUGINS_DIR = '/var/lib/grafana-plugins';
 const ADMIN_DIR = '/etc/grafana/admin';
@@ -59,9 +57,8 @@ export interface GrafanaProps extends WorkloadProps {
   /** Secret with key `token`, for remote backends. */
   readonly tokenSecret: string;
   /** Dashboards provisioned from a ConfigMap, read-only in the UI, reloaded without a restart. */
-  readonly dashboards: readonly DashboardFile[];
-  /** The user's dashboards, provisioned in the folder `Custom`, editable only in their files. @default none */
-  readonly customDashboards?: readonly DashboardFile[];
+  /** Dashboards by folder (the user's included), each folder provisioned from its own ConfigMap, read-only in the UI. */
+  readonly dashboards: readonly DashboardFolder[];
   /** The span metrics the trace → metrics links query. */
   readonly spanMetrics: SpanMetricsSeries;
   /** Replicas; more than one only with {@link GrafanaProps.database}. @default 1 */
@@ -106,15 +103,13 @@ export class Grafana extends Construct {
     const plugins = props.plugins ?? [];
     const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
     const remote = props.backends.some((b) => b.remote);
-    const custom = props.customDashboards ?? [];
-    const providers = dumpYaml(dashboardProviders(custom.length > 0));
-    const dashboards = Object.fromEntries(props.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
-    const customDashboards = Object.fromEntries(custom.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)]));
+    const providers = dumpYaml(dashboardProviders(props.dashboards));
+    // One ConfigMap per folder: each stays far below the 1 MiB ConfigMap limit.
+    const folders = props.dashboards.map((f) => ({ ...folderFiles(f), data: Object.fromEntries(f.dashboards.map((d) => [d.fileName, JSON.stringify(d.json, null, 2)])) }));
     serviceAccount(this, ctx, id);
     configMap(this, ctx, id, 'grafana-datasources', { 'datasources.yaml': datasources });
     configMap(this, ctx, id, 'grafana-dashboard-providers', { 'dashboards.yaml': providers });
-    configMap(this, ctx, id, 'grafana-dashboards', dashboards);
-    if (custom.length) configMap(this, ctx, id, CUSTOM_DASHBOARDS.configMap, customDashboards);
+    for (const f of folders) configMap(this, ctx, id, f.configMap, f.data);
     this.exposure = props.expose
       ? exposeComponent(this, ctx, id, { expose: props.expose, servicePort: GRAFANA_PORT, podPort: GRAFANA_PORT, defaultControllerNamespace: props.ingressNamespace })
       : undefined;
@@ -179,8 +174,7 @@ export class Grafana extends Construct {
                 ...secrets.map((s) => s.mount),
                 { name: 'datasources', mountPath: `${GRAFANA_PROVISIONING_DIR}/datasources`, readOnly: true },
                 { name: 'dashboard-providers', mountPath: `${GRAFANA_PROVISIONING_DIR}/dashboards`, readOnly: true },
-                { name: 'dashboards', mountPath: GRAFANA_DASHBOARDS_DIR, readOnly: true },
-                ...(custom.length ? [{ name: 'custom-dashboards', mountPath: CUSTOM_DASHBOARDS.dir, readOnly: true }] : []),
+                ...folders.map((f) => ({ name: f.volume, mountPath: f.path, readOnly: true })),
                 { name: 'data', mountPath: GRAFANA_DATA_DIR },
                 ...pluginMounts,
               ],
@@ -190,8 +184,7 @@ export class Grafana extends Construct {
             ...secrets.map((s) => s.volume),
             configMapVolume('datasources', 'grafana-datasources'),
             configMapVolume('dashboard-providers', 'grafana-dashboard-providers'),
-            configMapVolume('dashboards', 'grafana-dashboards'),
-            ...(custom.length ? [configMapVolume('custom-dashboards', CUSTOM_DASHBOARDS.configMap)] : []),
+            ...folders.map((f) => configMapVolume(f.volume, f.configMap)),
             // With an external database the data folder holds only caches and sessions' files.
             props.database ? emptyDirVolume('data', '1Gi') : { name: 'data', persistentVolumeClaim: { claimName: `${id.app}-data` } },
             emptyDirVolume('plugins', '1Gi'),
@@ -227,25 +220,31 @@ export class Grafana extends Construct {
   }
 }
 
+/** Where a folder's dashboards live: its ConfigMap, the pod volume and the directory its provider reads. */
+export function folderFiles(folder: DashboardFolder): { configMap: string; volume: string; path: string } {
+  return { configMap: `grafana-dashboards-${folder.name}`, volume: `dashboards-${folder.name}`, path: `${GRAFANA_DASHBOARDS_DIR}/${folder.name}` };
+}
+
 /**
- * The dashboard providers: files under the dashboards mounts, rescanned, read-only in the UI; a
- * dashboard whose file goes away goes too. The user's dashboards get their own folder.
+ * The dashboard provisioning file: one file provider per folder (a provider puts everything it reads
+ * in its one `folder`), with a stable folder uid so that links and permissions survive restarts;
+ * rescanned, read-only in the UI, and a dashboard whose file goes away goes too.
  */
-export function dashboardProviders(withCustom = false): object {
-  const provider = (name: string, folder: string, path: string) => ({
-    name,
-    type: 'file',
-    orgId: 1,
-    folder,
-    allowUiUpdates: false,
-    // Grafana's state now persists: a removed SLO's dashboard must not linger forever.
-    disableDeletion: false,
-    updateIntervalSeconds: DASHBOARD_RESCAN_SECONDS,
-    options: { path },
-  });
+export function dashboardProviders(folders: readonly DashboardFolder[]): object {
   return {
     apiVersion: 1,
-    providers: [provider('o11y', 'o11y', GRAFANA_DASHBOARDS_DIR), ...(withCustom ? [provider('custom', CUSTOM_DASHBOARDS.folder, CUSTOM_DASHBOARDS.dir)] : [])],
+    providers: folders.map((f) => ({
+      name: f.name,
+      type: 'file',
+      orgId: 1,
+      folder: f.title,
+      folderUid: `o11y-${f.name}`,
+      allowUiUpdates: false,
+      // Grafana's state now persists: a removed SLO's dashboard must not linger forever.
+      disableDeletion: false,
+      updateIntervalSeconds: DASHBOARD_RESCAN_SECONDS,
+      options: { path: folderFiles(f).path },
+    })),
   };
 }
 

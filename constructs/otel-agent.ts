@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import * as k8s from '../imports/k8s.ts';
 import { memoryMiB } from '../src/config/quantity.ts';
 import type { TolerationConfig } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
@@ -19,7 +18,7 @@ import {
   otlpReceiver,
   sendingQueue,
 } from './otel-collector.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, configMap, nodeDaemonSet, service, serviceAccount, type ComponentId, defaultResources, type WorkloadProps } from './workload.ts';
 
 /** Host paths the agent mounts; all read-only but the checkpoint folder. */
 export const AGENT_HOST_PATHS = {
@@ -71,50 +70,42 @@ export class OtelAgent extends Construct {
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
     configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
-    new k8s.KubeDaemonSet(this, 'daemonset', {
-      metadata: workloadMetadata(ctx, id, props.overrides),
-      spec: {
-        selector: podSelector(ctx, id),
-        updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
-        template: podTemplate(ctx, id, {
-          overrides: props.overrides,
-          serviceAccountName: id.app,
-          usesKubernetesApi: true,
-          uid: 0,
-          spreadAcrossArchitectures: false,
-          configContents: [configText],
-          securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
-          tolerations: (props.tolerations ?? [{ operator: 'Exists' }]).map((t) => ({ ...t })),
-          containers: [
-            collectorContainer({
-              resources: agentResources(props),
-              env: [
-                { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
-                { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
-              ],
-              mounts: [
-                { name: 'pod-logs', mountPath: AGENT_HOST_PATHS.podLogs, readOnly: true },
-                { name: 'checkpoints', mountPath: AGENT_HOST_PATHS.checkpoints },
-              ],
-              // Root only to read log files owned by root; no capability, no escalation.
-              securityContext: {
-                runAsUser: 0,
-                runAsNonRoot: false,
-                allowPrivilegeEscalation: false,
-                privileged: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-            }),
+    nodeDaemonSet(this, ctx, id, {
+      overrides: props.overrides,
+      serviceAccountName: id.app,
+      usesKubernetesApi: true,
+      uid: 0,
+      configContents: [configText],
+      securityContext: { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } },
+      tolerations: props.tolerations?.map((t) => ({ ...t })),
+      containers: [
+        collectorContainer({
+          resources: agentResources(props),
+          env: [
+            { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
           ],
-          volumes: [
-            configMapVolume('config', 'otel-agent-config'),
-            { name: 'pod-logs', hostPath: { path: AGENT_HOST_PATHS.podLogs, type: 'Directory' } },
-            { name: 'checkpoints', hostPath: { path: AGENT_HOST_PATHS.checkpoints, type: 'DirectoryOrCreate' } },
+          mounts: [
+            { name: 'pod-logs', mountPath: AGENT_HOST_PATHS.podLogs, readOnly: true },
+            { name: 'checkpoints', mountPath: AGENT_HOST_PATHS.checkpoints },
           ],
+          // Root only to read log files owned by root; no capability, no escalation.
+          securityContext: {
+            runAsUser: 0,
+            runAsNonRoot: false,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
         }),
-      },
+      ],
+      volumes: [
+        configMapVolume('config', 'otel-agent-config'),
+        { name: 'pod-logs', hostPath: { path: AGENT_HOST_PATHS.podLogs, type: 'Directory' } },
+        { name: 'checkpoints', hostPath: { path: AGENT_HOST_PATHS.checkpoints, type: 'DirectoryOrCreate' } },
+      ],
     });
     service(this, ctx, id, [
       { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-grpc' },
@@ -130,10 +121,6 @@ export class OtelAgent extends Construct {
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },
     );
   }
-}
-
-function agentResources(props: OtelAgentProps) {
-  return props.overrides?.resources ?? defaultResources('otelAgent');
 }
 
 /** Where the trace context parsers put what they find, until the trace_parser has read it. */
@@ -227,4 +214,8 @@ export function agentConfig(props: OtelAgentProps): object {
       logs: { receivers: ['otlp', 'file_log'], processors, exporters: ['otlp_grpc/gateway'] },
     }),
   };
+}
+
+function agentResources(props: OtelAgentProps) {
+  return props.overrides?.resources ?? defaultResources('otelAgent');
 }

@@ -7,7 +7,7 @@ import { collectorContainer, clusterResourceAttributes, COLLECTOR_METRICS_PORT, 
 import { memoryMiB } from '../src/config/quantity.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { crossClusterExporters, exportersFor, needsRouting, remoteEndpoint, type Signal } from '../src/routing/gateway.ts';
-import { clusterRoleFor, configMap, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { clusterRoleFor, configMap, podTemplate, roleFor, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 import { composeGateway, type GatewayComposition, type GatewayFragment } from './gateway/fragment.ts';
 import { intakeFragment } from './gateway/intake.ts';
 import { LOCAL_EXPORTERS, localBackendsFragment, type GatewayBackend } from './gateway/local-backends.ts';
@@ -16,6 +16,7 @@ import { LOAD_BALANCED_ENTRY, loadBalancedTracesFragment } from './gateway/load-
 import { SPAN_METRICS_ENTRY, spanMetricsFragment } from './gateway/span-metrics.ts';
 import { crossClusterReceiveFragment, crossClusterSendFragment } from './gateway/cross-cluster.ts';
 import { LOAD_BALANCED_SERVICE } from './gateway/shards.ts';
+import { EVENTS_LEASE, eventsFragment } from './gateway/events.ts';
 
 export type { GatewayBackend } from './gateway/local-backends.ts';
 export { cardinalityTransform } from './gateway/intake.ts';
@@ -63,6 +64,11 @@ export class OtelGateway extends Construct {
 
     serviceAccount(this, ctx, id);
     if (usesKubernetesApi) clusterRoleFor(this, ctx, id, gateway.rbac);
+    // The one lease the event collector's leader election holds: create it, then read and renew only it.
+    roleFor(this, ctx, id, EVENTS_LEASE, [
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [EVENTS_LEASE], verbs: ['get', 'update', 'patch'] },
+    ]);
     configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: gateway.externalSecrets }),
@@ -118,7 +124,7 @@ function gatewayFlows(gateway: GatewayComposition, self: { app: string; namespac
     ...(gateway.shardPorts.length ? [{ from: self, to: self, ports: gateway.shardPorts.map((p) => p.port), why: 'spans sharded by trace or service between gateway replicas' }] : []),
     ...gateway.ingress.map((f) => ({ from: f.from, to: self, ports: f.ports, why: f.why })),
     ...gateway.egress.map((f) => ({ from: self, to: f.to, ports: f.ports, why: f.why })),
-    ...(gateway.rbac.length ? [{ from: self, to: { apiServer: true } as const, ports: API_SERVER_PORTS, why: 'the collector watches the Kubernetes API (k8s_attributes, load_balancing resolvers)' }] : []),
+    ...(gateway.rbac.length ? [{ from: self, to: { apiServer: true } as const, ports: API_SERVER_PORTS, why: 'the collector watches the Kubernetes API (k8s_attributes, load_balancing resolvers, k8s_objects events under a lease)' }] : []),
   ];
 }
 
@@ -156,6 +162,7 @@ export function gatewayFragments(ctx: StackContext, props: OtelGatewayProps): Ga
   };
   const candidates: (GatewayFragment | false)[] = [
     intakeFragment({ detectors: profile.detectors, detectionEgress: profile.detectionEgress, clusterAttributes: clusterResourceAttributes(ctx.cluster), cardinality, forward }),
+    eventsFragment({ namespace: props.namespace, deliver: deliver('logs') }),
     ctx.topology.rolesOf(ctx.cluster).has('backend') && localBackendsFragment({ namespace: props.namespace, tempo: props.tempo, loki: props.loki, prometheus: props.prometheus }),
     sendsExternal(ctx) && crossClusterSendFragment({ crossCluster, exporters: crossClusterExporters(ctx) }),
     lb && loadBalancedTracesFragment({ namespace: props.namespace, tailSampling: scale.tailSampling, deliver: deliver('traces') }),

@@ -1,11 +1,10 @@
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { memoryMiB } from '../src/config/quantity.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
-import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
+import { memoryMiB } from '../src/config/quantity.ts';
 import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
-import { PROMETHEUS_SCRAPE_RULES, scrapeConfigs, scrapeEgressFlows } from './prometheus.ts';
+import { scrapeConfigs, scrapeFlows, scrapeRbac } from './prometheus.ts';
 import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export interface OtelScraperProps extends WorkloadProps {
@@ -21,7 +20,7 @@ export interface OtelScraperProps extends WorkloadProps {
 
 /**
  * Scrapes a cluster that has no Prometheus of its own (a workload cluster): the same jobs as our
- * Prometheus (kube-state-metrics, kubelet, cAdvisor, annotated pods and services, the stack), run by
+ * Prometheus (kube-state-metrics, kubelet, cAdvisor, node-exporter, the API server, CoreDNS, the control plane where the cloud exposes it, annotated pods and services, the stack), run by
  * the collector's `prometheus` receiver and sent through the local gateway to the cloud's backend.
  * One replica, so that no target is scraped twice.
  */
@@ -34,7 +33,7 @@ export class OtelScraper extends Construct {
     this.id = id;
     const configText = dumpYaml(scraperConfig(ctx, props));
     serviceAccount(this, ctx, id);
-    clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
+    clusterRoleFor(this, ctx, id, scrapeRbac(ctx));
     configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
     new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides),
@@ -58,11 +57,7 @@ export class OtelScraper extends Construct {
     ctx.flows.register(this, id);
     ctx.flows.add(
       { from: self, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the scraper scrapes itself' },
-      // Scrape targets can be any pod on any port (prometheus.io/port annotations).
-      { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
-      { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
-      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
-      ...scrapeEgressFlows(ctx, self),
+      ...scrapeFlows(ctx, self),
       { from: self, to: { app: props.gateway.service, namespace: id.namespace }, ports: [props.gateway.port], why: 'scraped metrics go to the local gateway' },
     );
   }

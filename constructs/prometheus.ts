@@ -1,24 +1,66 @@
 import { Construct } from 'constructs';
 import type { RemoteWriteConfig } from '../src/model/types.ts';
-import { RULES_DIR } from '../src/rules/layout.ts';
 import { STACK_SCRAPE_JOBS } from '../src/scrape/jobs.ts';
+import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, httpProbe, serviceHost, StatefulSet, type StackContext } from './common.ts';
 import { IMAGES } from '../src/model/images.ts';
 import { API_SERVER_PORTS, KUBELET_PORT, urlPort, type Flow, type Peer } from './network-policy.ts';
-import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
+import { NODE_EXPORTER, NODE_EXPORTER_PORT } from './node-exporter.ts';
+import { platformProfile } from '../src/model/platforms/index.ts';
+import type { ControlPlaneScrape } from '../src/model/platforms/profile.ts';
+import { clusterRoleFor, configMap, container, podTemplate, READ, service, serviceAccount, type ClusterRoleRule, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
 export const PROMETHEUS_PORT = 9090;
 /** App name of kube-state-metrics (its pods' `app.kubernetes.io/name`). */
 const KUBE_STATE_METRICS = 'kube-state-metrics';
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** Read-only RBAC for the scrape jobs' service discovery and the kubelet's metrics. */
-export const PROMETHEUS_SCRAPE_RULES = [
-  { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'pods'], verbs: READ },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
-  { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
-];
+/**
+ * Read-only RBAC for the scrape jobs: service discovery, the kubelet's metrics, `/metrics` of the
+ * API server (and of the scheduler and controller-manager, which authorize it against the API
+ * server), and the control-plane metrics a cloud serves through its API server (EKS).
+ */
+export function scrapeRbac(ctx: StackContext): ClusterRoleRule[] {
+  const throughApiServer = controlPlaneScrapes(ctx).flatMap((c) => (c.via === 'apiServer' ? [c.rbac] : []));
+  return [
+    { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'services', 'pods'], verbs: READ },
+    { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
+    { nonResourceUrLs: ['/metrics', '/metrics/cadvisor'], verbs: ['get'] },
+    ...[...new Set(throughApiServer.map((r) => r.apiGroup))].map((group) => ({
+      apiGroups: [group],
+      resources: throughApiServer.filter((r) => r.apiGroup === group).map((r) => r.resource),
+      verbs: ['get'],
+    })),
+  ];
+}
+
+function controlPlaneScrapes(ctx: StackContext): readonly ControlPlaneScrape[] {
+  return platformProfile(ctx.cluster.cloud).controlPlane;
+}
+
+/** CoreDNS' Prometheus plugin port (kubeadm, EKS, AKS and ACK deploy it with `prometheus :9153`). */
+export const COREDNS_METRICS_PORT = 9153;
+
+/**
+ * What the metrics scraper of a cluster (Prometheus, or the collector's `otel-scraper`) connects to
+ * for {@link scrapeConfigs}. CoreDNS pods in kube-system are reached through the any-pod flow that
+ * annotated pods need anyway; node-exporter runs on the host network, where NetworkPolicies select
+ * nothing, so its side is the node addresses (`networkPolicy.nodeCidrs`), like the kubelet's.
+ */
+export function scrapeFlows(ctx: StackContext, self: Peer): Flow[] {
+  const onNodes = controlPlaneScrapes(ctx).flatMap((c) => (c.via === 'controlPlaneNodes' ? [c] : []));
+  return [
+    // Scrape targets can be any pod on any port (prometheus.io/port annotations), CoreDNS included.
+    { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods, CoreDNS and the stack' },
+    { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
+    { from: self, to: { nodes: true }, ports: [NODE_EXPORTER_PORT], why: 'scrapes node-exporter (host network)' },
+    ...(onNodes.length ? [{ from: self, to: { nodes: true } as const, ports: onNodes.map((c) => c.port), why: `scrapes ${onNodes.map((c) => c.job).join(', ')} on the control-plane nodes` }] : []),
+    { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery; the API server\'s (and the cloud\'s control-plane) metrics' },
+    // With `networkPolicy.egress: strict`: the `scrape.egress` blocks (targets of extra scrape configs outside the pod network).
+    ...ctx.config.scrape.egress.map((e) => ({ from: self, to: { cidr: e.cidr }, ports: [...e.ports], why: 'scrape.egress: scrape targets outside the pod network' })),
+  ];
+}
 
 export interface PrometheusProps extends ScrapeProps, WorkloadProps {
   /** @default 1 */
@@ -60,7 +102,7 @@ export class Prometheus extends Construct {
     const configText = dumpYaml(this.config);
 
     serviceAccount(this, ctx, id);
-    clusterRoleFor(this, ctx, id, PROMETHEUS_SCRAPE_RULES);
+    clusterRoleFor(this, ctx, id, scrapeRbac(ctx));
     configMap(this, ctx, id, 'prometheus-config', { 'prometheus.yml': configText });
 
     const ruleVolumes = props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm));
@@ -130,11 +172,7 @@ export class Prometheus extends Construct {
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [PROMETHEUS_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
       { from: self, to: self, ports: [PROMETHEUS_PORT], why: 'Prometheus scrapes itself (job o11y-stack)' },
-      // Scrape targets can be any pod on any port (prometheus.io/port annotations).
-      { from: self, to: { anyPod: true }, ports: [], why: 'scrapes annotated pods and the stack' },
-      { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'scrapes kubelet and cAdvisor' },
-      { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery' },
-      ...scrapeEgressFlows(ctx, self),
+      ...scrapeFlows(ctx, self),
       ...[...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))].map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'remote write to long-term storage' })),
     );
   }
@@ -159,21 +197,50 @@ export interface ScrapeProps {
 }
 
 /**
- * The scrape jobs: the stack's own components, kubelet and cAdvisor, annotated pods and services.
- * Every job gets the config's cardinality guard (`metric_relabel_configs`).
+ * The scrape jobs: the stack's own components, kube-state-metrics, kubelet and cAdvisor, annotated
+ * pods and services, the API server, CoreDNS, node-exporter, and the control-plane components the
+ * cloud's profile lists. Every job gets the config's cardinality guard (`metric_relabel_configs`).
+ * Job names are the ones in src/monitoring/metric-catalogue.ts, which rules and dashboards select on.
  */
 export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
+  const token = { authorization: { credentials_file: `${SA_DIR}/token` } };
+  const nodeLabels = [
+    { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
+    { source_labels: ['__meta_kubernetes_node_label_kubernetes_io_arch'], target_label: 'arch' },
+  ];
   const kubeletJob = (job: string, path: string) => ({
     job_name: job,
     scheme: 'https',
     metrics_path: path,
-    authorization: { credentials_file: `${SA_DIR}/token` },
+    ...token,
     // Kubelet serving certificates are self-signed on most distributions (as in kube-prometheus).
     tls_config: { ca_file: `${SA_DIR}/ca.crt`, insecure_skip_verify: true },
     kubernetes_sd_configs: [{ role: 'node' }],
+    relabel_configs: nodeLabels,
+  });
+  // The `kubernetes` Service's endpoints: the API server itself, whose certificate names `kubernetes` and is signed by the cluster CA.
+  const apiServerJob = (job: string, path: string) => ({
+    job_name: job,
+    scheme: 'https',
+    metrics_path: path,
+    ...token,
+    tls_config: { ca_file: `${SA_DIR}/ca.crt`, server_name: 'kubernetes' },
+    kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['default'] } }],
     relabel_configs: [
-      { source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' },
-      { source_labels: ['__meta_kubernetes_node_label_kubernetes_io_arch'], target_label: 'arch' },
+      { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], action: 'keep', regex: 'kubernetes;https' },
+    ],
+  });
+  // kubeadm's layout: static pods on the nodes labelled node-role.kubernetes.io/control-plane, reached on the node address.
+  const controlPlaneNodeJob = (c: Extract<ControlPlaneScrape, { via: 'controlPlaneNodes' }>) => ({
+    job_name: c.job,
+    scheme: c.scheme,
+    // The scheduler and controller-manager authorize /metrics against the API server and serve a self-signed certificate; etcd's metrics listener is plain HTTP.
+    ...(c.scheme === 'https' ? { ...token, tls_config: { insecure_skip_verify: true } } : {}),
+    kubernetes_sd_configs: [{ role: 'node' }],
+    relabel_configs: [
+      { source_labels: ['__meta_kubernetes_node_labelpresent_node_role_kubernetes_io_control_plane'], action: 'keep', regex: 'true' },
+      { source_labels: ['__address__'], target_label: '__address__', regex: '([^:]+)(?::\\d+)?', replacement: `$1:${c.port}` },
+      ...nodeLabels,
     ],
   });
   const annotationRelabels = (kind: 'pod' | 'service') => [
@@ -202,6 +269,8 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
     ],
   });
   const ksm = { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: KUBE_STATE_METRICS };
+  const nodeExporter = { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: NODE_EXPORTER };
+  const runningPods = { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' };
   const jobs = [
     {
       job_name: STACK_SCRAPE_JOBS.stack,
@@ -209,6 +278,7 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
       honor_labels: true,
       ...ownPods([
         { ...ksm, action: 'drop' },
+        { ...nodeExporter, action: 'drop' },
         { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], target_label: 'job' },
         { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
         ...podLabels,
@@ -224,10 +294,30 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
     kubeletJob(STACK_SCRAPE_JOBS.kubelet, '/metrics'),
     kubeletJob(STACK_SCRAPE_JOBS.cadvisor, '/metrics/cadvisor'),
     {
+      job_name: NODE_EXPORTER,
+      // Its series describe the node: `node` names it, `instance` stays the node address it listens on.
+      ...ownPods([
+        { ...nodeExporter, action: 'keep' },
+        { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
+      ]),
+    },
+    apiServerJob('apiserver', '/metrics'),
+    {
+      job_name: 'coredns',
+      kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['kube-system'] } }],
+      relabel_configs: [
+        runningPods,
+        { source_labels: ['__meta_kubernetes_pod_label_k8s_app'], action: 'keep', regex: 'kube-dns' },
+        { source_labels: ['__meta_kubernetes_pod_container_port_number'], action: 'keep', regex: String(COREDNS_METRICS_PORT) },
+        ...podLabels,
+      ],
+    },
+    ...controlPlaneScrapes(ctx).map((c) => (c.via === 'apiServer' ? apiServerJob(c.job, c.path) : controlPlaneNodeJob(c))),
+    {
       job_name: STACK_SCRAPE_JOBS.pods,
       kubernetes_sd_configs: [{ role: 'pod' }],
       relabel_configs: [
-        { source_labels: ['__meta_kubernetes_pod_phase'], action: 'drop', regex: 'Pending|Succeeded|Failed' },
+        runningPods,
         ...annotationRelabels('pod'),
         ...podLabels,
       ],
@@ -239,15 +329,14 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
       relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
     },
   ];
-  const all: Record<string, unknown>[] = [...jobs, ...(props.userJobs ?? []).map((j) => ({ ...j }))];
   const guard = ctx.config.cardinality.metricRelabelConfigs;
+  // Every series says which cluster it describes: Prometheus' external labels reach only what leaves
+  // it, and the scraper's series cross to another cluster's backend, where dashboards select by `cluster`.
+  const clusterLabel = { target_label: 'cluster', replacement: ctx.cluster.name };
+  const labelled = jobs.map((j) => ({ ...j, relabel_configs: [...j.relabel_configs, clusterLabel] }));
+  const all: Record<string, unknown>[] = [...labelled, ...(props.userJobs ?? []).map((j) => ({ ...j }))];
   // A job's own metric relabelings (a converted monitor's, an extra config's) run before the guard.
   return guard.length ? all.map((j) => ({ ...j, metric_relabel_configs: [...((j.metric_relabel_configs as object[] | undefined) ?? []), ...guard] })) : all;
-}
-
-/** With `networkPolicy.egress: strict`, a scraper's egress to the `scrape.egress` blocks (targets outside the pod network). */
-export function scrapeEgressFlows(ctx: StackContext, scraper: Peer): Flow[] {
-  return ctx.config.scrape.egress.map((e) => ({ from: scraper, to: { cidr: e.cidr }, ports: [...e.ports], why: 'scrape.egress: scrape targets outside the pod network' }));
 }
 
 /** The `prometheus.yml`: a pure function of the stack context and the props. */

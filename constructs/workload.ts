@@ -127,6 +127,8 @@ export interface PodTemplateOptions {
   readonly tolerations?: readonly k8s.Toleration[];
   /** Replaces the `restricted` pod security context (node agent only). */
   readonly securityContext?: k8s.PodSecurityContext;
+  /** The node's network namespace (node-exporter only: it reports the host's interfaces). */
+  readonly hostNetwork?: boolean;
   readonly terminationGracePeriodSeconds?: number;
   /**
    * The user's settings: labels, annotations, node selector, tolerations, affinity and priority
@@ -156,6 +158,7 @@ export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOp
       serviceAccountName: o.serviceAccountName,
       automountServiceAccountToken: o.usesKubernetesApi,
       securityContext: o.securityContext ?? restrictedPodSecurity(o.uid),
+      ...(o.hostNetwork ? { hostNetwork: true } : {}),
       ...(user.priorityClassName ? { priorityClassName: user.priorityClassName } : {}),
       ...(pullSecrets.length ? { imagePullSecrets: pullSecrets.map((name) => ({ name })) } : {}),
       ...(o.initContainers?.length ? { initContainers: o.initContainers.map((c) => ({ ...c, image: deployedReference(c.image!, ctx.images, ctx.config.imageDigests) })) } : {}),
@@ -187,6 +190,22 @@ function withExtras(c: k8s.Container, user: WorkloadOverrides): k8s.Container {
 
 function envVar(e: ExtraEnvConfig): k8s.EnvVar {
   return 'value' in e ? { name: e.name, value: e.value } : { name: e.name, valueFrom: { secretKeyRef: { ...e.valueFrom.secretKeyRef } } };
+}
+
+/**
+ * A DaemonSet on every node: replaced 10% of the nodes at a time, tolerating every taint unless
+ * `tolerations` says otherwise (node pools are tainted for all sorts of reasons; node-level data
+ * is wanted from all of them).
+ */
+export function nodeDaemonSet(scope: Construct, ctx: StackContext, id: ComponentId, o: Omit<PodTemplateOptions, 'spreadAcrossArchitectures' | 'tolerations'> & { tolerations?: readonly k8s.Toleration[] }): k8s.KubeDaemonSet {
+  return new k8s.KubeDaemonSet(scope, 'daemonset', {
+    metadata: workloadMetadata(ctx, id, o.overrides),
+    spec: {
+      selector: podSelector(ctx, id),
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString('10%') } },
+      template: podTemplate(ctx, id, { ...o, spreadAcrossArchitectures: false, tolerations: o.tolerations ?? [{ operator: 'Exists' }] }),
+    },
+  });
 }
 
 /** A ServiceAccount; its token is never automounted (pods opt in through their template). */
@@ -230,6 +249,7 @@ export function configMap(scope: Construct, ctx: StackContext, id: ComponentId, 
 export interface ClusterRoleRule {
   readonly apiGroups?: string[];
   readonly resources?: string[];
+  readonly resourceNames?: string[];
   readonly nonResourceUrLs?: string[];
   readonly verbs: string[];
 }
@@ -245,6 +265,19 @@ export function clusterRoleFor(scope: Construct, ctx: StackContext, id: Componen
   new k8s.KubeClusterRoleBinding(scope, `${id.app}-clusterrolebinding`, {
     metadata: metadata(ctx, { name, app: id.app, component: id.component }),
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+    subjects: [{ kind: 'ServiceAccount', name: id.app, namespace: id.namespace }],
+  });
+}
+
+/** A Role in the component's namespace, bound to its ServiceAccount: for what a ClusterRole must not grant (writes). */
+export function roleFor(scope: Construct, ctx: StackContext, id: ComponentId, name: string, rules: ClusterRoleRule[]): void {
+  new k8s.KubeRole(scope, `${name}-role`, {
+    metadata: metadata(ctx, { name, namespace: id.namespace, app: id.app, component: id.component }),
+    rules: rules.map((r) => ({ ...r })),
+  });
+  new k8s.KubeRoleBinding(scope, `${name}-rolebinding`, {
+    metadata: metadata(ctx, { name, namespace: id.namespace, app: id.app, component: id.component }),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
     subjects: [{ kind: 'ServiceAccount', name: id.app, namespace: id.namespace }],
   });
 }

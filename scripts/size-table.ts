@@ -15,10 +15,10 @@ export function sizeTable(): string {
   const rows = SIZES.map((size) => {
     const f = footprint(size, FOOTPRINT_REPLICAS, cpuMillis, memoryMiB);
     const p = SIZE_PRESETS[size];
-    return `| ${size} | ${p.intent} | ${cores(f.cpuRequest)} / ${cores(f.cpuLimit)} | ${gib(f.memoryRequestMiB)} / ${gib(f.memoryLimitMiB)} | ${f.agent.cpu.request} / ${f.agent.cpu.limit}, ${f.agent.memory.request} / ${f.agent.memory.limit} | ${p.prometheus.retention} / ${p.prometheus.storage} | ${p.loki.retention} / ${p.loki.storage} | ${p.tempo.retention} / ${p.tempo.storage} |`;
+    return `| ${size} | ${p.intent} | ${cores(f.cpuRequest)} / ${cores(f.cpuLimit)} | ${gib(f.memoryRequestMiB)} / ${gib(f.memoryLimitMiB)} | ${f.agent.cpu.request} / ${f.agent.cpu.limit}, ${f.agent.memory.request} / ${f.agent.memory.limit}; ${f.nodeExporter.cpu.request} / ${f.nodeExporter.cpu.limit}, ${f.nodeExporter.memory.request} / ${f.nodeExporter.memory.limit} | ${p.prometheus.retention} / ${p.prometheus.storage} | ${p.loki.retention} / ${p.loki.storage} | ${p.tempo.retention} / ${p.tempo.storage} |`;
   });
   return [
-    '| size | for | CPU cores, requests / limits | memory, requests / limits | node agent (per node) | Prometheus retention / volume | Loki | Tempo |',
+    '| size | for | CPU cores, requests / limits | memory, requests / limits | per node: agent; node-exporter | Prometheus retention / volume | Loki | Tempo |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');

@@ -82,7 +82,8 @@ describe('prometheusConfig', () => {
   it('discovers annotated pods and services, kubelet, cAdvisor and the stack itself', () => {
     const config = prometheusConfig(context(), props) as Config;
     const jobs = Object.fromEntries(config.scrape_configs.map((j) => [j.job_name, j]));
-    expect(Object.keys(jobs).sort()).toEqual(['cadvisor', 'kube-state-metrics', 'kubelet', 'kubernetes-pods', 'kubernetes-service-endpoints', 'o11y-stack']);
+    // The Kubernetes jobs themselves are checked per cloud in test/kubernetes-scrape.test.ts.
+    expect(Object.keys(jobs)).toEqual(expect.arrayContaining(['cadvisor', 'kube-state-metrics', 'kubelet', 'kubernetes-pods', 'kubernetes-service-endpoints', 'o11y-stack']));
     expect(jobs['cadvisor']!.metrics_path).toBe('/metrics/cadvisor');
     expect(jobs['kubernetes-service-endpoints']!.kubernetes_sd_configs[0]!.role).toBe('endpointslice');
   });
@@ -103,10 +104,17 @@ describe('scrapeConfigs', () => {
   const jobs = scrapeConfigs(context(), { namespace: 'observability', agentNamespace: 'observability-agent' }) as Job[];
   const job = (name: string) => jobs.find((j) => j.job_name === name)!;
 
+  it('labels every generated job\'s series with the cluster they describe', () => {
+    for (const name of ['o11y-stack', 'kube-state-metrics', 'kubelet', 'cadvisor', 'node-exporter', 'apiserver', 'kubernetes-pods']) {
+      expect(job(name).relabel_configs.at(-1), name).toEqual({ target_label: 'cluster', replacement: context().cluster.name });
+    }
+  });
+
   it('scrapes kube-state-metrics in a job of its own that adds no target label of its pod, and the stack job skips it', () => {
     const ksm = job('kube-state-metrics');
     expect(ksm.honor_labels).toBe(true);
-    expect(ksm.relabel_configs.map((r) => r.target_label).filter(Boolean)).toEqual([]);
+    // Only the cluster it describes, which every job adds: nothing of its own pod.
+    expect(ksm.relabel_configs.map((r) => r.target_label).filter(Boolean)).toEqual(['cluster']);
     expect(ksm.relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'kube-state-metrics', action: 'keep' });
     expect(job('o11y-stack').relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_name'], regex: 'kube-state-metrics', action: 'drop' });
   });

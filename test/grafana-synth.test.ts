@@ -223,7 +223,7 @@ describe('exposure', () => {
 describe('restarts: only what Grafana reads at start rolls its pods', () => {
   const dashboard = (title: string): DashboardFile => ({ fileName: 'slo-checkout.json', json: { uid: 'slo-checkout', title, panels: [] } } as unknown as DashboardFile);
   const template = (objs: Obj[]) => JSON.stringify(deployment(objs).spec.template);
-  const dashboards = (objs: Obj[]) => JSON.stringify(find(objs, 'ConfigMap', 'grafana-dashboards').data);
+  const dashboards = (objs: Obj[]) => JSON.stringify(find(objs, 'ConfigMap', 'grafana-dashboards-slos').data);
 
   it('a dashboard or SLO change changes the dashboards ConfigMap, not the pod template', () => {
     const before = synthGrafana('', { dashboards: [dashboard('Checkout SLO')] });
@@ -291,7 +291,9 @@ describe('Grafana settings: every GF_* variable is a setting of the pinned Grafa
     const volumeAt = (path: string) => volumes.get(mounts.get(path)!);
     expect(volumeAt(`${env.GF_PATHS_PROVISIONING}/datasources`).configMap.name).toBe('grafana-datasources');
     expect(volumeAt(`${env.GF_PATHS_PROVISIONING}/dashboards`).configMap.name).toBe('grafana-dashboard-providers');
-    expect(volumeAt(GRAFANA_DASHBOARDS_DIR).configMap.name).toBe('grafana-dashboards');
+    // One folder per ConfigMap, each mounted where its provider reads.
+    expect(volumeAt(`${GRAFANA_DASHBOARDS_DIR}/slos`).configMap.name).toBe('grafana-dashboards-slos');
+    expect(volumeAt(`${GRAFANA_DASHBOARDS_DIR}/kubernetes-nodes`).configMap.name).toBe('grafana-dashboards-kubernetes-nodes');
     expect(volumeAt(env.GF_PATHS_DATA!)).toBeDefined();
     expect(volumeAt(env.GF_PATHS_PLUGINS!).emptyDir).toBeDefined();
   });

@@ -304,6 +304,10 @@ describe('podSecurityViolations', () => {
       [`${agent}: capabilities.drop must include ALL`]],
     ['an agent without limits', (o) => { delete container(o, 'DaemonSet', 'otel-agent').resources.limits.memory; },
       [`${agent}: resources.limits.memory is not set`]],
+    ['the host network for a workload not on the allow-list, in the agent namespace', (o) => { podSpec(o, 'DaemonSet', 'otel-agent').hostNetwork = true; },
+      ['DaemonSet observability-agent/otel-agent: hostNetwork is true']],
+    ['host PID in the agent namespace', (o) => { podSpec(o, 'DaemonSet', 'otel-agent').hostPID = true; },
+      ['DaemonSet observability-agent/otel-agent: hostPID is true']],
   ])('rejects %s', (_, edit, expected) => {
     expect(check(edited(edit))).toEqual(expected);
   });
@@ -316,6 +320,12 @@ describe('podSecurityViolations', () => {
       `${agent}: runAsNonRoot must be true (pod or container)`,
       'Namespace observability-agent: label pod-security.kubernetes.io/enforce is "privileged", expected "restricted"',
     ]);
+  });
+
+  it('allows the host network only to the workloads on its allow-list (node-exporter), and host PID to none', () => {
+    const options = { ...PSS_OPTIONS, hostNetworkWorkloads: ['DaemonSet observability-agent/otel-agent'] };
+    expect(podSecurityViolations(edited((o) => { podSpec(o, 'DaemonSet', 'otel-agent').hostNetwork = true; }), options)).toEqual([]);
+    expect(podSecurityViolations(edited((o) => { podSpec(o, 'DaemonSet', 'otel-agent').hostPID = true; }), options)).toEqual(['DaemonSet observability-agent/otel-agent: hostPID is true']);
   });
 
   it('allows writable host mounts only on the allow-list', () => {
@@ -456,6 +466,14 @@ describe('networkPolicyViolations', () => {
         'Deployment observability/otel-gateway: no NetworkPolicy allows its pods egress to DNS (port 53)']],
   ])('rejects %s', (_, edit, expected) => {
     expect(networkPolicyViolations(edited(edit))).toEqual(expected);
+  });
+
+  it('a host-network pod needs no policy of its own (policies do not select it)', () => {
+    const hostNetworkAgent = edited((o) => {
+      remove(o, 'NetworkPolicy', 'otel-agent', AGENT_NAMESPACE);
+      podSpec(o, 'DaemonSet', 'otel-agent').hostNetwork = true;
+    });
+    expect(networkPolicyViolations(hostNetworkAgent)).toEqual([]);
   });
 
   it('with open egress: default-deny ingress suffices, and a pod restricted in egress is a finding', () => {

@@ -76,11 +76,12 @@ describe.each(CLUSTERS)('%s cluster %s', (variant, name) => {
     expect(STACK_CHECKS[check]!(objs, stackExpectations(config))).toEqual([]);
   });
 
-  it('runs exactly what its roles say: agents and a gateway everywhere, backends in the backend cluster, Grafana in one', () => {
+  it('runs exactly what its roles say: agents, node-exporter and a gateway everywhere, backends in the backend cluster, Grafana in one', () => {
     const cluster = config.clusters.find((c) => c.name === name)!;
     const roles = resolveTopology(config).rolesOf(cluster);
     const workloads = objs.filter((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind)).map((o) => o.metadata.name).sort();
     const expected = [
+      'node-exporter',
       'otel-agent',
       'otel-gateway',
       ...(roles.has('backend') ? ['alertmanager', 'loki', 'o11y-controller', 'prometheus', 'tempo'] : ['kube-state-metrics', 'otel-scraper']),
@@ -91,11 +92,16 @@ describe.each(CLUSTERS)('%s cluster %s', (variant, name) => {
     if (!roles.has('backend')) expect(workloads).toContain('kube-state-metrics');
   });
 
-  it('grants only read verbs', () => {
+  it('grants only read verbs, but for the gateway\'s own leader-election lease', () => {
     const writes = objs
       .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
-      .flatMap((o) => rulesOf(o).flatMap((r) => r.verbs.filter((v) => !['get', 'list', 'watch'].includes(v)).map((v) => `${o.metadata.name}: ${v} ${r.resources?.join(',')}`)));
-    expect(writes).toEqual([]);
+      .flatMap((o) => rulesOf(o).flatMap((r) => r.verbs.filter((v) => !['get', 'list', 'watch'].includes(v)).map((v) => `${o.kind} ${o.metadata.name}: ${v} ${r.resources?.join(',')} ${(r as { resourceNames?: string[] }).resourceNames?.join(',') ?? '*'}`)));
+    // Creating a lease cannot be limited to a name; renewing it is.
+    expect(writes).toEqual([
+      'Role otel-gateway-events: create leases *',
+      'Role otel-gateway-events: update leases otel-gateway-events',
+      'Role otel-gateway-events: patch leases otel-gateway-events',
+    ]);
   });
 
   it('grants EndpointSlices only to what watches them: a load-balancing gateway, a scraper discovering endpointslice targets', () => {

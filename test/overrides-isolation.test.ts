@@ -45,6 +45,7 @@ const TARGET: Record<Workload, { object: string; cluster: 'hub' | 'edge' }> = {
   otelGateway: { object: 'Deployment otel-gateway', cluster: 'hub' },
   otelAgent: { object: 'DaemonSet otel-agent', cluster: 'edge' },
   otelScraper: { object: 'Deployment otel-scraper', cluster: 'edge' },
+  nodeExporter: { object: 'DaemonSet node-exporter', cluster: 'edge' },
 };
 
 /** Every override key but resources (which also size the collectors' queues, in their ConfigMaps: tested below). */

@@ -65,8 +65,10 @@ describe('sizes', () => {
     const f = footprint(size, FOOTPRINT_REPLICAS, cpuMillis, memoryMiB);
     const { total, perNode } = asked(objs);
     expect(total).toEqual({ cpuRequest: f.cpuRequest, cpuLimit: f.cpuLimit, memoryRequestMiB: f.memoryRequestMiB, memoryLimitMiB: f.memoryLimitMiB });
-    const agent = SIZE_PRESETS[size].resources.otelAgent;
-    expect(perNode).toEqual([{ requests: { cpu: agent.cpu.request, memory: agent.memory.request }, limits: { cpu: agent.cpu.limit, memory: agent.memory.limit } }]);
+    const asResources = (r: (typeof SIZE_PRESETS)[typeof size]['resources']['otelAgent']) => ({ requests: { cpu: r.cpu.request, memory: r.memory.request }, limits: { cpu: r.cpu.limit, memory: r.memory.limit } });
+    const { otelAgent, nodeExporter } = SIZE_PRESETS[size].resources;
+    expect(perNode).toEqual(expect.arrayContaining([asResources(otelAgent), asResources(nodeExporter)]));
+    expect(perNode).toHaveLength(2);
   });
 
   it('a size with nothing else set gives the backends its retention and volumes', () => {

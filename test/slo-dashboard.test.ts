@@ -33,7 +33,7 @@ type Datasource = { type?: string; uid: string };
 type Target = { refId: string; datasource: Datasource; expr?: string; type?: string; expression?: string; hide?: boolean; instant?: boolean };
 type Panel = { id: number; type: string; title: string; datasource?: Datasource; targets?: Target[]; transformations?: { id: string; options: { include: string } }[] };
 
-const dashboards = Object.entries(configMap(grafana, 'grafana-dashboards'))
+const dashboards = Object.entries(configMap(grafana, 'grafana-dashboards-slos'))
   .map(([file, text]) => ({ file, json: JSON.parse(text) as { tags: string[]; panels: Panel[] } }))
   .filter((d) => d.json.tags.includes('slo'));
 const provisioned = new Set(

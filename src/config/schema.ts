@@ -1,5 +1,5 @@
 import { CPU_PATTERN, MEMORY_PATTERN } from './quantity.ts';
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, DEFAULT_RUNBOOK_URL, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
 import { WORKLOADS } from './workloads.ts';
 
 /**
@@ -499,6 +499,7 @@ export const configSchema = closed(
         ...podOverrides,
       }),
       kubeStateMetrics: closed(podOverrides),
+      nodeExporter: closed(podOverrides),
       controller: closed(podOverrides),
     }),
     slos: {
@@ -600,6 +601,12 @@ export const configSchema = closed(
           properties: { cidr: ipv4Cidr, ports: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 } } },
         },
       },
+    }),
+    monitoring: closed({
+      kubernetes: closed({
+        disabledGroups: { type: 'array', items: { enum: [...KUBERNETES_RULE_GROUPS] }, uniqueItems: true, default: [] },
+        runbookUrl: { ...httpUrl, default: DEFAULT_RUNBOOK_URL },
+      }),
     }),
     gitops: closed(
       {

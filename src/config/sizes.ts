@@ -40,6 +40,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       otelGateway: r('100m', '500m', '256Mi', '512Mi'),
       otelScraper: r('100m', '500m', '256Mi', '512Mi'),
       kubeStateMetrics: r('25m', '250m', '64Mi', '256Mi'),
+      nodeExporter: r('25m', '200m', '48Mi', '128Mi'),
       controller: r('25m', '250m', '128Mi', '256Mi'),
     },
     prometheus: { retention: '30d', storage: '20Gi' },
@@ -58,6 +59,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       otelGateway: r('200m', '1', '512Mi', '1024Mi'),
       otelScraper: r('200m', '1', '512Mi', '1024Mi'),
       kubeStateMetrics: r('50m', '500m', '128Mi', '512Mi'),
+      nodeExporter: r('50m', '250m', '64Mi', '180Mi'),
       controller: r('50m', '500m', '128Mi', '256Mi'),
     },
     prometheus: { retention: '30d', storage: '50Gi' },
@@ -76,6 +78,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       otelGateway: r('1', '2', '2Gi', '4Gi'),
       otelScraper: r('500m', '2', '1Gi', '2Gi'),
       kubeStateMetrics: r('200m', '1', '512Mi', '2Gi'),
+      nodeExporter: r('100m', '500m', '128Mi', '256Mi'),
       controller: r('100m', '1', '256Mi', '512Mi'),
     },
     prometheus: { retention: '30d', storage: '200Gi' },
@@ -114,17 +117,19 @@ export interface Footprint {
   readonly cpuLimit: number;
   readonly memoryRequestMiB: number;
   readonly memoryLimitMiB: number;
+  /** Per node: the collector agent and node-exporter. */
   readonly agent: ComputeResources;
+  readonly nodeExporter: ComputeResources;
   readonly storageGiB: number;
 }
 
 /**
  * The footprint of a single cluster that runs everything (roles backend and grafana), with
- * `replicas` per workload (1 where not given); the node agents are per node, apart.
+ * `replicas` per workload (1 where not given); the node agents and node-exporter are per node, apart.
  */
 export function footprint(size: Size, replicas: Partial<Record<Workload, number>>, cpuMillis: (q: string) => number, memoryMiB: (q: string) => number): Footprint {
   const preset = SIZE_PRESETS[size];
-  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper');
+  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper' && w !== 'nodeExporter');
   const sum = (f: (r: ComputeResources) => number) => pods.reduce((total, [w, r]) => total + f(r) * (replicas[w] ?? 1), 0);
   return {
     cpuRequest: sum((r) => cpuMillis(r.cpu.request)),
@@ -132,6 +137,7 @@ export function footprint(size: Size, replicas: Partial<Record<Workload, number>
     memoryRequestMiB: sum((r) => memoryMiB(r.memory.request)),
     memoryLimitMiB: sum((r) => memoryMiB(r.memory.limit)),
     agent: preset.resources.otelAgent,
+    nodeExporter: preset.resources.nodeExporter,
     storageGiB: [preset.prometheus, preset.loki, preset.tempo].reduce((total, k) => total + memoryMiB(k.storage) / 1024, 0),
   };
 }

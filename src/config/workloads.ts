@@ -17,6 +17,7 @@ export const WORKLOADS = {
   otelGateway: { keys: ['collector', 'gateway'], runsIn: 'every' },
   otelAgent: { keys: ['collector', 'agent'], runsIn: 'agents' },
   otelScraper: { keys: ['collector', 'scraper'], runsIn: 'non-backend' },
+  nodeExporter: { keys: ['nodeExporter'], runsIn: 'every' },
 } as const satisfies Record<string, { keys: readonly string[]; runsIn: WorkloadPlacement }>;
 
 /** Which clusters run a workload: by role, every cluster, those without a backend, or wherever node agents are enabled. */

@@ -16,7 +16,7 @@ export const SYNC_WAVES = {
   storageBackends: 2,
   /** Prometheus, Alertmanager and their rules. */
   metrics: 3,
-  /** Node agents, the gateway, the scraper and kube-state-metrics, which feed the backends above. */
+  /** Node agents, node-exporter, the gateway, the scraper and kube-state-metrics, which feed the backends above. */
   collectors: 4,
   /** Grafana reads every backend. */
   grafana: 5,
@@ -54,6 +54,7 @@ const COMPONENT_WAVES = new Map<string, number>([
   ['otel-gateway', SYNC_WAVES.collectors],
   ['otel-scraper', SYNC_WAVES.collectors],
   ['kube-state-metrics', SYNC_WAVES.collectors],
+  ['node-exporter', SYNC_WAVES.collectors],
   ['grafana', SYNC_WAVES.grafana],
   ['controller', SYNC_WAVES.controller],
 ]);

@@ -11,6 +11,7 @@ export const IMAGES = {
   loki: 'grafana/loki:3.7.6',
   grafana: 'grafana/grafana:13.1.3',
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
+  nodeExporter: 'quay.io/prometheus/node-exporter:v1.10.2',
   /** This project's own controller image, built for linux/amd64 and linux/arm64 by the Dockerfile. */
   o11yController: 'ghcr.io/cdk8s-o11y/o11y:0.1.0',
 } as const;

@@ -457,6 +457,23 @@ export interface StackConfig {
   /** Grafana dashboard JSON files or globs of the user's, relative to the config file's folder: provisioned in the folder `Custom`. */
   readonly dashboards: readonly string[];
   readonly scrape: ScrapeTargetsConfig;
+  readonly monitoring: MonitoringConfig;
+}
+
+/** Groups of the Kubernetes rule file (`prometheus-rules-kubernetes`), each switchable off. */
+export const KUBERNETES_RULE_GROUPS = ['node', 'workloads', 'resources', 'storage', 'apiserver', 'kubelet', 'coredns', 'etcd', 'control-plane', 'components'] as const;
+export type KubernetesRuleGroup = (typeof KUBERNETES_RULE_GROUPS)[number];
+
+export const DEFAULT_RUNBOOK_URL = 'https://github.com/cdk8s-o11y/cdk8s-o11y/blob/main/docs/runbook.md';
+
+/** The `monitoring:` section: what the stack watches in the clusters besides itself. */
+export interface MonitoringConfig {
+  readonly kubernetes: {
+    /** Rule groups left out of `prometheus-rules-kubernetes`. @default [] */
+    readonly disabledGroups: readonly KubernetesRuleGroup[];
+    /** The runbook the alerts' `runbook_url` points into (`#<alert name in lowercase>`). @default this project's docs/runbook.md */
+    readonly runbookUrl: string;
+  };
 }
 
 /** Receiver types Alertmanager serves itself, and the robots the alert relay serves. */

@@ -8,6 +8,13 @@ export const STACK_SCRAPE_JOBS = {
   kubeStateMetrics: 'kube-state-metrics',
   kubelet: 'kubelet',
   cadvisor: 'cadvisor',
+  nodeExporter: 'node-exporter',
+  apiServer: 'apiserver',
+  coreDns: 'coredns',
+  // The control plane, where the cloud's profile lists it (on-prem kubeadm; EKS has the scheduler and controller-manager).
+  etcd: 'etcd',
+  scheduler: 'kube-scheduler',
+  controllerManager: 'kube-controller-manager',
   pods: 'kubernetes-pods',
   serviceEndpoints: 'kubernetes-service-endpoints',
 } as const;

@@ -7,6 +7,7 @@
 import { createRequire } from 'node:module';
 import { parse as parseYaml } from 'yaml';
 import { IMAGES } from '../../src/model/images.ts';
+import { NODE_EXPORTER } from '../../constructs/node-exporter.ts';
 import { AGENT_HOST_PATHS } from '../../constructs/otel-agent.ts';
 import type { StackConfig } from '../../src/model/types.ts';
 
@@ -614,7 +615,7 @@ function networkPolicyWiring(objs: readonly K8sObject[]): string[] {
  * plus `prometheusremotewrite` (contrib PR #48705).
  */
 const RENAMED_COLLECTOR_TYPES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  receivers: { filelog: 'file_log', kubeletstats: 'kubelet_stats' },
+  receivers: { filelog: 'file_log', kubeletstats: 'kubelet_stats', k8sobjects: 'k8s_objects' },
   processors: { k8sattributes: 'k8s_attributes', resourcedetection: 'resource_detection' },
   exporters: { otlp: 'otlp_grpc', otlphttp: 'otlp_http', loadbalancing: 'load_balancing', prometheusremotewrite: 'prometheus_remote_write' },
   connectors: { spanmetrics: 'span_metrics' },
@@ -788,6 +789,8 @@ export interface PodSecurityOptions {
   exemptNamespaces?: readonly string[];
   /** Host paths that pods in exempt namespaces may mount writable (e.g. a collector's checkpoint directory). */
   writableHostPaths?: readonly string[];
+  /** Workloads (`Kind namespace/name`) in exempt namespaces that may use the host network (node-exporter); none may use host PID or IPC. */
+  hostNetworkWorkloads?: readonly string[];
 }
 
 /**
@@ -802,7 +805,7 @@ export function podSecurityViolations(objs: readonly K8sObject[], options: PodSe
   const templates = podTemplates(objs);
   const problems = templates.flatMap((t) =>
     exempt.has(t.namespace)
-      ? exemptPodViolations(t, options.writableHostPaths ?? [])
+      ? exemptPodViolations(t, options.writableHostPaths ?? [], options.hostNetworkWorkloads ?? [])
       : [...restrictedPodViolations(t), ...ourPodRules(t, objs)]);
 
   for (const ns of [...new Set(templates.map((t) => t.namespace))]) {
@@ -897,8 +900,11 @@ function isBound(objs: readonly K8sObject[], namespace: string, serviceAccount: 
     s.kind === 'ServiceAccount' && s.name === serviceAccount && (s.namespace ?? namespaceOf(b)) === namespace));
 }
 
-function exemptPodViolations(t: PodTemplate, writableHostPaths: readonly string[]): string[] {
+function exemptPodViolations(t: PodTemplate, writableHostPaths: readonly string[], hostNetworkWorkloads: readonly string[]): string[] {
   const problems = resourceViolations(t);
+  const owner = ref(t.owner);
+  if (t.spec.hostNetwork && !hostNetworkWorkloads.includes(owner)) problems.push(`${owner}: hostNetwork is true`);
+  for (const hostNs of ['hostPID', 'hostIPC'] as const) if (t.spec[hostNs]) problems.push(`${owner}: ${hostNs} is true`);
   const hostVolumes = new Map((t.spec.volumes ?? []).filter((v) => v.hostPath).map((v) => [v.name, v.hostPath!.path]));
   for (const { container } of allContainers(t.spec)) {
     const at = containerRef(t, container);
@@ -1081,7 +1087,8 @@ export function networkPolicyViolations(objs: readonly K8sObject[], egressMode: 
     }
   }
 
-  for (const t of templates) {
+  // NetworkPolicies do not apply to host-network pods: their traffic is the node's (the scrapers' egress to them is to node addresses).
+  for (const t of templates.filter((t) => !t.spec.hostNetwork)) {
     const selecting = policies.filter((np) => namespaceOf(np) === t.namespace && matchesSelector(field(np, 'spec', 'podSelector'), t.labels));
     if (egressMode === 'strict' && !selecting.some((np) => ingress(np).length > 0 || egress(np).length > 0)) {
       problems.push(`${ref(t.owner)}: no NetworkPolicy allows any traffic for its pods`);
@@ -1106,6 +1113,7 @@ export interface StackExpectations {
   readonly partOf: string;
   readonly exemptNamespaces: readonly string[];
   readonly writableHostPaths: readonly string[];
+  readonly hostNetworkWorkloads: readonly string[];
   readonly egress: 'open' | 'strict';
 }
 
@@ -1115,6 +1123,8 @@ export function stackExpectations(config: StackConfig): StackExpectations {
     partOf: config.name,
     exemptNamespaces: [config.agentNamespace],
     writableHostPaths: [AGENT_HOST_PATHS.checkpoints],
+    // node-exporter reads the node's interfaces: only the host network namespace has them.
+    hostNetworkWorkloads: [`DaemonSet ${config.agentNamespace}/${NODE_EXPORTER}`],
     egress: config.networkPolicy.egress,
   };
 }

@@ -26,4 +26,6 @@ export const alibaba: PlatformProfile = {
         }
       : NO_IDENTITY,
   otlpServiceAnnotations: { 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type': 'intranet' },
+  // Managed control plane: scheduler, controller-manager and etcd are not reachable from the cluster.
+  controlPlane: [],
 };

@@ -22,4 +22,10 @@ export const aws: PlatformProfile = {
     'service.beta.kubernetes.io/aws-load-balancer-nlb-target-type': 'ip',
     'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internal',
   },
+  // EKS (1.28+) serves the scheduler's and controller-manager's metrics through the API server
+  // (docs.aws.amazon.com/eks/latest/userguide/view-raw-metrics.html); etcd stays hidden.
+  controlPlane: [
+    { job: 'kube-scheduler', via: 'apiServer', path: '/apis/metrics.eks.amazonaws.com/v1/ksh/container/metrics', rbac: { apiGroup: 'metrics.eks.amazonaws.com', resource: 'ksh/metrics' } },
+    { job: 'kube-controller-manager', via: 'apiServer', path: '/apis/metrics.eks.amazonaws.com/v1/kcm/container/metrics', rbac: { apiGroup: 'metrics.eks.amazonaws.com', resource: 'kcm/metrics' } },
+  ],
 };

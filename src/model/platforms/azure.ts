@@ -24,4 +24,6 @@ export const azure: PlatformProfile = {
         }
       : NO_IDENTITY,
   otlpServiceAnnotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' },
+  // Managed control plane: scheduler, controller-manager and etcd are not reachable from the cluster.
+  controlPlane: [],
 };

@@ -20,4 +20,6 @@ export const gcp: PlatformProfile = {
   identityBinding: (identity) =>
     identity?.gcpServiceAccount ? { ...NO_IDENTITY, serviceAccountAnnotations: { 'iam.gke.io/gcp-service-account': identity.gcpServiceAccount } } : NO_IDENTITY,
   otlpServiceAnnotations: { 'networking.gke.io/load-balancer-type': 'Internal' },
+  // Managed control plane: scheduler, controller-manager and etcd are not reachable from the cluster.
+  controlPlane: [],
 };

@@ -1,4 +1,5 @@
 import type { IdentityConfig, ObjectStorageType } from '../types.ts';
+import type { ControlPlaneJob } from '../../monitoring/metric-catalogue.ts';
 import type { PortRef } from '../network.ts';
 
 /** An address outside the pod network that a component needs when egress is strict. */
@@ -17,6 +18,16 @@ export interface IdentityBinding {
   /** Azure: Loki and Tempo must read the projected federated token. */
   readonly useFederatedToken: boolean;
 }
+
+/**
+ * A control-plane component the scrapers can reach on this cloud, and how. Managed control planes
+ * hide theirs (no entry: no job, and no alert that would need one).
+ */
+export type ControlPlaneScrape =
+  /** Through the API server (the `kubernetes` Service), at `path`, with the scraper's token; `rbac` is what reading it needs. */
+  | { readonly job: ControlPlaneJob; readonly via: 'apiServer'; readonly path: string; readonly rbac: { readonly apiGroup: string; readonly resource: string } }
+  /** On the addresses of the nodes labelled `node-role.kubernetes.io/control-plane`. */
+  | { readonly job: ControlPlaneJob; readonly via: 'controlPlaneNodes'; readonly scheme: 'http' | 'https'; readonly port: number };
 
 /** What differs between clouds, resolved per cluster. One small module per cloud implements it. */
 export interface PlatformProfile {
@@ -50,6 +61,8 @@ export interface PlatformProfile {
   identityBinding(identity: IdentityConfig | undefined): IdentityBinding;
   /** Annotations for the Service exposing the cross-cluster OTLP endpoint: an internal load balancer. */
   readonly otlpServiceAnnotations: Readonly<Record<string, string>>;
+  /** Control-plane components scraped besides the API server (which every cloud exposes). */
+  readonly controlPlane: readonly ControlPlaneScrape[];
 }
 
 export const NO_IDENTITY: IdentityBinding = { serviceAccountAnnotations: {}, podLabels: {}, namespaceLabels: {}, useFederatedToken: false };
