@@ -24,7 +24,7 @@ export { PrometheusRules } from './constructs/prometheus-rules.ts';
 export { Tempo, type TempoProps } from './constructs/tempo.ts';
 export { O11yController, type O11yControllerProps } from './constructs/controller.ts';
 export { IMAGES, type ImageName } from './src/model/images.ts';
-export { metricsScraper, stackContext, type StackContext, type Resources } from './constructs/common.ts';
+export { metricsScraper, stackContext, type ChartContext, type StackContext, type Resources } from './constructs/common.ts';
 /** The Kubernetes object types the constructs use (generated for Kubernetes 1.28). */
 export * as k8s from './imports/k8s.ts';
 export { FlowTable, type Flow, type Peer } from './constructs/network-policy.ts';

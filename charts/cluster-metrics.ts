@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackContext } from '../constructs/common.ts';
+import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
@@ -8,15 +8,20 @@ import { OtelScraper } from '../constructs/otel-scraper.ts';
 
 /** Cluster metrics in a cluster without Prometheus: kube-state-metrics, scraped by the collector. */
 export class ClusterMetricsChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, userJobs: readonly object[] = []) {
+  readonly kubeStateMetrics: KubeStateMetrics;
+  readonly scraper: OtelScraper;
+
+  constructor(scope: Construct, id: string, ctx: ChartContext, userJobs: readonly object[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
-    new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: config.namespace, overrides: overridesFor(ctx, 'kubeStateMetrics') });
-    new OtelScraper(this, 'scraper', ctx, {
+    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: config.namespace, overrides: overridesFor(ctx, 'kubeStateMetrics') });
+    this.scraper = new OtelScraper(this, 'scraper', ctx, {
       namespace: config.namespace,
       agentNamespace: config.agentNamespace,
       scrapeInterval: config.components.prometheus.scrapeInterval,
       userJobs,
+      metricRelabelConfigs: config.cardinality.metricRelabelConfigs,
+      scrapeEgress: config.scrape.egress,
       gateway: { service: 'otel-gateway', port: OTLP_GRPC_PORT },
       overrides: overridesFor(ctx, 'otelScraper'),
     });

@@ -1,18 +1,23 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackContext } from '../constructs/common.ts';
+import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { clusterResourceAttributes, OTLP_GRPC_PORT } from '../constructs/otel-collector.ts';
 import { NodeExporter } from '../constructs/node-exporter.ts';
 import { OtelAgent } from '../constructs/otel-agent.ts';
-import { OtelGateway } from '../constructs/otel-gateway.ts';
+import { gatewaySettings, OtelGateway } from '../constructs/otel-gateway.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
 
 /** The OpenTelemetry Collector gateway, the node agents (unless disabled) and node-exporter. */
 export class CollectorsChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext) {
+  readonly gateway: OtelGateway;
+  /** Absent with `collector.agent: false`. */
+  readonly agent?: OtelAgent;
+  readonly nodeExporter: NodeExporter;
+
+  constructor(scope: Construct, id: string, ctx: ChartContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     const gateway = new OtelGateway(this, 'gateway', ctx, {
@@ -23,10 +28,12 @@ export class CollectorsChart extends Chart {
       loki: { service: 'loki', port: LOKI_HTTP_PORT },
       prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
       acceptsApplications: !config.components.collector.agent.enabled,
+      ...gatewaySettings(config),
       overrides: overridesFor(ctx, 'otelGateway'),
     });
+    this.gateway = gateway;
     if (config.components.collector.agent.enabled) {
-      new OtelAgent(this, 'agent', ctx, {
+      this.agent = new OtelAgent(this, 'agent', ctx, {
         namespace: config.agentNamespace,
         stackNamespace: config.namespace,
         gateway: { service: gateway.id.app, port: OTLP_GRPC_PORT },
@@ -35,6 +42,6 @@ export class CollectorsChart extends Chart {
         overrides: overridesFor(ctx, 'otelAgent'),
       });
     }
-    new NodeExporter(this, 'node-exporter', ctx, { namespace: config.agentNamespace, tolerations: config.components.collector.agentTolerations, overrides: overridesFor(ctx, 'nodeExporter') });
+    this.nodeExporter = new NodeExporter(this, 'node-exporter', ctx, { namespace: config.agentNamespace, tolerations: config.components.collector.agentTolerations, overrides: overridesFor(ctx, 'nodeExporter') });
   }
 }

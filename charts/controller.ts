@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackContext } from '../constructs/common.ts';
+import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { O11yController } from '../constructs/controller.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -10,7 +10,7 @@ import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
  * section (Argo CD delivers the stack), also the PostSync hook that fails a sync on an unhealthy stack.
  */
 export class ControllerChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext) {
+  constructor(scope: Construct, id: string, ctx: ChartContext) {
     super(scope, id, { disableResourceNameHashes: true });
     new O11yController(this, 'o11y-controller', ctx, {
       namespace: ctx.config.namespace,

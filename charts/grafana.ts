@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
-import { serviceHost, type StackContext } from '../constructs/common.ts';
+import { serviceHost, type ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { Grafana, grafanaDatasources, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
@@ -18,7 +18,7 @@ import type { ProvisionedDatasource } from '../src/user/dashboards.ts';
  * cloud's, in the cluster when Grafana runs beside them, through their query URLs otherwise.
  * The Grafana cluster's own cloud comes first (the default datasource).
  */
-export function grafanaBackends(ctx: StackContext): GrafanaBackendSet[] {
+export function grafanaBackends(ctx: ChartContext): GrafanaBackendSet[] {
   const ns = ctx.config.namespace;
   const url = (service: string, port: number) => `http://${serviceHost(service, ns)}:${port}`;
   const local = (cloud?: string): GrafanaBackendSet => ({
@@ -43,7 +43,7 @@ export function grafanaBackends(ctx: StackContext): GrafanaBackendSet[] {
 }
 
 /** Uid of Grafana's default Prometheus datasource (in the Grafana cluster's context), where dashboards' cloud selectors start. */
-export function grafanaPrometheusUid(grafanaCluster: StackContext): string {
+export function grafanaPrometheusUid(grafanaCluster: ChartContext): string {
   return datasourceUids(grafanaBackends(grafanaCluster)[0]?.cloud).prometheus;
 }
 
@@ -51,7 +51,7 @@ export function grafanaPrometheusUid(grafanaCluster: StackContext): string {
  * The stack's dashboards by folder (in the Grafana cluster's context): Kubernetes, the stack's
  * components with stack health (and the global overview of several clouds), the SLOs.
  */
-export function stackDashboards(ctx: StackContext, sloDashboards: readonly DashboardFile[]): DashboardFolder[] {
+export function stackDashboards(ctx: ChartContext, sloDashboards: readonly DashboardFile[]): DashboardFolder[] {
   const backends = grafanaBackends(ctx);
   const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
   const defaults = datasourceUids(backends[0]!.cloud);
@@ -65,7 +65,7 @@ export function stackDashboards(ctx: StackContext, sloDashboards: readonly Dashb
 }
 
 /** Uids and names of the datasources Grafana provisions (in the Grafana cluster's context): what dashboards may refer to. */
-export function provisionedDatasources(ctx: StackContext): ProvisionedDatasource[] {
+export function provisionedDatasources(ctx: ChartContext): ProvisionedDatasource[] {
   const file = grafanaDatasources(grafanaBackends(ctx), '', spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)) as { datasources: ProvisionedDatasource[] };
   return file.datasources.map(({ uid, name }) => ({ uid, name }));
 }
@@ -75,12 +75,14 @@ export const CUSTOM_FOLDER = { name: 'custom', title: 'Custom' } as const;
 
 /** Grafana, its datasources and dashboards: the stack's folders (`sloDashboards` in the SLOs folder), and the user's in `Custom`. */
 export class GrafanaChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, sloDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = []) {
+  readonly grafana: Grafana;
+
+  constructor(scope: Construct, id: string, ctx: ChartContext, sloDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
     const grafana = ctx.config.components.grafana;
-    new Grafana(this, 'grafana', ctx, {
+    this.grafana = new Grafana(this, 'grafana', ctx, {
       namespace: ctx.config.namespace,
       adminSecret: grafana.adminSecret,
       replicas: grafana.replicas,

@@ -2,7 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { AlertRelay, alertRelayUrl } from '../constructs/alert-relay.ts';
 import { Alertmanager, ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
-import type { StackContext } from '../constructs/common.ts';
+import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { exposeComponent } from '../constructs/exposure.ts';
@@ -14,7 +14,13 @@ import type { RuleFileOutput } from '../src/synth-types.ts';
 
 /** Prometheus, Alertmanager (and its robot relay), kube-state-metrics and the rule files Prometheus evaluates. */
 export class PrometheusChart extends Chart {
-  constructor(scope: Construct, id: string, ctx: StackContext, ruleFiles: readonly RuleFileOutput[], userJobs: readonly object[] = []) {
+  readonly prometheus: Prometheus;
+  readonly alertmanager: Alertmanager;
+  readonly kubeStateMetrics: KubeStateMetrics;
+  /** Only with DingTalk, Feishu or WeCom receivers. */
+  readonly alertRelay?: AlertRelay;
+
+  constructor(scope: Construct, id: string, ctx: ChartContext, ruleFiles: readonly RuleFileOutput[], userJobs: readonly object[] = []) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
     const ns = config.namespace;
@@ -31,11 +37,12 @@ export class PrometheusChart extends Chart {
       templates: config.alerting?.templates,
       overrides: overridesFor(ctx, 'alertmanager'),
     });
+    this.alertmanager = alertmanager;
     const ingressNamespace = config.networkPolicy.ingressNamespace;
     if (config.components.alertmanager.expose) {
       exposeComponent(this, ctx, alertmanager.id, { expose: config.components.alertmanager.expose, servicePort: ALERTMANAGER_PORT, podPort: ALERTMANAGER_PORT, defaultControllerNamespace: ingressNamespace });
     }
-    if (delivery.relayTargets.length) new AlertRelay(this, 'alert-relay', ctx, { namespace: ns, targets: delivery.relayTargets, secrets: delivery.relaySecrets });
+    if (delivery.relayTargets.length) this.alertRelay = new AlertRelay(this, 'alert-relay', ctx, { namespace: ns, targets: delivery.relayTargets, secrets: delivery.relaySecrets });
     const prometheus = new Prometheus(this, 'prometheus', ctx, {
       namespace: ns,
       agentNamespace: config.agentNamespace,
@@ -44,15 +51,18 @@ export class PrometheusChart extends Chart {
       storage: config.components.prometheus.storage,
       scrapeInterval: config.components.prometheus.scrapeInterval,
       userJobs,
+      metricRelabelConfigs: config.cardinality.metricRelabelConfigs,
+      scrapeEgress: config.scrape.egress,
       remoteWrite: config.components.prometheus.remoteWrite,
       ruleConfigMaps: ruleFiles.map((r) => r.configMap),
       alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
       remoteReaders: remoteQueryPeers(ctx),
       overrides: overridesFor(ctx, 'prometheus'),
     });
+    this.prometheus = prometheus;
     if (config.components.prometheus.expose) {
       exposeComponent(this, ctx, prometheus.id, { expose: config.components.prometheus.expose, servicePort: PROMETHEUS_PORT, podPort: PROMETHEUS_PORT, defaultControllerNamespace: ingressNamespace });
     }
-    new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
+    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { stackContext, type StackContext } from '../constructs/common.ts';
+import { stackContext, type ChartContext } from '../constructs/common.ts';
 import type { FlowTable } from '../constructs/network-policy.ts';
 import { resolveStackInput, type StackInput } from '../src/config/input.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
@@ -160,7 +160,7 @@ export class O11yStack extends Construct {
   readonly grafana?: GrafanaChart;
   readonly controller?: ControllerChart;
   /** What the stack's constructs build from: pass it to the workload helpers for a component of your own. */
-  readonly context: StackContext;
+  readonly context: ChartContext;
   private finalized = false;
 
   constructor(scope: Construct, id: string, props: O11yStackProps | ResolvedClusterProps) {

@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { RELAY_SECRETS_DIR } from '../src/alerting/alertmanager-config.ts';
@@ -37,6 +38,10 @@ export interface AlertRelayProps {
  */
 export class AlertRelay extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: AlertRelayProps) {
     super(scope, name);
@@ -46,8 +51,8 @@ export class AlertRelay extends Construct {
     const secretVolumes = props.secrets.map((secret, i) => ({ volume: `secret-${i}`, secret }));
 
     serviceAccount(this, ctx, id);
-    configMap(this, ctx, id, 'alert-relay-config', { 'relay.json': configText });
-    new k8s.KubeDeployment(this, 'deployment', {
+    this.configMap = configMap(this, ctx, id, 'alert-relay-config', { 'relay.json': configText });
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
       metadata: componentMetadata(ctx, id, { externalSecrets: props.secrets }),
       spec: {
         replicas: props.replicas ?? 1,

@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ALERTMANAGER_SECRETS_DIR, RECEIVERS_DIR, TEMPLATES_DIR, type AlertDelivery } from '../src/alerting/alertmanager-config.ts';
 import type { NotificationTemplate } from '../src/model/types.ts';
@@ -40,6 +41,10 @@ export interface AlertmanagerProps extends WorkloadProps {
  */
 export class Alertmanager extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
   readonly replicas: number;
   readonly headlessService: string;
   static readonly port = ALERTMANAGER_PORT;
@@ -60,10 +65,10 @@ export class Alertmanager extends Construct {
     ];
 
     serviceAccount(this, ctx, id);
-    configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
+    this.configMap = configMap(this, ctx, id, 'alertmanager-config', { 'alertmanager.yml': configText });
     if (templates.length) configMap(this, ctx, id, 'alertmanager-templates', Object.fromEntries(templates.map((t) => [t.name, t.content])));
     const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${id.app}-${i}.${serviceHost(this.headlessService, id.namespace)}:${CLUSTER_PORT}`);
-    new StatefulSet(this, 'statefulset', {
+    this.workload = new StatefulSet(this, 'statefulset', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: secretMounts.map((m) => m.secret) }),
       spec: {
         replicas: this.replicas,

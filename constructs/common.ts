@@ -1,25 +1,49 @@
 import type { ApiObjectMetadata } from 'cdk8s';
 import { imageSupply, type ImageSupply } from '../src/config/images.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
-import type { AffinityConfig, ClusterConfig, ComputeResources, StackConfig } from '../src/model/types.ts';
+import type { AffinityConfig, Architecture, ArchSpread, ClusterConfig, ComputeResources, StackConfig } from '../src/model/types.ts';
 import * as k8s from '../imports/k8s.ts';
 import { FlowTable } from './network-policy.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 
-/** What every construct needs to know about the stack and the cluster it is synthesized for. */
+/**
+ * What every construct needs to know about the stack and the cluster it is synthesized for. Not the
+ * config: what a construct needs of it comes through its props, which the charts map from it.
+ */
 export interface StackContext {
-  readonly config: StackConfig;
+  /** The stack's name: `app.kubernetes.io/part-of` and `instance` of every object. */
+  readonly stackName: string;
+  /** Node architectures every workload schedules on. */
+  readonly architectures: readonly Architecture[];
+  readonly spreadAcrossArchitectures: ArchSpread;
   readonly cluster: ClusterConfig;
   readonly topology: Topology;
   /** This cluster's network flows: constructs declare them, the NetworkPolicies come from them. */
   readonly flows: FlowTable;
   /** Where this cluster's pods pull images from (mirror, pull secrets, digests). */
   readonly images: ImageSupply;
+  /** Index digests from `images.lock.yaml`, when `images.digests` pins them. */
+  readonly imageDigests: Readonly<Record<string, string>>;
+}
+
+/** What the charts build from: the constructs' context and the resolved config, which they map to construct props. */
+export interface ChartContext extends StackContext {
+  readonly config: StackConfig;
 }
 
 /** The context of one cluster of a config (the first one unless named), with an empty flow table. */
-export function stackContext(config: StackConfig, cluster: ClusterConfig = config.clusters[0]!, topology: Topology = resolveTopology(config)): StackContext {
-  return { config, cluster, topology, flows: new FlowTable(config.networkPolicy), images: imageSupply(config, cluster) };
+export function stackContext(config: StackConfig, cluster: ClusterConfig = config.clusters[0]!, topology: Topology = resolveTopology(config)): ChartContext {
+  return {
+    config,
+    stackName: config.name,
+    architectures: config.architectures,
+    spreadAcrossArchitectures: config.spreadAcrossArchitectures,
+    cluster,
+    topology,
+    flows: new FlowTable(config.networkPolicy),
+    images: imageSupply(config, cluster),
+    imageDigests: config.imageDigests,
+  };
 }
 
 /**
@@ -36,7 +60,7 @@ export const EXTERNAL_SECRETS_ANNOTATION = 'o11y.dev/external-secrets';
 
 /** The labels that select a component's pods: stable across releases, so never a version. */
 export function selectorLabels(ctx: StackContext, name: string): Record<string, string> {
-  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': ctx.config.name };
+  return { 'app.kubernetes.io/name': name, 'app.kubernetes.io/instance': ctx.stackName };
 }
 
 /** The full `app.kubernetes.io/*` label set for an object of a component. */
@@ -44,7 +68,7 @@ export function stackLabels(ctx: StackContext, name: string, component: string):
   return {
     ...selectorLabels(ctx, name),
     'app.kubernetes.io/component': component,
-    'app.kubernetes.io/part-of': ctx.config.name,
+    'app.kubernetes.io/part-of': ctx.stackName,
     'app.kubernetes.io/managed-by': MANAGED_BY,
   };
 }
@@ -112,8 +136,8 @@ export function archScheduling(
   podLabels: Record<string, string>,
   opts: { spread: boolean; affinity?: AffinityConfig },
 ): Pick<k8s.PodSpec, 'affinity' | 'tolerations' | 'topologySpreadConstraints'> {
-  const archs = [...ctx.config.architectures];
-  const spread = opts.spread && archs.length > 1 ? ctx.config.spreadAcrossArchitectures : 'none';
+  const archs = [...ctx.architectures];
+  const spread = opts.spread && archs.length > 1 ? ctx.spreadAcrossArchitectures : 'none';
   return {
     affinity: withArchitectures(archs, opts.affinity),
     tolerations: archs.includes('arm64') ? [{ key: ARCH_LABEL, operator: 'Equal', value: 'arm64', effect: 'NoSchedule' }] : undefined,

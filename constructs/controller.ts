@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, serviceHost, type StackContext } from './common.ts';
@@ -43,15 +44,17 @@ export interface O11yControllerProps extends WorkloadProps {
  */
 export class O11yController extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: O11yControllerProps) {
     super(scope, name);
     const id: ComponentId = { app: 'o11y-controller', component: 'controller', namespace: props.namespace };
     this.id = id;
-    const architectures = props.architectures ?? ctx.config.architectures;
+    const architectures = props.architectures ?? ctx.architectures;
     const prometheusUrl = `http://${serviceHost('prometheus', props.prometheus?.namespace ?? props.namespace)}:${props.prometheus?.port ?? 9090}`;
     // In the cluster Prometheus is reached directly, so no services/proxy permission is needed.
-    const checkArgs = [`--part-of=${ctx.config.name}`, `--prometheus-url=${prometheusUrl}`, `--require-arch=${architectures.join(',')}`];
+    const checkArgs = [`--part-of=${ctx.stackName}`, `--prometheus-url=${prometheusUrl}`, `--require-arch=${architectures.join(',')}`];
 
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, [
@@ -59,7 +62,7 @@ export class O11yController extends Construct {
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets'], verbs: READ },
     ]);
 
-    new k8s.KubeDeployment(this, 'deployment', {
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,

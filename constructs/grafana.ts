@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import type { ExposeConfig, GrafanaDatabaseConfig, GrafanaOidcConfig } from '../src/model/types.ts';
@@ -91,6 +92,8 @@ export interface GrafanaProps extends WorkloadProps {
  */
 export class Grafana extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
   /** Where users reach Grafana, when exposed. */
   readonly exposure?: Exposure;
 
@@ -137,7 +140,7 @@ export class Grafana extends Construct {
       { name: 'plugins', mountPath: GRAFANA_PLUGINS_DIR },
       { name: 'tmp', mountPath: '/tmp' },
     ];
-    new k8s.KubeDeployment(this, 'deployment', {
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: [...new Set(secrets.map((s) => s.volume.secret.secretName))] }),
       spec: {
         replicas,

@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { httpProbe, metricsScraper, type StackContext } from './common.ts';
@@ -30,6 +31,8 @@ export interface KubeStateMetricsProps extends WorkloadProps {
  */
 export class KubeStateMetrics extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: KubeStateMetricsProps) {
     super(scope, name);
@@ -43,7 +46,7 @@ export class KubeStateMetrics extends Construct {
       // Informers only: list and watch, not even get.
       Object.entries(RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: ['list', 'watch'] })),
     );
-    new k8s.KubeDeployment(this, 'deployment', {
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,

@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
@@ -32,6 +33,10 @@ export interface LokiProps extends WorkloadProps {
  */
 export class Loki extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: LokiProps) {
     super(scope, name);
@@ -40,8 +45,8 @@ export class Loki extends Construct {
     const access = objectStorageAccess(ctx, CREDENTIAL_ENV.loki(ctx.cluster.objectStorage));
     const configText = dumpYaml(lokiConfig(props, lokiStorage(ctx.cluster, access.storage, access.useFederatedToken)));
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
-    configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
-    new StatefulSet(this, 'statefulset', {
+    this.configMap = configMap(this, ctx, id, 'loki-config', { 'loki.yaml': configText });
+    this.workload = new StatefulSet(this, 'statefulset', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,

@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { TolerationConfig } from '../src/model/types.ts';
 import { httpProbe, type StackContext } from './common.ts';
@@ -41,6 +42,8 @@ export interface NodeExporterProps extends WorkloadProps {
  */
 export class NodeExporter extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: NodeExporterProps) {
     super(scope, name);
@@ -52,7 +55,7 @@ export class NodeExporter extends Construct {
       { name: 'sys', hostPath: '/sys', mountPath: NODE_EXPORTER_HOST_PATHS.sys },
       { name: 'root', hostPath: '/', mountPath: NODE_EXPORTER_HOST_PATHS.root },
     ];
-    nodeDaemonSet(this, ctx, id, {
+    this.workload = nodeDaemonSet(this, ctx, id, {
       overrides: props.overrides,
       serviceAccountName: id.app,
       usesKubernetesApi: false,

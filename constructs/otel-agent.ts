@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { memoryMiB } from '../src/config/quantity.ts';
 import type { TolerationConfig } from '../src/model/types.ts';
@@ -61,6 +62,10 @@ export interface OtelAgentProps extends WorkloadProps {
  */
 export class OtelAgent extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: OtelAgentProps) {
     super(scope, name);
@@ -69,8 +74,8 @@ export class OtelAgent extends Construct {
     const configText = dumpYaml(agentConfig(props));
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, [...K8S_ATTRIBUTES_RULES, { apiGroups: [''], resources: ['nodes/stats'], verbs: ['get'] }]);
-    configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
-    nodeDaemonSet(this, ctx, id, {
+    this.configMap = configMap(this, ctx, id, 'otel-agent-config', { 'config.yaml': configText });
+    this.workload = nodeDaemonSet(this, ctx, id, {
       overrides: props.overrides,
       serviceAccountName: id.app,
       usesKubernetesApi: true,

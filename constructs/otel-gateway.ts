@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
@@ -6,7 +7,8 @@ import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
 import { collectorContainer, clusterResourceAttributes, COLLECTOR_METRICS_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector.ts';
 import { memoryMiB } from '../src/config/quantity.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
-import { crossClusterExporters, exportersFor, needsRouting, remoteEndpoint, type Signal } from '../src/routing/gateway.ts';
+import { crossClusterExporters, exportersFor, needsRouting, remoteEndpoint, type RoutingScope, type Signal } from '../src/routing/gateway.ts';
+import type { CardinalityConfig, CrossClusterConfig, RoutingConfig, ScaleConfig, StackConfig } from '../src/model/types.ts';
 import { clusterRoleFor, configMap, podTemplate, roleFor, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 import { composeGateway, type GatewayComposition, type GatewayFragment } from './gateway/fragment.ts';
 import { intakeFragment } from './gateway/intake.ts';
@@ -42,6 +44,19 @@ export interface OtelGatewayProps extends WorkloadProps {
    * @default false
    */
   readonly acceptsApplications?: boolean;
+  /** How gateways talk to other clusters' gateways (`crossCluster`). */
+  readonly crossCluster: CrossClusterConfig;
+  /** Extra routes and the default cloud (`routing`). */
+  readonly routing: RoutingConfig;
+  /** Load balancing, tail sampling, span metrics (`scale`). */
+  readonly scale: ScaleConfig;
+  /** URL templates and dropped attributes (`cardinality`). */
+  readonly cardinality: CardinalityConfig;
+}
+
+/** The gateway's props that come straight from the stack's config sections of the same names. */
+export function gatewaySettings(config: Pick<StackConfig, 'crossCluster' | 'routing' | 'scale' | 'cardinality'>): Pick<OtelGatewayProps, 'crossCluster' | 'routing' | 'scale' | 'cardinality'> {
+  return { crossCluster: config.crossCluster, routing: config.routing, scale: config.scale, cardinality: config.cardinality };
 }
 
 /**
@@ -52,6 +67,10 @@ export interface OtelGatewayProps extends WorkloadProps {
  */
 export class OtelGateway extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: OtelGatewayProps) {
     super(scope, name);
@@ -69,8 +88,8 @@ export class OtelGateway extends Construct {
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [EVENTS_LEASE], verbs: ['get', 'update', 'patch'] },
     ]);
-    configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
-    new k8s.KubeDeployment(this, 'deployment', {
+    this.configMap = configMap(this, ctx, id, 'otel-gateway-config', { 'config.yaml': configText });
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: gateway.externalSecrets }),
       spec: {
         replicas,
@@ -129,18 +148,18 @@ function gatewayFlows(gateway: GatewayComposition, self: { app: string; namespac
 }
 
 /** Whether this gateway receives other clusters' telemetry: a backend cluster of a multi-cluster stack. */
-export function receivesExternal(ctx: StackContext): boolean {
+export function receivesExternal(ctx: Pick<StackContext, 'topology' | 'cluster'>): boolean {
   return ctx.topology.multiCluster && ctx.topology.rolesOf(ctx.cluster).has('backend');
 }
 
 /** Whether this gateway sends to other clusters (and so needs the cross-cluster credentials). */
-export function sendsExternal(ctx: StackContext): boolean {
+export function sendsExternal(ctx: RoutingScope): boolean {
   return ctx.topology.backendClouds.some((cloud) => remoteEndpoint(ctx, cloud) !== undefined);
 }
 
 /** Whether traces pass through the trace-ID sharded second tier (needed by tail sampling). */
-export function loadBalanced(ctx: StackContext): boolean {
-  return ctx.config.scale.loadBalancing || ctx.config.scale.tailSampling.enabled;
+export function loadBalanced(scale: ScaleConfig): boolean {
+  return scale.loadBalancing || scale.tailSampling.enabled;
 }
 
 /**
@@ -151,10 +170,11 @@ export function loadBalanced(ctx: StackContext): boolean {
  */
 export function gatewayFragments(ctx: StackContext, props: OtelGatewayProps): GatewayFragment[] {
   const profile = platformProfile(ctx.cluster.cloud);
-  const { crossCluster, scale, cardinality } = ctx.config;
-  const routing = needsRouting(ctx);
-  const lb = loadBalanced(ctx);
-  const deliver = (signal: Signal) => (routing ? routingEntry(signal) : exportersFor(ctx, ctx.topology.defaultCloud, LOCAL_EXPORTERS)[signal]);
+  const { crossCluster, scale, cardinality } = props;
+  const scope: RoutingScope = { config: { crossCluster, routing: props.routing }, cluster: ctx.cluster, topology: ctx.topology };
+  const routing = needsRouting(scope);
+  const lb = loadBalanced(scale);
+  const deliver = (signal: Signal) => (routing ? routingEntry(signal) : exportersFor(scope, ctx.topology.defaultCloud, LOCAL_EXPORTERS)[signal]);
   const forward: Record<Signal, string[]> = {
     traces: [lb ? LOAD_BALANCED_ENTRY : deliver('traces'), ...(scale.spanMetricsInGateway ? [SPAN_METRICS_ENTRY] : [])],
     metrics: [deliver('metrics')],
@@ -164,9 +184,9 @@ export function gatewayFragments(ctx: StackContext, props: OtelGatewayProps): Ga
     intakeFragment({ detectors: profile.detectors, detectionEgress: profile.detectionEgress, clusterAttributes: clusterResourceAttributes(ctx.cluster), cardinality, forward }),
     eventsFragment({ namespace: props.namespace, deliver: deliver('logs') }),
     ctx.topology.rolesOf(ctx.cluster).has('backend') && localBackendsFragment({ namespace: props.namespace, tempo: props.tempo, loki: props.loki, prometheus: props.prometheus }),
-    sendsExternal(ctx) && crossClusterSendFragment({ crossCluster, exporters: crossClusterExporters(ctx) }),
+    sendsExternal(scope) && crossClusterSendFragment({ crossCluster, exporters: crossClusterExporters(scope) }),
     lb && loadBalancedTracesFragment({ namespace: props.namespace, tailSampling: scale.tailSampling, deliver: deliver('traces') }),
-    routing && routingFragment(ctx, LOCAL_EXPORTERS),
+    routing && routingFragment(scope, LOCAL_EXPORTERS),
     scale.spanMetricsInGateway && spanMetricsFragment({ namespace: props.namespace, deliver: deliver('metrics') }),
     receivesExternal(ctx) && crossClusterReceiveFragment({ crossCluster, local: LOCAL_EXPORTERS, serviceAnnotations: profile.otlpServiceAnnotations }),
   ];

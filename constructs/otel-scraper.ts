@@ -1,19 +1,14 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { memoryMiB } from '../src/config/quantity.ts';
 import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
-import { scrapeConfigs, scrapeFlows, scrapeRbac } from './prometheus.ts';
+import { scrapeConfigs, scrapeFlows, scrapeRbac, type ScrapeProps } from './prometheus.ts';
 import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
-export interface OtelScraperProps extends WorkloadProps {
-  readonly namespace: string;
-  readonly agentNamespace: string;
-  /** @default '30s' */
-  readonly scrapeInterval?: string;
-  /** The user's scrape configs, after the generated jobs. @default none */
-  readonly userJobs?: readonly object[];
+export interface OtelScraperProps extends ScrapeProps, WorkloadProps {
   /** The local gateway the scraped metrics go to. */
   readonly gateway: { readonly service: string; readonly port: number };
 }
@@ -26,6 +21,10 @@ export interface OtelScraperProps extends WorkloadProps {
  */
 export class OtelScraper extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: OtelScraperProps) {
     super(scope, name);
@@ -34,8 +33,8 @@ export class OtelScraper extends Construct {
     const configText = dumpYaml(scraperConfig(ctx, props));
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, scrapeRbac(ctx));
-    configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
-    new k8s.KubeDeployment(this, 'deployment', {
+    this.configMap = configMap(this, ctx, id, 'otel-scraper-config', { 'config.yaml': configText });
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
       metadata: workloadMetadata(ctx, id, props.overrides),
       spec: {
         replicas: 1,
@@ -57,7 +56,7 @@ export class OtelScraper extends Construct {
     ctx.flows.register(this, id);
     ctx.flows.add(
       { from: self, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the scraper scrapes itself' },
-      ...scrapeFlows(ctx, self),
+      ...scrapeFlows(ctx, self, props.scrapeEgress),
       { from: self, to: { app: props.gateway.service, namespace: id.namespace }, ports: [props.gateway.port], why: 'scraped metrics go to the local gateway' },
     );
   }

@@ -1,5 +1,6 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { RemoteWriteConfig } from '../src/model/types.ts';
+import type { RemoteWriteConfig, ScrapeEgressConfig } from '../src/model/types.ts';
 import { STACK_SCRAPE_JOBS } from '../src/scrape/jobs.ts';
 import { RULES_DIR } from '../src/rules/layout.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
@@ -48,7 +49,7 @@ export const COREDNS_METRICS_PORT = 9153;
  * annotated pods need anyway; node-exporter runs on the host network, where NetworkPolicies select
  * nothing, so its side is the node addresses (`networkPolicy.nodeCidrs`), like the kubelet's.
  */
-export function scrapeFlows(ctx: StackContext, self: Peer): Flow[] {
+export function scrapeFlows(ctx: StackContext, self: Peer, scrapeEgress?: readonly ScrapeEgressConfig[]): Flow[] {
   const onNodes = controlPlaneScrapes(ctx).flatMap((c) => (c.via === 'controlPlaneNodes' ? [c] : []));
   return [
     // Scrape targets can be any pod on any port (prometheus.io/port annotations), CoreDNS included.
@@ -58,7 +59,7 @@ export function scrapeFlows(ctx: StackContext, self: Peer): Flow[] {
     ...(onNodes.length ? [{ from: self, to: { nodes: true } as const, ports: onNodes.map((c) => c.port), why: `scrapes ${onNodes.map((c) => c.job).join(', ')} on the control-plane nodes` }] : []),
     { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'Kubernetes service discovery; the API server\'s (and the cloud\'s control-plane) metrics' },
     // With `networkPolicy.egress: strict`: the `scrape.egress` blocks (targets of extra scrape configs outside the pod network).
-    ...ctx.config.scrape.egress.map((e) => ({ from: self, to: { cidr: e.cidr }, ports: [...e.ports], why: 'scrape.egress: scrape targets outside the pod network' })),
+    ...(scrapeEgress ?? []).map((e) => ({ from: self, to: { cidr: e.cidr }, ports: [...e.ports], why: 'scrape.egress: scrape targets outside the pod network' })),
   ];
 }
 
@@ -91,6 +92,10 @@ export interface PrometheusProps extends ScrapeProps, WorkloadProps {
  */
 export class Prometheus extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
   /** The `prometheus.yml` this construct mounts. */
   readonly config: object;
 
@@ -103,12 +108,12 @@ export class Prometheus extends Construct {
 
     serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, scrapeRbac(ctx));
-    configMap(this, ctx, id, 'prometheus-config', { 'prometheus.yml': configText });
+    this.configMap = configMap(this, ctx, id, 'prometheus-config', { 'prometheus.yml': configText });
 
     const ruleVolumes = props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm));
     const credentialSecrets = remoteWriteSecrets(props.remoteWrite);
     const replicas = props.replicas ?? 1;
-    new StatefulSet(this, 'statefulset', {
+    this.workload = new StatefulSet(this, 'statefulset', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: credentialSecrets }),
       spec: {
         replicas,
@@ -172,7 +177,7 @@ export class Prometheus extends Construct {
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [PROMETHEUS_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
       { from: self, to: self, ports: [PROMETHEUS_PORT], why: 'Prometheus scrapes itself (job o11y-stack)' },
-      ...scrapeFlows(ctx, self),
+      ...scrapeFlows(ctx, self, props.scrapeEgress),
       ...[...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))].map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'remote write to long-term storage' })),
     );
   }
@@ -194,6 +199,10 @@ export interface ScrapeProps {
   readonly scrapeInterval?: string;
   /** The user's scrape configs (converted monitors, then `scrape.extraConfigs`), after the generated jobs. @default none */
   readonly userJobs?: readonly object[];
+  /** `metric_relabel_configs` on every job: the cardinality guard (`cardinality.metricRelabelConfigs`). @default none */
+  readonly metricRelabelConfigs?: readonly Record<string, unknown>[];
+  /** With strict egress, where scrape targets outside the pod network are (`scrape.egress`). @default none */
+  readonly scrapeEgress?: readonly ScrapeEgressConfig[];
 }
 
 /**
@@ -263,7 +272,7 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
   const ownPods = (extra: object[]) => ({
     kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: [props.namespace, props.agentNamespace] } }],
     relabel_configs: [
-      { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.config.name },
+      { source_labels: ['__meta_kubernetes_pod_label_app_kubernetes_io_part_of'], action: 'keep', regex: ctx.stackName },
       { source_labels: ['__meta_kubernetes_pod_container_port_name'], action: 'keep', regex: '(http-)?metrics' },
       ...extra,
     ],
@@ -329,7 +338,7 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
       relabel_configs: [...annotationRelabels('service'), { source_labels: ['__meta_kubernetes_service_name'], target_label: 'service' }],
     },
   ];
-  const guard = ctx.config.cardinality.metricRelabelConfigs;
+  const guard = props.metricRelabelConfigs ?? [];
   // Every series says which cluster it describes: Prometheus' external labels reach only what leaves
   // it, and the scraper's series cross to another cluster's backend, where dashboards select by `cluster`.
   const clusterLabel = { target_label: 'cluster', replacement: ctx.cluster.name };

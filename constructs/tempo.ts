@@ -1,3 +1,4 @@
+import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
@@ -11,6 +12,11 @@ export const TEMPO_OTLP_GRPC_PORT = 4317;
 
 export interface TempoProps extends WorkloadProps {
   readonly namespace: string;
+  /**
+   * The gateways compute span metrics (`scale.spanMetricsInGateway`): the metrics-generator then
+   * builds service graphs only. @default false
+   */
+  readonly spanMetricsInGateway?: boolean;
   /** How long traces are kept, e.g. `336h`. */
   readonly retention: string;
   /** PVC size for the WAL and local blocks. */
@@ -32,6 +38,10 @@ export interface TempoProps extends WorkloadProps {
  */
 export class Tempo extends Construct {
   readonly id: ComponentId;
+  /** Its workload, for cdk8s escape hatches (`addJsonPatch`); see README, "Escape hatches". */
+  readonly workload: ApiObject;
+  /** The ConfigMap of its configuration file (a whole file per key: patch the object, not the file). */
+  readonly configMap: ApiObject;
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: TempoProps) {
     super(scope, name);
@@ -40,8 +50,8 @@ export class Tempo extends Construct {
     const access = objectStorageAccess(ctx, CREDENTIAL_ENV.tempo);
     const configText = dumpYaml(tempoConfig(ctx, props, access.useFederatedToken));
     serviceAccount(this, ctx, id, access.serviceAccountAnnotations);
-    configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
-    new StatefulSet(this, 'statefulset', {
+    this.configMap = configMap(this, ctx, id, 'tempo-config', { 'tempo.yaml': configText });
+    this.workload = new StatefulSet(this, 'statefulset', {
       metadata: workloadMetadata(ctx, id, props.overrides, { externalSecrets: access.externalSecrets }),
       spec: {
         replicas: 1,
@@ -124,7 +134,7 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
     overrides: {
       defaults: {
         // Span metrics come from the gateways instead when they compute them (scale.spanMetricsInGateway).
-        metrics_generator: { processors: ctx.config.scale.spanMetricsInGateway ? ['service-graphs'] : ['service-graphs', 'span-metrics'] },
+        metrics_generator: { processors: props.spanMetricsInGateway ? ['service-graphs'] : ['service-graphs', 'span-metrics'] },
         compaction: { block_retention: props.retention },
       },
     },

@@ -161,10 +161,10 @@ export function podTemplate(ctx: StackContext, id: ComponentId, o: PodTemplateOp
       ...(o.hostNetwork ? { hostNetwork: true } : {}),
       ...(user.priorityClassName ? { priorityClassName: user.priorityClassName } : {}),
       ...(pullSecrets.length ? { imagePullSecrets: pullSecrets.map((name) => ({ name })) } : {}),
-      ...(o.initContainers?.length ? { initContainers: o.initContainers.map((c) => ({ ...c, image: deployedReference(c.image!, ctx.images, ctx.config.imageDigests) })) } : {}),
+      ...(o.initContainers?.length ? { initContainers: o.initContainers.map((c) => ({ ...c, image: deployedReference(c.image!, ctx.images, ctx.imageDigests) })) } : {}),
       containers: o.containers.map((c, i) => ({
         ...(i === 0 ? withExtras(c, user) : c),
-        image: deployedReference(c.image!, ctx.images, ctx.config.imageDigests),
+        image: deployedReference(c.image!, ctx.images, ctx.imageDigests),
       })),
       volumes: o.volumes,
       terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { alertDelivery, BUILTIN_RECEIVERS } from '../src/alerting/alertmanager-config.ts';
-import { archScheduling, stackContext, type StackContext } from '../constructs/common.ts';
+import { archScheduling, stackContext, type ChartContext } from '../constructs/common.ts';
 import { grafanaDatasources } from '../constructs/grafana.ts';
 import { lokiConfig } from '../constructs/loki.ts';
 import { lokiStorage } from '../constructs/object-storage.ts';
 import { agentConfig } from '../constructs/otel-agent.ts';
 import { sendingQueue } from '../constructs/otel-collector.ts';
-import { gatewayConfig } from '../constructs/otel-gateway.ts';
+import { gatewayConfig, gatewaySettings } from '../constructs/otel-gateway.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { prometheusConfig, retentionSize, scrapeConfigs } from '../constructs/prometheus.ts';
 import { EXEMPLAR_TRACE_ID_LABELS, spanMetricsSeries } from '../src/model/span-metrics.ts';
@@ -16,7 +16,7 @@ import { CLOUDS, type ArchSpread, type Cloud } from '../src/model/types.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
 import { collectorConfigViolations } from './support/manifest-checks.ts';
 
-function context(extra = '', cloud: Cloud = 'onprem'): StackContext {
+function context(extra = '', cloud: Cloud = 'onprem'): ChartContext {
   const config = parseConfig(`clusters: [{ name: c1, cloud: ${cloud}, region: r1, storageClass: standard }]\n${extra}`, 'test.yaml');
   return stackContext(config);
 }
@@ -48,7 +48,7 @@ describe('archScheduling', () => {
     const ctx = context(`architectures: ${archs}\nspreadAcrossArchitectures: ${spread as ArchSpread}\n`);
     const s = archScheduling(ctx, labels, { spread: multi });
     const term = s.affinity!.nodeAffinity!.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms[0]!;
-    expect(term.matchExpressions).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: [...ctx.config.architectures] }]);
+    expect(term.matchExpressions).toEqual([{ key: 'kubernetes.io/arch', operator: 'In', values: [...ctx.architectures] }]);
     expect(s.topologySpreadConstraints?.[0]?.whenUnsatisfiable).toBe(when);
     if (when) expect(s.topologySpreadConstraints![0]!.labelSelector).toEqual({ matchLabels: labels });
     expect(s.tolerations?.some((t) => t.key === 'kubernetes.io/arch' && t.value === 'arm64' && t.effect === 'NoSchedule') ?? false).toBe(tolerates);
@@ -153,7 +153,9 @@ describe('collector configs', () => {
   type Collector = { receivers: object; processors: object; exporters: Record<string, { endpoint: string }>; service: { pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }> } };
 
   it.each(CLOUDS)('the gateway (%s) exports each signal to its backend, memory_limiter first, with current component names', (cloud) => {
-    const config = gatewayConfig(context('', cloud), {
+    const ctx = context('', cloud);
+    const config = gatewayConfig(ctx, {
+      ...gatewaySettings(ctx.config),
       namespace: 'observability',
       agentNamespace: 'observability-agent',
       tempo: backend('tempo', 4317),
@@ -251,7 +253,10 @@ describe('gateway sharding', () => {
   type Exporter = { routing_key?: string; resolver?: { k8s: { service: string; ports: number[] } } };
   type Gateway = { exporters: Record<string, Exporter>; connectors?: Record<string, unknown>; service: { pipelines: Record<string, { receivers: string[]; exporters: string[]; processors: string[] }> } };
   const props = { namespace: 'observability', agentNamespace: 'observability-agent', tempo: backend('tempo', 4317), loki: backend('loki', 3100), prometheus: backend('prometheus', 9090) };
-  const gateway = (scale: string) => gatewayConfig(context(`scale: ${scale}\n`), props) as Gateway;
+  const gateway = (scale: string) => {
+    const ctx = context(`scale: ${scale}\n`);
+    return gatewayConfig(ctx, { ...props, ...gatewaySettings(ctx.config) }) as Gateway;
+  };
 
   it.each([
     ['{ tailSampling: { enabled: true } }', 'traceID', 4320],

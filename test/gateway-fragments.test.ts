@@ -10,7 +10,7 @@ import { loadBalancedTracesFragment } from '../constructs/gateway/load-balancing
 import { spanMetricsFragment } from '../constructs/gateway/span-metrics.ts';
 import { crossClusterReceiveFragment, crossClusterSendFragment } from '../constructs/gateway/cross-cluster.ts';
 import { K8S_RESOLVER_RULES } from '../constructs/gateway/shards.ts';
-import { gatewayFragments, type OtelGatewayProps } from '../constructs/otel-gateway.ts';
+import { gatewayFragments, gatewaySettings, type OtelGatewayProps } from '../constructs/otel-gateway.ts';
 import { parseConfig } from '../src/config/load.ts';
 import type { StackConfig } from '../src/model/types.ts';
 import { crossClusterExporters } from '../src/routing/gateway.ts';
@@ -241,7 +241,7 @@ describe('fragments', () => {
 const EXAMPLE = fileURLToPath(new URL('../examples/multi-cloud.yaml', import.meta.url));
 const example = parseConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
 const single = parseConfig('clusters: [{ name: c1, cloud: aws, region: r1 }]\n', 'single.yaml');
-const PROPS: OtelGatewayProps = {
+const PROPS: Omit<OtelGatewayProps, keyof ReturnType<typeof gatewaySettings>> = {
   namespace: 'observability',
   agentNamespace: 'observability-agent',
   tempo: { service: 'tempo', port: 4317 },
@@ -273,7 +273,7 @@ const CASES = [...combinations(single).map(([n, c]) => [`one cluster, ${n}`, c] 
 describe.each(CASES)('the composed gateway of %s', (_, config) => {
   it.each(config.clusters.map((c) => [c.name, c] as const))('%s: a valid collector config, memory_limiter first everywhere, the right features present', (_, cluster) => {
     const ctx = stackContext(config, cluster);
-    const fragments = gatewayFragments(ctx, PROPS);
+    const fragments = gatewayFragments(ctx, { ...PROPS, ...gatewaySettings(config) });
     const composed = composeGateway(fragments, MEMORY);
     const c = composed.config as Config;
     expect(collectorConfigViolations(c)).toEqual([]);
@@ -303,7 +303,7 @@ describe('adding a feature is adding a fragment', () => {
       pipelines: { 'logs/x': { receivers: ['file_log/x'], exporters: [LOCAL_EXPORTERS.logs] } },
       rbac: [{ apiGroups: [''], resources: ['events'], verbs: ['get', 'list', 'watch'] }],
     };
-    const composed = composeGateway([...gatewayFragments(ctx, PROPS), events], MEMORY);
+    const composed = composeGateway([...gatewayFragments(ctx, { ...PROPS, ...gatewaySettings(ctx.config) }), events], MEMORY);
     const c = composed.config as Config;
     expect(collectorConfigViolations(c)).toEqual([]);
     expect(c.service.pipelines['logs/x']).toEqual({ receivers: ['file_log/x'], processors: ['memory_limiter'], exporters: ['otlp_http/loki'] });

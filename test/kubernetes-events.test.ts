@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { stackContext } from '../constructs/common.ts';
 import { EVENTS_LEASE } from '../constructs/gateway/events.ts';
-import { gatewayConfig } from '../constructs/otel-gateway.ts';
+import { gatewayConfig, gatewaySettings } from '../constructs/otel-gateway.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { collectorConfigViolations } from './support/manifest-checks.ts';
 
@@ -41,7 +41,7 @@ describe.each([
   ],
 ])('the gateway of %s collects Kubernetes events', (_, yaml) => {
   const ctx = stackContext(parseConfig(yaml, 'o11y.yaml'));
-  const config = gatewayConfig(ctx, props) as GatewayConfig;
+  const config = gatewayConfig(ctx, { ...props, ...gatewaySettings(ctx.config) }) as GatewayConfig;
 
   it('with the k8s_objects receiver watching events.k8s.io Events, under the leader elector', () => {
     const receiver = config.receivers.k8s_objects!;

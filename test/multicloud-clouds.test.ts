@@ -5,7 +5,7 @@ import { BackendsChart } from '../charts/backends.ts';
 import { NamespacesChart } from '../charts/namespaces.ts';
 import { stackContext } from '../constructs/common.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
-import { gatewayConfig } from '../constructs/otel-gateway.ts';
+import { gatewayConfig, gatewaySettings } from '../constructs/otel-gateway.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
@@ -156,6 +156,7 @@ const CLOUD_DETECTORS: Record<Exclude<Cloud, 'onprem'>, string[]> = {
 describe.each(CLOUDS)('gateway resource detection on %s', (cloud) => {
   const config = parseConfig(configText(cloud, { type: 'filesystem' }, {}), 'case.yaml');
   const gateway = gatewayConfig(stackContext(config), {
+    ...gatewaySettings(config),
     namespace: config.namespace,
     agentNamespace: config.agentNamespace,
     tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },

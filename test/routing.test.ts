@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { stackContext, type StackContext } from '../constructs/common.ts';
+import { stackContext, type ChartContext } from '../constructs/common.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
-import { gatewayConfig, type OtelGatewayProps } from '../constructs/otel-gateway.ts';
+import { gatewayConfig, gatewaySettings, type OtelGatewayProps } from '../constructs/otel-gateway.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
@@ -20,7 +20,7 @@ const EXAMPLE = fileURLToPath(new URL('../examples/multi-cloud.yaml', import.met
 const example = parseConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE);
 
 /** The props the collectors chart gives the gateway. */
-const PROPS: OtelGatewayProps = {
+const PROPS: Omit<OtelGatewayProps, keyof ReturnType<typeof gatewaySettings>> = {
   namespace: 'observability',
   agentNamespace: 'observability-agent',
   tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },
@@ -47,7 +47,7 @@ interface CollectorConfig {
   service: { extensions: string[]; pipelines: Record<string, Pipeline> };
 }
 
-const configOf = (ctx: StackContext) => gatewayConfig(ctx, PROPS) as CollectorConfig;
+const configOf = (ctx: ChartContext) => gatewayConfig(ctx, { ...PROPS, ...gatewaySettings(ctx.config) }) as CollectorConfig;
 
 /** Config variants: the example, a bearer/mTLS switch, no extra routes, without load balancing, with gateway span metrics. */
 function variant(patch: (c: StackConfig) => StackConfig): StackConfig {
@@ -175,7 +175,7 @@ function samples(config: StackConfig): Attributes[] {
 }
 
 /** Where the config says telemetry goes, written independently of the routing table: the first extra route that matches, else its own cloud, else the default. */
-function expectedCloud(ctx: StackContext, attributes: Attributes): Cloud {
+function expectedCloud(ctx: ChartContext, attributes: Attributes): Cloud {
   const route = ctx.config.routing.routes.find(
     (r) => (r.tenant === undefined || r.tenant === attributes.tenant) && (r.namespace === undefined || r.namespace === attributes['k8s.namespace.name']),
   );
