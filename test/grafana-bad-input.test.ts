@@ -1,12 +1,9 @@
 import { ingressAuthProblem } from '../src/config/grafana-checks.ts';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.ts';
-import { InputError } from '../src/errors.ts';
+import { expectLocatedProblem, problemsOf, synthRefuses } from './support/bad-config.ts';
 
 // Bad Grafana and exposure input of issue 15: refused with file:line:col, the key path and what is
 // allowed; one case through the CLI for exit code 2 and an untouched output folder.
@@ -116,16 +113,6 @@ const CASES: { name: string; text: string; at: string; message: RegExp }[] = [
   },
 ];
 
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof InputError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
-
 describe('bad Grafana and exposure input', () => {
   it('the base with a full Grafana section is valid', () => {
     const good = `${BASE}    replicas: 3
@@ -137,28 +124,20 @@ describe('bad Grafana and exposure input', () => {
     expect(problemsOf(good)).toEqual([]);
   });
 
-  it.each(CASES)('$name: located error', ({ text, at, message }) => {
-    const problems = problemsOf(text);
-    const located = problems.find((p) => message.test(p));
-    expect(located, problems.join('\n')).toBeDefined();
-    expect(located!.startsWith(`bad.yaml:${at}: `), located).toBe(true);
-  });
+  it.each(CASES)('$name: located error', ({ text, at, message }) => expectLocatedProblem(text, at, message));
 });
 
 describe('o11y synth on bad Grafana input', () => {
   const dir = mkdtempSync(join(tmpdir(), 'o11y-grafana-bad-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const bin = fileURLToPath(new URL('../bin/o11y.js', import.meta.url));
 
   it('exits 2, prints every located problem, writes nothing', () => {
     const file = join(dir, 'o11y.yaml');
     const out = join(dir, 'dist');
     writeFileSync(file, `${BASE}    expose: { ingress: { host: "Grafana_Example.com" } }\n    plugins: [grafana-piechart-panel]\n`);
-    const run = spawnSync(process.execPath, [bin, 'synth', '--config', file, '--out', out], { encoding: 'utf8', timeout: 60_000 });
-    expect(run.error).toBeUndefined();
-    expect(run.status, run.stderr).toBe(2);
-    expect(run.stderr).toContain(`${file}:5:32 components.grafana.expose.ingress.host: "Grafana_Example.com" is not allowed; expected a DNS name`);
-    expect(run.stderr).toContain(`${file}:6:15 components.grafana.plugins[0]: "grafana-piechart-panel" is not allowed`);
+    const stderr = synthRefuses(file, out);
+    expect(stderr).toContain(`${file}:5:32 components.grafana.expose.ingress.host: "Grafana_Example.com" is not allowed; expected a DNS name`);
+    expect(stderr).toContain(`${file}:6:15 components.grafana.plugins[0]: "grafana-piechart-panel" is not allowed`);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { synthesize } from '../src/synth.ts';
-import { dumpYaml } from '../src/yaml-output.ts';
-import { startDaemon, type Daemon } from './support/daemon.ts';
-import { freePort } from './support/free-port.ts';
+import type { Daemon } from './support/daemon.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
-import { startPrometheusWith } from './support/real-prometheus.ts';
-import { toolPath } from './support/test-tools.ts';
+import { startNodeExporterScrape } from './support/node-exporter-scrape.ts';
 
 // The node dashboard against the real thing: a real node-exporter (Debian 1.5.0) on this machine,
 // scraped by a real Prometheus 3 with the synthesized `node-exporter` job, whose Kubernetes service
@@ -26,55 +22,21 @@ const objs = loadManifestDir(join(work, 'dist', 'local'));
 const NODE = 'node-a';
 
 const data = (name: string) => (objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name) as K8sObject & { data: Record<string, string> }).data;
-const job = (parseYaml(data('prometheus-config')['prometheus.yml']!) as { scrape_configs: { job_name: string; kubernetes_sd_configs?: unknown }[] }).scrape_configs.find(
-  (j) => j.job_name === 'node-exporter',
-)!;
 const dashboard = JSON.parse(data('grafana-dashboards-kubernetes-nodes')['k8s-node.json']!) as {
   templating: { list: { name: string; type: string; query: { query: string } }[] };
   panels: { title: string; targets?: { refId: string; expr: string }[] }[];
 };
 
-type DaemonSet = K8sObject & { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { ports?: { name: string }[] }[] } } } };
-
-/** What Kubernetes pod discovery reports for the synthesized node-exporter pod on node `NODE`. */
-function podMetaLabels(): Record<string, string> {
-  const ds = objs.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'node-exporter') as DaemonSet;
-  const template = ds.spec.template;
-  const sanitize = (label: string) => label.replace(/[^a-zA-Z0-9_]/g, '_');
-  return {
-    ...Object.fromEntries(Object.entries(template.metadata.labels).map(([k, v]) => [`__meta_kubernetes_pod_label_${sanitize(k)}`, v])),
-    __meta_kubernetes_pod_container_port_name: template.spec.containers[0]!.ports![0]!.name,
-    __meta_kubernetes_pod_node_name: NODE,
-    __meta_kubernetes_namespace: ds.metadata.namespace!,
-  };
-}
-
-let exporter: Daemon;
+let scrape: Awaited<ReturnType<typeof startNodeExporterScrape>>;
 let prometheus: Daemon;
 
 beforeAll(async () => {
-  const port = await freePort();
-  exporter = await startDaemon({
-    binary: toolPath('node-exporter'),
-    tmpPrefix: 'o11y-node-exporter-',
-    url: `http://127.0.0.1:${port}`,
-    readyPath: '/metrics',
-    args: () => [`--web.listen-address=127.0.0.1:${port}`],
-  });
-  const { kubernetes_sd_configs: _discovery, ...rest } = job;
-  prometheus = await startPrometheusWith({
-    tmpPrefix: 'o11y-node-dashboard-prometheus-',
-    prepare: (dir) =>
-      writeFileSync(
-        join(dir, 'prometheus.yml'),
-        dumpYaml({ global: { scrape_interval: '1s' }, scrape_configs: [{ ...rest, static_configs: [{ targets: [`127.0.0.1:${port}`], labels: podMetaLabels() }] }] }),
-      ),
-  });
+  scrape = await startNodeExporterScrape(objs, { node: NODE });
+  prometheus = scrape.prometheus;
 }, 120_000);
 
 afterAll(async () => {
-  await prometheus?.stop();
-  await exporter?.stop();
+  await scrape?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -1,11 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.ts';
-import { InputError } from '../src/errors.ts';
+import { expectLocatedProblem, problemsOf, synthRefuses } from './support/bad-config.ts';
 
 // Each bad multi-cloud input of issue 5 is refused with a located message: file:line:col, the key
 // path, and what is wrong or allowed. One case runs through the CLI for the exit code.
@@ -120,44 +117,26 @@ const CASES: Case[] = [
   },
 ];
 
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof InputError) return e.message.split('\n');
-    throw e;
-  }
-  return [];
-}
-
 describe('bad multi-cloud input', () => {
   it('the base is valid', () => {
     expect(problemsOf(BASE_CLUSTERS)).toEqual([]);
   });
 
-  it.each(CASES)('$name: located error', ({ text, at, message }) => {
-    const problems = problemsOf(text);
-    const located = problems.find((p) => message.test(p));
-    expect(located, problems.join('\n')).toBeDefined();
-    expect(located!.startsWith(`bad.yaml:${at}: `), located).toBe(true);
-  });
+  it.each(CASES)('$name: located error', ({ text, at, message }) => expectLocatedProblem(text, at, message));
 });
 
 describe('o11y synth on bad multi-cloud input', () => {
   const dir = mkdtempSync(join(tmpdir(), 'o11y-mc-bad-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const bin = fileURLToPath(new URL('../bin/o11y.js', import.meta.url));
 
   it('exits 2, prints every located problem, writes nothing', () => {
     const file = join(dir, 'o11y.yaml');
     const out = join(dir, 'dist');
     const twoProblems = CASES.find((c) => c.name === 'two Grafana clusters')!.text.replace('name: edge', 'name: hub');
     writeFileSync(file, twoProblems);
-    const run = spawnSync(process.execPath, [bin, 'synth', '--config', file, '--out', out], { encoding: 'utf8', timeout: 60_000 });
-    expect(run.error).toBeUndefined();
-    expect(run.status, run.stderr).toBe(2);
-    expect(run.stderr).toContain(`${file}:7:11 clusters[1].name: duplicate cluster name "hub"`);
-    expect(run.stderr).toContain(`${file}:10:12 clusters[1].roles: role grafana conflicts with clusters[0]`);
+    const stderr = synthRefuses(file, out);
+    expect(stderr).toContain(`${file}:7:11 clusters[1].name: duplicate cluster name "hub"`);
+    expect(stderr).toContain(`${file}:10:12 clusters[1].roles: role grafana conflicts with clusters[0]`);
     expect(existsSync(out)).toBe(false);
   });
 });

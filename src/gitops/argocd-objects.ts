@@ -1,6 +1,6 @@
 import { crdScopes, groupOf, isClusterScoped, type Manifest } from './manifest.ts';
 import { SYNC_WAVE_ANNOTATION } from './waves.ts';
-import type { Destination, GitopsSettings } from './settings.ts';
+import { gitopsLabels, type Destination, type GitopsSettings } from './settings.ts';
 
 export const ARGOCD_API_VERSION = 'argoproj.io/v1alpha1';
 
@@ -32,15 +32,7 @@ const RETRY = { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3
  */
 const SYNC_OPTIONS = ['CreateNamespace=false', 'PruneLast=true'];
 
-function labels(settings: GitopsSettings): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'argocd',
-    'app.kubernetes.io/instance': settings.stackName,
-    'app.kubernetes.io/component': 'gitops',
-    'app.kubernetes.io/part-of': settings.stackName,
-    'app.kubernetes.io/managed-by': 'cdk8s-o11y',
-  };
-}
+const labels = (settings: GitopsSettings) => gitopsLabels(settings, 'argocd');
 
 export function applicationName(settings: GitopsSettings, cluster: string): string {
   return `${settings.stackName}-${cluster}`;

@@ -1,6 +1,6 @@
 import { ApiObject, type Chart } from 'cdk8s';
 import type { Manifest } from './manifest.ts';
-import type { GitopsSettings } from './settings.ts';
+import { gitopsLabels, type GitopsSettings } from './settings.ts';
 
 /** `dist/flux/`: per cluster `<cluster>/` (what that cluster's Flux applies) and `layers/<cluster>/`. */
 export const FLUX_FOLDER = 'flux';
@@ -69,15 +69,7 @@ export interface FluxCluster {
  */
 const TIMEOUTS = { namespaces: '2m', stack: '15m' } as const;
 
-function labels(settings: GitopsSettings): Record<string, string> {
-  return {
-    'app.kubernetes.io/name': 'flux',
-    'app.kubernetes.io/instance': settings.stackName,
-    'app.kubernetes.io/component': 'gitops',
-    'app.kubernetes.io/part-of': settings.stackName,
-    'app.kubernetes.io/managed-by': 'cdk8s-o11y',
-  };
-}
+const labels = (settings: GitopsSettings) => gitopsLabels(settings, 'flux');
 
 /** A full reference (`refs/...`) as is, anything else as a branch. */
 function gitRef(targetRevision: string): Record<string, string> {

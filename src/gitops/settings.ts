@@ -16,6 +16,17 @@ export interface GitopsCluster {
   readonly path: string;
 }
 
+/** The labels of the delivery tool's objects (`name`: argocd or flux). */
+export function gitopsLabels(settings: Pick<GitopsSettings, 'stackName'>, name: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': name,
+    'app.kubernetes.io/instance': settings.stackName,
+    'app.kubernetes.io/component': 'gitops',
+    'app.kubernetes.io/part-of': settings.stackName,
+    'app.kubernetes.io/managed-by': 'cdk8s-o11y',
+  };
+}
+
 /** The `gitops:` section with every default filled in. */
 export interface GitopsSettings {
   readonly flavor: GitopsFlavor;
