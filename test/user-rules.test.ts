@@ -168,7 +168,7 @@ describe('the synthesized stack with user rules', () => {
     expect(run.output).toMatch(/SUCCESS: 3 rules found/);
     expect(run.status, run.output).toBe(0);
     const mounted = promtoolCheckMountedRules(objs);
-    expect(mounted.map((m) => basename(m.file)).sort()).toEqual(['stack.rules.yaml', 'user.rules.yaml']);
+    expect(mounted.map((m) => basename(m.file)).sort()).toEqual(['kubernetes.rules.yaml', 'stack.rules.yaml', 'user.rules.yaml']);
     for (const { file, run } of mounted) expect(run.status, `${file}\n${run.output}`).toBe(0);
   });
 
@@ -182,7 +182,8 @@ describe('the synthesized stack with user rules', () => {
   it('a real Prometheus 3 loads them, and the check finds every expected group loaded and healthy', async () => {
     const rules = join(out, 'promtool/local/rules');
     const prometheus = await startPrometheus({
-      ruleFiles: { 'user.rules.yaml': readFileSync(join(rules, 'user.rules.yaml'), 'utf8'), 'stack.rules.yaml': readFileSync(join(rules, 'stack.rules.yaml'), 'utf8') },
+      // Every rule file the stack mounts: the stack's, the Kubernetes rules and the user's.
+      ruleFiles: Object.fromEntries(readdirSync(rules).map((f) => [f, readFileSync(join(rules, f), 'utf8')])),
     });
     try {
       // The manifests name the in-pod path; this Prometheus loads the same files from its temp dir.
