@@ -276,8 +276,7 @@ describe('gateway sharding', () => {
     expect(p['traces/span_metrics']).toEqual({ receivers: ['otlp/span_metrics'], processors: ['memory_limiter'], exporters: ['span_metrics'] });
     expect(p['metrics/span_metrics']).toEqual({ receivers: ['span_metrics'], processors: ['memory_limiter'], exporters: ['otlp_http/prometheus'] });
     expect(collectorConfigViolations(config)).toEqual([]);
-    const ctx = context('scale: { spanMetricsInGateway: true }\n');
-    const tempo = tempoConfig(ctx, { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090) }, false);
+    const tempo = tempoConfig(context(), { namespace: 'observability', retention: '336h', storage: '20Gi', prometheus: backend('prometheus', 9090), spanMetricsInGateway: true }, false);
     expect(tempo).toHaveProperty('overrides.defaults.metrics_generator.processors', ['service-graphs']);
   });
 
