@@ -2,10 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, Chart, YamlOutputType, type ChartProps } from 'cdk8s';
 import type { Construct } from 'constructs';
-import type { StackConfig } from '../src/model/types.ts';
 import { buildArgoCdObjects, type ClusterInventory } from '../src/gitops/argocd-objects.ts';
 import { ARGOCD_CM_PATCH_FILE, argocdCmPatch } from '../src/gitops/health.ts';
-import { resolveGitops, type GitopsSettings } from '../src/gitops/settings.ts';
+import type { GitopsSettings } from '../src/gitops/settings.ts';
 import { addObjects } from './objects.ts';
 
 export interface ArgoCdChartProps extends ChartProps {
@@ -25,11 +24,10 @@ export class ArgoCdChart extends Chart {
 
 /**
  * Writes `dir/argocd.k8s.yaml` (the {@link ArgoCdChart}) and `dir/patches/argocd-cm.yaml` (resource
- * tracking and Lua health checks for Argo CD's config) when the config's `gitops:` section has flavor argocd.
+ * tracking and Lua health checks for Argo CD's config) when the resolved `gitops:` section has flavor argocd.
  * `inventories` must be the final, annotated objects of every cluster. Returns the files written.
  */
-export function synthArgoCd(config: StackConfig, inventories: readonly ClusterInventory[], dir: string): string[] {
-  const settings = resolveGitops(config);
+export function synthArgoCd(settings: GitopsSettings | undefined, inventories: readonly ClusterInventory[], dir: string): string[] {
   if (settings?.flavor !== 'argocd') return [];
   const app = new App({ outdir: dir, outputFileExtension: '.k8s.yaml', yamlOutputType: YamlOutputType.FILE_PER_CHART });
   new ArgoCdChart(app, 'argocd', { settings, inventories });

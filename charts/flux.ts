@@ -1,19 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import type { StackConfig } from '../src/model/types.ts';
 import { buildFluxClusters, FLUX_OBJECTS_FILE, type ClusterFiles } from '../src/gitops/flux-objects.ts';
-import { resolveGitops } from '../src/gitops/settings.ts';
+import type { GitopsSettings } from '../src/gitops/settings.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { addObjects } from './objects.ts';
 
 /**
  * Writes `dir/<cluster>/flux.k8s.yaml` (GitRepository and Kustomizations, for that cluster's Flux)
- * and `dir/layers/<cluster>/<layer>/kustomization.yaml` when the config's `gitops:` section has
+ * and `dir/layers/<cluster>/<layer>/kustomization.yaml` when the resolved `gitops:` section has
  * flavor flux. Returns the files written.
  */
-export function synthFlux(config: StackConfig, clusters: readonly ClusterFiles[], dir: string): string[] {
-  const settings = resolveGitops(config);
+export function synthFlux(settings: GitopsSettings | undefined, clusters: readonly ClusterFiles[], dir: string): string[] {
   if (settings?.flavor !== 'flux') return [];
   const written: string[] = [];
   for (const flux of buildFluxClusters(settings, clusters)) {

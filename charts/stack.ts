@@ -58,12 +58,14 @@ export interface BackendRules {
  * dashboards and scrape targets (files relative to the config).
  */
 export function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
+  // The Grafana cluster's context: its datasources are what dashboards refer to.
+  const grafana = stackContext(config, topology.grafanaCluster, topology);
   const slos = placeSlos(config, topology, {
     partOf: config.name,
-    prometheusUid: grafanaPrometheusUid(stackContext(config, topology.grafanaCluster, topology)),
+    prometheusUid: grafanaPrometheusUid(grafana),
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
-  const user = userArtifacts(config, topology, slos.all.dashboards);
+  const user = userArtifacts(config, grafana, slos.all.dashboards);
   return {
     dashboards: slos.all.dashboards,
     customDashboards: user.dashboards,
@@ -86,7 +88,7 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
 }
 
 /** The user's rule files, dashboards and scrape targets (files relative to the config), checked; every problem of all three at once. */
-function userArtifacts(config: StackConfig, topology: Topology, sloDashboards: readonly DashboardFile[]) {
+function userArtifacts(config: StackConfig, grafana: ChartContext, sloDashboards: readonly DashboardFile[]) {
   const baseDir = dirname(resolve(config.source));
   const problems: InputProblem[] = [];
   const attempt = <T>(load: () => T, fallback: T): T => {
@@ -98,7 +100,6 @@ function userArtifacts(config: StackConfig, topology: Topology, sloDashboards: r
       return fallback;
     }
   };
-  const grafana = stackContext(config, topology.grafanaCluster, topology);
   const rules = attempt(() => loadUserRules(resolveInputFiles(config.rules, baseDir, 'rule file', 'rules')), undefined);
   const dashboards = attempt(
     () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards).flatMap((f) => f.dashboards.map((d) => (d.json as { uid: string }).uid))),

@@ -8,6 +8,7 @@ import type { Flow } from '../constructs/network-policy.ts';
 import { loadConfigFile } from './config/load.ts';
 import { resolveTopology } from './model/topology.ts';
 import { FLUX_FOLDER } from './gitops/flux-objects.ts';
+import { resolveGitops } from './gitops/settings.ts';
 import { ARGOCD_FOLDER } from './gitops/layout.ts';
 
 
@@ -24,6 +25,8 @@ export interface SynthOptions {
 export function synthesize(opts: SynthOptions): { files: string[]; flows: Record<string, readonly Flow[]> } {
   const config = loadConfigFile(opts.configFile);
   const topology = resolveTopology(config);
+  // Before anything is written: a bad gitops section refuses the whole synth.
+  const gitops = resolveGitops(config);
   const artifacts = stackArtifacts(config, topology);
   const outDir = resolve(opts.outDir);
   mkdirSync(dirname(outDir), { recursive: true });
@@ -39,8 +42,8 @@ export function synthesize(opts: SynthOptions): { files: string[]; flows: Record
       flows[cluster.name] = stack.flows.flows();
       return { cluster: cluster.name, manifests: files.flatMap((f) => f.manifests), files };
     });
-    synthArgoCd(config, inventories, join(staging, ARGOCD_FOLDER));
-    synthFlux(config, inventories, join(staging, FLUX_FOLDER));
+    synthArgoCd(gitops, inventories, join(staging, ARGOCD_FOLDER));
+    synthFlux(gitops, inventories, join(staging, FLUX_FOLDER));
     const files = listFiles(staging).map((f) => relative(staging, f));
     replaceDir(staging, outDir);
     return { files, flows };

@@ -184,7 +184,7 @@ describe('synth with a gitops section', () => {
 
   it('synthArgoCd writes nothing without a gitops section', () => {
     const dir = mkdtempSync(join(tmpdir(), 'o11y-gitops-none-'));
-    expect(synthArgoCd(loadConfigFile('o11y.yaml'), [], dir)).toEqual([]);
+    expect(synthArgoCd(resolveGitops(loadConfigFile('o11y.yaml')), [], dir)).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { checkGitopsLayout } from '../src/gitops/check.ts';
 import { FLUX_FORCE_ANNOTATION } from '../src/gitops/flux-objects.ts';
 import { readGitopsLayout } from '../src/gitops/layout.ts';
 import type { Manifest } from '../src/gitops/manifest.ts';
+import { resolveGitops } from '../src/gitops/settings.ts';
 import { synthesize } from '../src/synth.ts';
 import { readTree } from './support/tree.ts';
 
@@ -93,8 +94,8 @@ describe('Flux delivery: synthesized layout', () => {
 
   it('synthFlux writes nothing for Argo CD or without a gitops section', () => {
     const dir = mkdtempSync(join(tmpdir(), 'o11y-flux-none-'));
-    expect(synthFlux(loadConfigFile('o11y.yaml'), [], dir)).toEqual([]);
-    expect(synthFlux(loadConfigFile(writeConfig(`${LOCAL}gitops:\n  repoURL: https://git.example.com/a.git\n`)), [], dir)).toEqual([]);
+    expect(synthFlux(resolveGitops(loadConfigFile('o11y.yaml')), [], dir)).toEqual([]);
+    expect(synthFlux(resolveGitops(loadConfigFile(writeConfig(`${LOCAL}gitops:\n  repoURL: https://git.example.com/a.git\n`))), [], dir)).toEqual([]);
     expect(readdirSync(dir)).toEqual([]);
   });
 });
