@@ -303,16 +303,16 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
     kubeletJob(STACK_SCRAPE_JOBS.kubelet, '/metrics'),
     kubeletJob(STACK_SCRAPE_JOBS.cadvisor, '/metrics/cadvisor'),
     {
-      job_name: NODE_EXPORTER,
+      job_name: STACK_SCRAPE_JOBS.nodeExporter,
       // Its series describe the node: `node` names it, `instance` stays the node address it listens on.
       ...ownPods([
         { ...nodeExporter, action: 'keep' },
         { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
       ]),
     },
-    apiServerJob('apiserver', '/metrics'),
+    apiServerJob(STACK_SCRAPE_JOBS.apiServer, '/metrics'),
     {
-      job_name: 'coredns',
+      job_name: STACK_SCRAPE_JOBS.coreDns,
       kubernetes_sd_configs: [{ role: 'pod', namespaces: { names: ['kube-system'] } }],
       relabel_configs: [
         runningPods,

@@ -10,22 +10,23 @@
  */
 import { platformProfile } from '../model/platforms/index.ts';
 import type { Cloud } from '../model/types.ts';
+import { STACK_SCRAPE_JOBS } from '../scrape/jobs.ts';
 
 /** Jobs every cluster's scraper (Prometheus, or the collector's `prometheus` receiver) runs. */
 export const COMMON_JOBS = [
-  'o11y-stack',
-  'kube-state-metrics',
-  'kubelet',
-  'cadvisor',
-  'kubernetes-pods',
-  'kubernetes-service-endpoints',
-  'apiserver',
-  'coredns',
-  'node-exporter',
+  STACK_SCRAPE_JOBS.stack,
+  STACK_SCRAPE_JOBS.kubeStateMetrics,
+  STACK_SCRAPE_JOBS.kubelet,
+  STACK_SCRAPE_JOBS.cadvisor,
+  STACK_SCRAPE_JOBS.pods,
+  STACK_SCRAPE_JOBS.serviceEndpoints,
+  STACK_SCRAPE_JOBS.apiServer,
+  STACK_SCRAPE_JOBS.coreDns,
+  STACK_SCRAPE_JOBS.nodeExporter,
 ] as const;
 
-/** Control-plane jobs a cloud's profile may add (`controlPlane` in constructs/platforms/*). */
-export const CONTROL_PLANE_JOBS = ['etcd', 'kube-scheduler', 'kube-controller-manager'] as const;
+/** Control-plane jobs a cloud's profile may add (`controlPlane` in src/model/platforms/*). */
+export const CONTROL_PLANE_JOBS = [STACK_SCRAPE_JOBS.etcd, STACK_SCRAPE_JOBS.scheduler, STACK_SCRAPE_JOBS.controllerManager] as const;
 export type ControlPlaneJob = (typeof CONTROL_PLANE_JOBS)[number];
 
 export type JobName = (typeof COMMON_JOBS)[number] | ControlPlaneJob;
