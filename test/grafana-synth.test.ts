@@ -168,6 +168,13 @@ describe('plugins', () => {
     expect(podSpec(synthGrafana()).initContainers).toBeUndefined();
   });
 
+  it('pulls the plugin installers from the configured mirror, like the server', () => {
+    const objs = synthGrafana(PLUGINS, { extra: 'images: { registry: harbor.example.com }\n' });
+    const images = [grafanaContainer(objs).image, ...(podSpec(objs).initContainers as { image: string }[]).map((c) => c.image)];
+    expect(images.length).toBe(3);
+    for (const image of images) expect(image).toMatch(/^harbor\.example\.com\/docker\.io\/grafana\/grafana:/);
+  });
+
   it('nothing phones home: reporting, update checks, news, external snapshots and the background plugin installer are off in every variant', () => {
     for (const grafana of Object.values(VARIANTS)) {
       expect(envOf(synthGrafana(grafana))).toMatchObject({
