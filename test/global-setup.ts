@@ -1,9 +1,33 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findEngines, publishEngines, REQUIRE_ENV, skipSummary } from './support/engines.ts';
 import { provisionTestTools, publishTestTools } from './support/test-tools.ts';
 
 /**
  * Runs once before any test file: finds or provisions the real components the tests need and puts
- * them first on PATH. A tool that cannot be provided stops the whole run with one message.
+ * them first on PATH. A tool that cannot be provided stops the whole run with one message. Engines
+ * Debian does not package are looked up only (support/engines.ts): the suites needing a missing one
+ * are not run and named at the end, unless O11Y_REQUIRE_ENGINES=1 makes the miss fatal.
  */
-export default function setup(): void {
-  publishTestTools(provisionTestTools((line) => console.log(`[test-tools] ${line}`)));
+export default function setup(): () => void {
+  const log = (line: string) => console.log(`[test-tools] ${line}`);
+  publishTestTools(provisionTestTools(log));
+  const lookup = findEngines();
+  for (const [name, { path, version }] of Object.entries(lookup.found)) log(`${name} ${version ?? ''} (engine): ${path}`);
+  if (lookup.missing.length && process.env[REQUIRE_ENV] === '1') {
+    throw new Error(
+      `${REQUIRE_ENV}=1 and these engines are not provided:\n` +
+        lookup.missing.map((m) => `  ${m.name}: ${m.why}`).join('\n') +
+        '\nSet O11Y_TEST_TOOLS to the folder that holds them (README, Testing).',
+    );
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'o11y-engine-skips-'));
+  const skipsFile = join(scratch, 'skips.tsv');
+  publishEngines(lookup, skipsFile);
+  return () => {
+    const summary = skipSummary(skipsFile);
+    if (summary) console.log(`\n[test-tools] ${summary}\n`);
+    rmSync(scratch, { recursive: true, force: true });
+  };
 }

@@ -39,6 +39,8 @@ export const TEST_TOOLS: readonly ToolSpec[] = [
   { name: 'amtool', executables: ['amtool'], debianPackage: 'prometheus-alertmanager', suite: 'unstable', floor: '0.28.0', versionArgs: ['--version'] },
   { name: 'docker-registry', executables: ['docker-registry', 'registry'], debianPackage: 'docker-registry', suite: 'stable', floor: '2.8.0', versionArgs: ['--version'] },
   { name: 'node-exporter', executables: ['prometheus-node-exporter', 'node_exporter'], debianPackage: 'prometheus-node-exporter', suite: 'stable', floor: '1.5.0', versionArgs: ['--version'] },
+  // The kube-apiserver's store (the engine itself comes from O11Y_TEST_TOOLS: support/engines.ts).
+  { name: 'etcd', executables: ['etcd'], debianPackage: 'etcd-server', suite: 'unstable', floor: '3.5.0', versionArgs: ['--version'] },
   { name: 'openssl', executables: ['openssl'], debianPackage: 'openssl', suite: 'stable', floor: '3.0.0', versionArgs: ['version'] },
 ];
 
