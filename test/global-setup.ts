@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findEngines, publishEngines, REQUIRE_ENV, skipSummary } from './support/engines.ts';
+import { assertRequiredEngines, findEngines, publishEngines, skipSummary } from './support/engines.ts';
 import { provisionTestTools, publishTestTools } from './support/test-tools.ts';
 
 /**
@@ -15,13 +15,7 @@ export default function setup(): () => void {
   publishTestTools(provisionTestTools(log));
   const lookup = findEngines();
   for (const [name, { path, version }] of Object.entries(lookup.found)) log(`${name} ${version ?? ''} (engine): ${path}`);
-  if (lookup.missing.length && process.env[REQUIRE_ENV] === '1') {
-    throw new Error(
-      `${REQUIRE_ENV}=1 and these engines are not provided:\n` +
-        lookup.missing.map((m) => `  ${m.name}: ${m.why}`).join('\n') +
-        '\nSet O11Y_TEST_TOOLS to the folder that holds them (README, Testing).',
-    );
-  }
+  assertRequiredEngines(lookup);
   const scratch = mkdtempSync(join(tmpdir(), 'o11y-engine-skips-'));
   const skipsFile = join(scratch, 'skips.tsv');
   publishEngines(lookup, skipsFile);

@@ -41,7 +41,7 @@ const envKey = (name: string) => ENV_PREFIX + name.toUpperCase().replace(/\W/g, 
 /** Set by the global setup: a file each test file appends the engines it missed to. */
 const SKIPS_FILE_ENV = 'O11Y_ENGINE_SKIPS_FILE';
 /** `1` makes every engine required: a missing one fails the run before any test (CI sets it). */
-export const REQUIRE_ENV = 'O11Y_REQUIRE_ENGINES';
+const REQUIRE_ENV = 'O11Y_REQUIRE_ENGINES';
 
 export interface EngineLookup {
   readonly found: Record<string, { path: string; version?: string }>;
@@ -75,6 +75,16 @@ export function findEngines(env: NodeJS.ProcessEnv = process.env): EngineLookup 
     if (!found[spec.name]) missing.push({ name: spec.name, why });
   }
   return { found, missing };
+}
+
+/** With O11Y_REQUIRE_ENGINES=1, any engine not provided stops the run: one message naming each. */
+export function assertRequiredEngines(lookup: EngineLookup, env: NodeJS.ProcessEnv = process.env): void {
+  if (env[REQUIRE_ENV] !== '1' || !lookup.missing.length) return;
+  throw new Error(
+    `${REQUIRE_ENV}=1 and these engines are not provided:\n` +
+      lookup.missing.map((m) => `  ${m.name}: ${m.why}`).join('\n') +
+      '\nSet O11Y_TEST_TOOLS to the folder that holds them (README, Testing).',
+  );
 }
 
 /** Publishes found engines to this process and its workers. */
