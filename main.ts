@@ -1,5 +1,5 @@
 /**
- * The cdk8s app (`cdk8s.yaml`: `app: npx tsx main.ts`). `cdk8s synth` runs it with CDK8S_OUTDIR;
+ * The cdk8s app (`cdk8s.yaml`: `app: node bin/ts-run.js main.ts`). `cdk8s synth` runs it with CDK8S_OUTDIR;
  * O11Y_CONFIG selects a config other than the embedded default `o11y.yaml`.
  */
 import { ExitCode, InputError } from './src/errors.ts';

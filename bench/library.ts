@@ -7,7 +7,7 @@ import { median, type BenchResult } from './types.ts';
 const ROOT = resolve(import.meta.dirname, '..');
 
 /** The floor: a trivial cdk8s app (one chart, one Deployment) synthesized by plain node. */
-const FLOOR_APP = `import { ApiObject, App, Chart } from 'cdk8s';
+export const FLOOR_APP = `import { ApiObject, App, Chart } from 'cdk8s';
 const app = new App({ outdir: process.argv[2] });
 const labels = { app: 'web' };
 new ApiObject(new Chart(app, 'web'), 'web', {

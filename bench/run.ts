@@ -18,6 +18,7 @@ const TOPICS: Record<string, string> = {
   suite: 'The test suite, with its real components (issue 9)',
   library: 'The construct library and its compiled build (issue 14)',
   kubernetes: 'Kubernetes monitoring: synthesis and rule evaluation (issue 12)',
+  startup: 'Start-up cost: synthesis and the checkout commands against a trivial app (issue 23)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// In this repository the CLI runs from the TypeScript sources through tsx, so `npx o11y` works
-// straight after `npm ci`; the published package has no sources and runs its compiled lib/.
+// In this repository the CLI runs from the TypeScript sources (bundled once into .cache/ts-run by
+// bin/ts-run.js), so `npx o11y` works straight after `npm ci`; the published package has no
+// sources and runs its compiled lib/.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const sources = new URL('../src/cli/entry.ts', import.meta.url);
 if (existsSync(sources)) {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(sources.href);
+  const { runTypeScript } = await import('./ts-run.js');
+  await runTypeScript(fileURLToPath(sources));
 } else {
   await import('../lib/src/cli/entry.js');
 }

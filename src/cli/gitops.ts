@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../errors.ts';
-import { checkGitopsLayout, formatGitopsProblem } from '../gitops/check.ts';
-import { readGitopsLayout } from '../gitops/layout.ts';
 import type { CliContext } from './main.ts';
 
 export function registerGitops(program: Command, ctx: CliContext): void {
@@ -11,8 +9,9 @@ export function registerGitops(program: Command, ctx: CliContext): void {
     .description('Check that Argo CD or Flux applies DIR completely, once and in a working order (exit 1 names each problem)')
     .argument('<dir>', 'synth output folder, e.g. dist')
     .option('-o, --output <format>', 'text or json', 'text')
-    .action((dir: string, opts: { output: string }) => {
+    .action(async (dir: string, opts: { output: string }) => {
       if (opts.output !== 'text' && opts.output !== 'json') throw new UsageError(`--output "${opts.output}" is not one of text, json`);
+      const [{ checkGitopsLayout, formatGitopsProblem }, { readGitopsLayout }] = await Promise.all([import('../gitops/check.ts'), import('../gitops/layout.ts')]);
       const report = checkGitopsLayout(readGitopsLayout(dir));
       ctx.exitCode = report.problems.length ? ExitCode.Failed : ExitCode.Ok;
       if (opts.output === 'json') {

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { loadConfigFile } from '../config/load.ts';
-import { mermaidGraph } from '../graph/mermaid.ts';
 import type { CliContext } from './main.ts';
 
 export function registerGraph(program: Command, ctx: CliContext): void {
@@ -8,7 +6,8 @@ export function registerGraph(program: Command, ctx: CliContext): void {
     .command('graph')
     .description('Print a Mermaid flowchart of the clusters, their roles and the routing of telemetry by cloud')
     .option('--config <file>', 'stack config file', 'o11y.yaml')
-    .action((opts: { config: string }) => {
+    .action(async (opts: { config: string }) => {
+      const [{ loadConfigFile }, { mermaidGraph }] = await Promise.all([import('../config/load.ts'), import('../graph/mermaid.ts')]);
       ctx.stdout.write(mermaidGraph(loadConfigFile(opts.config)));
     });
 }

@@ -1,9 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { dumpYaml } from '../yaml-output.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { bucketProblems } from '../slo/buckets.ts';
-import { compileSloFiles } from '../slo/index.ts';
 import type { CliContext } from './main.ts';
 
 const FORMATS = ['rules', 'prometheus-rule'] as const;
@@ -16,10 +13,11 @@ export function registerSlo(program: Command, ctx: CliContext): void {
     .argument('<files...>', 'SLO files')
     .option('--format <format>', `output format: ${FORMATS.join(' | ')}`, 'rules')
     .option('--out <file>', 'write to this file instead of stdout')
-    .action((files: string[], opts: { format: string; out?: string }) => {
+    .action(async (files: string[], opts: { format: string; out?: string }) => {
       if (!(FORMATS as readonly string[]).includes(opts.format)) {
         throw new UsageError(`--format "${opts.format}" is not one of ${FORMATS.join(', ')}`);
       }
+      const [{ compileSloFiles }, { dumpYaml }] = await Promise.all([import('../slo/index.ts'), import('../yaml-output.ts')]);
       const compiled = compileSloFiles(files);
       const text =
         opts.format === 'rules' ? dumpYaml(compiled.ruleFile) : compiled.prometheusRules.map((r) => dumpYaml(r)).join('---\n');
@@ -32,6 +30,7 @@ export function registerSlo(program: Command, ctx: CliContext): void {
     .argument('<files...>', 'SLO files')
     .option('--prometheus-url <url>', 'also check that each classic-histogram latency threshold is an le value of the live _bucket series there')
     .action(async (files: string[], opts: { prometheusUrl?: string }) => {
+      const [{ compileSloFiles }, { bucketProblems }] = await Promise.all([import('../slo/index.ts'), import('../slo/buckets.ts')]);
       const { slos } = compileSloFiles(files);
       const problems = opts.prometheusUrl ? await bucketProblems(slos, opts.prometheusUrl) : [];
       if (problems.length) throw new InputError(problems);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { alertingProblems, readTemplates } from '../alerting/validate.ts';
 import { InputError, type InputProblem } from '../errors.ts';
 import { describeValue } from '../input/shape.ts';
@@ -8,16 +8,14 @@ import { extraScrapeConfigProblems } from '../scrape/extra.ts';
 import { IMAGES } from '../model/images.ts';
 import { readImageDigests } from './images.ts';
 import { overrideProblems } from './overrides.ts';
-import { configSchema } from './schema.ts';
+import { validate as generatedValidate } from './config-validator.generated.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { applySize } from './sizes.ts';
 import { resolveTopology, topologyProblems } from '../model/topology.ts';
 import type { StackConfig } from '../model/types.ts';
 
-// inlineRefs: false compiles each $defs schema once; inlined into its 22 uses, the validator was 7.8 MB of code and took seconds to build.
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true, inlineRefs: false });
-ajv.addKeyword({ keyword: 'allowed', schemaType: 'string' });
-const validate = ajv.compile(configSchema);
+// Compiled ahead of time from the schema (validator-source.ts).
+const validate = generatedValidate as ValidateFunction;
 
 export interface LoadOptions {
   /**
