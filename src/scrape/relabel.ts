@@ -62,6 +62,23 @@ export function expand(template: string, match: RegExpExecArray): string {
   }
 }
 
+/**
+ * Why the stack cannot tell which targets a target relabelling keeps (the key at fault and the
+ * reason), or undefined. The scrape flows come from that emulation, so such a rule is refused.
+ */
+export function emulationProblem(rule: RelabelConfig): { key: 'action' | 'regex'; message: string } | undefined {
+  if (String(rule.action ?? '').toLowerCase() === 'hashmod') {
+    return { key: 'action', message: 'hashmod is unsupported in target relabelling: it shards by target addresses, which synth cannot know, so the NetworkPolicies could not admit the scraper (one Prometheus scrapes every target; use keep/drop on discovery labels)' };
+  }
+  try {
+    re2(String(rule.regex ?? '(.*)'));
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof NotEmulated)) return { key: 'regex', message: `not a regular expression: ${(e as Error).message}` };
+    return { key: 'regex', message: `${e.message}: inline flags other than a leading (?i), \\Q…\\E, \\p and [[:class:]] are unsupported in target relabelling; write the regex without them` };
+  }
+}
+
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
