@@ -1,7 +1,7 @@
 import type { PortRef } from '../src/model/network.ts';
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { clusterFromManifests, scrapeTargets, type Manifest } from '../src/scrape/targets.ts';
+import { clusterFromManifests, DISCOVERED_KINDS, scrapeTargets, type Manifest } from '../src/scrape/targets.ts';
 import * as k8s from '../imports/k8s.ts';
 import type { NetworkPolicyConfig } from '../src/model/types.ts';
 import { selectorLabels, type StackContext } from './common.ts';
@@ -153,7 +153,8 @@ export class FlowTable {
     const seen = new Set<ApiObject>();
     for (const { scope } of this.components.values()) {
       for (const o of scope.node.findAll()) {
-        if (!(o instanceof ApiObject) || seen.has(o)) continue;
+        // Discovery sees pods (from workloads) and Services; the rest (dashboards…) need not be rendered.
+        if (!(o instanceof ApiObject) || !DISCOVERED_KINDS.has(o.kind) || seen.has(o)) continue;
         seen.add(o);
         // The nearest registered construct around an object is the component its pods belong to.
         const owner = [...o.node.scopes].reverse().find((s) => byScope.has(s));

@@ -297,11 +297,15 @@ interface PodTemplate {
   spec: PodSpec;
 }
 
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'];
+/** The kinds of manifest {@link clusterFromManifests} reads; it ignores the others. */
+export const DISCOVERED_KINDS: ReadonlySet<string> = new Set(['Pod', ...WORKLOAD_KINDS, 'CronJob', 'Service']);
+
 /** The pod template of a workload manifest (a CronJob's is two levels down). */
 function templateOf(m: Manifest): PodTemplate | undefined {
   const spec = m.spec as { template?: PodTemplate; jobTemplate?: { spec: { template: PodTemplate } } } | undefined;
   if (m.kind === 'Pod') return { metadata: m.metadata, spec: m.spec as PodSpec };
-  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(m.kind)) return spec?.template;
+  if (WORKLOAD_KINDS.includes(m.kind)) return spec?.template;
   if (m.kind === 'CronJob') return spec?.jobTemplate?.spec.template;
   return undefined;
 }
