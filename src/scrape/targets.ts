@@ -65,7 +65,7 @@ interface ScrapeJob {
   relabel_configs?: RelabelConfig[];
 }
 
-/** `strutil.SanitizeLabelName`: every character outside `[a-zA-Z0-9_]` becomes `_`. */
+/** Label names from Kubernetes label keys, as discovery writes them (`strutil.SanitizeLabelName`): every character outside `[a-zA-Z0-9_]` becomes `_`. */
 export const sanitize = (name: string) => name.replace(/[^a-zA-Z0-9_]/g, '_');
 
 /** `<prefix>_label_<name>`, `<prefix>_labelpresent_<name>`, and the same for annotations. */
