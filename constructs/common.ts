@@ -48,7 +48,7 @@ export function stackContext(config: StackConfig, cluster: ClusterConfig = confi
 
 /**
  * The app that scrapes metrics in a cluster: Prometheus in a backend cluster, the collector's
- * `otel-scraper` elsewhere. Components let it in on their metrics ports.
+ * `otel-scraper` elsewhere. The pods its scrape jobs select let it in (see FlowTable.scrapes).
  */
 export function metricsScraper(ctx: StackContext): string {
   return ctx.topology.rolesOf(ctx.cluster).has('backend') ? 'prometheus' : 'otel-scraper';

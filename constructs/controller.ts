@@ -88,10 +88,7 @@ export class O11yController extends Construct {
     service(this, ctx, id, [{ name: 'metrics', port: CONTROLLER_METRICS_PORT, targetPort: 'metrics' }]);
     const prometheus = { app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace };
     ctx.flows.register(this, id);
-    ctx.flows.add(
-      { from: prometheus, to: { app: id.app, namespace: id.namespace }, ports: [CONTROLLER_METRICS_PORT], why: 'Prometheus scrapes the verdict' },
-      ...checkerFlows(id, prometheus, props.prometheus?.port ?? 9090),
-    );
+    ctx.flows.add(...checkerFlows(id, prometheus, props.prometheus?.port ?? 9090));
 
     if (props.hook) this.postSyncHook(ctx, id, checkArgs, props.hookTimeout ?? '10m', props);
   }

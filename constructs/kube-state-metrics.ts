@@ -1,7 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { httpProbe, metricsScraper, type StackContext } from './common.ts';
+import { httpProbe, type StackContext } from './common.ts';
 import { IMAGES } from '../src/model/images.ts';
 import { API_SERVER_PORTS } from './network-policy.ts';
 import { clusterRoleFor, container, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
@@ -82,7 +82,6 @@ export class KubeStateMetrics extends Construct {
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(
-      { from: { app: metricsScraper(ctx), namespace: id.namespace }, to: self, ports: [METRICS_PORT, TELEMETRY_PORT], why: 'cluster-state metrics are scraped' },
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'kube-state-metrics lists and watches the objects it reports' },
     );
   }

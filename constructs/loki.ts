@@ -88,7 +88,6 @@ export class Loki extends Construct {
     ctx.flows.register(this, id, access.identityEgress);
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [LOKI_HTTP_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
-      { from: { app: 'prometheus', namespace: props.namespace }, to: self, ports: [LOKI_HTTP_PORT], why: 'Prometheus scrapes Loki' },
       ...access.egress(self),
     );
   }

@@ -1,5 +1,7 @@
 import type { PortRef } from '../src/model/network.ts';
+import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
+import { clusterFromManifests, DISCOVERED_KINDS, scrapeTargets, type Manifest } from '../src/scrape/targets.ts';
 import * as k8s from '../imports/k8s.ts';
 import type { NetworkPolicyConfig } from '../src/model/types.ts';
 import { selectorLabels, type StackContext } from './common.ts';
@@ -73,6 +75,7 @@ function samePeer(a: Peer, b: Peer): boolean {
 export class FlowTable {
   private readonly list: Flow[] = [];
   private readonly components = new Map<string, { scope: Construct; id: ComponentId; allowances: readonly EgressAllowance[] }>();
+  private readonly scrapers: { self: { app: string; namespace: string }; jobs: readonly object[] }[] = [];
   private generated = false;
 
   constructor(private readonly mode: NetworkPolicyConfig) {}
@@ -94,7 +97,16 @@ export class FlowTable {
     }
   }
 
-  /** Every declared flow, in declaration order. */
+  /**
+   * A scraper and its scrape configs. Nobody declares "I am scraped": when the policies are
+   * generated, every registered component's pod that a job selects (Kubernetes discovery and the
+   * job's relabelling, src/scrape/targets.ts) is let in from the scraper on the port it connects to.
+   */
+  scrapes(self: { app: string; namespace: string }, jobs: readonly object[]): void {
+    this.scrapers.push({ self, jobs });
+  }
+
+  /** Every declared flow, in declaration order (the scrape flows are added when the policies are generated). */
   flows(): readonly Flow[] {
     return this.list;
   }
@@ -103,6 +115,7 @@ export class FlowTable {
   generatePolicies(ctx: StackContext): void {
     if (this.generated) throw new Error('NetworkPolicies already generated');
     this.generated = true;
+    this.add(...this.scrapeFlows());
     for (const f of this.list) {
       for (const end of [f.from, f.to]) {
         if (isComponent(end) && !this.components.has(key(end))) throw new Error(`flow "${f.why}" names ${key(end)}, which this cluster does not run`);
@@ -130,6 +143,40 @@ export class FlowTable {
         },
       });
     }
+  }
+
+  /** For each scraper, a flow to each registered component it scrapes, on the ports its jobs connect to. */
+  private scrapeFlows(): Flow[] {
+    const byScope = new Map<Construct, ComponentId>([...this.components.values()].map((c) => [c.scope, c.id]));
+    const owners = new Map<string, ComponentId>();
+    const manifests: Manifest[] = [];
+    const seen = new Set<ApiObject>();
+    for (const { scope } of this.components.values()) {
+      for (const o of scope.node.findAll()) {
+        // Discovery sees pods (from workloads) and Services; the rest (dashboards…) need not be rendered.
+        if (!(o instanceof ApiObject) || !DISCOVERED_KINDS.has(o.kind) || seen.has(o)) continue;
+        seen.add(o);
+        // The nearest registered construct around an object is the component its pods belong to.
+        const owner = [...o.node.scopes].reverse().find((s) => byScope.has(s));
+        const json = o.toJson() as Manifest;
+        owners.set(`${json.metadata.namespace}/${json.kind}/${json.metadata.name}`, byScope.get(owner!)!);
+        manifests.push(json);
+      }
+    }
+    const cluster = clusterFromManifests(manifests);
+    return this.scrapers.flatMap(({ self, jobs }) => {
+      const reached = new Map<string, { to: { app: string; namespace: string }; ports: Set<number>; jobs: Set<string> }>();
+      for (const t of jobs.flatMap((j) => scrapeTargets(cluster, j, self.namespace))) {
+        // Host-network pods (node-exporter) are on the node addresses, which no NetworkPolicy selects.
+        const id = t.pod.hostNetwork || !t.pod.controller ? undefined : owners.get(`${t.pod.namespace}/${t.pod.controller.kind}/${t.pod.controller.name}`);
+        if (!id) continue;
+        const entry = reached.get(key(id)) ?? { to: { app: id.app, namespace: id.namespace }, ports: new Set<number>(), jobs: new Set<string>() };
+        entry.ports.add(t.port);
+        entry.jobs.add(t.job);
+        reached.set(key(id), entry);
+      }
+      return [...reached.values()].map((r) => ({ from: self, to: r.to, ports: [...r.ports].sort((a, b) => a - b), why: `${self.app} scrapes it (job ${[...r.jobs].join(', ')})` }));
+    });
   }
 
   private policyPeers(ctx: StackContext, p: Peer): k8s.NetworkPolicyPeer[] {

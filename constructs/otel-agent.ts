@@ -3,12 +3,11 @@ import { Construct } from 'constructs';
 import { memoryMiB } from '../src/config/quantity.ts';
 import type { TolerationConfig } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, metricsScraper, serviceHost, type StackContext } from './common.ts';
+import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import {
   collectorContainer,
   collectorService,
-  COLLECTOR_METRICS_PORT,
   HEALTH_CHECK,
   insertAttributes,
   K8S_ATTRIBUTES_RULES,
@@ -120,7 +119,6 @@ export class OtelAgent extends Construct {
     ctx.flows.register(this, id);
     ctx.flows.add(
       { from: { anyPod: true }, to: self, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to the agent on their node' },
-      { from: { app: metricsScraper(ctx), namespace: props.stackNamespace }, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the agent\'s own metrics are scraped' },
       { from: self, to: { app: props.gateway.service, namespace: props.stackNamespace }, ports: [props.gateway.port], why: 'the agent forwards everything to the gateway' },
       { from: self, to: { nodes: true }, ports: [KUBELET_PORT], why: 'kubelet_stats reads the kubelet on its node' },
       { from: self, to: { apiServer: true }, ports: API_SERVER_PORTS, why: 'k8s_attributes watches pods' },

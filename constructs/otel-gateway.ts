@@ -2,9 +2,9 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, metadata, metricsScraper, selectorLabels, type StackContext } from './common.ts';
+import { configMapVolume, metadata, selectorLabels, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
-import { collectorContainer, clusterResourceAttributes, COLLECTOR_METRICS_PORT, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector.ts';
+import { collectorContainer, clusterResourceAttributes, OTLP_GRPC_PORT, OTLP_HTTP_PORT } from './otel-collector.ts';
 import { memoryMiB } from '../src/config/quantity.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { crossClusterExporters, exportersFor, needsRouting, remoteEndpoint, type RoutingScope, type Signal } from '../src/routing/gateway.ts';
@@ -131,15 +131,14 @@ export class OtelGateway extends Construct {
       });
     }
     ctx.flows.register(this, id, gateway.egressAllowances);
-    ctx.flows.add(...gatewayFlows(gateway, { app: id.app, namespace: id.namespace }, { acceptsApplications: props.acceptsApplications ?? false, scraper: metricsScraper(ctx) }));
+    ctx.flows.add(...gatewayFlows(gateway, { app: id.app, namespace: id.namespace }, { acceptsApplications: props.acceptsApplications ?? false }));
   }
 }
 
 /** The gateway's flows: who reaches it, then where it connects (declaration order is the policies' rule order). */
-function gatewayFlows(gateway: GatewayComposition, self: { app: string; namespace: string }, o: { acceptsApplications: boolean; scraper: string }): Flow[] {
+function gatewayFlows(gateway: GatewayComposition, self: { app: string; namespace: string }, o: { acceptsApplications: boolean }): Flow[] {
   return [
     ...(o.acceptsApplications ? [{ from: { anyPod: true } as const, to: self, ports: [OTLP_GRPC_PORT, OTLP_HTTP_PORT], why: 'applications send OTLP to the gateway (no node agents)' }] : []),
-    { from: { app: o.scraper, namespace: self.namespace }, to: self, ports: [COLLECTOR_METRICS_PORT], why: "the gateway's own metrics are scraped" },
     ...(gateway.shardPorts.length ? [{ from: self, to: self, ports: gateway.shardPorts.map((p) => p.port), why: 'spans sharded by trace or service between gateway replicas' }] : []),
     ...gateway.ingress.map((f) => ({ from: f.from, to: self, ports: f.ports, why: f.why })),
     ...gateway.egress.map((f) => ({ from: self, to: f.to, ports: f.ports, why: f.why })),

@@ -4,7 +4,7 @@ import * as k8s from '../imports/k8s.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { memoryMiB } from '../src/config/quantity.ts';
-import { collectorContainer, collectorService, COLLECTOR_METRICS_PORT, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
+import { collectorContainer, collectorService, HEALTH_CHECK, MEMORY_LIMITER, sendingQueue } from './otel-collector.ts';
 import { scrapeConfigs, scrapeFlows, scrapeRbac, type ScrapeProps } from './prometheus.ts';
 import { clusterRoleFor, configMap, podTemplate, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
@@ -54,8 +54,8 @@ export class OtelScraper extends Construct {
     });
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
+    ctx.flows.scrapes(self, scrapeConfigs(ctx, props));
     ctx.flows.add(
-      { from: self, to: self, ports: [COLLECTOR_METRICS_PORT], why: 'the scraper scrapes itself' },
       ...scrapeFlows(ctx, self, props.scrapeEgress),
       { from: self, to: { app: props.gateway.service, namespace: id.namespace }, ports: [props.gateway.port], why: 'scraped metrics go to the local gateway' },
     );

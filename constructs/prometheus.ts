@@ -174,9 +174,9 @@ export class Prometheus extends Construct {
 
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
+    ctx.flows.scrapes(self, (this.config as { scrape_configs: object[] }).scrape_configs);
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [PROMETHEUS_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
-      { from: self, to: self, ports: [PROMETHEUS_PORT], why: 'Prometheus scrapes itself (job o11y-stack)' },
       ...scrapeFlows(ctx, self, props.scrapeEgress),
       ...[...new Set(props.remoteWrite.map((rw) => urlPort(rw.url)))].map((port) => ({ from: self, to: { internet: true } as const, ports: [port], why: 'remote write to long-term storage' })),
     );

@@ -99,7 +99,6 @@ export class Tempo extends Construct {
     ctx.flows.register(this, id, access.identityEgress);
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [TEMPO_HTTP_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
-      { from: { app: 'prometheus', namespace: props.namespace }, to: self, ports: [TEMPO_HTTP_PORT], why: 'Prometheus scrapes Tempo' },
       { from: self, to: { app: props.prometheus.service, namespace: props.namespace }, ports: [props.prometheus.port], why: 'span metrics and service graphs, remote-written' },
       ...access.egress(self),
     );

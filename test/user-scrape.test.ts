@@ -188,6 +188,7 @@ describe('ServiceMonitor and PodMonitor conversion (as prometheus-operator gener
     ['a TLS CA from a Secret', '    - { port: web, tlsConfig: { ca: { secret: { name: s, key: ca } } } }\n', /^13:33 spec\.endpoints\[0\]\.tlsConfig\.ca: tlsConfig\.ca is unsupported: it reads a Secret or ConfigMap/],
     ['a token file the scraper does not have', '    - { port: web, bearerTokenFile: /etc/token }\n', /^13:37 spec\.endpoints\[0\]\.bearerTokenFile: "\/etc\/token" is unsupported: the only such file in the scraping pod is \/var\/run\/secrets\/kubernetes\.io\/serviceaccount\/token/],
     ['an endpoint field the conversion does not know', '    - { port: web, oauth3: {} }\n', /^13:20 spec\.endpoints\[0\]\.oauth3: endpoints\[\]\.oauth3 is unsupported by the ServiceMonitor conversion; supported: port, targetPort/],
+    ['a hashmod relabeling (the scrape flows are derived from the targets kept)', '    - { port: web, relabelings: [{ action: HashMod, sourceLabels: [__address__], modulus: 2, targetLabel: __tmp }] }\n', /^13:\d+ spec\.endpoints\[0\]\.relabelings\[0\]\.action: hashmod is unsupported in target relabelling/],
   ])('refuses %s, naming the field', (_, endpoint, expected) => {
     const found = problemsOf(DOCS_SERVICE_MONITOR.replace('  - port: web\n', endpoint));
     expect(found).toHaveLength(1);
@@ -226,6 +227,10 @@ describe('scrape.extraConfigs: bad input is refused by the config loader, locate
     ['a duplicate job name', '    - { job_name: vms }\n    - { job_name: vms }\n', 'bad.yaml:6:19 scrape.extraConfigs[1].job_name: duplicate job_name "vms" (first used by scrape.extraConfigs[0]); job names must be unique'],
     ['the name of a generated job', '    - { job_name: kubelet }\n', /^bad\.yaml:5:19 scrape\.extraConfigs\[0\]\.job_name: job_name "kubelet" is a job the stack generates; generated jobs: o11y-stack, kube-state-metrics, kubelet/],
     ['a converted-monitor job name', '    - { job_name: serviceMonitor/a/b/0 }\n', /^bad\.yaml:5:19 scrape\.extraConfigs\[0\]\.job_name: job_name "serviceMonitor\/a\/b\/0" starts with serviceMonitor\/ or podMonitor\//],
+    // The scrape flows are derived from the targets a job selects (src/scrape/targets.ts): what that cannot emulate is refused.
+    ['hashmod target relabelling', '    - { job_name: a, relabel_configs: [{ action: hashmod, source_labels: [__address__], modulus: 2, target_label: __tmp }] }\n', /^bad\.yaml:5:50 scrape\.extraConfigs\[0\]\.relabel_configs\[0\]\.action: hashmod is unsupported in target relabelling/],
+    ['a regex with RE2-only syntax', "    - { job_name: a, relabel_configs: [{ action: keep, source_labels: [x], regex: '\\pL+' }] }\n", /^bad\.yaml:5:83 scrape\.extraConfigs\[0\]\.relabel_configs\[0\]\.regex: regex "\\pL\+" uses RE2 syntax the emulation does not translate/],
+    ['discovery selectors', '    - { job_name: a, kubernetes_sd_configs: [{ role: pod, selectors: [{ role: pod, label: app=x }] }] }\n', /^bad\.yaml:5:\d+ scrape\.extraConfigs\[0\]\.kubernetes_sd_configs\[0\]\.selectors: selectors are unsupported/],
   ])('%s', (_, extra, expected) => {
     const found = problems(extra);
     expect(found).toHaveLength(1);

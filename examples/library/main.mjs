@@ -8,7 +8,7 @@
  *   npm install && npx cdk8s synth        # or: node main.mjs
  */
 import { App, Chart, YamlOutputType } from 'cdk8s';
-import { componentMetadata, container, k8s, metricsScraper, O11yStack, podSelector, podTemplate, service, serviceAccount } from 'cdk8s-o11y';
+import { componentMetadata, container, k8s, O11yStack, podSelector, podTemplate, service, serviceAccount } from 'cdk8s-o11y';
 
 const dist = process.env.O11Y_DIST ?? 'dist';
 const cluster = 'edge';
@@ -57,9 +57,9 @@ new k8s.KubeDeployment(chart, 'blackbox-exporter', {
   },
 });
 service(chart, stack.context, id, [{ name: 'http-metrics', port, targetPort: 'http-metrics' }]);
-// Its NetworkPolicy comes from the flow table, like every component's: Prometheus scrapes it.
+// Its NetworkPolicy comes from the flow table, like every component's. No flow to declare for the
+// scrape: Prometheus' jobs select the pod (stack labels, port http-metrics), so it is admitted on 9115.
 stack.flows.register(chart, id);
-stack.flows.add({ from: { app: metricsScraper(stack.context), namespace: id.namespace }, to: { app: id.app, namespace: id.namespace }, ports: [port], why: 'Prometheus scrapes the probe results' });
 
 app.synth();
 // The cluster folder's Kustomization (listing our chart too) and dist/promtool/<cluster>/.

@@ -1,6 +1,7 @@
 import type { InputProblem } from '../errors.ts';
-import type { YamlSource } from '../input/yaml-source.ts';
+import type { KeyPath, YamlSource } from '../input/yaml-source.ts';
 import { MONITOR_JOB_PREFIXES, STACK_SCRAPE_JOBS } from './jobs.ts';
+import { emulationProblem, type RelabelConfig } from './relabel.ts';
 
 /**
  * `scrape.extraConfigs` entries whose `job_name` Prometheus would refuse as a duplicate: the name
@@ -22,6 +23,23 @@ export function extraScrapeConfigProblems(source: YamlSource, extraConfigs: read
     } else if (earlier !== undefined) {
       problems.push(source.problem(path, `duplicate job_name "${name}" (first used by scrape.extraConfigs[${earlier}]); job names must be unique`));
     } else first.set(name, i);
+    problems.push(...emulationProblems(source, ['scrape', 'extraConfigs', i], entry));
   });
   return problems;
+}
+
+/**
+ * What in an extra config keeps the stack from telling which pods it scrapes (the scrape flows are
+ * derived from that, see targets.ts): discovery `selectors`, and target relabelling it cannot emulate.
+ */
+function emulationProblems(source: YamlSource, path: KeyPath, entry: Record<string, unknown>): InputProblem[] {
+  const sds = Array.isArray(entry.kubernetes_sd_configs) ? (entry.kubernetes_sd_configs as Record<string, unknown>[]) : [];
+  const rules = Array.isArray(entry.relabel_configs) ? (entry.relabel_configs as RelabelConfig[]) : [];
+  return [
+    ...sds.flatMap((sd, j) => (sd?.selectors !== undefined ? [source.problem([...path, 'kubernetes_sd_configs', j, 'selectors'], 'selectors are unsupported: the stack derives its NetworkPolicies from the targets a job selects; select with keep/drop relabel_configs on the discovery labels instead')] : [])),
+    ...rules.flatMap((rule, j) => {
+      const problem = rule && typeof rule === 'object' ? emulationProblem(rule) : undefined;
+      return problem ? [source.problem([...path, 'relabel_configs', j, problem.key], problem.message)] : [];
+    }),
+  ];
 }

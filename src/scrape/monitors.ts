@@ -1,6 +1,8 @@
 import { InputError, type InputProblem } from '../errors.ts';
 import { describeValue, isMapping, unknownKeyProblems } from '../input/shape.ts';
 import { readYamlFile, type KeyPath, type YamlSource } from '../input/yaml-source.ts';
+import { emulationProblem } from './relabel.ts';
+import { sanitize } from './targets.ts';
 
 /**
  * ServiceMonitor and PodMonitor objects (monitoring.coreos.com/v1), as third-party charts ship
@@ -375,6 +377,9 @@ function userRelabelings(source: YamlSource, path: KeyPath, list: unknown, probl
       return [];
     }
     problems.push(...unknownKeyProblems(source, [...path, i], r, Object.keys(RELABEL_FIELDS)));
+    // Target relabelings decide which pods are admitted from the scraper (targets.ts); metric relabelings do not.
+    const problem = path.at(-1) === 'relabelings' ? emulationProblem({ action: r.action as string | undefined, regex: r.regex as string | undefined }) : undefined;
+    if (problem) problems.push(source.problem([...path, i, problem.key], problem.message));
     return [
       Object.fromEntries(
         Object.entries(RELABEL_FIELDS)
@@ -390,9 +395,4 @@ function stringList(source: YamlSource, path: KeyPath, value: unknown, problems:
   if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
   problems.push(source.problem(path, `expected a list of strings, got ${describeValue(value)}`));
   return [];
-}
-
-/** Label names from Kubernetes label keys, as Prometheus' service discovery writes them. */
-function sanitize(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_]/g, '_');
 }
