@@ -8,6 +8,7 @@ import { extraScrapeConfigProblems } from '../scrape/extra.ts';
 import { IMAGES } from '../model/images.ts';
 import { readImageDigests } from './images.ts';
 import { overrideProblems } from './overrides.ts';
+import { re2Problem } from './re2.ts';
 import { configSchema } from './schema.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { applySize } from './sizes.ts';
@@ -105,6 +106,11 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     );
   }
   problems.push(...extraScrapeConfigProblems(source, config.scrape.extraConfigs));
+  // The gateway compiles these with Go's regexp when it starts: a pattern it refuses stops it.
+  config.cardinality.urlTemplates.forEach(({ pattern }, i) => {
+    const problem = re2Problem(pattern);
+    if (problem) problems.push(source.problem(['cardinality', 'urlTemplates', i, 'pattern'], `${problem} by the collector's regular expressions (Go's RE2 syntax: https://github.com/google/re2/wiki/Syntax)`));
+  });
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }
