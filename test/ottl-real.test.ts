@@ -270,6 +270,8 @@ describe.runIf(found)('the real OTTL on the synthesized collector configs', () =
       ['/items/[[:digit:]]{1,12}?', true],
       ['/a\\(b\\)/[()]+/x{2}', true],
       ['/{id}+', true],
+      ['/v\\Q(1)\\E/\\d+', true],
+      ['/users/\\d???', false],
       ['/users/(?=\\d)\\d+', false],
       ['/users/(?!me)\\w+', false],
       ['(?<=/users/)\\d+', false],

@@ -16,7 +16,9 @@ export function re2Problem(pattern: string): string | undefined {
       if (/^[1-9]/.test(rest)) return `backreferences (\\${rest[0]}) are not supported`;
       if (rest.startsWith('k<') || rest.startsWith('k{')) return 'named backreferences (\\k<name>) are not supported';
       if (rest === '') return 'a trailing backslash escapes nothing';
-      i++;
+      // \Q…\E quotes everything up to \E (or the end).
+      if (rest.startsWith('Q')) i = rest.includes('\\E') ? i + 1 + rest.indexOf('\\E') + 1 : pattern.length;
+      else i++;
       last = 'atom';
       continue;
     }
