@@ -128,8 +128,14 @@ export class OtelAgent extends Construct {
 
 /** Where the trace context parsers put what they find, until the trace_parser has read it. */
 const TRACE_CAPTURE = 'attributes.trace_context';
-/** `"trace_id": "…"` (JSON) or `trace_id=…` (logfmt), also spelt `traceId`. */
-const keyValue = (key: 'trace' | 'span', digits: number) => `\\b${key}_?[iI]d"?\\s*[:=]\\s*"?(?P<${key}_id>[0-9a-fA-F]{${digits}})\\b`;
+/**
+ * A trace or span id after its key and `:` or `=`, quoted or not: JSON (`"trace_id": "…"`), logfmt
+ * (`trace_id=…`), `trace-id: …`, in any case and spelling (`traceId`, `traceID`, `TraceId`, `trace-id`).
+ * The key must not end a longer name (`xtrace_id`, `parent_span_id`, `parent-span-id`): the collector's
+ * regexp (Go's RE2) has no lookbehind, so the character before the key is matched instead.
+ */
+const keyValue = (key: 'trace' | 'span', digits: number) =>
+  `(?:^|[^\\w-])(?i:${key}[_-]?id)["']?\\s*[:=]\\s*["']?(?P<${key}_id>[0-9a-fA-F]{${digits}})\\b`;
 
 /**
  * Stanza operators, after the container parser, that give container log lines the trace context

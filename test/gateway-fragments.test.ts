@@ -123,11 +123,11 @@ describe('fragments', () => {
   it.each<[string, Parameters<typeof cardinalityTransform>[0], object | undefined]>([
     ['nothing configured', NO_CARDINALITY, undefined],
     [
-      'a URL template (both semantic conventions of the URL)',
+      'a URL template (URL and path, both semantic conventions; what they do: test/ottl-real.test.ts)',
       { urlTemplates: [{ pattern: '/users/\\d+', template: '/users/{id}' }], dropAttributes: [] },
       {
         error_mode: 'ignore',
-        trace_statements: ['replace_pattern(span.attributes["url.full"], "/users/\\\\d+", "/users/{id}")', 'replace_pattern(span.attributes["http.url"], "/users/\\\\d+", "/users/{id}")'],
+        trace_statements: ['url.full', 'url.path', 'http.url', 'http.target'].map((a) => `replace_pattern(span.attributes["${a}"], "/users/\\\\d+", "/users/{id}")`),
         log_statements: [],
         metric_statements: [],
       },

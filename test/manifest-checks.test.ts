@@ -236,6 +236,20 @@ receivers: { otlp: {} }
 service: { pipelines: { spans: { receivers: [otlp] } } }`,
     ['pipeline "spans": id must be traces|metrics|logs|profiles[/name]', 'pipeline "spans": has no exporters']],
     ['no pipelines at all', 'receivers: { otlp: {} }', ['has no service.pipelines', 'receiver "otlp" is defined but used by no pipeline']],
+    ['keys the transform processor and the routing connector do not have (match_once is gone since v0.120)', `
+receivers: { otlp: {} }
+processors: { transform/x: { error_mode: ignore, statements: [] } }
+connectors: { routing: { match_once: true, table: [{ condition: 'true', pipelines: [logs/a], exporters: [] }] } }
+exporters: { debug: {} }
+service:
+  pipelines:
+    logs: { receivers: [otlp], processors: [transform/x], exporters: [routing] }
+    logs/a: { receivers: [routing], exporters: [debug] }`,
+    [
+      'processor "transform/x": unknown key statements (known: error_mode, flatten_data, log_statements, metric_statements, profile_statements, trace_statements)',
+      'connector "routing": unknown key match_once (known: default_pipelines, error_mode, table)',
+      'connector "routing": unknown key table[0].exporters (known: action, condition, context, pipelines, statement)',
+    ]],
   ])('%s', (_, text, expected) => {
     expect(config(text)).toEqual(expected);
   });

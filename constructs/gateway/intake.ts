@@ -41,6 +41,9 @@ export function intakeFragment(inputs: IntakeInputs): GatewayFragment {
   };
 }
 
+/** Span attributes holding a URL or its path (https://opentelemetry.io/docs/specs/semconv/http/http-spans/). */
+const URL_ATTRIBUTES = ['url.full', 'url.path', 'http.url', 'http.target'];
+
 /** The cardinality guard: URL paths to route templates, dropped attributes. Undefined when unused. */
 export function cardinalityTransform({ urlTemplates, dropAttributes }: Pick<CardinalityConfig, 'urlTemplates' | 'dropAttributes'>): object | undefined {
   if (!urlTemplates.length && !dropAttributes.length) return undefined;
@@ -48,9 +51,10 @@ export function cardinalityTransform({ urlTemplates, dropAttributes }: Pick<Card
   const drop = (path: string) => dropAttributes.map((a) => `delete_key(${path}, ${q(a)})`);
   return {
     error_mode: 'ignore',
-    // `http.url` is the old semantic convention, `url.full` the current one: rewrite both.
+    // Client spans carry the whole URL, server spans the path; each in the current semantic
+    // convention and the old one (`http.url`, `http.target`): rewrite all four.
     trace_statements: [
-      ...urlTemplates.flatMap((t) => ['url.full', 'http.url'].map((attr) => `replace_pattern(span.attributes[${q(attr)}], ${q(t.pattern)}, ${q(t.template)})`)),
+      ...urlTemplates.flatMap((t) => URL_ATTRIBUTES.map((attr) => `replace_pattern(span.attributes[${q(attr)}], ${q(t.pattern)}, ${q(t.template)})`)),
       ...drop('span.attributes'),
     ],
     log_statements: drop('log.attributes'),

@@ -9,6 +9,7 @@ import { IMAGES } from '../model/images.ts';
 import { readImageDigests } from './images.ts';
 import { overrideProblems } from './overrides.ts';
 import { validate as generatedValidate } from './config-validator.generated.ts';
+import { re2Problem } from './re2.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { applySize } from './sizes.ts';
 import { resolveTopology, topologyProblems } from '../model/topology.ts';
@@ -103,6 +104,11 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     );
   }
   problems.push(...extraScrapeConfigProblems(source, config.scrape.extraConfigs));
+  // The gateway compiles these with Go's regexp when it starts: a pattern it refuses stops it.
+  config.cardinality.urlTemplates.forEach(({ pattern }, i) => {
+    const problem = re2Problem(pattern);
+    if (problem) problems.push(source.problem(['cardinality', 'urlTemplates', i, 'pattern'], `${problem} by the collector's regular expressions (Go's RE2 syntax: https://github.com/google/re2/wiki/Syntax)`));
+  });
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }

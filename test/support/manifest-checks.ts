@@ -620,6 +620,15 @@ const RENAMED_COLLECTOR_TYPES: Readonly<Record<string, Readonly<Record<string, s
   exporters: { otlp: 'otlp_grpc', otlphttp: 'otlp_http', loadbalancing: 'load_balancing', prometheusremotewrite: 'prometheus_remote_write' },
   connectors: { spanmetrics: 'span_metrics' },
 };
+/**
+ * Config keys of the OTTL-carrying components the stack emits, as the contrib 0.159 distribution's
+ * config schemas define them (processor/transformprocessor, connector/routingconnector): an unknown
+ * key stops the collector. What their statements do is run by the real OTTL (test/ottl-real.test.ts).
+ */
+const OTTL_COMPONENT_KEYS: Readonly<Record<string, { keys: readonly string[]; items?: [field: string, keys: readonly string[]] }>> = {
+  'processors transform': { keys: ['error_mode', 'flatten_data', 'log_statements', 'metric_statements', 'profile_statements', 'trace_statements'] },
+  'connectors routing': { keys: ['default_pipelines', 'error_mode', 'table'], items: ['table', ['action', 'condition', 'context', 'pipelines', 'statement']] },
+};
 const COLLECTOR_COMPONENTS = ['otel-agent', 'otel-gateway', 'otel-scraper'];
 const PIPELINE_ID = /^(traces|metrics|logs|profiles)(\/[^/]+)?$/;
 
@@ -691,6 +700,17 @@ export function collectorConfigViolations(config: unknown): string[] {
   for (const name of enabled.filter((e) => !defined.extensions.has(e))) problems.push(`extension "${name}" is enabled in service.extensions but not defined`);
   for (const name of [...defined.extensions].filter((e) => !enabled.includes(e))) problems.push(`extension "${name}" is defined but not in service.extensions`);
 
+  for (const role of ['processors', 'connectors']) {
+    for (const [name, value] of Object.entries(isPlainObject(config[role]) ? config[role] : {})) {
+      const known = OTTL_COMPONENT_KEYS[`${role} ${name.split('/')[0]}`];
+      if (!known || !isPlainObject(value)) continue;
+      const unknown = (v: Record<string, unknown>, keys: readonly string[], where: string) =>
+        Object.keys(v).filter((k) => !keys.includes(k)).map((k) => `${role.slice(0, -1)} "${name}": unknown key ${where}${k} (known: ${keys.join(', ')})`);
+      problems.push(...unknown(value, known.keys, ''));
+      const [field, keys] = known.items ?? [];
+      if (field && Array.isArray(value[field])) (value[field] as unknown[]).forEach((item, i) => isPlainObject(item) && problems.push(...unknown(item, keys!, `${field}[${i}].`)));
+    }
+  }
   for (const [role, renames] of Object.entries(RENAMED_COLLECTOR_TYPES)) {
     for (const name of section(role)) {
       const renamed = renames[name.split('/')[0]!];
