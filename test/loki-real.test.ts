@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { clusterResourceAttributes } from '../constructs/otel-collector.ts';
 import { loadConfigFile } from '../src/config/load.ts';
+import { SIZE_PRESETS } from '../src/config/sizes.ts';
 import { parseDuration } from '../src/duration.ts';
 import { SIZES } from '../src/model/types.ts';
 import { synthesize } from '../src/synth.ts';
@@ -364,6 +365,30 @@ describe.runIf(found)('the default Loki, live on loopback', () => {
     expect(parseDuration(effective.limits_config!.retention_period as string)).toBe(parseDuration(ours.limits_config.retention_period));
     expect(effective.compactor!.retention_enabled).toBe(true);
   });
+
+  it('takes as many active streams as its size is for, and refuses one more', async () => {
+    const { maxStreams } = SIZE_PRESETS[loadConfigFile(DEFAULT_FILE).size].lokiLimits;
+    const active = Number(/^loki_ingester_memory_streams\{tenant="fake"\} (\d+)/m.exec(await (await fetch(`${daemon!.url}/metrics`)).text())?.[1]);
+    expect(active).toBeGreaterThan(0);
+    const nanos = BigInt(Date.now()) * 1_000_000n;
+    const push = async (from: number, to: number) => {
+      const pod = (i: number): Pod => ({ kind: 'deployment', workload: 'load', pod: `load-${i}`, container: 'app' });
+      const resourceLogs = Array.from({ length: to - from }, (_, k) => ({
+        resource: podResource({}, pod(from + k), { 'k8s.container.name': 'app' }),
+        scopeLogs: [{ scope: {}, logRecords: [logRecord(nanos, `line ${from + k}`)] }],
+      }));
+      const res = await fetch(`${daemon!.url}/otlp/v1/logs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ resourceLogs }) });
+      return { status: res.status, text: await res.text() };
+    };
+    const batch = 5000;
+    for (let from = active; from < maxStreams; from += batch) {
+      const res = await push(from, Math.min(from + batch, maxStreams));
+      expect(res.status, `streams ${from}..: ${res.text}`).toBe(204);
+    }
+    const over = await push(maxStreams, maxStreams + 1);
+    expect(over.status).toBe(429);
+    expect(over.text).toMatch(/maximum active stream limit exceeded/);
+  }, 120_000);
 
   it('the compactor runs and applies retention, with our retention period', async () => {
     const metric = /^loki_compactor_apply_retention_operation_total\{status="success"\} (\d+)/m;
