@@ -238,10 +238,11 @@ const logRecord = (nanos: bigint, body: string, trace?: string, attributes: Reco
 /** Lines pushed, by pod: the app's SDK log (OTLP) and every pod's container output (file_log). */
 function pushedLogs(cluster: Record<string, string>, nanos: bigint): { body: object; lines: Map<string, string[]> } {
   const lines = new Map<string, string[]>();
+  // The app's container output: a line of the trace, and one of another request.
+  const traces: Record<string, string | undefined> = { 'charging card': TRACE, 'health check': OTHER_TRACE };
   const stdout = PODS.map((pod, i) => {
-    const texts = [`${pod.pod} started`, ...(pod === APP ? ['charging card', 'health check'] : [])];
+    const texts = [`${pod.pod} started`, ...(pod === APP ? Object.keys(traces) : [])];
     lines.set(pod.pod, texts);
-    const traces: Record<string, string | undefined> = { 'charging card': TRACE, 'health check': OTHER_TRACE };
     return {
       resource: podResource(cluster, pod, { 'k8s.container.name': pod.container, 'k8s.container.restart_count': '0' }),
       scopeLogs: [

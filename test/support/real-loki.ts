@@ -121,7 +121,7 @@ export function settingsNotInEffect(ours: unknown, theirs: unknown, path = ''): 
 }
 
 /** Absolute paths in `config`, with their key paths. */
-export function absolutePaths(config: unknown, path = ''): { key: string; path: string }[] {
+function absolutePaths(config: unknown, path = ''): { key: string; path: string }[] {
   if (typeof config === 'string') return config.startsWith('/') ? [{ key: path, path: config }] : [];
   if (Array.isArray(config)) return config.flatMap((v, i) => absolutePaths(v, `${path}[${i}]`));
   if (config && typeof config === 'object') return Object.entries(config).flatMap(([k, v]) => absolutePaths(v, path ? `${path}.${k}` : k));
@@ -157,7 +157,7 @@ export function liveOverrides(http: number, grpc: number): Record<string, object
 }
 
 /** `base` with `over` merged in, mapping by mapping. */
-export function merged<T extends Record<string, unknown>>(base: T, over: Record<string, unknown>): T {
+function merged<T extends Record<string, unknown>>(base: T, over: Record<string, unknown>): T {
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
