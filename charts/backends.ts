@@ -2,6 +2,7 @@ import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
+import { SIZE_PRESETS } from '../src/config/sizes.ts';
 import { Loki } from '../constructs/loki.ts';
 import { remoteQueryPeers } from '../constructs/network-policy.ts';
 import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
@@ -30,6 +31,7 @@ export class BackendsChart extends Chart {
       namespace: ns,
       retention: config.components.loki.retention,
       storage: config.components.loki.storage,
+      limits: SIZE_PRESETS[config.size].lokiLimits,
       remoteReaders,
       overrides: overridesFor(ctx, 'loki'),
     });

@@ -2,6 +2,7 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
+import { DEFAULT_SIZE, SIZE_PRESETS, type LokiLimits } from '../src/config/sizes.ts';
 import { IMAGES } from '../src/model/images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './object-storage.ts';
@@ -18,6 +19,11 @@ export interface LokiProps extends WorkloadProps {
   readonly retention: string;
   /** PVC size for chunks, index and WAL. */
   readonly storage: string;
+  /**
+   * Active streams and ingestion rate Loki accepts.
+   * @default the medium size's (20000 streams, 16 MiB/s)
+   */
+  readonly limits?: LokiLimits;
   /**
    * Who queries it from outside the stack (the user's ingress for a remote Grafana). Stack
    * components that push or query declare those flows themselves.
@@ -95,6 +101,7 @@ export class Loki extends Construct {
 
 /** `loki.yaml` for the single binary, on the given storage (see platforms/object-storage.ts). */
 export function lokiConfig(props: LokiProps, storage: { common: object; objectStore: string }): object {
+  const limits = props.limits ?? SIZE_PRESETS[DEFAULT_SIZE].lokiLimits;
   return {
     auth_enabled: false,
     server: { http_listen_port: LOKI_HTTP_PORT, grpc_listen_port: 9095, log_level: 'info' },
@@ -109,6 +116,9 @@ export function lokiConfig(props: LokiProps, storage: { common: object; objectSt
     },
     limits_config: {
       retention_period: props.retention,
+      max_global_streams_per_user: limits.maxStreams,
+      ingestion_rate_mb: limits.ingestionMiBps,
+      ingestion_burst_size_mb: limits.ingestionMiBps * 1.5,
       allow_structured_metadata: true,
       otlp_config: {
         resource_attributes: { attributes_config: [{ action: 'index_label', attributes: EXTRA_INDEX_LABELS }] },

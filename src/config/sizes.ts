@@ -7,7 +7,19 @@ export interface Keeping {
   readonly storage: string;
 }
 
-/** What one `size` sets: every workload's resources, and retention and storage of Prometheus, Loki and Tempo. */
+/**
+ * Loki's ingestion limits for its one tenant (`auth_enabled: false`). Past them Loki refuses whole
+ * pushes (429): the collector retries and the logs back up. Its defaults, 5000 active streams and
+ * 4 MiB/s, hold a small cluster only.
+ */
+export interface LokiLimits {
+  /** Active streams (`max_global_streams_per_user`): about one per container and one per instrumented pod's service. */
+  readonly maxStreams: number;
+  /** Ingestion rate in MiB/s (`ingestion_rate_mb`); the burst is 1.5 times that, as in Loki's defaults. */
+  readonly ingestionMiBps: number;
+}
+
+/** What one `size` sets: every workload's resources, retention and storage of Prometheus, Loki and Tempo, and Loki's limits. */
 export interface SizePreset {
   /** What the preset is for, in the README's words. */
   readonly intent: string;
@@ -15,6 +27,7 @@ export interface SizePreset {
   readonly prometheus: Keeping;
   readonly loki: Keeping;
   readonly tempo: Keeping;
+  readonly lokiLimits: LokiLimits;
 }
 
 const r = (cpuRequest: string, cpuLimit: string, memoryRequest: string, memoryLimit: string): ComputeResources => ({
@@ -24,8 +37,11 @@ const r = (cpuRequest: string, cpuLimit: string, memoryRequest: string, memoryLi
 
 /**
  * The presets. `medium` is what the stack shipped before sizes existed (the default, byte for
- * byte). Prometheus keeps 30 days in every size: SLO periods are up to 30 days and synth refuses a
- * shorter retention. Collector memory limits stay at or above {@link COLLECTOR_MIN_MEMORY_MIB}.
+ * byte), Loki's limits apart. Prometheus keeps 30 days in every size: SLO periods are up to 30
+ * days and synth refuses a shorter retention. Collector memory limits stay at or above
+ * {@link COLLECTOR_MIN_MEMORY_MIB}. Loki's limits allow about 200 active streams per node of the
+ * size's node count (a replaced pod's streams stay active until flushed) and 1/8 to 1/6 MiB/s of
+ * logs per node; small keeps Loki's defaults.
  */
 export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
   small: {
@@ -46,6 +62,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
     prometheus: { retention: '30d', storage: '20Gi' },
     loki: { retention: '336h', storage: '10Gi' },
     tempo: { retention: '168h', storage: '10Gi' },
+    lokiLimits: { maxStreams: 5000, ingestionMiBps: 4 },
   },
   medium: {
     intent: 'a production cluster: up to ~100 nodes, ~350k active series (the default)',
@@ -65,6 +82,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
     prometheus: { retention: '30d', storage: '50Gi' },
     loki: { retention: '744h', storage: '20Gi' },
     tempo: { retention: '336h', storage: '20Gi' },
+    lokiLimits: { maxStreams: 20000, ingestionMiBps: 16 },
   },
   large: {
     intent: 'a large production cluster: up to ~500 nodes, ~1.4M active series',
@@ -84,6 +102,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
     prometheus: { retention: '30d', storage: '200Gi' },
     loki: { retention: '744h', storage: '100Gi' },
     tempo: { retention: '336h', storage: '100Gi' },
+    lokiLimits: { maxStreams: 100000, ingestionMiBps: 64 },
   },
 };
 

@@ -20,10 +20,15 @@ export const UPSTREAM_ONLY_FLAGS: Readonly<Record<string, readonly string[]>> = 
   alertmanager: [],
 };
 
-/** The value of `--name=value` in `args`. */
+/** The value of `--name=value` (or Go's `-name=value`) in `args`. */
 export function flagValue(args: readonly string[], name: string): string | undefined {
-  const arg = args.find((a) => a.startsWith(`--${name}=`));
-  return arg?.slice(name.length + 3);
+  const arg = args.find((a) => a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`));
+  return arg?.slice(arg.indexOf('=') + 1);
+}
+
+/** The flag names in `args` (`--[no-]name[=…]`, Go's `-name[=…]`); a non-flag argument is named as such. */
+export function flagNames(args: readonly string[]): string[] {
+  return args.map((a) => /^(?:--(?:no-)?|-)([^=-][^=]*)/.exec(a)?.[1] ?? `(not a flag) ${a}`);
 }
 
 /** The container's args with the given flags replaced (or dropped when the value is undefined). */
@@ -60,7 +65,7 @@ export function mountedConfig(
     mkdirSync(dirname(pod.hostPath(path)), { recursive: true });
     writeFileSync(pod.hostPath(path), secretText(path));
   }
-  const mounts = [...pod.configMapMounts, ...pod.secretMounts];
+  const mounts = [...pod.configMapMounts, ...pod.secretMounts, ...pod.writableMounts];
   writeFileSync(pod.hostPath(file), dumpYaml(reroot(config, mounts, pod.root)));
   return { pod, file, config };
 }
@@ -120,8 +125,7 @@ export function knownFlags(tool: 'prometheus' | 'alertmanager'): Set<string> {
 export function unknownFlags(objects: readonly K8sObject[], workload: string, container: string, tool: 'prometheus' | 'alertmanager'): string[] {
   const pod = layOutPodFiles(objects, workload, container);
   const known = knownFlags(tool);
-  const names = pod.args.map((a) => /^--(?:no-)?([^=]+)/.exec(a)?.[1] ?? `(not a flag) ${a}`);
-  return names.filter((n) => !known.has(n));
+  return flagNames(pod.args).filter((n) => !known.has(n));
 }
 
 /** Receiver URLs for the mounted Alertmanager: each `*-url` file gets `urlFor(receiver)`. */
