@@ -113,6 +113,9 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
     // On by default: Tempo would report usage to Grafana Labs from every user's cluster.
     usage_report: { reporting_enabled: false },
     server: { http_listen_port: TEMPO_HTTP_PORT, log_level: 'info' },
+    // Off by default: without it Go ignores the container's memory limit and Tempo is OOM-killed
+    // instead of collecting harder (GOMEMLIMIT at 80% of the cgroup limit).
+    memory: { automemlimit_enabled: true },
     distributor: {
       receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${TEMPO_OTLP_GRPC_PORT}` } } } },
     },
@@ -125,6 +128,11 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
         ],
       },
     },
+    // Tempo 3 keeps recent traces in the live-store's own WAL; it and the backend scheduler's work
+    // cache write under /var/tempo unless told: their upstream defaults, named so that every path
+    // Tempo writes is in this file (and on the volume).
+    live_store: { wal: { path: '/var/tempo/live-store/traces' }, shutdown_marker_dir: '/var/tempo/live-store/shutdown-marker' },
+    backend_scheduler: { local_work_path: '/var/tempo' },
     storage: {
       trace: {
         wal: { path: '/var/tempo/wal' },

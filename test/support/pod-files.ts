@@ -32,6 +32,8 @@ export interface PodFiles {
   readonly configMapFiles: readonly string[];
   /** Mount paths of Secret volumes (user-owned: their files are written on demand). */
   readonly secretMounts: readonly string[];
+  /** Mount paths of the volumes the container writes (emptyDir, PVC): empty folders. */
+  readonly dataMounts: readonly string[];
   /** The host path of an in-pod path. */
   hostPath(podPath: string): string;
 }
@@ -62,6 +64,7 @@ export function layOutPodFiles(objects: readonly K8sObject[], name: string, cont
   const configMapMounts: string[] = [];
   const configMapFiles: string[] = [];
   const secretMounts: string[] = [];
+  const dataMounts: string[] = [];
   for (const mount of c.volumeMounts ?? []) {
     const claims: Volume[] = ((workload.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata.name }));
     const volume = [...(spec.volumes ?? []), ...claims].find((v) => v.name === mount.name);
@@ -79,7 +82,7 @@ export function layOutPodFiles(objects: readonly K8sObject[], name: string, cont
       }
       configMapMounts.push(mount.mountPath);
     } else {
-      if (volume.secret) secretMounts.push(mount.mountPath);
+      (volume.secret ? secretMounts : dataMounts).push(mount.mountPath);
       mkdirSync(hostPath(mount.mountPath), { recursive: true });
     }
   }
@@ -87,7 +90,7 @@ export function layOutPodFiles(objects: readonly K8sObject[], name: string, cont
     for (const file of ['token', 'ca.crt', 'namespace']) write(join(SERVICE_ACCOUNT_DIR, file), file === 'namespace' ? workload.metadata.namespace! : 'dummy\n');
     secretMounts.push(SERVICE_ACCOUNT_DIR);
   }
-  return { root, args: c.args ?? [], configMapMounts, configMapFiles, secretMounts, hostPath };
+  return { root, args: c.args ?? [], configMapMounts, configMapFiles, secretMounts, dataMounts, hostPath };
 }
 
 /** Absolute in-pod paths that `value` (a parsed config) names under one of `mounts`. */
