@@ -250,9 +250,10 @@ describe.runIf(found)('the default stack\'s Tempo, live: traces in, found, and t
     await Promise.all([tempo?.stop(), prometheus?.stop()]);
   });
 
-  it('receives on the synthesized OTLP/gRPC receiver only (the gateway exports OTLP/gRPC to it)', () => {
-    const protocols = (tempo.mounted.config as { distributor: { receivers: { otlp: { protocols: object } } } }).distributor.receivers.otlp.protocols;
-    expect(Object.keys(protocols)).toEqual(['grpc']);
+  it('the gateway exports OTLP/gRPC to the port of the receiver the test sends to', () => {
+    const gateway = parseYaml(configMapData(live, 'otel-gateway-config')['config.yaml']!) as { exporters: Record<string, { endpoint: string }> };
+    const receiver = (tempo.mounted.config as { distributor: { receivers: { otlp: { protocols: { grpc: { endpoint: string } } } } } }).distributor.receivers.otlp.protocols.grpc.endpoint;
+    expect(gateway.exporters['otlp_grpc/tempo']?.endpoint).toBe(`tempo.observability.svc:${receiver.split(':').pop()}`);
   });
 
   it('finds the trace by id, both spans with the resource attributes Grafana\'s trace → logs link maps', async () => {
