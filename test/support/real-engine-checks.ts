@@ -8,7 +8,8 @@ import { layOutPodFiles, pathsUnder, reroot, type PodFiles } from './pod-files.t
 import { runBinary, runTool, type ToolRun } from './run-tool.ts';
 
 // The synthesized Prometheus and Alertmanager checked by the real binaries, on their files as the
-// pods mount them (laid out under a temp root), with nothing stripped.
+// pods mount them (laid out under a temp root), with nothing stripped; the mounted config and the
+// flag check serve the engines' suites too (test/support/real-tempo.ts).
 
 /**
  * Flags of the upstream binaries that Debian's builds do not have. Debian builds Prometheus without
