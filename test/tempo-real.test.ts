@@ -19,6 +19,7 @@ import { pathsUnder, removePodFiles } from './support/pod-files.ts';
 import { unknownFlags } from './support/real-engine-checks.ts';
 import { startPrometheusWith } from './support/real-prometheus.ts';
 import { startTempo, tempoVerify, type LiveTempo } from './support/real-tempo.ts';
+import { until } from './support/until.ts';
 
 // Every Tempo config the stack synthesizes, run by the real Tempo 3: verified with the container's
 // own args on its files as the pod mounts them, then the default one live on loopback: OTLP traces
@@ -180,22 +181,6 @@ function traceBatches(nowNs: bigint): ResourceSpans[] {
   ];
 }
 
-/** Retries `attempt` every second until it returns a value, for up to `seconds`; then throws with its last problem. */
-async function eventually<T>(what: string, seconds: number, attempt: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await attempt();
-      if (value !== undefined) return value;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds}s${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { headers: { Accept: 'application/json' } });
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
@@ -230,6 +215,9 @@ describe.runIf(found)('the default stack\'s Tempo, live: traces in, found, and t
   let tempo: LiveTempo;
   const spanMetrics = spanMetricsSeries(false);
   const checkout = traceBatches(0n)[0]!.resource;
+  /** Waits up to `seconds` for `probe`, with the end of Tempo's log in the failure message. */
+  const eventually = <T>(what: string, seconds: number, probe: () => Promise<T | undefined>): Promise<T> =>
+    until(what, probe, { timeoutMs: seconds * 1000, intervalMs: 1000, context: () => `Tempo:\n${tempo?.output().slice(-4000) ?? ''}` });
 
   beforeAll(async () => {
     // The flags that decide what the stack's Prometheus accepts: remote write, exemplar storage.
