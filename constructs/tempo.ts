@@ -32,7 +32,7 @@ export interface TempoProps extends WorkloadProps {
 }
 
 /**
- * Tempo 3 in monolithic mode (`-target=all`, no Kafka needed): WAL on a PVC, blocks on the PVC or
+ * Tempo 3 in monolithic mode (`-target=all`, no Kafka needed): live-store WAL on a PVC, blocks on the PVC or
  * in the cluster's object storage (with workload identity where the cloud has it), and the metrics-generator
  * producing span metrics and service graphs, remote-written to Prometheus with exemplars.
  */
@@ -112,6 +112,9 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
     // On by default: Tempo would report usage to Grafana Labs from every user's cluster.
     usage_report: { reporting_enabled: false },
     server: { http_listen_port: TEMPO_HTTP_PORT, log_level: 'info' },
+    // Off by default: without it Go ignores the container's memory limit and Tempo is OOM-killed
+    // instead of collecting harder (GOMEMLIMIT at 80% of the cgroup limit).
+    memory: { automemlimit_enabled: true },
     distributor: {
       receivers: { otlp: { protocols: { grpc: { endpoint: `0.0.0.0:${TEMPO_OTLP_GRPC_PORT}` } } } },
     },
@@ -124,6 +127,12 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
         ],
       },
     },
+    // Tempo 3 keeps recent traces in the live-store's own WAL, and the backend scheduler caches its
+    // jobs on disk: named here so that every path Tempo writes is in this file. The live-store's are
+    // the upstream defaults; the job cache (256 shard files, reloaded from the bucket when absent)
+    // gets its own folder instead of the volume's root.
+    live_store: { wal: { path: '/var/tempo/live-store/traces' }, shutdown_marker_dir: '/var/tempo/live-store/shutdown-marker' },
+    backend_scheduler: { local_work_path: '/var/tempo/backend-scheduler' },
     storage: {
       trace: {
         wal: { path: '/var/tempo/wal' },

@@ -10,6 +10,7 @@ import { dumpYaml } from '../src/yaml-output.ts';
 import { WHOLE_SERVICE } from '../src/slo/dashboard.ts';
 import { SPAN, sloRecordedSeries, stackSeries, TRACE_ID, type SpanMetricsProducer } from './fixtures/stack-series.ts';
 import type { Daemon } from './support/daemon.ts';
+import { configMapData, dashboardFiles, provisionedDatasources, substitute, traceToMetricsQueries } from './support/grafana-provisioning.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { startPrometheusWith } from './support/real-prometheus.ts';
@@ -44,12 +45,7 @@ interface Stack {
   prometheus?: Daemon;
 }
 
-const configMapData = (objs: K8sObject[], name: string): Record<string, string> =>
-  objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)!.data as Record<string, string>;
 const configFile = <T>(objs: K8sObject[], name: string, key: string): T => parseYaml(configMapData(objs, name)[key]!) as T;
-/** Every dashboard file of every folder's ConfigMap. */
-const dashboardFiles = (objs: K8sObject[]): [string, string][] =>
-  objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboards-')).flatMap((o) => Object.entries(o.data as Record<string, string>));
 /**
  * Dashboards on series the fixture writes: stack health, the global overview and the SLO
  * dashboards. The Kubernetes and stack-component dashboards read kube-state-metrics, cAdvisor,
@@ -78,16 +74,6 @@ function grafanaStack(name: string, file: string, sloDashboards: boolean): Stack
 }
 
 const stacks: Stack[] = [grafanaStack('default', 'o11y.yaml', true), grafanaStack('multi-cloud', 'examples/multi-cloud.yaml', false)];
-
-/** Grafana's `$name` / `${name}` in `expr`, replaced from `values`; an unknown one is an error, never a silent pass. */
-function substitute(expr: string, values: Record<string, string>): string {
-  const out = expr.replace(/\$\{(\w+)\}|\$([A-Za-z_]\w*)/g, (whole, braced: string | undefined, bare: string | undefined) => {
-    const value = values[(braced ?? bare)!];
-    if (value === undefined) throw new Error(`no value for ${whole} in ${expr}`);
-    return value;
-  });
-  return out;
-}
 
 type Panel = {
   title?: string;
@@ -128,22 +114,10 @@ function wholeServiceSlos(stack: Stack): Record<string, string>[] {
   return [...selectors].map((s) => Object.fromEntries([...s.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])));
 }
 
-type Datasource = { uid: string; type: string; jsonData: Record<string, unknown> };
+const datasources = (stack: Stack) => provisionedDatasources(stack.objs);
 
-/** The provisioning file as Grafana reads it: `$$` is a literal `$`. */
-const datasources = (stack: Stack): Datasource[] =>
-  (parseYaml(configMapData(stack.objs, 'grafana-datasources')['datasources.yaml']!.replaceAll('$$', '$')) as { datasources: Datasource[] }).datasources;
-
-/** Each Tempo datasource's trace → metrics queries, `$__tags` set from the fixture's span as Grafana maps its attributes. */
-function traceToMetricsQueries(stack: Stack): Query[] {
-  return datasources(stack)
-    .filter((d) => d.type === 'tempo')
-    .flatMap((d) => {
-      const links = d.jsonData.tracesToMetrics as { tags: { key: keyof typeof SPAN; value: string }[]; queries: { name: string; query: string }[] };
-      const tags = links.tags.map((t) => `${t.value}="${SPAN[t.key]}"`).join(', ');
-      return links.queries.map((q) => ({ where: `datasource ${d.uid} tracesToMetrics "${q.name}"`, expr: substitute(q.query, { ...VARIABLES, __tags: tags }), exemplar: false, wholeService: false }));
-    });
-}
+/** Each Tempo datasource's trace → metrics queries, `$__tags` set from the fixture's span. */
+const traceToMetrics = (stack: Stack): Query[] => traceToMetricsQueries(stack.objs, SPAN, VARIABLES).map((q) => ({ ...q, exemplar: false, wholeService: false }));
 
 async function api<T>(prometheus: Daemon, path: string, params: Record<string, string>): Promise<T> {
   const res = await fetch(`${prometheus.url}${path}?${new URLSearchParams(params)}`);
@@ -227,7 +201,7 @@ describe.each(stacks)('$name stack: Grafana\'s queries against what its componen
   });
 
   it('every trace → metrics query of the Tempo datasources finds the span metrics of the span\'s service', async () => {
-    const queries = traceToMetricsQueries(stack);
+    const queries = traceToMetrics(stack);
     expect(queries.length).toBeGreaterThanOrEqual(3);
     expect(await empty(stack.prometheus!, queries)).toEqual([]);
   });
@@ -247,7 +221,7 @@ describe.each(stacks)('$name stack: Grafana\'s queries against what its componen
 
 describe.each(stacks)('$name stack: dashboards as Grafana 13 saves them', (stack) => {
   it('are at schema 42 (Grafana 13 migrates older ones on every load), and every datasource variable\'s current names what it selects', () => {
-    const names = new Map(datasources(stack).map((d) => [d.uid, (d as Datasource & { name: string }).name]));
+    const names = new Map(datasources(stack).map((d) => [d.uid, d.name]));
     const files = dashboardFiles(stack.objs);
     expect(files.length).toBeGreaterThan(17);
     for (const [file, text] of files) {

@@ -17,7 +17,7 @@ import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { removePodFiles } from './support/pod-files.ts';
-import { flagValue } from './support/real-engine-checks.ts';
+import { flagValue, unknownFlagsIn } from './support/real-engine-checks.ts';
 import {
   containerEnv,
   envReferences,
@@ -26,7 +26,6 @@ import {
   mountedLoki,
   settingsNotInEffect,
   startLoki,
-  unknownLokiFlags,
   unwritablePaths,
   verifyConfig,
   type LokiRun,
@@ -131,7 +130,7 @@ describe.runIf(found)('every synthesized Loki config, checked by loki 3.7', () =
     });
 
     it('every flag of the container is one loki -help lists', () => {
-      expect(unknownLokiFlags(found!.loki, lokiContainer(objs).args)).toEqual([]);
+      expect(unknownFlagsIn(lokiContainer(objs).args, { engine: found!.loki })).toEqual([]);
     });
   });
 
@@ -172,7 +171,7 @@ describe.runIf(found)('every synthesized Loki config, checked by loki 3.7', () =
     });
 
     it('an unknown flag', () => {
-      expect(unknownLokiFlags(found!.loki, ['-config.file=/etc/loki/loki.yaml', '-target=all', '-config.expand_env=true'])).toEqual(['config.expand_env']);
+      expect(unknownFlagsIn(['-config.file=/etc/loki/loki.yaml', '-target=all', '-config.expand_env=true'], { engine: found!.loki })).toEqual(['config.expand_env']);
     });
   });
 });

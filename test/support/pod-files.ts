@@ -32,7 +32,9 @@ export interface PodFiles {
   readonly configMapFiles: readonly string[];
   /** Mount paths of Secret volumes (user-owned: their files are written on demand). */
   readonly secretMounts: readonly string[];
-  /** Mount paths of the other volumes (emptyDir, PVC, …) not mounted `readOnly`: where the container may write. */
+  /** Mount paths of the data volumes (emptyDir, PVC, …): empty folders. */
+  readonly dataMounts: readonly string[];
+  /** The data mounts not mounted `readOnly`: where the container may write. */
   readonly writableMounts: readonly string[];
   /** The host path of an in-pod path. */
   hostPath(podPath: string): string;
@@ -64,6 +66,7 @@ export function layOutPodFiles(objects: readonly K8sObject[], name: string, cont
   const configMapMounts: string[] = [];
   const configMapFiles: string[] = [];
   const secretMounts: string[] = [];
+  const dataMounts: string[] = [];
   const writableMounts: string[] = [];
   for (const mount of c.volumeMounts ?? []) {
     const claims: Volume[] = ((workload.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? []).map((t) => ({ name: t.metadata.name }));
@@ -83,7 +86,10 @@ export function layOutPodFiles(objects: readonly K8sObject[], name: string, cont
       configMapMounts.push(mount.mountPath);
     } else {
       if (volume.secret) secretMounts.push(mount.mountPath);
-      else if (!mount.readOnly) writableMounts.push(mount.mountPath);
+      else {
+        dataMounts.push(mount.mountPath);
+        if (!mount.readOnly) writableMounts.push(mount.mountPath);
+      }
       mkdirSync(hostPath(mount.mountPath), { recursive: true });
     }
   }
@@ -91,7 +97,7 @@ export function layOutPodFiles(objects: readonly K8sObject[], name: string, cont
     for (const file of ['token', 'ca.crt', 'namespace']) write(join(SERVICE_ACCOUNT_DIR, file), file === 'namespace' ? workload.metadata.namespace! : 'dummy\n');
     secretMounts.push(SERVICE_ACCOUNT_DIR);
   }
-  return { root, args: c.args ?? [], configMapMounts, configMapFiles, secretMounts, writableMounts, hostPath };
+  return { root, args: c.args ?? [], configMapMounts, configMapFiles, secretMounts, dataMounts, writableMounts, hostPath };
 }
 
 /** Absolute in-pod paths that `value` (a parsed config) names under one of `mounts`. */

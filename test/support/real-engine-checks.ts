@@ -5,10 +5,11 @@ import { parse as parseYaml } from 'yaml';
 import { dumpYaml } from '../../src/yaml-output.ts';
 import type { K8sObject } from './manifest-checks.ts';
 import { layOutPodFiles, pathsUnder, reroot, type PodFiles } from './pod-files.ts';
-import { runTool, type ToolRun } from './run-tool.ts';
+import { runBinary, runTool, type ToolRun } from './run-tool.ts';
 
 // The synthesized Prometheus and Alertmanager checked by the real binaries, on their files as the
-// pods mount them (laid out under a temp root), with nothing stripped.
+// pods mount them (laid out under a temp root), with nothing stripped; the mounted config and the
+// flag check serve the engines' suites too (test/support/real-tempo.ts).
 
 /**
  * Flags of the upstream binaries that Debian's builds do not have. Debian builds Prometheus without
@@ -44,11 +45,14 @@ export interface MountedConfig {
   /** In-pod path of the config file. */
   readonly file: string;
   readonly config: Record<string, unknown>;
+  /** The container's args with the in-pod paths they name moved under the temp root. */
+  readonly args: readonly string[];
 }
 
 /**
  * Lays out `workload`'s container and writes its config (`--config.file`) back with every in-pod
- * path moved under the temp root. Files the config names inside user-owned Secrets get `secretText`.
+ * path (its files, Secrets and data volumes) moved under the temp root. Files the config names
+ * inside user-owned Secrets get `secretText`.
  */
 export function mountedConfig(
   objects: readonly K8sObject[],
@@ -65,9 +69,10 @@ export function mountedConfig(
     mkdirSync(dirname(pod.hostPath(path)), { recursive: true });
     writeFileSync(pod.hostPath(path), secretText(path));
   }
-  const mounts = [...pod.configMapMounts, ...pod.secretMounts, ...pod.writableMounts];
+  const mounts = [...pod.configMapMounts, ...pod.secretMounts, ...pod.dataMounts];
   writeFileSync(pod.hostPath(file), dumpYaml(reroot(config, mounts, pod.root)));
-  return { pod, file, config };
+  const args = pod.args.map((a) => a.replace(/^(-{1,2}[^=]+=)(\/.*)$/, (_, flag: string, path: string) => flag + reroot(path, mounts, pod.root)));
+  return { pod, file, config, args };
 }
 
 /** `promtool check config` (files included: rule files, credentials, CA) on the mounted prometheus.yml. */
@@ -108,24 +113,33 @@ export function ruleGlobProblems(objects: readonly K8sObject[]): string[] {
 
 const helpFlags = new Map<string, Set<string>>();
 
-/** Long flag names a tool's `--help` lists (`--name=…`, `--[no-]name`). */
-export function knownFlags(tool: 'prometheus' | 'alertmanager'): Set<string> {
-  let known = helpFlags.get(tool);
+/** A provisioned tool with kingpin flags, or an engine binary (by path) with Go's `flag` package. */
+export type FlagsOf = 'prometheus' | 'alertmanager' | { readonly engine: string };
+
+/** Long flag names a tool's `--help` lists (`--name=…`, `--[no-]name`), or an engine's `-help` (`  -name type`). */
+export function knownFlags(tool: FlagsOf): Set<string> {
+  const key = typeof tool === 'string' ? tool : tool.engine;
+  let known = helpFlags.get(key);
   if (!known) {
-    const help = runTool(tool, ['--help']).output;
-    known = new Set([...help.matchAll(/^\s+--(?:\[no-\])?([a-z0-9][\w.-]*)/gm)].map((m) => m[1]!));
-    if (known.size < 10) throw new Error(`${tool} --help listed too few flags:\n${help}`);
-    for (const f of UPSTREAM_ONLY_FLAGS[tool] ?? []) known.add(f);
-    helpFlags.set(tool, known);
+    const help = typeof tool === 'string' ? runTool(tool, ['--help']).output : runBinary(tool.engine, ['-help']).output;
+    const flag = typeof tool === 'string' ? /^\s+--(?:\[no-\])?([a-z0-9][\w.-]*)/gm : /^ {2}-([a-z0-9][\w.-]*)/gm;
+    known = new Set([...help.matchAll(flag)].map((m) => m[1]!));
+    if (known.size < 10) throw new Error(`${key} help listed too few flags:\n${help}`);
+    if (typeof tool === 'string') for (const f of UPSTREAM_ONLY_FLAGS[tool] ?? []) known.add(f);
+    helpFlags.set(key, known);
   }
   return known;
 }
 
-/** Flags of `workload`'s container that `tool` does not know. */
-export function unknownFlags(objects: readonly K8sObject[], workload: string, container: string, tool: 'prometheus' | 'alertmanager'): string[] {
-  const pod = layOutPodFiles(objects, workload, container);
+/** Flags in `args` that `tool` does not know. */
+export function unknownFlagsIn(args: readonly string[], tool: FlagsOf): string[] {
   const known = knownFlags(tool);
-  return flagNames(pod.args).filter((n) => !known.has(n));
+  return flagNames(args).filter((n) => !known.has(n));
+}
+
+/** Flags of `workload`'s container that `tool` does not know. */
+export function unknownFlags(objects: readonly K8sObject[], workload: string, container: string, tool: FlagsOf): string[] {
+  return unknownFlagsIn(layOutPodFiles(objects, workload, container).args, tool);
 }
 
 /** Receiver URLs for the mounted Alertmanager: each `*-url` file gets `urlFor(receiver)`. */

@@ -5,7 +5,7 @@ import { parseDuration } from '../../src/duration.ts';
 import { dumpYaml } from '../../src/yaml-output.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
 import type { K8sObject } from './manifest-checks.ts';
-import { flagNames, flagValue, mountedConfig, type MountedConfig } from './real-engine-checks.ts';
+import { flagValue, mountedConfig, type MountedConfig } from './real-engine-checks.ts';
 
 // The synthesized Loki checked by the real binary (`-verify-config`, `-print-config-stderr`) on its
 // config as the pod mounts it, with the container's own args and environment.
@@ -57,27 +57,6 @@ export function verifyConfig(binary: string, loki: MountedConfig, env: Record<st
   const printed = run.stderr.startsWith('---\n# Loki Config') ? run.stderr.split(/^level=/m)[0]! : '';
   const effective = printed ? (parseYaml(printed) as Record<string, unknown>) : undefined;
   return { status: run.status, output: `${run.stdout}${run.stderr.slice(printed.length)}`, effective };
-}
-
-const helpFlags = new Map<string, Set<string>>();
-
-/** Flag names `loki -help` lists (Go style: `  -name type`). */
-export function lokiKnownFlags(binary: string): Set<string> {
-  let known = helpFlags.get(binary);
-  if (!known) {
-    const run = runLoki(binary, ['-help'], {});
-    const help = `${run.stdout}${run.stderr}`;
-    known = new Set([...help.matchAll(/^ {2}-([a-z0-9][\w.-]*)/gm)].map((m) => m[1]!));
-    if (known.size < 100) throw new Error(`loki -help listed too few flags:\n${help.slice(0, 2000)}`);
-    helpFlags.set(binary, known);
-  }
-  return known;
-}
-
-/** Flags of the container that `loki -help` does not list. */
-export function unknownLokiFlags(binary: string, args: readonly string[]): string[] {
-  const known = lokiKnownFlags(binary);
-  return flagNames(args).filter((n) => !known.has(n));
 }
 
 /** `${VAR}` references in the config text. */

@@ -16,7 +16,7 @@ export interface Exemplar {
   readonly timestamp: number;
 }
 
-function varint(n: number): number[] {
+export function varint(n: number): number[] {
   const out: number[] = [];
   let v = BigInt(n);
   if (v < 0n) v += 1n << 64n;
@@ -29,7 +29,8 @@ function varint(n: number): number[] {
   return out;
 }
 
-function field(number: number, payload: Buffer): Buffer {
+/** A length-delimited protobuf field (wire type 2). */
+export function field(number: number, payload: Buffer): Buffer {
   return Buffer.concat([Buffer.from([...varint((number << 3) | 2), ...varint(payload.length)]), payload]);
 }
 
