@@ -1,0 +1,190 @@
+/**
+ * Every synthesized object against a real kube-apiserver 1.28: the default config and every cluster
+ * of every example. Namespaces are really created with their Pod Security labels, every object is
+ * applied by server-side dry run with strict field validation (a fresh install), then really, and a
+ * pod of each workload's template is dry-run created so that PodSecurity's enforcement (the
+ * namespace's level, which applies to pods, not to their workloads) is the server's own verdict.
+ *
+ * Kinds the server does not serve are listed, and must be none: the synthesized configs hold only
+ * built-in kinds. Argo CD Applications and Flux Kustomizations are written only with a `gitops`
+ * section (no example has one) and need their projects' CRDs: they are out of scope here
+ * (test/gitops-*.test.ts check them).
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfigFile } from '../src/config/load.ts';
+import { synthesize } from '../src/synth.ts';
+import { engines } from './support/engines.ts';
+import { loadManifestDir } from './support/load-manifests.ts';
+import type { K8sObject } from './support/manifest-checks.ts';
+import { startRealApiServer, type ApiAnswer, type KubeManifest, type RealApiServer } from './support/real-apiserver.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONFIGS = ['o11y.yaml', ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => `examples/${f}`)];
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+const found = engines(import.meta.url, ['kube-apiserver']);
+
+const id = (o: KubeManifest) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const copy = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
+
+/** A pod as the workload's controller would create it from its template (StatefulSet claims bound by name). */
+function podOf(w: K8sObject): KubeManifest {
+  const template = copy((w.spec as { template: { metadata?: Record<string, unknown>; spec: { volumes?: unknown[] } } }).template);
+  const claims = ((w.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? [])
+    .map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${c.metadata.name}-${w.metadata.name}-0` } }));
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { ...template.metadata, name: `${w.metadata.name}-0`, namespace: w.metadata.namespace },
+    spec: { ...template.spec, volumes: [...(template.spec.volumes ?? []), ...claims] },
+  };
+}
+
+async function dryRunPod(api: RealApiServer, pod: KubeManifest): Promise<ApiAnswer> {
+  return api.request('POST', `${await api.pathOf(pod, true)}?dryRun=All&fieldValidation=Strict`, { body: pod });
+}
+
+/**
+ * The PriorityClasses the pod templates name that are neither built in (`system-*`) nor synthesized:
+ * `priorityClassName` overrides name the user's own (README, per-component overrides).
+ */
+function userPriorityClasses(objects: K8sObject[]): KubeManifest[] {
+  const names = new Set(objects.filter((o) => WORKLOADS.has(o.kind))
+    .map((w) => (w.spec as { template: { spec: { priorityClassName?: string } } }).template.spec.priorityClassName)
+    .filter((n): n is string => !!n && !n.startsWith('system-') && !objects.some((o) => o.kind === 'PriorityClass' && o.metadata.name === n)));
+  return [...names].map((name) => ({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name }, value: 1000 }));
+}
+
+interface Verdict {
+  /** `step kind namespace/name: status message` of each refusal. */
+  refused: string[];
+  /** `kind namespace/name: warning`, once each. */
+  warnings: string[];
+  /** Objects whose kind the server does not serve. */
+  unknown: string[];
+}
+
+/**
+ * Namespaces created; every object applied by dry run, then really; a pod of each workload
+ * dry-run created. Returns what the server refused or warned about.
+ */
+async function admit(api: RealApiServer, objects: K8sObject[]): Promise<Verdict> {
+  const verdict: Verdict = { refused: [], warnings: [], unknown: [] };
+  const record = (step: string, o: KubeManifest, a: ApiAnswer | undefined) => {
+    if (!a) return void (verdict.unknown.includes(id(o)) || verdict.unknown.push(id(o)));
+    if (a.status >= 300) verdict.refused.push(`${step} ${id(o)}: ${a.status} ${a.body?.message ?? a.body}`);
+    for (const w of a.warnings) if (!verdict.warnings.includes(`${id(o)}: ${w}`)) verdict.warnings.push(`${id(o)}: ${w}`);
+  };
+  for (const pc of userPriorityClasses(objects)) record('prerequisite', pc, await api.apply(pc));
+  const namespaces = objects.filter((o) => o.kind === 'Namespace');
+  for (const ns of namespaces) record('create', ns, await api.apply(ns));
+  for (const o of objects) record('dry-run', o, await api.apply(o, { dryRun: true }));
+  for (const o of objects) if (o.kind !== 'Namespace') record('create', o, await api.apply(o));
+  for (const w of objects.filter((o) => WORKLOADS.has(o.kind))) record('pod of', podOf(w), await dryRunPod(api, podOf(w)));
+  return verdict;
+}
+
+/**
+ * Deletes what {@link admit} created but the namespaces (no namespace controller runs to empty
+ * them), so the next cluster's objects of the same names are created afresh.
+ */
+async function removeAll(api: RealApiServer, objects: K8sObject[]): Promise<void> {
+  for (const o of [...objects].reverse().filter((x) => x.kind !== 'Namespace')) {
+    const path = await api.pathOf(o);
+    if (!path) continue;
+    await api.request('DELETE', path);
+    // pvc-protection's finalizer waits for a controller that does not run.
+    if (o.kind === 'PersistentVolumeClaim') await api.request('PATCH', path, { body: { metadata: { finalizers: null } }, contentType: 'application/merge-patch+json' });
+  }
+}
+
+describe.runIf(found)('a real kube-apiserver 1.28 admits every synthesized object', () => {
+  let api: RealApiServer;
+  const work = mkdtempSync(join(tmpdir(), 'o11y-apiserver-real-'));
+  const clusters: [string, K8sObject[]][] = CONFIGS.flatMap((file) => {
+    const out = join(work, file.replace(/\W/g, '-'));
+    synthesize({ configFile: join(ROOT, file), outDir: out });
+    return loadConfigFile(join(ROOT, file)).clusters.map((c) => [`${file} ${c.name}`, loadManifestDir(join(out, c.name))] as [string, K8sObject[]]);
+  });
+  const defaults = clusters[0]![1];
+
+  beforeAll(async () => {
+    api = await startRealApiServer(found!['kube-apiserver']);
+  }, 180_000);
+  afterAll(async () => {
+    await api?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('covers the default config and every cluster of every example', () => {
+    expect(clusters.map(([name]) => name)).toEqual(expect.arrayContaining(['o11y.yaml local', 'examples/multi-cloud.yaml aws-apps', 'examples/make-it-yours.yaml edge']));
+    expect(clusters.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it.each(clusters)('%s: no refusal, every kind served, Pod Security warnings only for the agent namespace', async (_, objects) => {
+    const verdict = await admit(api, objects);
+    try {
+      expect(verdict.unknown).toEqual([]);
+      expect(verdict.refused).toEqual([]);
+      // The agent namespace enforces `privileged` but warns at `restricted` by design (README, Security).
+      const agentNs = objects.find((o) => o.kind === 'Namespace' && o.metadata.labels?.['pod-security.kubernetes.io/enforce'] === 'privileged')?.metadata.name;
+      const others = verdict.warnings.filter((w) => !(agentNs && w.includes(` ${agentNs}/`) && /would violate PodSecurity "restricted:v1.28"/.test(w)));
+      expect(others).toEqual([]);
+    } finally {
+      await removeAll(api, objects);
+    }
+  }, 120_000);
+
+  describe('refusals (negative cases)', () => {
+    const restricted = () => {
+      const w = copy(defaults.find((o) => o.kind === 'Deployment' && o.metadata.namespace === 'observability')!);
+      expect(defaults.find((o) => o.kind === 'Namespace' && o.metadata.name === 'observability')!.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+      return w;
+    };
+    const container = (w: K8sObject) => (w.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0]!;
+
+    beforeAll(async () => {
+      for (const ns of defaults.filter((o) => o.kind === 'Namespace')) expect((await api.apply(ns))!.status).toBeLessThan(300);
+      for (const sa of defaults.filter((o) => o.kind === 'ServiceAccount')) expect((await api.apply(sa))!.status).toBeLessThan(300);
+    });
+
+    it('a privileged container in the restricted namespace: its pod is refused, its Deployment warned about', async () => {
+      const w = restricted();
+      container(w).securityContext = { ...(container(w).securityContext as object), privileged: true, allowPrivilegeEscalation: true };
+      const pod = await dryRunPod(api, podOf(w));
+      expect(pod.status, pod.body.message).toBe(403);
+      expect(pod.body.message).toMatch(/violates PodSecurity "restricted:v1.28": .*privileged \(container "[\w-]+" must not set securityContext.privileged=true\)/);
+      const deployment = (await api.apply(w, { dryRun: true }))!;
+      expect(deployment.warnings.join('\n')).toMatch(/would violate PodSecurity "restricted:v1.28": .*privileged/);
+      // Unchanged, the same pod is admitted: the refusal is the mutation's.
+      expect((await dryRunPod(api, podOf(restricted()))).status).toBe(201);
+    });
+
+    it('the node agent\'s pod, admitted in its own namespace, is refused in the restricted one', async () => {
+      const agent = copy(defaults.find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'otel-agent')!);
+      expect((await dryRunPod(api, podOf(agent))).status).toBe(201);
+      agent.metadata.namespace = 'observability';
+      // Its service account too, so that Pod Security is what refuses it.
+      const sa = copy(defaults.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'otel-agent')!);
+      expect((await api.apply({ ...sa, metadata: { ...sa.metadata, namespace: 'observability' } }))!.status).toBeLessThan(300);
+      const pod = await dryRunPod(api, podOf(agent));
+      expect(pod.status).toBe(403);
+      expect(pod.body.message).toMatch(/violates PodSecurity "restricted:v1.28": .*restricted volume types \(volumes "pod-logs", "checkpoints" use restricted volume type "hostPath"\)/);
+    });
+
+    it.each([
+      ['a field the schema does not have', (w: K8sObject) => void (container(w).livenessProbes = container(w).livenessProbe), /\.spec\.template\.spec\.containers\[name="[\w-]+"\]\.livenessProbes: field not declared in schema/],
+      ['a misspelt top-level field', (w: K8sObject) => void ((w as Record<string, unknown>).specs = w.spec), /\.specs: field not declared in schema/],
+      ['a wrong type', (w: K8sObject) => void ((w.spec as Record<string, unknown>).replicas = 'two'), /replicas.*(integer|int32|expected)/i],
+    ])('%s is refused under strict field validation', async (_, mutate, message) => {
+      const w = restricted();
+      mutate(w);
+      const answer = (await api.apply(w, { dryRun: true }))!;
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.body.message).toMatch(message);
+    });
+  });
+});
