@@ -20,7 +20,7 @@ import { synthesize } from '../src/synth.ts';
 import { engines } from './support/engines.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
-import { startRealApiServer, type ApiAnswer, type KubeManifest, type RealApiServer } from './support/real-apiserver.ts';
+import { startRealApiServer, type ApiAnswer, type RealApiServer } from './support/real-apiserver.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONFIGS = ['o11y.yaml', ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => `examples/${f}`)];
@@ -28,11 +28,11 @@ const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
 const found = engines(import.meta.url, ['kube-apiserver']);
 
-const id = (o: KubeManifest) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const id = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 const copy = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
 
 /** A pod as the workload's controller would create it from its template (StatefulSet claims bound by name). */
-function podOf(w: K8sObject): KubeManifest {
+function podOf(w: K8sObject): K8sObject {
   const template = copy((w.spec as { template: { metadata?: Record<string, unknown>; spec: { volumes?: unknown[] } } }).template);
   const claims = ((w.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? [])
     .map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${c.metadata.name}-${w.metadata.name}-0` } }));
@@ -43,7 +43,7 @@ function podOf(w: K8sObject): KubeManifest {
   };
 }
 
-async function dryRunPod(api: RealApiServer, pod: KubeManifest): Promise<ApiAnswer> {
+async function dryRunPod(api: RealApiServer, pod: K8sObject): Promise<ApiAnswer> {
   return api.request('POST', `${await api.pathOf(pod, true)}?dryRun=All&fieldValidation=Strict`, { body: pod });
 }
 
@@ -51,7 +51,7 @@ async function dryRunPod(api: RealApiServer, pod: KubeManifest): Promise<ApiAnsw
  * The PriorityClasses the pod templates name that are neither built in (`system-*`) nor synthesized:
  * `priorityClassName` overrides name the user's own (README, per-component overrides).
  */
-function userPriorityClasses(objects: K8sObject[]): KubeManifest[] {
+function userPriorityClasses(objects: K8sObject[]): K8sObject[] {
   const names = new Set(objects.filter((o) => WORKLOADS.has(o.kind))
     .map((w) => (w.spec as { template: { spec: { priorityClassName?: string } } }).template.spec.priorityClassName)
     .filter((n): n is string => !!n && !n.startsWith('system-') && !objects.some((o) => o.kind === 'PriorityClass' && o.metadata.name === n)));
@@ -73,7 +73,7 @@ interface Verdict {
  */
 async function admit(api: RealApiServer, objects: K8sObject[]): Promise<Verdict> {
   const verdict: Verdict = { refused: [], warnings: [], unknown: [] };
-  const record = (step: string, o: KubeManifest, a: ApiAnswer | undefined) => {
+  const record = (step: string, o: K8sObject, a: ApiAnswer | undefined) => {
     if (!a) return void (verdict.unknown.includes(id(o)) || verdict.unknown.push(id(o)));
     if (a.status >= 300) verdict.refused.push(`${step} ${id(o)}: ${a.status} ${a.body?.message ?? a.body}`);
     for (const w of a.warnings) if (!verdict.warnings.includes(`${id(o)}: ${w}`)) verdict.warnings.push(`${id(o)}: ${w}`);

@@ -9,12 +9,16 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { startDaemon, type Daemon } from './daemon.ts';
+import type { K8sObject } from './manifest-checks.ts';
 import { freePort } from './free-port.ts';
 import { runTool } from './run-tool.ts';
 import { toolPath } from './test-tools.ts';
 
-/** The client identities the server's CA signs; `admin` is in group system:masters, `reader` has no grants until a test binds it. */
-export const IDENTITIES = { admin: { user: 'o11y-admin', group: 'system:masters' }, reader: { user: 'o11y-reader' } } as const;
+/**
+ * The client identities the server's CA signs: `admin` is in group system:masters; `reader` and
+ * `stranger` have no grants (a test binds `reader` to what it may read).
+ */
+export const IDENTITIES = { admin: { user: 'o11y-admin', group: 'system:masters' }, reader: { user: 'o11y-reader' }, stranger: { user: 'o11y-stranger' } } as const;
 export type Identity = keyof typeof IDENTITIES;
 
 export interface ApiAnswer {
@@ -22,13 +26,6 @@ export interface ApiAnswer {
   readonly body: any;
   /** The `Warning` headers (PodSecurity's "would violate", deprecations). */
   readonly warnings: string[];
-}
-
-export interface KubeManifest {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [k: string]: unknown };
-  [k: string]: unknown;
 }
 
 export interface AuditEvent {
@@ -48,9 +45,9 @@ export interface RealApiServer {
    * Server-side apply of `object` as admin with strict field validation (`dryRun` adds `dryRun=All`);
    * undefined when the server does not serve the object's kind.
    */
-  apply(object: KubeManifest, opts?: { dryRun?: boolean }): Promise<ApiAnswer | undefined>;
+  apply(object: K8sObject, opts?: { dryRun?: boolean }): Promise<ApiAnswer | undefined>;
   /** The URL path of `object` (collection with `collection`), or undefined for a kind the server does not serve. */
-  pathOf(object: KubeManifest, collection?: boolean): Promise<string | undefined>;
+  pathOf(object: K8sObject, collection?: boolean): Promise<string | undefined>;
   /** Requests of the read-only identity so far, from the audit log. */
   auditEvents(): AuditEvent[];
   output(): string;
