@@ -15,6 +15,7 @@ import { readClusterState } from '../src/controller/check.ts';
 import type { Node, Pod, Workload } from '../src/controller/k8s-types.ts';
 import { KubeReader, loadKubeConfig } from '../src/controller/kube.ts';
 import { scopeFromFlags } from '../src/controller/scope.ts';
+import { startController } from '../src/controller/serve.ts';
 import { linuxOnly, spread, started, withLabels } from './controller-fixtures.ts';
 import { daemonSet, deployment, MESSAGES, node, pod, statefulSet } from './fixtures/k8s/objects.ts';
 import { engines } from './support/engines.ts';
@@ -178,7 +179,19 @@ describe.runIf(found)('o11y check against a real kube-apiserver 1.28', () => {
     const { code, stdout } = await check('--no-rules');
     expect(stdout).toMatch(/StatefulSet\s+observability\s+prometheus\s+Failed\s+-\s+0\/1\s+pod prometheus-0: ArchitectureMismatch/);
     expect(stdout).toMatch(/pod prometheus-0 on arm-1 \(arm64\): ArchitectureMismatch: image quay.io\/prometheus\/prometheus:v3.14.0 has no linux\/arm64 variant/);
+    expect(stdout).not.toMatch(/\x1b\[/); // not a TTY: no colour
+    expect(stdout).toMatch(/UNHEALTHY\n$/);
     expect(code).toBe(1);
+  });
+
+  it('--no-rules checks rollout only: nothing goes through the service proxy, rules Skipped, exit 0', async () => {
+    await seedHealthyStack();
+    const mark = audited().length;
+    const { code, stdout } = await check('--no-rules', '-n', 'observability', '-o', 'json');
+    expect(JSON.parse(stdout)).toMatchObject({ healthy: true, rules: { status: 'Skipped', message: 'not checked (--no-rules)', groups: [] } });
+    expect(audited(mark).length).toBeGreaterThan(0);
+    expect(audited(mark).filter((e) => e.requestURI.includes('/proxy/'))).toEqual([]);
+    expect(code).toBe(0);
   });
 
   it('sends a fixed number of LISTs: one per kind and scope, never one per workload', async () => {
@@ -264,6 +277,25 @@ describe.runIf(found)('o11y check against a real kube-apiserver 1.28', () => {
     expect(code).toBe(1);
   });
 
+  it('o11y watch (informers on real watches): ready, serves the verdict, follows a status change; --no-rules never uses the proxy', async () => {
+    await seedHealthyStack();
+    const mark = audited().length;
+    const controller = await startController(new KubeReader(loadKubeConfig({ kubeconfig: reader })), { scope: scopeFromFlags({}), host: '127.0.0.1', port: 0 });
+    const metrics = async () => (await fetch(`${controller.url}/metrics`)).text();
+    try {
+      await until(async () => (await fetch(`${controller.url}/readyz`)).status === 200);
+      expect(await metrics()).toContain('o11y_workload_status{kind="Deployment",namespace="observability",name="grafana",status="Current"} 1');
+      expect(await metrics()).toContain('o11y_rules_status{status="Skipped"} 1');
+      expect(await metrics()).toContain('o11y_healthy 1');
+      await put('Deployment', deployment('grafana', { updated: 0, available: 0 }));
+      await until(async () => (await metrics()).includes('o11y_workload_status{kind="Deployment",namespace="observability",name="grafana",status="InProgress"} 1'));
+      expect(audited(mark).filter((e) => e.verb === 'watch').length).toBeGreaterThanOrEqual(6);
+      expect(audited(mark).filter((e) => e.requestURI.includes('/proxy/'))).toEqual([]);
+    } finally {
+      await controller.stop();
+    }
+  });
+
   it('check --wait times out with exit 1 and prints progress to stderr', async () => {
     await seedHealthyStack();
     await put('Deployment', deployment('grafana', { updated: 0, available: 0 }));
@@ -319,9 +351,9 @@ describe.runIf(found)('o11y check against a real kube-apiserver 1.28', () => {
   });
 });
 
-async function until(cond: () => boolean, timeoutMs = 30_000): Promise<void> {
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }
