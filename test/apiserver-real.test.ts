@@ -19,6 +19,7 @@ import { loadConfigFile } from '../src/config/load.ts';
 import { synthesize } from '../src/synth.ts';
 import { engines } from './support/engines.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
+import { runCli } from './support/run-cli.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { startRealApiServer, type ApiAnswer, type RealApiServer } from './support/real-apiserver.ts';
 
@@ -135,6 +136,30 @@ describe.runIf(found)('a real kube-apiserver 1.28 admits every synthesized objec
       expect(others).toEqual([]);
     } finally {
       await removeAll(api, objects);
+    }
+  }, 120_000);
+
+  it('the synthesized controller, as its own ServiceAccount through its own RBAC, checks the stack it was synthesized with and only reads', async () => {
+    const dist = join(work, 'o11y-yaml', 'local');
+    const verdict = await admit(api, defaults);
+    try {
+      expect(verdict.refused).toEqual([]);
+      const controller = defaults.find((o) => o.kind === 'Deployment' && o.metadata.name === 'o11y-controller')!;
+      const sa = (controller.spec as { template: { spec: { serviceAccountName: string } } }).template.spec.serviceAccountName;
+      const kubeconfig = await api.serviceAccountKubeconfig(controller.metadata.namespace!, sa);
+      const user = `system:serviceaccount:${controller.metadata.namespace}:${sa}`;
+      const { code, stdout, stderr } = await runCli('check', '--kubeconfig', kubeconfig, '--manifests', dist, '--no-rules', '-o', 'json');
+      expect(stderr).toBe('');
+      const workloads = JSON.parse(stdout).workloads as { name: string; status: string }[];
+      // Every synthesized workload is found and readable; no controller runs here, so none has rolled out.
+      expect(workloads.length).toBe(defaults.filter((o) => WORKLOADS.has(o.kind)).length);
+      expect(workloads.filter((w) => w.status !== 'InProgress')).toEqual([]);
+      expect(code).toBe(1);
+      const requests = api.auditEvents().filter((e) => e.user.username === user);
+      expect(requests.length).toBeGreaterThan(0);
+      expect(requests.filter((e) => !['get', 'list', 'watch'].includes(e.verb) || (e.responseStatus?.code ?? 200) >= 400)).toEqual([]);
+    } finally {
+      await removeAll(api, defaults);
     }
   }, 120_000);
 

@@ -87,7 +87,7 @@ describe.runIf(found)('o11y check against a real kube-apiserver 1.28', () => {
   }
 
   /** The read-only identity's requests after `mark` (an index into the audit log). */
-  const audited = (mark = 0): AuditEvent[] => api.auditEvents().slice(mark);
+  const audited = (mark = 0): AuditEvent[] => api.auditEvents().filter((e) => e.user.username === 'o11y-reader').slice(mark);
   const listed = (events: AuditEvent[]) => events.filter((e) => e.verb === 'list').map((e) => e.requestURI.split('?')[0]!).sort();
   const check = (...args: string[]) => runCli('check', '--kubeconfig', reader, ...args);
   const workload = (stdout: string, name: string) => JSON.parse(stdout).workloads.find((w: { name: string }) => w.name === name);

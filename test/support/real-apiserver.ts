@@ -39,6 +39,8 @@ export interface RealApiServer {
   readonly url: string;
   /** A kubeconfig file for `identity` (default admin). */
   kubeconfig(identity?: Identity): string;
+  /** A kubeconfig file that authenticates with a ServiceAccount's token from the TokenRequest API. */
+  serviceAccountKubeconfig(namespace: string, name: string): Promise<string>;
   /** One request as `identity` (default admin); the body is sent as JSON (or as an apply patch with `contentType`). */
   request(method: string, path: string, opts?: { body?: unknown; contentType?: string; identity?: Identity }): Promise<ApiAnswer>;
   /**
@@ -48,7 +50,7 @@ export interface RealApiServer {
   apply(object: K8sObject, opts?: { dryRun?: boolean }): Promise<ApiAnswer | undefined>;
   /** The URL path of `object` (collection with `collection`), or undefined for a kind the server does not serve. */
   pathOf(object: K8sObject, collection?: boolean): Promise<string | undefined>;
-  /** Requests of the read-only identity so far, from the audit log. */
+  /** Requests of the read-only identity and of service accounts so far, from the audit log. */
   auditEvents(): AuditEvent[];
   output(): string;
   stop(): Promise<void>;
@@ -72,13 +74,16 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = clientAuth
 `;
 
-// Only the read-only identity's requests are logged: enough to count its writes, and a small log.
+// Only the read-only identity's and service accounts' requests are logged: enough to count their
+// writes, and a small log.
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
 kind: Policy
 omitStages: [RequestReceived]
 rules:
   - level: Metadata
     users: [${IDENTITIES.reader.user}]
+  - level: Metadata
+    userGroups: [system:serviceaccounts]
   - level: None
 `;
 
@@ -109,15 +114,15 @@ function writeCertificates(dir: string): void {
   openssl(dir, ['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
 }
 
-function writeKubeconfig(dir: string, url: string, identity: Identity): string {
-  const b64 = (f: string) => readFileSync(join(dir, f)).toString('base64');
-  const file = join(dir, `${identity}.kubeconfig`);
+/** A kubeconfig named `name` whose user authenticates with `credentials` (kubeconfig user fields). */
+function writeKubeconfig(dir: string, url: string, name: string, credentials: Record<string, string>): string {
+  const file = join(dir, `${name}.kubeconfig`);
   writeFileSync(file, [
     'apiVersion: v1',
     'kind: Config',
-    `clusters:\n- name: test\n  cluster:\n    server: ${url}\n    certificate-authority-data: ${b64('ca.crt')}`,
-    `users:\n- name: ${identity}\n  user:\n    client-certificate-data: ${b64(`${identity}.crt`)}\n    client-key-data: ${b64(`${identity}.key`)}`,
-    `contexts:\n- name: test\n  context:\n    cluster: test\n    user: ${identity}`,
+    `clusters:\n- name: test\n  cluster:\n    server: ${url}\n    certificate-authority-data: ${readFileSync(join(dir, 'ca.crt')).toString('base64')}`,
+    `users:\n- name: ${name}\n  user:\n${Object.entries(credentials).map(([k, v]) => `    ${k}: ${v}`).join('\n')}`,
+    `contexts:\n- name: test\n  context:\n    cluster: test\n    user: ${name}`,
     'current-context: test',
     '',
   ].join('\n'));
@@ -225,8 +230,17 @@ export async function startRealApiServer(kubeApiserver: string): Promise<RealApi
   return {
     url,
     kubeconfig: (identity = 'admin') => {
-      if (!kubeconfigs.has(identity)) kubeconfigs.set(identity, writeKubeconfig(apiDir, url, identity));
+      const b64 = (f: string) => readFileSync(join(apiDir, f)).toString('base64');
+      if (!kubeconfigs.has(identity)) {
+        kubeconfigs.set(identity, writeKubeconfig(apiDir, url, identity, { 'client-certificate-data': b64(`${identity}.crt`), 'client-key-data': b64(`${identity}.key`) }));
+      }
       return kubeconfigs.get(identity)!;
+    },
+    serviceAccountKubeconfig: async (namespace, name) => {
+      const answer = await request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+        { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } } });
+      if (answer.status !== 201) throw new Error(`no token for ${namespace}/${name}: ${answer.status} ${answer.body?.message ?? answer.body}`);
+      return writeKubeconfig(apiDir, url, `${namespace}.${name}`, { token: answer.body.status.token });
     },
     request,
     pathOf,
