@@ -5,12 +5,13 @@
  * pod of each workload's template is dry-run created so that PodSecurity's enforcement (the
  * namespace's level, which applies to pods, not to their workloads) is the server's own verdict.
  *
- * Kinds the server does not serve are listed, and must be none: the synthesized configs hold only
- * built-in kinds. Argo CD Applications and Flux Kustomizations are written only with a `gitops`
- * section (no example has one) and need their projects' CRDs: they are out of scope here
- * (test/gitops-*.test.ts check them).
+ * Kinds the server does not serve are listed, and must be none in the clusters' folders. The default
+ * config is also synthesized with a `gitops` section for Argo CD and for Flux (which adds the
+ * PostSync check Job to the cluster's folder); the objects of `dist/argocd` and `dist/flux`
+ * (AppProject, ApplicationSet, GitRepository, Kustomization) are kinds of those projects' CRDs,
+ * which this server does not have: they are out of scope here, and test/gitops-*.test.ts check them.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,10 @@ import { startRealApiServer, type ApiAnswer, type RealApiServer } from './suppor
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONFIGS = ['o11y.yaml', ...readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.yaml')).sort().map((f) => `examples/${f}`)];
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+const GITOPS = {
+  argocd: 'gitops:\n  repoURL: https://git.example.com/acme/deploy.git\n',
+  flux: 'gitops:\n  flavor: flux\n  repoURL: https://git.example.com/acme/deploy.git\n  targetRevision: main\n',
+};
 
 const found = engines(import.meta.url, ['kube-apiserver']);
 
@@ -105,12 +110,34 @@ async function removeAll(api: RealApiServer, objects: K8sObject[]): Promise<void
 describe.runIf(found)('a real kube-apiserver 1.28 admits every synthesized object', () => {
   let api: RealApiServer;
   const work = mkdtempSync(join(tmpdir(), 'o11y-apiserver-real-'));
-  const clusters: [string, K8sObject[]][] = CONFIGS.flatMap((file) => {
-    const out = join(work, file.replace(/\W/g, '-'));
-    synthesize({ configFile: join(ROOT, file), outDir: out });
-    return loadConfigFile(join(ROOT, file)).clusters.map((c) => [`${file} ${c.name}`, loadManifestDir(join(out, c.name))] as [string, K8sObject[]]);
+  /** The default config with a gitops section, beside a copy of its SLO files. */
+  const withGitops = (flavor: keyof typeof GITOPS) => {
+    const dir = join(work, `config-${flavor}`);
+    mkdirSync(dir);
+    cpSync(join(ROOT, 'slos'), join(dir, 'slos'), { recursive: true });
+    writeFileSync(join(dir, 'o11y.yaml'), `${readFileSync(join(ROOT, 'o11y.yaml'), 'utf8')}${GITOPS[flavor]}`);
+    return join(dir, 'o11y.yaml');
+  };
+  const configs: [string, string][] = [...CONFIGS.map((f) => [f, join(ROOT, f)] as [string, string]),
+    ...(Object.keys(GITOPS) as (keyof typeof GITOPS)[]).map((flavor) => [`o11y.yaml with gitops ${flavor}`, withGitops(flavor)] as [string, string])];
+  const outs = configs.map(([name, file]) => {
+    const out = join(work, name.replace(/\W/g, '-'));
+    synthesize({ configFile: file, outDir: out });
+    return { name, file, out };
   });
+  const clusters: [string, K8sObject[]][] = outs.flatMap(({ name, file, out }) =>
+    loadConfigFile(file).clusters.map((c) => [`${name} ${c.name}`, loadManifestDir(join(out, c.name))] as [string, K8sObject[]]));
   const defaults = clusters[0]![1];
+  /** Every object of the gitops tools' own folders (`dist/argocd`, `dist/flux/<cluster>`). */
+  const gitopsObjects = outs.flatMap(({ out }) => ['argocd', 'flux'].flatMap((tool) => {
+    const dir = join(out, tool);
+    try {
+      const subdirs = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'patches').map((d) => join(dir, d.name));
+      return [dir, ...subdirs].flatMap((d) => loadManifestDir(d));
+    } catch {
+      return [];
+    }
+  }));
 
   beforeAll(async () => {
     api = await startRealApiServer(found!['kube-apiserver']);
@@ -120,9 +147,18 @@ describe.runIf(found)('a real kube-apiserver 1.28 admits every synthesized objec
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('covers the default config and every cluster of every example', () => {
-    expect(clusters.map(([name]) => name)).toEqual(expect.arrayContaining(['o11y.yaml local', 'examples/multi-cloud.yaml aws-apps', 'examples/make-it-yours.yaml edge']));
-    expect(clusters.length).toBeGreaterThanOrEqual(11);
+  it('covers the default config (also with gitops) and every cluster of every example', () => {
+    expect(clusters.map(([name]) => name)).toEqual(expect.arrayContaining(['o11y.yaml local', 'examples/multi-cloud.yaml aws-apps', 'examples/make-it-yours.yaml edge',
+      'o11y.yaml with gitops argocd local', 'o11y.yaml with gitops flux local']));
+    expect(clusters.length).toBeGreaterThanOrEqual(13);
+    // The Argo CD flavour puts its PostSync check Job in the cluster's folder: admitted like the rest.
+    expect(clusters.find(([name]) => name === 'o11y.yaml with gitops argocd local')![1].some((o) => o.kind === 'Job')).toBe(true);
+  });
+
+  it('out of scope: the Argo CD and Flux objects are kinds of CRDs this server does not serve', async () => {
+    const kinds = [...new Set(gitopsObjects.map((o) => `${o.apiVersion} ${o.kind}`))].sort();
+    expect(kinds.some((k) => k.startsWith('argoproj.io/')) && kinds.some((k) => k.includes('fluxcd.io/'))).toBe(true);
+    for (const o of gitopsObjects) expect(await api.pathOf(o), `${o.apiVersion} ${o.kind}`).toBeUndefined();
   });
 
   it.each(clusters)('%s: no refusal, every kind served, Pod Security warnings only for the agent namespace', async (_, objects) => {
