@@ -49,6 +49,14 @@ function podOf(w: K8sObject): K8sObject {
   };
 }
 
+/** Creates `o` (server-side apply), then writes `status` through its status subresource. */
+async function written(api: RealApiServer, o: K8sObject, status: Record<string, unknown>): Promise<void> {
+  const created = (await api.apply(o))!;
+  expect(created.status, JSON.stringify(created.body)).toBeLessThan(300);
+  const answer = await api.request('PATCH', `${(await api.pathOf(o))!}/status`, { body: { status }, contentType: 'application/merge-patch+json' });
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+}
+
 async function dryRunPod(api: RealApiServer, pod: K8sObject): Promise<ApiAnswer> {
   return api.request('POST', `${await api.pathOf(pod, true)}?dryRun=All&fieldValidation=Strict`, { body: pod });
 }
@@ -178,26 +186,66 @@ describe.runIf(found)('a real kube-apiserver 1.28 admits every synthesized objec
   it('the synthesized controller, as its own ServiceAccount through its own RBAC, checks the stack it was synthesized with and only reads', async () => {
     const dist = join(work, 'o11y-yaml', 'local');
     const verdict = await admit(api, defaults);
+    const workloads = defaults.filter((o) => WORKLOADS.has(o.kind));
+    const nodes = ['amd64', 'arm64'].map((arch) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${arch}`,
+      labels: { 'kubernetes.io/arch': arch, 'kubernetes.io/os': 'linux', 'kubernetes.io/hostname': `node-${arch}` } } }));
+    const created: K8sObject[] = [];
     try {
       expect(verdict.refused).toEqual([]);
-      const controller = defaults.find((o) => o.kind === 'Deployment' && o.metadata.name === 'o11y-controller')!;
+      const controller = workloads.find((o) => o.kind === 'Deployment' && o.metadata.name === 'o11y-controller')!;
       const sa = (controller.spec as { template: { spec: { serviceAccountName: string } } }).template.spec.serviceAccountName;
       const kubeconfig = await api.serviceAccountKubeconfig(controller.metadata.namespace!, sa);
       const user = `system:serviceaccount:${controller.metadata.namespace}:${sa}`;
-      const { code, stdout, stderr } = await runCli('check', '--kubeconfig', kubeconfig, '--manifests', dist, '--no-rules', '-o', 'json');
-      expect(stderr).toBe('');
-      const workloads = JSON.parse(stdout).workloads as { name: string; status: string }[];
+      const check = async () => {
+        const { code, stdout, stderr } = await runCli('check', '--kubeconfig', kubeconfig, '--manifests', dist, '--no-rules', '--require-arch', 'amd64,arm64', '-o', 'json');
+        expect(stderr).toBe('');
+        return { code, report: JSON.parse(stdout) as { healthy: boolean; workloads: { name: string; status: string; message: string }[] } };
+      };
       // Every synthesized workload is found and readable; no controller runs here, so none has rolled out.
-      expect(workloads.length).toBe(defaults.filter((o) => WORKLOADS.has(o.kind)).length);
-      expect(workloads.filter((w) => w.status !== 'InProgress')).toEqual([]);
-      expect(code).toBe(1);
+      const fresh = await check();
+      expect(fresh.report.workloads.length).toBe(workloads.length);
+      expect(fresh.report.workloads.filter((w) => w.status !== 'InProgress')).toEqual([]);
+      expect(fresh.code).toBe(1);
+      // Rolled out as the controllers and the kubelet would report it, on an amd64 and an arm64 node.
+      for (const n of nodes) {
+        created.push(n);
+        await written(api, n, { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }], nodeInfo: { architecture: n.metadata.labels['kubernetes.io/arch'] } });
+        // The node lifecycle controller lifts the not-ready taint admission put on the new node.
+        await api.request('PATCH', (await api.pathOf(n))!, { body: { spec: { taints: null } }, contentType: 'application/merge-patch+json' });
+      }
+      for (const w of workloads) {
+        const replicas = w.kind === 'DaemonSet' ? nodes.length : ((w.spec as { replicas?: number }).replicas ?? 1);
+        for (let i = 0; i < replicas; i++) {
+          const p = podOf(w);
+          p.metadata.name = `${w.metadata.name}-${i}`;
+          (p.spec as { nodeName?: string }).nodeName = nodes[i % nodes.length]!.metadata.name;
+          created.push(p);
+          const containers = (p.spec as { containers: { name: string; image: string }[] }).containers;
+          await written(api, p, { phase: 'Running', startTime: new Date().toISOString(),
+            conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True' })),
+            containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } })) });
+        }
+        const generation = (await api.request('GET', (await api.pathOf(w))!)).body.metadata.generation;
+        const counts = { Deployment: { replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
+          conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable' }, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable' }] },
+        StatefulSet: { replicas, readyReplicas: replicas, currentReplicas: replicas, updatedReplicas: replicas, availableReplicas: replicas, currentRevision: 'r1', updateRevision: 'r1' },
+        DaemonSet: { desiredNumberScheduled: replicas, currentNumberScheduled: replicas, updatedNumberScheduled: replicas, numberReady: replicas, numberAvailable: replicas, numberMisscheduled: 0 } };
+        const pass = await api.request('PATCH', `${(await api.pathOf(w))!}/status`, { body: { status: { observedGeneration: generation, ...counts[w.kind as keyof typeof counts] } },
+          contentType: 'application/merge-patch+json' });
+        expect(pass.status, JSON.stringify(pass.body)).toBe(200);
+      }
+      const rolledOut = await check();
+      expect(rolledOut.report.workloads.filter((w) => w.status !== 'Current')).toEqual([]);
+      expect(rolledOut.report.healthy).toBe(true);
+      expect(rolledOut.code).toBe(0);
       const requests = api.auditEvents().filter((e) => e.user.username === user);
       expect(requests.length).toBeGreaterThan(0);
       expect(requests.filter((e) => !['get', 'list', 'watch'].includes(e.verb) || (e.responseStatus?.code ?? 200) >= 400)).toEqual([]);
     } finally {
+      for (const o of created.reverse()) await api.request('DELETE', `${(await api.pathOf(o))!}?gracePeriodSeconds=0`);
       await removeAll(api, defaults);
     }
-  }, 120_000);
+  }, 180_000);
 
   describe('refusals (negative cases)', () => {
     const restricted = () => {
