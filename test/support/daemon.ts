@@ -24,6 +24,8 @@ export async function startDaemon(opts: {
   url: string;
   readyPath: string;
   readyStatus?: number;
+  /** Replaces the plain GET of `url + readyPath` (e.g. for a server that wants a client certificate). */
+  probe?: () => Promise<boolean>;
   tmpPrefix: string;
   timeoutMs?: number;
 }): Promise<Daemon> {
@@ -57,9 +59,13 @@ export async function startDaemon(opts: {
       throw new Error(`${opts.binary} exited with ${child.exitCode}:\n${log}`);
     }
     try {
-      const res = await fetch(opts.url + opts.readyPath, { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === (opts.readyStatus ?? 200)) return daemon;
+      if (opts.probe) {
+        if (await opts.probe()) return daemon;
+      } else {
+        const res = await fetch(opts.url + opts.readyPath, { signal: AbortSignal.timeout(2000) });
+        await res.arrayBuffer();
+        if (res.status === (opts.readyStatus ?? 200)) return daemon;
+      }
     } catch {
       // not listening yet
     }

@@ -1,7 +1,9 @@
 /**
  * A loopback HTTP server that speaks the Kubernetes API wire format for the few resources the
- * controller reads (nodes, pods, deployments, statefulsets, daemonsets). No kube-apiserver can be
- * installed from the registries available here, so this stands in for one: list responses carry
+ * controller reads (nodes, pods, deployments, statefulsets, daemonsets). The controller's tests run
+ * against a real kube-apiserver (real-apiserver.ts); this one stays for what a real server cannot
+ * be made to do on demand (injected 5xx, hangs, compaction mid-watch, a Prometheus behind the
+ * service proxy) and for the benchmarks' 10,000-pod clusters. List responses carry
  * `metadata.resourceVersion`, `?watch=true` streams newline-delimited watch events over a chunked
  * response, errors are `Status` objects, and a watch from a compacted resourceVersion gets the
  * in-stream `410 Gone` ERROR event a real server sends. Every request is recorded so tests can
@@ -158,14 +160,6 @@ export class FakeApiServer {
       writeEvent(w.res, { type: 'ERROR', object: goneStatus(this.revision) });
       w.res.end();
       this.watchers.delete(w);
-    }
-  }
-
-  /** Sends a BOOKMARK to every open watch, as the server does periodically. */
-  bookmark(): void {
-    for (const w of this.watchers) {
-      writeEvent(w.res, { type: 'BOOKMARK', object: { kind: RESOURCES[w.plural]!.kind, apiVersion: RESOURCES[w.plural]!.apiVersion,
-        metadata: { resourceVersion: String(this.revision) } } });
     }
   }
 
