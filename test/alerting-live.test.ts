@@ -13,6 +13,7 @@ import type { K8sObject } from './support/manifest-checks.ts';
 import { layOutPodFiles, pathsUnder, removePodFiles, reroot } from './support/pod-files.ts';
 import { mountedConfig, withFlags } from './support/real-engine-checks.ts';
 import { toolPath } from './support/test-tools.ts';
+import { until as untilReady } from './support/until.ts';
 
 // Alert delivery end to end: the real Alertmanager with the synthesized config, flags and Secret
 // files, and `o11y relay` (the CLI, as the image runs it) with its synthesized config, deliver to
@@ -173,15 +174,11 @@ afterAll(async () => {
   removePodFiles();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nAlertmanager:\n${alertmanager?.output()}\nrelay:\n${relay?.output()}\nreceived: ${JSON.stringify(received.map((r) => r.path))}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined> | T | undefined) =>
+  untilReady(what, probe, {
+    intervalMs: 250,
+    context: () => `Alertmanager:\n${alertmanager?.output()}\nrelay:\n${relay?.output()}\nreceived: ${JSON.stringify(received.map((r) => r.path))}`,
+  });
 
 const am = async (path: string, init?: RequestInit) => {
   const res = await fetch(`${alertmanager!.url}/api/v2${path}`, { ...init, headers: { 'content-type': 'application/json' } });

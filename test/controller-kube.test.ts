@@ -15,6 +15,7 @@ import { FakeApiServer, type KubeObject } from './support/fake-apiserver.ts';
 import { runCli } from './support/run-cli.ts';
 import { daemonSet, deployment, node, pod, statefulSet } from './fixtures/k8s/objects.ts';
 import { started } from './controller-fixtures.ts';
+import { until as untilReady } from './support/until.ts';
 
 const obj = (o: object) => o as unknown as KubeObject;
 const kinded = (kind: string, o: object) => obj({ ...o, kind });
@@ -191,11 +192,7 @@ describe('o11y watch controller', () => {
   });
 });
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits until `cond` holds. */
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 5000) =>
+  untilReady('the condition', async () => ((await cond()) ? true : undefined), { timeoutMs, intervalMs: 50 });
 

@@ -24,6 +24,7 @@ import { loadManifestFile } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { startRealApiServer, type AuditEvent, type RealApiServer } from './support/real-apiserver.ts';
 import { runCli } from './support/run-cli.ts';
+import { until as untilReady } from './support/until.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NAMESPACES = ['observability', 'observability-agent'];
@@ -351,10 +352,6 @@ describe.runIf(found)('o11y check against a real kube-apiserver 1.28', () => {
   });
 });
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits until `cond` holds. */
+const until = (cond: () => boolean | Promise<boolean>, timeoutMs = 30_000) =>
+  untilReady('the condition', async () => ((await cond()) ? true : undefined), { timeoutMs, intervalMs: 50 });

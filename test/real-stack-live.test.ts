@@ -15,6 +15,7 @@ import { removePodFiles } from './support/pod-files.ts';
 import { alertmanagerWithReceivers, mountedConfig, UPSTREAM_ONLY_FLAGS, withFlags, type MountedConfig } from './support/real-engine-checks.ts';
 import { remoteWrite } from './support/remote-write.ts';
 import { toolPath } from './support/test-tools.ts';
+import { until as untilReady } from './support/until.ts';
 
 // The default stack's Prometheus and Alertmanager, running for real with the synthesized config,
 // flags and rule files. Rewritten, and only these: data folders, listen addresses, the in-cluster
@@ -41,15 +42,8 @@ let alertmanager: Daemon;
 let prometheus: Daemon;
 let mountedPrometheus: MountedConfig;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nPrometheus:\n${prometheus?.output()}\nAlertmanager:\n${alertmanager?.output()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000) =>
+  untilReady(what, probe, { timeoutMs, context: () => `Prometheus:\n${prometheus?.output()}\nAlertmanager:\n${alertmanager?.output()}` });
 
 const api = async <T>(path: string): Promise<T> => ((await (await fetch(`${prometheus.url}${path}`)).json()) as { data: T }).data;
 
