@@ -1,5 +1,5 @@
 import { CPU_PATTERN, MEMORY_PATTERN } from './quantity.ts';
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, DEFAULT_RUNBOOK_URL, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
 import { WORKLOADS } from './workloads.ts';
 
 /**
@@ -609,9 +609,10 @@ export const configSchema = closed(
       },
     }),
     monitoring: closed({
+      // Each alert's anchor is appended: the URL has none of its own.
+      runbookUrl: { type: 'string', pattern: '^https?://[^\\s#]+$', allowed: 'an http:// or https:// URL without a #fragment (each alert appends #<its anchor>)' },
       kubernetes: closed({
         disabledGroups: { type: 'array', items: { enum: [...KUBERNETES_RULE_GROUPS] }, uniqueItems: true, default: [] },
-        runbookUrl: { ...httpUrl, default: DEFAULT_RUNBOOK_URL },
       }),
     }),
     gitops: closed(

@@ -464,15 +464,17 @@ export interface StackConfig {
 export const KUBERNETES_RULE_GROUPS = ['node', 'workloads', 'resources', 'storage', 'apiserver', 'kubelet', 'coredns', 'etcd', 'control-plane', 'components'] as const;
 export type KubernetesRuleGroup = (typeof KUBERNETES_RULE_GROUPS)[number];
 
-export const DEFAULT_RUNBOOK_URL = 'https://github.com/cdk8s-o11y/cdk8s-o11y/blob/main/docs/runbook.md';
-
-/** The `monitoring:` section: what the stack watches in the clusters besides itself. */
+/** The `monitoring:` section: what the stack watches in the clusters besides itself, and where its alerts' runbook is. */
 export interface MonitoringConfig {
+  /**
+   * A runbook of your own that every alert's `runbook_url` points into: `<runbookUrl>#<alert name in
+   * lowercase>`, `#slo-<sloth_id>` for SLO alerts (an SLO's own runbook link wins).
+   * @default the stack's Grafana dashboard "Runbook", at Grafana's URL
+   */
+  readonly runbookUrl?: string;
   readonly kubernetes: {
     /** Rule groups left out of `prometheus-rules-kubernetes`. @default [] */
     readonly disabledGroups: readonly KubernetesRuleGroup[];
-    /** The runbook the alerts' `runbook_url` points into (`#<alert name in lowercase>`). @default this project's docs/runbook.md */
-    readonly runbookUrl: string;
   };
 }
 
