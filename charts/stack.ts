@@ -6,7 +6,7 @@ import { stackContext, type ChartContext } from '../constructs/common.ts';
 import type { FlowTable } from '../constructs/network-policy.ts';
 import { resolveStackInput, type StackInput } from '../src/config/input.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
-import type { ClusterConfig, StackConfig } from '../src/model/types.ts';
+import type { ClusterConfig, InputFilesEntry, StackConfig } from '../src/model/types.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { InputError, type InputProblem } from '../src/errors.ts';
 import { resolveInputFiles } from '../src/input/files.ts';
@@ -109,12 +109,13 @@ function userArtifacts(config: StackConfig, grafana: ChartContext, sloDashboards
       return fallback;
     }
   };
-  const rules = attempt(() => loadUserRules(resolveInputFiles(config.rules, baseDir, 'rule file', 'rules')), undefined);
+  const files = (entries: readonly InputFilesEntry[], what: string, ...key: string[]) => resolveInputFiles(entries, { what, key }, baseDir, config.source);
+  const rules = attempt(() => loadUserRules(files(config.rules, 'rule file', 'rules')), undefined);
   const dashboards = attempt(
-    () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards, runbook).flatMap((f) => f.dashboards.map((d) => (d.json as { uid: string }).uid))),
+    () => loadUserDashboards(files(config.dashboards, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards, runbook).flatMap((f) => f.dashboards.map((d) => (d.json as { uid: string }).uid))),
     [],
   );
-  const monitors = attempt(() => loadMonitorFiles(resolveInputFiles(config.scrape.monitors, baseDir, 'monitor file', 'scrape.monitors')), []);
+  const monitors = attempt(() => loadMonitorFiles(files(config.scrape.monitors, 'monitor file', 'scrape', 'monitors')), []);
   if (problems.length) throw new InputError(problems);
   return { rules, dashboards, scrapeJobs: [...monitors, ...config.scrape.extraConfigs] };
 }

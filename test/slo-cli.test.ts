@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { runCli } from './support/run-cli.ts';
 
 const BAD_OBJECTIVE = `version: prometheus/v1
 service: svc
@@ -17,15 +17,7 @@ slos:
 `;
 
 describe('o11y slo CLI', () => {
-  const run = async (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(['node', 'o11y', ...args], {
-      stdout: { write: (s: string) => ((out += s), true) } as never,
-      stderr: { write: (s: string) => ((err += s), true) } as never,
-    });
-    return { code, out, err };
-  };
+  const run = runCli;
   const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-cli-'));
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, BAD_OBJECTIVE);

@@ -225,6 +225,21 @@ function strict(properties: Record<string, unknown>, extra: Record<string, unkno
   return { type: 'object', additionalProperties: false, properties, ...extra };
 }
 
+/** Files or globs relative to the config's folder; each must match a file unless its entry says `optional: true`. */
+const inputFileList = {
+  type: 'array',
+  default: [],
+  items: {
+    // if/then/else rather than anyOf, so a bad entry is explained by the branch it was meant for.
+    if: { type: 'string' },
+    then: { type: 'string', minLength: 1 },
+    else: strict(
+      { files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }, optional: { type: 'boolean' } },
+      { required: ['files'], allowed: 'a file or glob, or { files: [...], optional: true } for files that may not exist' },
+    ),
+  },
+};
+
 const toleration = strict({
   key: { type: 'string', minLength: 1 },
   operator: { enum: ['Exists', 'Equal'] },
@@ -521,9 +536,10 @@ export const configSchema = closed(
           additionalProperties: false,
           required: ['files'],
           minProperties: 2,
-          allowed: 'an entry with `files` also names `clouds` and/or `clusters`: where those SLOs are evaluated',
+          allowed: 'an entry with `files` also names `clouds` and/or `clusters` (where those SLOs are evaluated), or `optional: true` (files that may not exist)',
           properties: {
             files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            optional: { type: 'boolean' },
             clouds: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...CLOUDS] } },
             clusters: { type: 'array', minItems: 1, uniqueItems: true, items: dnsLabel },
           },
@@ -587,8 +603,8 @@ export const configSchema = closed(
       ingressNamespace: dnsLabel,
     }),
     alerting,
-    rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
-    dashboards: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    rules: inputFileList,
+    dashboards: inputFileList,
     scrape: closed({
       // Raw Prometheus scrape configs: checked for job_name here, the rest by Prometheus (promtool in CI).
       extraConfigs: {
@@ -596,7 +612,7 @@ export const configSchema = closed(
         default: [],
         items: { type: 'object', required: ['job_name'], properties: { job_name: { type: 'string', minLength: 1 } } },
       },
-      monitors: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+      monitors: inputFileList,
       egress: {
         type: 'array',
         default: [],

@@ -1,5 +1,4 @@
 import { formatProblem, InputError, type InputProblem } from '../errors.ts';
-import { resolveInputFiles } from '../input/files.ts';
 import { readYamlFile, type YamlSource } from '../input/yaml-source.ts';
 import type { RunbookLink } from '../rules/runbook.ts';
 import { serviceDashboard } from './dashboard.ts';
@@ -31,14 +30,6 @@ export interface CompileOptions {
   readonly prometheusUid?: string;
   /** Where an SLO's alerts link when its file names no runbook (the stack's runbook). @default no link */
   readonly runbook?: RunbookLink;
-}
-
-/**
- * Expands `slos:` entries (files or globs, relative to `baseDir`) into a sorted list of files.
- * A glob that matches nothing is fine; a plain path that does not exist is an error.
- */
-export function resolveSloFiles(globs: readonly string[], baseDir: string): string[] {
-  return resolveInputFiles(globs, baseDir, 'SLO file', 'slos');
 }
 
 /** Reads, validates and compiles SLO files; throws {@link InputError} with every located problem. */
