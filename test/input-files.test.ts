@@ -36,7 +36,7 @@ function problemsOf(config: string, files: Record<string, string> = {}): string[
 
 describe('a file list entry that matches nothing is a located error naming the folder searched', () => {
   it.each([
-    ['an SLO glob', 'slos: [slos/*.yaml]\n', '2:8 slos[0]', '"slos/*.yaml" matches no SLO file in <dir>'],
+    ['an SLO glob (a typo of the folder)', 'slos: [slo/*.yaml]\n', '2:8 slos[0]', '"slo/*.yaml" matches no SLO file in <dir>'],
     ['an SLO file', 'slos: [slos/api.yaml]\n', '2:8 slos[0]', 'SLO file "slos/api.yaml" not found in <dir>'],
     ['a scoped SLO entry', 'slos:\n  - { files: [slos/a.yaml, x/*.yaml], clouds: [onprem] }\n', '3:28 slos[0].files[1]', '"x/*.yaml" matches no SLO file in <dir>'],
     ['a rule glob', 'rules: [rules/*.yaml]\n', '2:9 rules[0]', '"rules/*.yaml" matches no rule file in <dir>'],
