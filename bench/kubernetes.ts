@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { DEFAULT_RUNBOOK_URL } from '../src/model/types.ts';
 import { synthesizedJobs } from '../src/monitoring/metric-catalogue.ts';
 import { KUBERNETES_RULE_FILE, kubernetesRules } from '../src/rules/kubernetes/index.ts';
+import { anchorLink } from '../src/rules/runbook.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { startPrometheusWith } from '../test/support/real-prometheus.ts';
 import { remoteWrite, type Series } from '../test/support/remote-write.ts';
@@ -243,7 +243,7 @@ async function prometheusMetric(url: string, name: string): Promise<{ labels: st
 
 /** Rule evaluation cost on the synthetic cluster (`npx tsx -e` can run it alone while tuning rules). */
 export async function ruleEvaluationCost(): Promise<BenchResult[]> {
-  const rules = kubernetesRules({ jobs: synthesizedJobs('onprem'), monitoring: { disabledGroups: [], runbookUrl: DEFAULT_RUNBOOK_URL } });
+  const rules = kubernetesRules({ jobs: synthesizedJobs('onprem'), disabledGroups: [], runbook: anchorLink('https://runbooks.example.com/o11y.md') });
   const groups = rules.groups.map((g) => g.name);
   const prometheus = await startPrometheusWith({
     tmpPrefix: 'o11y-bench-kubernetes-',

@@ -10,7 +10,9 @@ import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
 import { dashboardFolders, type DashboardFolder } from '../src/dashboards/folders.ts';
+import { runbookDashboard } from '../src/dashboards/runbook.ts';
 import { globalOverviewDashboard, stackHealthDashboard, type DashboardFile } from '../src/dashboards/stack-health.ts';
+import { runbookParts } from '../src/rules/catalogue.ts';
 import type { ProvisionedDatasource } from '../src/user/dashboards.ts';
 
 /**
@@ -49,9 +51,10 @@ export function grafanaPrometheusUid(grafanaCluster: ChartContext): string {
 
 /**
  * The stack's dashboards by folder (in the Grafana cluster's context): Kubernetes, the stack's
- * components with stack health (and the global overview of several clouds), the SLOs.
+ * components with stack health (and the global overview of several clouds) and the runbook (by
+ * default its alerts' sections without SLOs), the SLOs.
  */
-export function stackDashboards(ctx: ChartContext, sloDashboards: readonly DashboardFile[]): DashboardFolder[] {
+export function stackDashboards(ctx: ChartContext, sloDashboards: readonly DashboardFile[], runbook: DashboardFile = runbookDashboard(runbookParts())): DashboardFolder[] {
   const backends = grafanaBackends(ctx);
   const prometheusUid = (b: GrafanaBackendSet) => datasourceUids(b.cloud).prometheus;
   const defaults = datasourceUids(backends[0]!.cloud);
@@ -59,6 +62,7 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
     stack: [
       stackHealthDashboard(defaults.prometheus, spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
+      runbook,
     ],
     slos: sloDashboards,
   });
@@ -77,7 +81,7 @@ export const CUSTOM_FOLDER = { name: 'custom', title: 'Custom' } as const;
 export class GrafanaChart extends Chart {
   readonly grafana: Grafana;
 
-  constructor(scope: Construct, id: string, ctx: ChartContext, sloDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = []) {
+  constructor(scope: Construct, id: string, ctx: ChartContext, sloDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = [], runbook?: DashboardFile) {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
@@ -96,7 +100,7 @@ export class GrafanaChart extends Chart {
       backends,
       spanMetrics,
       overrides: overridesFor(ctx, 'grafana'),
-      dashboards: [...stackDashboards(ctx, sloDashboards), ...(customDashboards.length ? [{ ...CUSTOM_FOLDER, dashboards: customDashboards }] : [])],
+      dashboards: [...stackDashboards(ctx, sloDashboards, runbook), ...(customDashboards.length ? [{ ...CUSTOM_FOLDER, dashboards: customDashboards }] : [])],
     });
   }
 }

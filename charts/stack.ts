@@ -6,7 +6,7 @@ import { stackContext, type ChartContext } from '../constructs/common.ts';
 import type { FlowTable } from '../constructs/network-policy.ts';
 import { resolveStackInput, type StackInput } from '../src/config/input.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
-import type { ClusterConfig, StackConfig } from '../src/model/types.ts';
+import type { ClusterConfig, InputFilesEntry, StackConfig } from '../src/model/types.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { InputError, type InputProblem } from '../src/errors.ts';
 import { resolveInputFiles } from '../src/input/files.ts';
@@ -16,6 +16,8 @@ import { duplicateGroupProblems, loadUserRules } from '../src/user/rules.ts';
 import { annotateForArgoCd } from '../src/gitops/apply-options.ts';
 import { annotateForFlux, CLUSTER_KUSTOMIZE_FILE, clusterKustomization, type ManifestFile } from '../src/gitops/flux-objects.ts';
 import type { Manifest } from '../src/gitops/manifest.ts';
+import { runbookDashboard } from '../src/dashboards/runbook.ts';
+import { runbookLink, runbookParts } from '../src/rules/catalogue.ts';
 import { stackRules } from '../src/rules/stack-rules.ts';
 import { KUBERNETES_RULE_FILE, KUBERNETES_RULES_CONFIGMAP, kubernetesRules } from '../src/rules/kubernetes/index.ts';
 import { synthesizedJobs } from '../src/monitoring/metric-catalogue.ts';
@@ -40,6 +42,8 @@ export const PROMTOOL_DIR = 'promtool';
 /** Everything a stack synthesizes beside the Kubernetes objects, shared by its clusters. */
 export interface StackArtifacts {
   readonly dashboards: readonly DashboardFile[];
+  /** The runbook dashboard: every alert's section, and every SLO's. */
+  readonly runbook: DashboardFile;
   /** The user's dashboards (`dashboards:`), checked against the Grafana cluster's datasources. */
   readonly customDashboards: readonly DashboardFile[];
   /** The user's scrape configs: converted `scrape.monitors`, then `scrape.extraConfigs`. */
@@ -60,14 +64,19 @@ export interface BackendRules {
 export function stackArtifacts(config: StackConfig, topology: Topology): StackArtifacts {
   // The Grafana cluster's context: its datasources are what dashboards refer to.
   const grafana = stackContext(config, topology.grafanaCluster, topology);
+  // Every alert links to its runbook section: the user's runbook, or the dashboard on the Grafana users open.
+  const runbook = runbookLink(config, topology);
   const slos = placeSlos(config, topology, {
     partOf: config.name,
     prometheusUid: grafanaPrometheusUid(grafana),
+    runbook,
   });
-  const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules() };
-  const user = userArtifacts(config, grafana, slos.all.dashboards);
+  const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules(runbook) };
+  const runbookFile = runbookDashboard(runbookParts(slos.all.slos));
+  const user = userArtifacts(config, grafana, slos.all.dashboards, runbookFile);
   return {
     dashboards: slos.all.dashboards,
+    runbook: runbookFile,
     customDashboards: user.dashboards,
     userJobs: user.scrapeJobs,
     forBackend: (cluster) => {
@@ -77,7 +86,7 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
       const kubernetes: RuleFileOutput = {
         configMap: KUBERNETES_RULES_CONFIGMAP,
         fileName: KUBERNETES_RULE_FILE,
-        content: kubernetesRules({ jobs: synthesizedJobs(cluster.cloud), monitoring: config.monitoring.kubernetes }),
+        content: kubernetesRules({ jobs: synthesizedJobs(cluster.cloud), disabledGroups: config.monitoring.kubernetes.disabledGroups, runbook }),
       };
       const ruleFiles = [stack, kubernetes, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
       const duplicates = duplicateGroupProblems(ruleFiles);
@@ -88,7 +97,7 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
 }
 
 /** The user's rule files, dashboards and scrape targets (files relative to the config), checked; every problem of all three at once. */
-function userArtifacts(config: StackConfig, grafana: ChartContext, sloDashboards: readonly DashboardFile[]) {
+function userArtifacts(config: StackConfig, grafana: ChartContext, sloDashboards: readonly DashboardFile[], runbook: DashboardFile) {
   const baseDir = dirname(resolve(config.source));
   const problems: InputProblem[] = [];
   const attempt = <T>(load: () => T, fallback: T): T => {
@@ -100,12 +109,13 @@ function userArtifacts(config: StackConfig, grafana: ChartContext, sloDashboards
       return fallback;
     }
   };
-  const rules = attempt(() => loadUserRules(resolveInputFiles(config.rules, baseDir, 'rule file', 'rules')), undefined);
+  const files = (entries: readonly InputFilesEntry[], what: string, ...key: string[]) => resolveInputFiles(entries, { what, key }, baseDir, config.source);
+  const rules = attempt(() => loadUserRules(files(config.rules, 'rule file', 'rules')), undefined);
   const dashboards = attempt(
-    () => loadUserDashboards(resolveInputFiles(config.dashboards, baseDir, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards).flatMap((f) => f.dashboards.map((d) => (d.json as { uid: string }).uid))),
+    () => loadUserDashboards(files(config.dashboards, 'dashboard', 'dashboards'), provisionedDatasources(grafana), stackDashboards(grafana, sloDashboards, runbook).flatMap((f) => f.dashboards.map((d) => (d.json as { uid: string }).uid))),
     [],
   );
-  const monitors = attempt(() => loadMonitorFiles(resolveInputFiles(config.scrape.monitors, baseDir, 'monitor file', 'scrape.monitors')), []);
+  const monitors = attempt(() => loadMonitorFiles(files(config.scrape.monitors, 'monitor file', 'scrape', 'monitors')), []);
   if (problems.length) throw new InputError(problems);
   return { rules, dashboards, scrapeJobs: [...monitors, ...config.scrape.extraConfigs] };
 }
@@ -183,7 +193,7 @@ export class O11yStack extends Construct {
       this.clusterMetrics = new ClusterMetricsChart(scope, '20-cluster-metrics', ctx, artifacts.userJobs);
     }
     this.collectors = new CollectorsChart(scope, '30-collectors', ctx);
-    if (roles.has('grafana')) this.grafana = new GrafanaChart(scope, '40-grafana', ctx, artifacts.dashboards, artifacts.customDashboards);
+    if (roles.has('grafana')) this.grafana = new GrafanaChart(scope, '40-grafana', ctx, artifacts.dashboards, artifacts.customDashboards, artifacts.runbook);
     // The controller checks rollout and the rules of the Prometheus beside it (`o11y check` from CI covers the other clusters).
     if (roles.has('backend')) this.controller = new ControllerChart(scope, '50-controller', ctx);
     this.node.addValidation({ validate: () => (this.finalize(), []) });

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
+import { exposureUrl, type ExposureUrl } from '../src/grafana/root-url.ts';
 import type { ExposeConfig } from '../src/model/types.ts';
 import type { StackContext } from './common.ts';
 import { componentMetadata, type ComponentId } from './workload.ts';
@@ -19,12 +20,7 @@ export interface ExposureProps {
 }
 
 /** Where users reach an exposed component. */
-export interface Exposure {
-  readonly host: string;
-  /** The public base URL, e.g. `https://grafana.example.com/`. */
-  readonly url: string;
-  readonly tls: boolean;
-}
+export type Exposure = ExposureUrl;
 
 /**
  * Makes a component's Service reachable from outside the cluster through an Ingress
@@ -55,7 +51,7 @@ export function exposeComponent(scope: Construct, ctx: StackContext, id: Compone
       },
     });
     ctx.flows.add({ from: { namespacePods: controllerNamespace }, to: self, ports: [props.podPort], why: `the ingress controller forwards users to ${id.app}` });
-    return { host: ingress.host, url: `${tlsSecret ? 'https' : 'http'}://${ingress.host}/`, tls: !!tlsSecret };
+    return exposureUrl(props.expose);
   }
   if (!httpRoute) throw new Error(`exposure of ${id.app} has neither ingress nor httpRoute`);
   new ApiObject(scope, `${id.app}-httproute`, {
@@ -74,6 +70,5 @@ export function exposeComponent(scope: Construct, ctx: StackContext, id: Compone
     ports: [props.podPort],
     why: `the gateway's proxies forward users to ${id.app}`,
   });
-  // A browser-facing Gateway listener terminates TLS; the route cannot tell, so the URL assumes it.
-  return { host: httpRoute.host, url: `https://${httpRoute.host}/`, tls: true };
+  return exposureUrl(props.expose);
 }

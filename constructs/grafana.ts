@@ -5,6 +5,7 @@ import type { ExposeConfig, GrafanaDatabaseConfig, GrafanaOidcConfig } from '../
 import { datasourceName, datasourceUids } from '../src/dashboards/datasources.ts';
 import type { DashboardFolder } from '../src/dashboards/folders.ts';
 import { oidcEndpoints } from '../src/grafana/oidc-endpoints.ts';
+import { GRAFANA_PORT } from '../src/grafana/root-url.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { ALERTMANAGER_PORT } from './alertmanager.ts';
 import { configMapVolume, dataVolumeClaim, emptyDirVolume, httpProbe, metadata, serviceHost, type StackContext } from './common.ts';
@@ -17,7 +18,7 @@ import { EXEMPLAR_TRACE_ID_LABELS, type SpanMetricsSeries } from '../src/model/s
 import { TEMPO_HTTP_PORT } from './tempo.ts';
 import { configMap, container, podTemplate, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadProps } from './workload.ts';
 
-export const GRAFANA_PORT = 3000;
+export { GRAFANA_PORT } from '../src/grafana/root-url.ts';
 /** Unified alerting's gossip between replicas (TCP and UDP), so that one alert notifies once. */
 const ALERTING_HA_PORT = 9094;
 export const GRAFANA_DATA_DIR = '/var/lib/grafana';

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,19 +30,21 @@ function variant(base: string, patch: Record<string, unknown>): string {
   return stringify(config);
 }
 
-/** Synthesizes a config text: each cluster's objects, by cluster name. */
-function synth(name: string, text: string): Record<string, K8sObject[]> {
+/** Synthesizes a config text, its SLO files (`slos/`) from the folder `from`: each cluster's objects, by cluster name. */
+function synth(name: string, text: string, from = ROOT): Record<string, K8sObject[]> {
   const dir = join(work, name);
-  writeFileSync(`${dir}.yaml`, text);
-  synthesize({ configFile: `${dir}.yaml`, outDir: dir });
-  return Object.fromEntries(loadConfigFile(`${dir}.yaml`).clusters.map((c) => [c.name, loadManifestDir(join(dir, c.name))]));
+  mkdirSync(dir);
+  symlinkSync(join(from, 'slos'), join(dir, 'slos'));
+  writeFileSync(join(dir, 'o11y.yaml'), text);
+  synthesize({ configFile: join(dir, 'o11y.yaml'), outDir: join(dir, 'dist') });
+  return Object.fromEntries(loadConfigFile(join(dir, 'o11y.yaml')).clusters.map((c) => [c.name, loadManifestDir(join(dir, 'dist', c.name))]));
 }
 
 const SCALED = { loadBalancing: true, tailSampling: { enabled: true, slowerThan: '2s', percentage: 10 }, spanMetricsInGateway: true };
 const stacks = {
   default: synth('default', DEFAULT),
   'default, scale on': synth('default-scaled', variant(DEFAULT, { scale: SCALED })),
-  'multi-cloud (scale on)': synth('multi-cloud', MULTI),
+  'multi-cloud (scale on)': synth('multi-cloud', MULTI, join(ROOT, 'examples')),
 };
 const defaultCluster = Object.values(stacks.default)[0]!;
 const everyCluster = Object.entries(stacks).flatMap(([stack, clusters]) => Object.entries(clusters).map(([cluster, objs]) => [`${stack} / ${cluster}`, objs] as const));

@@ -6,19 +6,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../src/errors.ts';
 import { parseConfig } from '../src/config/load.ts';
-import { CLOUDS, DEFAULT_RUNBOOK_URL, KUBERNETES_RULE_GROUPS, type Cloud } from '../src/model/types.ts';
+import { CLOUDS, KUBERNETES_RULE_GROUPS, type Cloud } from '../src/model/types.ts';
 import { producedBy, synthesizedJobs, type JobName } from '../src/monitoring/metric-catalogue.ts';
 import { allKubernetesAlerts, KUBERNETES_RULE_FILE, kubernetesRules, type KubernetesRuleFile } from '../src/rules/kubernetes/index.ts';
-import { runbookMarkdown } from '../src/rules/kubernetes/runbook.ts';
+import { anchorLink } from '../src/rules/runbook.ts';
 import { selectorsOf } from '../src/slo/promql.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { runTool } from './support/run-tool.ts';
 
 const TESTS = fileURLToPath(new URL('./kubernetes-rules', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const monitoring = { disabledGroups: [], runbookUrl: DEFAULT_RUNBOOK_URL };
+const RUNBOOK = 'https://runbooks.example.com/o11y.md';
 const rulesFor = (cloud: Cloud, disabledGroups: readonly (typeof KUBERNETES_RULE_GROUPS)[number][] = []): KubernetesRuleFile =>
-  kubernetesRules({ jobs: synthesizedJobs(cloud), monitoring: { ...monitoring, disabledGroups } });
+  kubernetesRules({ jobs: synthesizedJobs(cloud), disabledGroups, runbook: anchorLink(RUNBOOK) });
 const alertsOf = (file: KubernetesRuleFile) => file.groups.flatMap((g) => g.rules.flatMap((r) => ('alert' in r ? [r] : [])));
 const recordsOf = (file: KubernetesRuleFile) => new Map(file.groups.flatMap((g) => g.rules.flatMap((r) => ('record' in r ? [[r.record, r.expr] as const] : []))));
 
@@ -112,20 +112,22 @@ describe('monitoring.kubernetes in the config', () => {
   const base = 'clusters: [{ name: local, cloud: onprem, region: dc1, storageClass: standard }]\n';
   it('disabledGroups leaves those groups out of the rule file', () => {
     const config = parseConfig(`${base}monitoring: { kubernetes: { disabledGroups: [etcd, node] } }\n`, 'o11y.yaml');
-    const file = kubernetesRules({ jobs: synthesizedJobs('onprem'), monitoring: config.monitoring.kubernetes });
+    const file = kubernetesRules({ jobs: synthesizedJobs('onprem'), disabledGroups: config.monitoring.kubernetes.disabledGroups, runbook: anchorLink(RUNBOOK) });
     const names = file.groups.map((g) => g.name);
     expect(names).not.toContain('kubernetes.etcd');
     expect(names).not.toContain('kubernetes.node');
     expect(names).toContain('kubernetes.workloads');
   });
-  it('defaults: every group, runbook links into this project\'s docs/runbook.md', () => {
+  it('defaults: every group, and no runbook of the user\'s (the stack\'s own runbook dashboard)', () => {
     const config = parseConfig(base, 'o11y.yaml');
-    expect(config.monitoring.kubernetes).toEqual({ disabledGroups: [], runbookUrl: DEFAULT_RUNBOOK_URL });
+    expect(config.monitoring).toEqual({ kubernetes: { disabledGroups: [] } });
   });
   it.each([
     ['an unknown group', 'monitoring:\n  kubernetes:\n    disabledGroups: [etcd, nodes]\n', 'o11y.yaml:4:28', 'monitoring.kubernetes.disabledGroups[1]: "nodes" is not one of node, workloads'],
-    ['a runbook that is no URL', 'monitoring:\n  kubernetes:\n    runbookUrl: docs/runbook.md\n', 'o11y.yaml:4:17', 'monitoring.kubernetes.runbookUrl: "docs/runbook.md" is not allowed; expected an http:// or https:// URL'],
-    ['an unknown key', 'monitoring:\n  kubernetes:\n    groups: []\n', 'o11y.yaml:4:5', 'monitoring.kubernetes.groups: unknown key "groups"; allowed keys: disabledGroups, runbookUrl'],
+    ['a runbook that is no URL', 'monitoring:\n  runbookUrl: docs/runbook.md\n', 'o11y.yaml:3:15', 'monitoring.runbookUrl: "docs/runbook.md" is not allowed; expected an http:// or https:// URL without a #fragment'],
+    ['a runbook URL with a fragment', 'monitoring:\n  runbookUrl: https://wiki.example.com/o11y#alerts\n', 'o11y.yaml:3:15', 'monitoring.runbookUrl: "https://wiki.example.com/o11y#alerts" is not allowed'],
+    ['the runbook where it was before', 'monitoring:\n  kubernetes:\n    runbookUrl: https://wiki.example.com/o11y\n', 'o11y.yaml:4:5', 'monitoring.kubernetes.runbookUrl: unknown key "runbookUrl"; allowed keys: disabledGroups'],
+    ['an unknown key', 'monitoring:\n  kubernetes:\n    groups: []\n', 'o11y.yaml:4:5', 'monitoring.kubernetes.groups: unknown key "groups"; allowed keys: disabledGroups'],
   ])('refuses %s, located', (_, yaml, where, message) => {
     let error: unknown;
     try {
@@ -137,20 +139,6 @@ describe('monitoring.kubernetes in the config', () => {
     const text = (error as InputError).message;
     expect(text).toContain(where);
     expect(text).toContain(message);
-  });
-});
-
-describe('runbook', () => {
-  it('docs/runbook.md is generated from the rules (npx tsx scripts/runbook.ts)', () => {
-    expect(readFileSync(join(ROOT, 'docs/runbook.md'), 'utf8')).toBe(runbookMarkdown());
-  });
-  it('every alert links to its own section', () => {
-    const runbook = readFileSync(join(ROOT, 'docs/runbook.md'), 'utf8');
-    const anchors = new Set([...runbook.matchAll(/^## (\w+)$/gm)].map((m) => m[1]!.toLowerCase()));
-    for (const alert of alertsOf(rulesFor('onprem'))) {
-      expect(alert.annotations.runbook_url).toBe(`${DEFAULT_RUNBOOK_URL}#${alert.alert.toLowerCase()}`);
-      expect(anchors.has(alert.alert.toLowerCase()), alert.alert).toBe(true);
-    }
   });
 });
 

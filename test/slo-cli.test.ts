@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { runCli } from './support/run-cli.ts';
 
 const BAD_OBJECTIVE = `version: prometheus/v1
 service: svc
@@ -17,15 +17,7 @@ slos:
 `;
 
 describe('o11y slo CLI', () => {
-  const run = async (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(['node', 'o11y', ...args], {
-      stdout: { write: (s: string) => ((out += s), true) } as never,
-      stderr: { write: (s: string) => ((err += s), true) } as never,
-    });
-    return { code, out, err };
-  };
+  const run = runCli;
   const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-cli-'));
   const bad = join(dir, 'bad.yaml');
   writeFileSync(bad, BAD_OBJECTIVE);
@@ -34,7 +26,7 @@ describe('o11y slo CLI', () => {
     expect(await run('slo', 'validate', 'examples/slos/native.yaml')).toMatchObject({ code: 0, out: 'ok: 4 SLOs in 1 file\n' });
     const r = await run('slo', 'validate', bad);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`${bad}:5:16 slos[0].objective: objective 120 is outside (0, 100]`);
+    expect(r.stderr).toContain(`${bad}:5:16 slos[0].objective: objective 120 is outside (0, 100]`);
   });
 
   it('validate: an error query that does not read the total\'s series (a misspelt metric) exits 2, located, saying what is allowed', async () => {
@@ -42,19 +34,19 @@ describe('o11y slo CLI', () => {
     writeFileSync(typo, BAD_OBJECTIVE.replace('objective: 120', 'objective: 99').replace('http_requests_total{code', 'http_requests_totl{code'));
     const r = await run('slo', 'validate', typo);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`${typo}:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} is not one of the total query's selectors narrowed by a filter. Allowed: `);
+    expect(r.stderr).toContain(`${typo}:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} is not one of the total query's selectors narrowed by a filter. Allowed: `);
   });
 
   it('generate: rule YAML to stdout, PrometheusRule objects, --out, bad --format', async () => {
     const rules = await run('slo', 'generate', 'examples/slos/sloth-prometheus-v1.yaml');
     expect(rules.code).toBe(0);
-    expect(rules.out).toMatch(/^groups:\n {2}- name: sloth-slo-sli-recordings-myservice-requests-availability\n/);
-    expect(rules.out).not.toMatch(/[&*]a\d/); // no YAML anchors: other tools read this file
+    expect(rules.stdout).toMatch(/^groups:\n {2}- name: sloth-slo-sli-recordings-myservice-requests-availability\n/);
+    expect(rules.stdout).not.toMatch(/[&*]a\d/); // no YAML anchors: other tools read this file
     const pr = await run('slo', 'generate', '--format', 'prometheus-rule', 'examples/slos/native.yaml', 'slos/stack.yaml');
-    expect(pr.out.split('---\n')).toHaveLength(4);
-    expect(pr.out).toContain('kind: PrometheusRule');
+    expect(pr.stdout.split('---\n')).toHaveLength(4);
+    expect(pr.stdout).toContain('kind: PrometheusRule');
     const out = join(dir, 'out.yaml');
-    expect((await run('slo', 'generate', '--out', out, 'slos/stack.yaml')).out).toBe('');
+    expect((await run('slo', 'generate', '--out', out, 'slos/stack.yaml')).stdout).toBe('');
     expect(readFileSync(out, 'utf8')).toContain('slo:sli_error:ratio_rate30d');
     expect((await run('slo', 'generate', '--format', 'json', 'slos/stack.yaml')).code).toBe(2);
   });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { compileSloFiles, resolveSloFiles } from '../src/slo/index.ts';
+import { globSync } from 'tinyglobby';
+import { compileSloFiles } from '../src/slo/index.ts';
 import { WHOLE_SERVICE, wholeServiceQueries } from '../src/slo/dashboard.ts';
 import { errorBudget } from '../src/slo/rules.ts';
 import { synthesize } from '../src/synth.ts';
@@ -25,7 +26,7 @@ const work = mkdtempSync(join(tmpdir(), 'o11y-slo-dashboard-'));
 const out = join(work, 'dist');
 synthesize({ configFile: 'examples/multi-cloud.yaml', outDir: out });
 const grafana = loadManifestDir(join(out, 'aks-backend'));
-const slos = compileSloFiles(resolveSloFiles(['slos/*.yaml'], 'examples')).slos;
+const slos = compileSloFiles(globSync('examples/slos/*.yaml', { absolute: true }).sort()).slos;
 
 const configMap = (objs: K8sObject[], name: string) => objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)!.data as Record<string, string>;
 

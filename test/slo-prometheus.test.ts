@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { runCli } from './support/run-cli.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { compileSloFiles } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
@@ -86,15 +86,7 @@ describe('generated SLO rules in a real Prometheus 3', () => {
     const data = await api<{ result: { value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
     return data.result.length ? Number(data.result[0]!.value[1]) : undefined;
   };
-  const validate = async (...args: string[]) => {
-    let out = '';
-    let err = '';
-    const code = await main(['node', 'o11y', 'slo', 'validate', ...args], {
-      stdout: { write: (t: string) => ((out += t), true) } as never,
-      stderr: { write: (t: string) => ((err += t), true) } as never,
-    });
-    return { code, out, err };
-  };
+  const validate = (...args: string[]) => runCli('slo', 'validate', ...args);
   const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs = 40_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await check())) {
@@ -140,7 +132,7 @@ describe('generated SLO rules in a real Prometheus 3', () => {
     const offBucket = file('off-bucket.yaml', 'http_server_request_duration_seconds{job="api"}', '0.25');
     const r = await validate('--prometheus-url', prometheus.url, offBucket);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(
+    expect(r.stderr).toContain(
       `${offBucket}:9:20 slos[0].sli.latency.threshold: SLO "latency": threshold 0.25 is not a bucket boundary of ` +
         `http_server_request_duration_seconds_bucket{job="api"} at ${prometheus.url}; allowed: 0.1, 0.3, +Inf\n`,
     );

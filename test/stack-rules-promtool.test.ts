@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { stackRules } from '../src/rules/stack-rules.ts';
+import { anchorLink } from '../src/rules/runbook.ts';
+import { allStackAlerts, stackRules } from '../src/rules/stack-rules.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { startDaemon, type Daemon } from './support/daemon.ts';
 import { freePort } from './support/free-port.ts';
@@ -16,8 +17,10 @@ import { toolPath } from './support/test-tools.ts';
 // realistic series and says which alerts fire, with which labels, and which stay quiet.
 
 const TESTS = fileURLToPath(new URL('./stack-rules', import.meta.url));
+// The test files expect each alert's runbook_url in this runbook.
+const rules = stackRules(anchorLink('https://runbooks.example.com/o11y.md'));
 const dir = mkdtempSync(join(tmpdir(), 'o11y-stack-rules-'));
-writeFileSync(join(dir, 'stack.rules.yaml'), dumpYaml(stackRules()));
+writeFileSync(join(dir, 'stack.rules.yaml'), dumpYaml(rules));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('stack alerts (promtool test rules)', () => {
@@ -32,7 +35,7 @@ describe('stack alerts (promtool test rules)', () => {
 // The metric names the stack alerts read from Prometheus and Alertmanager themselves, checked
 // against what the real binaries export (a name that does not exist makes an alert that never fires).
 describe('stack alerts read metrics the real Prometheus 3 and Alertmanager export', () => {
-  const rulesText = dumpYaml(stackRules());
+  const rulesText = dumpYaml(rules);
   const wanted = (prefix: string) => [...new Set([...rulesText.matchAll(new RegExp(`\\b${prefix}_[a-z_]+`, 'g'))].map((m) => m[0]))].sort();
   let prometheus: Daemon;
   let alertmanager: Daemon;
@@ -84,9 +87,9 @@ describe("README's alert catalogue", () => {
   it('has one line per stack alert, with what it means and what to do', () => {
     const readme = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
     const rows = new Map([...readme.matchAll(/^\| `(\w+)` \| (\w+) \| [^|]+ \| (.+?) \| (.+?) \|$/gm)].map((m) => [m[1]!, m]));
-    const missing = stackRules().groups.flatMap((g) => g.rules).filter((r) => {
+    const missing = allStackAlerts().filter((r) => {
       const row = rows.get(r.alert);
-      return !row || row[2] !== r.labels.severity || row[3] !== r.annotations.summary || row[4] !== r.annotations.action;
+      return !row || row[2] !== r.severity || row[3] !== r.summary || row[4] !== r.action;
     });
     expect(missing.map((r) => r.alert)).toEqual([]);
   });
@@ -97,7 +100,7 @@ describe('the promtool tests cover every stack alert', () => {
   const cases = readdirSync(TESTS)
     .filter((f) => f.endsWith('.test.yaml'))
     .flatMap((f) => (parseYaml(readFileSync(join(TESTS, f), 'utf8')) as { tests: { alert_rule_test?: AlertTest[] }[] }).tests.flatMap((t) => t.alert_rule_test ?? []));
-  it.each(stackRules().groups.flatMap((g) => g.rules.map((r) => r.alert)))('%s: fires in one test and stays quiet in another', (name) => {
+  it.each(allStackAlerts().map((r) => r.alert))('%s: fires in one test and stays quiet in another', (name) => {
     expect(cases.some((c) => c.alertname === name && (c.exp_alerts?.length ?? 0) > 0), `${name} never fires`).toBe(true);
     // The Watchdog fires by design; every other alert must also be seen quiet.
     if (name !== 'Watchdog') expect(cases.some((c) => c.alertname === name && !c.exp_alerts?.length), `${name} is never shown quiet`).toBe(true);

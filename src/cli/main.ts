@@ -9,6 +9,7 @@ import { registerGitops } from './gitops.ts';
 import { registerSlo } from './slo.ts';
 import { registerGraph } from './graph.ts';
 import { registerRelay } from './relay.ts';
+import { registerVersion, VERSION } from './version.ts';
 
 /** What a command needs from its caller: where to write, and where to leave its exit code. */
 export interface CliContext {
@@ -23,6 +24,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
   const program = new Command(name)
     .description('Synthesize an observability stack for Kubernetes and prove that it is healthy')
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) })
+    .version(VERSION, '-V, --version', 'print the version of o11y')
     .showHelpAfterError()
     .exitOverride();
   registerSynth(program, ctx);
@@ -33,6 +35,7 @@ export function buildProgram(ctx: CliContext, name = 'o11y'): Command {
   registerSlo(program, ctx);
   registerGraph(program, ctx);
   registerRelay(program, ctx);
+  registerVersion(program, ctx);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import { CPU_PATTERN, MEMORY_PATTERN } from './quantity.ts';
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, DEFAULT_RUNBOOK_URL, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
 import { WORKLOADS } from './workloads.ts';
 
 /**
@@ -224,6 +224,21 @@ function closed(properties: Record<string, unknown>, extra: Record<string, unkno
 function strict(properties: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   return { type: 'object', additionalProperties: false, properties, ...extra };
 }
+
+/** Files or globs relative to the config's folder; each must match a file unless its entry says `optional: true`. */
+const inputFileList = {
+  type: 'array',
+  default: [],
+  items: {
+    // if/then/else rather than anyOf, so a bad entry is explained by the branch it was meant for.
+    if: { type: 'string' },
+    then: { type: 'string', minLength: 1 },
+    else: strict(
+      { files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } }, optional: { type: 'boolean' } },
+      { required: ['files'], allowed: 'a file or glob, or { files: [...], optional: true } for files that may not exist' },
+    ),
+  },
+};
 
 const toleration = strict({
   key: { type: 'string', minLength: 1 },
@@ -521,9 +536,10 @@ export const configSchema = closed(
           additionalProperties: false,
           required: ['files'],
           minProperties: 2,
-          allowed: 'an entry with `files` also names `clouds` and/or `clusters`: where those SLOs are evaluated',
+          allowed: 'an entry with `files` also names `clouds` and/or `clusters` (where those SLOs are evaluated), or `optional: true` (files that may not exist)',
           properties: {
             files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            optional: { type: 'boolean' },
             clouds: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...CLOUDS] } },
             clusters: { type: 'array', minItems: 1, uniqueItems: true, items: dnsLabel },
           },
@@ -587,8 +603,8 @@ export const configSchema = closed(
       ingressNamespace: dnsLabel,
     }),
     alerting,
-    rules: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
-    dashboards: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+    rules: inputFileList,
+    dashboards: inputFileList,
     scrape: closed({
       // Raw Prometheus scrape configs: checked for job_name here, the rest by Prometheus (promtool in CI).
       extraConfigs: {
@@ -596,7 +612,7 @@ export const configSchema = closed(
         default: [],
         items: { type: 'object', required: ['job_name'], properties: { job_name: { type: 'string', minLength: 1 } } },
       },
-      monitors: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+      monitors: inputFileList,
       egress: {
         type: 'array',
         default: [],
@@ -609,9 +625,10 @@ export const configSchema = closed(
       },
     }),
     monitoring: closed({
+      // Each alert's anchor is appended: the URL has none of its own.
+      runbookUrl: { type: 'string', pattern: '^https?://[^\\s#]+$', allowed: 'an http:// or https:// URL without a #fragment (each alert appends #<its anchor>)' },
       kubernetes: closed({
         disabledGroups: { type: 'array', items: { enum: [...KUBERNETES_RULE_GROUPS] }, uniqueItems: true, default: [] },
-        runbookUrl: { ...httpUrl, default: DEFAULT_RUNBOOK_URL },
       }),
     }),
     gitops: closed(

@@ -411,8 +411,17 @@ export interface ImagesConfig {
 }
 
 /** SLO files evaluated only by the backends of the named clouds and of the named clusters' clouds. */
+/**
+ * An entry of a config list of input files (`slos`, `rules`, `dashboards`, `scrape.monitors`): a
+ * file or glob relative to the config's folder, which must match a file, or `{ files, optional: true }`
+ * for files that may not exist (a glob that may match nothing).
+ */
+export type InputFilesEntry = string | { readonly files: readonly string[]; readonly optional?: boolean };
+
 export interface SloFilesConfig {
   readonly files: readonly string[];
+  /** The files may not exist (a glob may match nothing). @default false */
+  readonly optional?: boolean;
   readonly clouds?: readonly Cloud[];
   readonly clusters?: readonly string[];
 }
@@ -439,7 +448,7 @@ export interface StackConfig {
    * cluster pins digests; empty otherwise.
    */
   readonly imageDigests: Readonly<Record<string, string>>;
-  /** SLO files or globs, relative to the config file's folder: for every backend, or scoped. */
+  /** SLO files or globs, relative to the config file's folder: for every backend, or scoped. Each must match a file unless `optional: true`. */
   readonly slos: readonly (string | SloFilesConfig)[];
   /** Clouds served by existing remote backends instead of a backend cluster. */
   readonly backends: Readonly<Partial<Record<Cloud, { readonly remote: RemoteBackendConfig }>>>;
@@ -453,9 +462,9 @@ export interface StackConfig {
   /** Where alerts go; absent means the built-in webhook receivers `default`, `page` and `ticket`. */
   readonly alerting?: AlertingConfig;
   /** Prometheus rule files or globs of the user's, relative to the config file's folder: loaded by every backend's Prometheus. */
-  readonly rules: readonly string[];
+  readonly rules: readonly InputFilesEntry[];
   /** Grafana dashboard JSON files or globs of the user's, relative to the config file's folder: provisioned in the folder `Custom`. */
-  readonly dashboards: readonly string[];
+  readonly dashboards: readonly InputFilesEntry[];
   readonly scrape: ScrapeTargetsConfig;
   readonly monitoring: MonitoringConfig;
 }
@@ -464,15 +473,17 @@ export interface StackConfig {
 export const KUBERNETES_RULE_GROUPS = ['node', 'workloads', 'resources', 'storage', 'apiserver', 'kubelet', 'coredns', 'etcd', 'control-plane', 'components'] as const;
 export type KubernetesRuleGroup = (typeof KUBERNETES_RULE_GROUPS)[number];
 
-export const DEFAULT_RUNBOOK_URL = 'https://github.com/cdk8s-o11y/cdk8s-o11y/blob/main/docs/runbook.md';
-
-/** The `monitoring:` section: what the stack watches in the clusters besides itself. */
+/** The `monitoring:` section: what the stack watches in the clusters besides itself, and where its alerts' runbook is. */
 export interface MonitoringConfig {
+  /**
+   * A runbook of your own that every alert's `runbook_url` points into: `<runbookUrl>#<alert name in
+   * lowercase>`, `#slo-<sloth_id>` for SLO alerts (an SLO's own runbook link wins).
+   * @default the stack's Grafana dashboard "Runbook", at Grafana's URL
+   */
+  readonly runbookUrl?: string;
   readonly kubernetes: {
     /** Rule groups left out of `prometheus-rules-kubernetes`. @default [] */
     readonly disabledGroups: readonly KubernetesRuleGroup[];
-    /** The runbook the alerts' `runbook_url` points into (`#<alert name in lowercase>`). @default this project's docs/runbook.md */
-    readonly runbookUrl: string;
   };
 }
 
@@ -573,7 +584,7 @@ export interface ScrapeTargetsConfig {
   /** Raw Prometheus `scrape_configs` entries, appended to the generated jobs (each needs a unique `job_name`). */
   readonly extraConfigs: readonly Record<string, unknown>[];
   /** Files or globs (relative to the config file's folder) of ServiceMonitor and PodMonitor objects, converted into scrape configs at synth. */
-  readonly monitors: readonly string[];
+  readonly monitors: readonly InputFilesEntry[];
   /** With `networkPolicy.egress: strict`: where the scrapers may connect besides pods and kubelets (targets of `extraConfigs` outside the pod network). */
   readonly egress: readonly ScrapeEgressConfig[];
 }

@@ -1,6 +1,6 @@
 import { formatProblem, InputError, type InputProblem } from '../errors.ts';
-import { resolveInputFiles } from '../input/files.ts';
 import { readYamlFile, type YamlSource } from '../input/yaml-source.ts';
+import type { RunbookLink } from '../rules/runbook.ts';
 import { serviceDashboard } from './dashboard.ts';
 import type { Slo } from './model.ts';
 import { parseSloSources } from './parse/index.ts';
@@ -28,14 +28,8 @@ export interface CompileOptions {
   readonly partOf?: string;
   /** Uid of the Prometheus datasource the dashboards' cloud selector starts on. @default 'prometheus' */
   readonly prometheusUid?: string;
-}
-
-/**
- * Expands `slos:` entries (files or globs, relative to `baseDir`) into a sorted list of files.
- * A glob that matches nothing is fine; a plain path that does not exist is an error.
- */
-export function resolveSloFiles(globs: readonly string[], baseDir: string): string[] {
-  return resolveInputFiles(globs, baseDir, 'SLO file', 'slos');
+  /** Where an SLO's alerts link when its file names no runbook (the stack's runbook). @default no link */
+  readonly runbook?: RunbookLink;
 }
 
 /** Reads, validates and compiles SLO files; throws {@link InputError} with every located problem. */
@@ -83,7 +77,7 @@ function duplicateProblems(slos: readonly Slo[]): InputProblem[] {
 
 /** Everything generated from valid SLOs (sorted by id). */
 export function compileSlos(slos: readonly Slo[], options: CompileOptions = {}): CompiledSlos {
-  const groups = ruleGroups(slos);
+  const groups = ruleGroups(slos, options.runbook);
   const byService = new Map<string, Slo[]>();
   for (const slo of slos) (byService.get(slo.service) ?? byService.set(slo.service, []).get(slo.service)!).push(slo);
   const services = [...byService.keys()].sort();
@@ -91,7 +85,7 @@ export function compileSlos(slos: readonly Slo[], options: CompileOptions = {}):
     ruleFile: { groups },
     promtoolTests: slos.map(promtoolTest),
     dashboards: services.map((s) => serviceDashboard(s, byService.get(s)!, options.prometheusUid)),
-    prometheusRules: services.map((s) => prometheusRule(s, ruleGroups(byService.get(s)!), options.partOf ?? 'o11y')),
+    prometheusRules: services.map((s) => prometheusRule(s, ruleGroups(byService.get(s)!, options.runbook), options.partOf ?? 'o11y')),
     slos: [...slos],
   };
 }

@@ -1,13 +1,14 @@
 import { dirname, resolve } from 'node:path';
 import { locateInConfig } from '../config/load.ts';
 import type { Topology } from '../model/topology.ts';
-import type { Cloud, ClusterConfig, StackConfig } from '../model/types.ts';
+import type { Cloud, ClusterConfig, InputFilesEntry, StackConfig } from '../model/types.ts';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import type { KeyPath } from '../input/yaml-source.ts';
 import { datasourceUids } from '../dashboards/datasources.ts';
 import { serviceDashboards, type SloPlacement } from './dashboard.ts';
-import { compileSloFiles, compileSlos, resolveSloFiles, type CompiledSlos, type CompileOptions } from './index.ts';
+import { entryFiles } from '../input/files.ts';
+import { compileSloFiles, compileSlos, type CompiledSlos, type CompileOptions } from './index.ts';
 import type { Slo } from './model.ts';
 
 /** The config's SLOs: all of them, and those the Prometheus of each backend cluster evaluates. */
@@ -30,8 +31,10 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
   const problems: { path: KeyPath; message: string }[] = [];
   /** Clouds per file; undefined: every backend. */
   const placement = new Map<string, Set<Cloud> | undefined>();
-  const place = (files: readonly string[], clouds?: Set<Cloud>) => {
-    for (const file of resolveSloFiles(files, baseDir)) {
+  const place = (entry: InputFilesEntry, i: number, clouds?: Set<Cloud>) => {
+    const found = entryFiles(entry, ['slos', i], baseDir, 'SLO file');
+    problems.push(...found.problems);
+    for (const file of found.files) {
       const earlier = placement.has(file) ? placement.get(file) : new Set<Cloud>();
       placement.set(file, earlier && clouds ? new Set([...earlier, ...clouds]) : undefined);
     }
@@ -48,7 +51,7 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     return false;
   };
   config.slos.forEach((entry, i) => {
-    if (typeof entry === 'string') return place([entry]);
+    if (typeof entry === 'string') return place(entry, i);
     const clouds = new Set<Cloud>();
     entry.clouds?.forEach((cloud, j) => hasPrometheus(cloud, ['slos', i, 'clouds', j], `cloud ${cloud} is`) && clouds.add(cloud));
     entry.clusters?.forEach((name, j) => {
@@ -57,7 +60,7 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
       if (!cluster) problems.push({ path, message: `no cluster named "${name}"; clusters: ${config.clusters.map((c) => c.name).join(', ')}` });
       else if (hasPrometheus(cluster.cloud, path, `cluster ${name} is in cloud ${cluster.cloud},`)) clouds.add(cluster.cloud);
     });
-    place(entry.files, clouds);
+    place(entry, i, clouds);
   });
   const fail = () => {
     throw new InputError(locateInConfig(config.source, problems));

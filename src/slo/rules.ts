@@ -1,5 +1,6 @@
 import { formatDuration } from '../duration.ts';
 import type { BurnAlert, Seconds, Sli, Slo } from './model.ts';
+import { sloAnchor, type RunbookLink } from '../rules/runbook.ts';
 import { renderWindow } from './promql.ts';
 
 /** One Prometheus rule as written to a rule file. */
@@ -73,12 +74,12 @@ export function alertWindows(slo: Slo): Seconds[] {
  * (`sum_over_time(errors) / sum_over_time(total)`), so it weighs busy and quiet times correctly and
  * never scans weeks of raw samples.
  */
-export function sloRuleGroups(slo: Slo): RuleGroup[] {
+export function sloRuleGroups(slo: Slo, runbook?: RunbookLink): RuleGroup[] {
   const groups: RuleGroup[] = [
     { name: `sloth-slo-sli-recordings-${slo.id}`, rules: sliRules(slo) },
     { name: `sloth-slo-meta-recordings-${slo.id}`, rules: metaRules(slo) },
   ];
-  const alerts = alertRules(slo);
+  const alerts = alertRules(slo, runbook);
   if (alerts.length) groups.push({ name: `sloth-slo-alerts-${slo.id}`, rules: alerts });
   return groups;
 }
@@ -148,11 +149,13 @@ const SEVERITY: Record<string, string> = { page: 'critical', ticket: 'warning' }
  */
 const SEPARATE_ERROR_SERIES: ReadonlySet<Sli['kind']> = new Set(['events', 'latency']);
 
-function alertRules(slo: Slo): Rule[] {
+/** The SLO's alerts: its burn-rate alerts (in `alerting.alerts` order), then the no-data and no-error-series ones. */
+export function alertRules(slo: Slo, runbook?: RunbookLink): Rule[] {
   const alerting = slo.alerting;
   if (!alerting) return [];
   const sel = sloSelector(slo);
-  const rules = alerting.alerts.map((alert) => burnAlertRule(slo, alert));
+  const links = linkAnnotations(slo, runbook);
+  const rules = alerting.alerts.map((alert) => burnAlertRule(slo, alert, links));
   if (alerting.absentFor !== undefined) {
     rules.push({
       alert: `${alerting.name}NoData`,
@@ -162,7 +165,7 @@ function alertRules(slo: Slo): Rule[] {
       annotations: {
         title: `${slo.service} ${slo.name} SLO has no data`,
         summary: `The SLI of ${slo.id} returns no series: the service or its metrics are gone, or the query no longer matches.`,
-        ...linkAnnotations(slo),
+        ...links,
       },
     });
   }
@@ -177,14 +180,14 @@ function alertRules(slo: Slo): Rule[] {
         summary:
           `The error query of ${slo.id} has matched nothing for ${period} while the total counted requests, so the SLO shows a full budget. ` +
           'Check the error filter (for a latency SLO, that the threshold is a bucket boundary); a service that truly never failed also lands here.',
-        ...linkAnnotations(slo),
+        ...links,
       },
     });
   }
   return rules;
 }
 
-function burnAlertRule(slo: Slo, alert: BurnAlert): Rule {
+function burnAlertRule(slo: Slo, alert: BurnAlert, links: Record<string, string>): Rule {
   const budget = errorBudget(slo);
   const over = (window: Seconds, factor: number) =>
     `max(${SERIES.windowRatio}${sloSelector(slo, { sloth_window: formatDuration(window) })} > (${factor} * ${budget})) without (sloth_window)`;
@@ -200,20 +203,22 @@ function burnAlertRule(slo: Slo, alert: BurnAlert): Rule {
       title: `(${alert.severity}) {{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is too fast.`,
       summary: `{{$labels.sloth_service}} {{$labels.sloth_slo}} SLO error budget burn rate is over expected.`,
       ...(slo.description ? { description: slo.description } : {}),
-      ...linkAnnotations(slo),
+      ...links,
       ...alert.annotations,
     },
   };
 }
 
-function linkAnnotations(slo: Slo): Record<string, string> {
+/** The SLO's own runbook link, else its section of the stack's runbook (when synthesized into a stack). */
+function linkAnnotations(slo: Slo, runbook?: RunbookLink): Record<string, string> {
+  const runbookUrl = slo.links.runbook ?? runbook?.(sloAnchor(slo));
   return {
-    ...(slo.links.runbook ? { runbook_url: slo.links.runbook } : {}),
+    ...(runbookUrl ? { runbook_url: runbookUrl } : {}),
     ...(slo.links.dashboard ? { dashboard_url: slo.links.dashboard } : {}),
   };
 }
 
 /** Rule groups of every SLO, in input order (the caller sorts). */
-export function ruleGroups(slos: readonly Slo[]): RuleGroup[] {
-  return slos.flatMap(sloRuleGroups);
+export function ruleGroups(slos: readonly Slo[], runbook?: RunbookLink): RuleGroup[] {
+  return slos.flatMap((slo) => sloRuleGroups(slo, runbook));
 }

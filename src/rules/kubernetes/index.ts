@@ -27,7 +27,8 @@ import { corednsGroup } from './coredns.ts';
 import { kubeletGroup } from './kubelet.ts';
 import { nodeGroup } from './node.ts';
 import { resourcesGroup } from './resources.ts';
-import { isAlert, runbookAnchor, type KubernetesAlert, type KubernetesGroup, type KubernetesRule } from './rule.ts';
+import { alertAnchor, type RunbookLink } from '../runbook.ts';
+import { isAlert, type KubernetesAlert, type KubernetesGroup, type KubernetesRule } from './rule.ts';
 import { storageGroup } from './storage.ts';
 import { workloadsGroup } from './workloads.ts';
 
@@ -50,7 +51,8 @@ export function allKubernetesAlerts(): readonly KubernetesAlert[] {
 export interface KubernetesRuleOptions {
   /** The jobs the clusters whose data this Prometheus holds scrape (`synthesizedJobs(cloud)`). */
   readonly jobs: ReadonlySet<JobName>;
-  readonly monitoring: MonitoringConfig['kubernetes'];
+  readonly disabledGroups: MonitoringConfig['kubernetes']['disabledGroups'];
+  readonly runbook: RunbookLink;
 }
 
 type OutputRule =
@@ -62,7 +64,7 @@ export interface KubernetesRuleFile {
 }
 
 export function kubernetesRules(opts: KubernetesRuleOptions): KubernetesRuleFile {
-  const disabled = new Set<KubernetesRuleGroup>(opts.monitoring.disabledGroups);
+  const disabled = new Set<KubernetesRuleGroup>(opts.disabledGroups);
   const output = (r: KubernetesRule): OutputRule =>
     isAlert(r)
       ? {
@@ -70,7 +72,7 @@ export function kubernetesRules(opts: KubernetesRuleOptions): KubernetesRuleFile
           expr: r.expr,
           ...(r.for ? { for: r.for } : {}),
           labels: { severity: r.severity },
-          annotations: { summary: r.summary, description: r.description, action: r.action, runbook_url: `${opts.monitoring.runbookUrl}#${runbookAnchor(r.alert)}` },
+          annotations: { summary: r.summary, description: r.description, action: r.action, runbook_url: opts.runbook(alertAnchor(r.alert)) },
         }
       : { record: r.record, expr: r.expr };
   return {

@@ -1,4 +1,5 @@
 import type { JobName } from '../../monitoring/metric-catalogue.ts';
+import type { RunbookAlert } from '../runbook.ts';
 import { withCluster } from '../stack-rules.ts';
 
 /**
@@ -12,19 +13,9 @@ import { withCluster } from '../stack-rules.ts';
 export type Severity = 'critical' | 'warning';
 
 /** An alert and what the runbook says about it; `requires` are the scrape jobs its expression reads. */
-export interface KubernetesAlert {
-  readonly alert: string;
+export interface KubernetesAlert extends RunbookAlert {
   readonly expr: string;
-  readonly for?: string;
   readonly severity: Severity;
-  /** What is wrong, in one line (the README catalogue and the runbook's "meaning"). */
-  readonly summary: string;
-  /** The firing instance, with its labels. */
-  readonly description: string;
-  /** What it breaks. */
-  readonly impact: string;
-  /** What to check first. */
-  readonly action: string;
   readonly requires: readonly JobName[];
 }
 
@@ -58,6 +49,3 @@ export function missingInCluster(job: string): string {
 }
 
 export const isAlert = (r: KubernetesRule): r is KubernetesAlert => 'alert' in r;
-
-/** GitHub's anchor of a `## <alert>` heading. */
-export const runbookAnchor = (alert: string) => alert.toLowerCase();
