@@ -5,7 +5,7 @@ import { serviceHost, type ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { Grafana, grafanaDatasources, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
-import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { metricsEndpoints } from './metrics-endpoints.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
@@ -20,10 +20,11 @@ import type { ProvisionedDatasource } from '../src/user/dashboards.ts';
  */
 export function grafanaBackends(ctx: ChartContext): GrafanaBackendSet[] {
   const ns = ctx.config.namespace;
-  const url = (service: string, port: number) => `http://${serviceHost(service, ns)}:${port}`;
+  const url = (service: string, port: number, path = '') => `http://${serviceHost(service, ns)}:${port}${path}`;
+  const { query } = metricsEndpoints(ctx);
   const local = (cloud?: string): GrafanaBackendSet => ({
     cloud,
-    prometheus: url('prometheus', PROMETHEUS_PORT),
+    prometheus: url(query.service, query.port, query.path),
     loki: url('loki', LOKI_HTTP_PORT),
     tempo: url('tempo', TEMPO_HTTP_PORT),
     alertmanager: url('alertmanager', ALERTMANAGER_PORT),
@@ -96,6 +97,7 @@ export class GrafanaChart extends Chart {
       backends,
       spanMetrics,
       overrides: overridesFor(ctx, 'grafana'),
+      metricsQuery: { app: metricsEndpoints(ctx).query.service, port: metricsEndpoints(ctx).query.port },
       dashboards: [...stackDashboards(ctx, sloDashboards), ...(customDashboards.length ? [{ ...CUSTOM_FOLDER, dashboards: customDashboards }] : [])],
     });
   }

@@ -1,7 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
-import { httpProbe, serviceHost, type StackContext } from './common.ts';
+import { httpProbe, metricsScraper, serviceHost, type StackContext } from './common.ts';
 import { IMAGES } from '../src/model/images.ts';
 import { API_SERVER_PORTS, type Flow } from './network-policy.ts';
 import { clusterRoleFor, container, podTemplate, READ, service, serviceAccount, type ComponentId, workloadMetadata, podSelector, defaultResources, type WorkloadOverrides, type WorkloadProps } from './workload.ts';
@@ -30,10 +30,11 @@ export interface O11yControllerProps extends WorkloadProps {
    */
   readonly hookTimeout?: string;
   /**
-   * Namespace and port of the Prometheus whose rules are checked.
-   * @default the controller's namespace, port 9090
+   * Namespace, port, app and API path prefix of the Prometheus (or vmselect, which answers the rules
+   * API from vmalert) whose rules are checked.
+   * @default the controller's namespace, port 9090, app `prometheus`, no prefix
    */
-  readonly prometheus?: { readonly namespace?: string; readonly port?: number };
+  readonly prometheus?: { readonly namespace?: string; readonly port?: number; readonly app?: string; readonly path?: string };
 }
 
 /**
@@ -52,7 +53,7 @@ export class O11yController extends Construct {
     const id: ComponentId = { app: 'o11y-controller', component: 'controller', namespace: props.namespace };
     this.id = id;
     const architectures = props.architectures ?? ctx.architectures;
-    const prometheusUrl = `http://${serviceHost('prometheus', props.prometheus?.namespace ?? props.namespace)}:${props.prometheus?.port ?? 9090}`;
+    const prometheusUrl = `http://${serviceHost(props.prometheus?.app ?? 'prometheus', props.prometheus?.namespace ?? props.namespace)}:${props.prometheus?.port ?? 9090}${props.prometheus?.path ?? ''}`;
     // In the cluster Prometheus is reached directly, so no services/proxy permission is needed.
     const checkArgs = [`--part-of=${ctx.stackName}`, `--prometheus-url=${prometheusUrl}`, `--require-arch=${architectures.join(',')}`];
 
@@ -86,10 +87,10 @@ export class O11yController extends Construct {
       },
     });
     service(this, ctx, id, [{ name: 'metrics', port: CONTROLLER_METRICS_PORT, targetPort: 'metrics' }]);
-    const prometheus = { app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace };
+    const prometheus = { app: props.prometheus?.app ?? 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(
-      { from: prometheus, to: { app: id.app, namespace: id.namespace }, ports: [CONTROLLER_METRICS_PORT], why: 'Prometheus scrapes the verdict' },
+      { from: { app: metricsScraper(ctx), namespace: prometheus.namespace }, to: { app: id.app, namespace: id.namespace }, ports: [CONTROLLER_METRICS_PORT], why: 'Prometheus scrapes the verdict' },
       ...checkerFlows(id, prometheus, props.prometheus?.port ?? 9090),
     );
 
@@ -126,7 +127,7 @@ export class O11yController extends Construct {
       },
     });
     ctx.flows.register(this, id);
-    ctx.flows.add(...checkerFlows(id, { app: 'prometheus', namespace: prometheus?.namespace ?? id.namespace }, prometheus?.port ?? 9090));
+    ctx.flows.add(...checkerFlows(id, { app: prometheus?.app ?? 'prometheus', namespace: prometheus?.namespace ?? id.namespace }, prometheus?.port ?? 9090));
   }
 }
 

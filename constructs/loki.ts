@@ -1,7 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, metricsScraper, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
 import { IMAGES } from '../src/model/images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, lokiExpandsEnv, lokiStorage, objectStorageAccess } from './object-storage.ts';
@@ -88,7 +88,7 @@ export class Loki extends Construct {
     ctx.flows.register(this, id, access.identityEgress);
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [LOKI_HTTP_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
-      { from: { app: 'prometheus', namespace: props.namespace }, to: self, ports: [LOKI_HTTP_PORT], why: 'Prometheus scrapes Loki' },
+      { from: { app: metricsScraper(ctx), namespace: props.namespace }, to: self, ports: [LOKI_HTTP_PORT], why: 'Prometheus scrapes Loki' },
       ...access.egress(self),
     );
   }

@@ -1,7 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { configMapVolume, dataVolumeClaim, emptyDirVolume, serviceHost, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
+import { configMapVolume, dataVolumeClaim, emptyDirVolume, metricsScraper, serviceHost, StatefulSet, walReplayProbes, type StackContext } from './common.ts';
 import { IMAGES } from '../src/model/images.ts';
 import type { Peer } from './network-policy.ts';
 import { CREDENTIAL_ENV, objectStorageAccess, tempoTraceStorage } from './object-storage.ts';
@@ -22,7 +22,8 @@ export interface TempoProps extends WorkloadProps {
   /** PVC size for the WAL and local blocks. */
   readonly storage: string;
   /** Prometheus that receives span metrics and service graphs (remote write). */
-  readonly prometheus: { readonly service: string; readonly port: number };
+  /** Where span metrics are remote-written: a Service, its port and the write path (`/api/v1/write` when not given). */
+  readonly prometheus: { readonly service: string; readonly port: number; readonly path?: string };
   /**
    * Who queries it from outside the stack (the user's ingress for a remote Grafana). Stack
    * components that push or query declare those flows themselves.
@@ -99,7 +100,7 @@ export class Tempo extends Construct {
     ctx.flows.register(this, id, access.identityEgress);
     ctx.flows.add(
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [TEMPO_HTTP_PORT], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
-      { from: { app: 'prometheus', namespace: props.namespace }, to: self, ports: [TEMPO_HTTP_PORT], why: 'Prometheus scrapes Tempo' },
+      { from: { app: metricsScraper(ctx), namespace: props.namespace }, to: self, ports: [TEMPO_HTTP_PORT], why: 'Prometheus scrapes Tempo' },
       { from: self, to: { app: props.prometheus.service, namespace: props.namespace }, ports: [props.prometheus.port], why: 'span metrics and service graphs, remote-written' },
       ...access.egress(self),
     );
@@ -121,7 +122,7 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
       storage: {
         path: '/var/tempo/generator/wal',
         remote_write: [
-          { url: `http://${serviceHost(props.prometheus.service, props.namespace)}:${props.prometheus.port}/api/v1/write`, send_exemplars: true },
+          { url: `http://${serviceHost(props.prometheus.service, props.namespace)}:${props.prometheus.port}${props.prometheus.path ?? '/api/v1/write'}`, send_exemplars: true },
         ],
       },
     },
