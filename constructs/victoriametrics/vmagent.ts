@@ -24,15 +24,16 @@ export function vmagentConfig(ctx: StackContext, props: VmAgentProps): object {
 /** Where the persistent queue lives while vminsert cannot be reached. */
 const QUEUE_DIR = '/queue';
 const QUEUE_SIZE = '2Gi';
+const CONFIG_DIR = '/etc/vmagent';
 
 /** The flags of vmagent (without the user's extra arguments). */
-export function vmagentArgs(props: Pick<VmAgentProps, 'namespace'>, paths = { config: '/etc/vmagent/scrape.yaml', queue: QUEUE_DIR }, remoteWriteUrl?: string): string[] {
+export function vmagentArgs(props: Pick<VmAgentProps, 'namespace'>): string[] {
   return [
-    `-promscrape.config=${paths.config}`,
+    `-promscrape.config=${CONFIG_DIR}/scrape.yaml`,
     // Picks up ConfigMap changes without a restart (and without losing the queue).
     '-promscrape.configCheckInterval=30s',
-    `-remoteWrite.url=${remoteWriteUrl ?? `${insertUrl(props.namespace, 'prometheus')}/api/v1/write`}`,
-    `-remoteWrite.tmpDataPath=${paths.queue}`,
+    `-remoteWrite.url=${insertUrl(props.namespace, 'prometheus')}/api/v1/write`,
+    `-remoteWrite.tmpDataPath=${QUEUE_DIR}`,
     // Below the emptyDir's size limit, which would evict the pod.
     '-remoteWrite.maxDiskUsagePerURL=1536MiB',
     `-httpListenAddr=:${VM_PORTS.vmagent}`,
@@ -80,7 +81,7 @@ export class VmAgent extends Construct {
               liveness: httpProbe('/health', 'http-metrics'),
               readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
               mounts: [
-                { name: 'config', mountPath: '/etc/vmagent', readOnly: true },
+                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
                 { name: 'queue', mountPath: QUEUE_DIR },
               ],
             }),

@@ -19,35 +19,18 @@ export interface VmAlertProps extends WorkloadProps {
   readonly evaluationInterval?: string;
 }
 
-/** Where a replica sends, queries and writes; tests on loopback replace the in-cluster URLs. */
-export interface VmAlertEndpoints {
-  readonly datasource: string;
-  readonly remoteWrite: string;
-  readonly notifiers: readonly string[];
-  readonly rules: readonly string[];
-}
-
-/** The in-cluster endpoints of {@link VmAlertProps}. */
-export function vmalertEndpoints(props: VmAlertProps): VmAlertEndpoints {
-  const am = props.alertmanager;
-  return {
-    datasource: selectUrl(props.namespace),
-    remoteWrite: insertUrl(props.namespace, 'prometheus'),
-    notifiers: Array.from({ length: am.replicas }, (_, i) => `http://${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`),
-    rules: props.ruleConfigMaps.map((cm) => `${RULES_DIR}/${cm}/*.yaml`),
-  };
-}
-
 /** The flags of vmalert (without the user's extra arguments). */
-export function vmalertArgs(props: Pick<VmAlertProps, 'evaluationInterval'>, e: VmAlertEndpoints): string[] {
+export function vmalertArgs(props: VmAlertProps): string[] {
+  const am = props.alertmanager;
+  const notifiers = Array.from({ length: am.replicas }, (_, i) => `http://${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`);
   return [
-    ...e.rules.map((r) => `-rule=${r}`),
-    `-datasource.url=${e.datasource}`,
+    ...props.ruleConfigMaps.map((cm) => `-rule=${RULES_DIR}/${cm}/*.yaml`),
+    `-datasource.url=${selectUrl(props.namespace)}`,
     // Recording rules' results go back to the storage (vmalert appends /api/v1/write).
-    `-remoteWrite.url=${e.remoteWrite}`,
+    `-remoteWrite.url=${insertUrl(props.namespace, 'prometheus')}`,
     // Restores pending and firing alerts' state after a restart from the ALERTS_FOR_STATE series it wrote.
-    `-remoteRead.url=${e.datasource}`,
-    `-notifier.url=${e.notifiers.join(',')}`,
+    `-remoteRead.url=${selectUrl(props.namespace)}`,
+    `-notifier.url=${notifiers.join(',')}`,
     `-evaluationInterval=${props.evaluationInterval ?? '30s'}`,
     `-httpListenAddr=:${VM_PORTS.vmalert}`,
   ];
@@ -82,7 +65,7 @@ export class VmAlert extends Construct {
             container({
               name: 'vmalert',
               image: IMAGES.vmalert,
-              args: vmalertArgs(props, vmalertEndpoints(props)),
+              args: vmalertArgs(props),
               ports: [{ name: 'http-metrics', containerPort: VM_PORTS.vmalert }],
               resources: props.overrides?.resources ?? defaultResources('vmalert'),
               liveness: httpProbe('/health', 'http-metrics'),

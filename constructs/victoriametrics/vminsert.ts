@@ -18,11 +18,11 @@ export interface VmInsertProps extends WorkloadProps {
   readonly promoteResourceAttributes?: readonly string[];
 }
 
-/** The flags of vminsert (without the user's extra arguments); `nodes` overrides the storage addresses (tests on loopback). */
-export function vminsertArgs(props: Pick<VmInsertProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'promoteResourceAttributes'>, nodes?: readonly string[]): string[] {
+/** The flags of vminsert (without the user's extra arguments). */
+export function vminsertArgs(props: Pick<VmInsertProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'promoteResourceAttributes'>): string[] {
   const attributes = props.promoteResourceAttributes ?? [];
   return [
-    `-storageNode=${(nodes ?? storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_INSERT_PORT)).join(',')}`,
+    `-storageNode=${storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_INSERT_PORT).join(',')}`,
     `-replicationFactor=${props.replicationFactor ?? 2}`,
     `-httpListenAddr=:${VM_PORTS.vminsert}`,
     // Metric names as Prometheus 3 writes OTLP metrics (`_total`, unit suffixes): the dashboards and rules read those.

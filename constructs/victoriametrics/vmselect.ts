@@ -23,16 +23,18 @@ export interface VmSelectProps extends WorkloadProps {
   readonly remoteReaders?: readonly Peer[];
 }
 
-/** The flags of vmselect (without the user's extra arguments); `nodes` overrides the storage addresses (tests on loopback). */
-export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'dedupInterval'>, nodes?: readonly string[], cacheDir = '/cache'): string[] {
+const CACHE_DIR = '/cache';
+
+/** The flags of vmselect (without the user's extra arguments). */
+export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'dedupInterval'>): string[] {
   return [
-    `-storageNode=${(nodes ?? storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_SELECT_PORT)).join(',')}`,
+    `-storageNode=${storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_SELECT_PORT).join(',')}`,
     `-replicationFactor=${props.replicationFactor ?? 2}`,
     `-dedup.minScrapeInterval=${props.dedupInterval}`,
     // A partial answer would make alerts resolve and dashboards dip: fail instead when too many storage nodes are down.
     '-search.denyPartialResponse',
     `-httpListenAddr=:${VM_PORTS.vmselect}`,
-    `-cacheDataPath=${cacheDir}`,
+    `-cacheDataPath=${CACHE_DIR}`,
     // The rules and alerts API (`/api/v1/rules`, `/api/v1/alerts`) for Grafana and `o11y check`, answered by vmalert.
     `-vmalert.proxyURL=http://${serviceHost('vmalert', props.namespace)}:${VM_PORTS.vmalert}`,
   ];
@@ -71,7 +73,7 @@ export class VmSelect extends Construct {
               resources: props.overrides?.resources ?? defaultResources('vmselect'),
               liveness: httpProbe('/health', 'http-metrics'),
               readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
-              mounts: [{ name: 'cache', mountPath: '/cache' }],
+              mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
             }),
           ],
           // Rollup cache and temporary results of large queries: the root filesystem is read-only.

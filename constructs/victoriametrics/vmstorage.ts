@@ -5,6 +5,8 @@ import { dataVolumeClaim, httpProbe, StatefulSet, type StackContext } from '../c
 import { container, defaultResources, podSelector, podTemplate, service, serviceAccount, workloadMetadata, type ComponentId, type WorkloadProps } from '../workload.ts';
 import { disruptionBudget, retentionPeriod, spreadOverZones, VM_PORTS, VM_UID, VMSTORAGE_INSERT_PORT, VMSTORAGE_SELECT_PORT } from './common.ts';
 
+const DATA_DIR = '/storage';
+
 export interface VmStorageProps extends WorkloadProps {
   readonly namespace: string;
   /** Storage nodes; vminsert and vmselect list each by its stable name. @default 2 */
@@ -21,9 +23,9 @@ export interface VmStorageProps extends WorkloadProps {
 }
 
 /** The flags of a storage node (without the user's extra arguments). */
-export function vmstorageArgs(props: Pick<VmStorageProps, 'retention' | 'dedupInterval'>, dataPath = '/storage'): string[] {
+export function vmstorageArgs(props: Pick<VmStorageProps, 'retention' | 'dedupInterval'>): string[] {
   return [
-    `-storageDataPath=${dataPath}`,
+    `-storageDataPath=${DATA_DIR}`,
     `-retentionPeriod=${retentionPeriod(props.retention)}`,
     `-dedup.minScrapeInterval=${props.dedupInterval}`,
     `-httpListenAddr=:${VM_PORTS.vmstorage}`,
@@ -78,7 +80,7 @@ export class VmStorage extends Construct {
               resources: props.overrides?.resources ?? defaultResources('vmstorage'),
               liveness: httpProbe('/health', 'http-metrics', { initialDelaySeconds: 30 }),
               readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
-              mounts: [{ name: 'data', mountPath: '/storage' }],
+              mounts: [{ name: 'data', mountPath: DATA_DIR }],
             }),
           ],
         })),

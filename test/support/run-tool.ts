@@ -11,7 +11,12 @@ export interface ToolRun {
 
 /** Runs a provisioned real tool (promtool, amtool, …) to completion. */
 export function runTool(name: string, args: readonly string[], opts: { cwd?: string; input?: string } = {}): ToolRun {
-  const run = spawnSync(toolPath(name), args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-  if (run.error) throw new Error(`cannot run ${name}: ${run.error.message}`);
+  return runBinary(toolPath(name), args, opts);
+}
+
+/** Runs a binary given by path (an engine from `engines()`) to completion. */
+export function runBinary(path: string, args: readonly string[], opts: { cwd?: string; input?: string } = {}): ToolRun {
+  const run = spawnSync(path, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+  if (run.error) throw new Error(`cannot run ${path}: ${run.error.message}`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, output: `${run.stdout}${run.stderr}` };
 }
