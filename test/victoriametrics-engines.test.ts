@@ -9,7 +9,10 @@ import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles, reroot } from './support/pod-files.ts';
 import { runBinary } from './support/run-tool.ts';
-import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { startDaemon, type Daemon } from './support/daemon.ts';
+import { freePort } from './support/free-port.ts';
+import { VM_ALERT_METRICS } from '../src/rules/victoriametrics.ts';
+import { containerArgs, vmModeConfig, withVmFlags } from './support/vm-mode.ts';
 
 // The victoriametrics-cluster metrics mode checked by the real binaries: every flag of every
 // synthesized container, vmagent's scrape config, every rule file vmalert loads, and the SLO unit
@@ -77,14 +80,57 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     return { pod, rules: pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`) };
   };
 
-  it('vmalert loads every rule file it mounts (stack, Kubernetes, SLO), and refuses a broken one', () => {
+  it('vmalert loads every rule file it mounts (stack, VictoriaMetrics, Kubernetes, SLO), and refuses a broken one', () => {
     const { pod, rules } = vmalertRules();
-    expect(pod.configMapFiles.map((f) => f.split('/').at(-1)).sort()).toEqual(['kubernetes.rules.yaml', 'slo.rules.yaml', 'stack.rules.yaml']);
+    expect(pod.configMapFiles.map((f) => f.split('/').at(-1)).sort()).toEqual(['kubernetes.rules.yaml', 'slo.rules.yaml', 'stack.rules.yaml', 'victoriametrics.rules.yaml']);
     const run = runBinary(bin.vmalert, ['-dryRun', ...rules]);
     expect(run.status, run.output).toBe(0);
     const stackFile = pod.hostPath(pod.configMapFiles.find((f) => f.endsWith('stack.rules.yaml'))!);
     writeFileSync(stackFile, `${readFileSync(stackFile, 'utf8')}\n  - name: broken\n    rules:\n      - alert: Broken\n        expr: sum(rate(up[5m]) by (\n`);
     expect(runBinary(bin.vmalert, ['-dryRun', ...rules]).status).not.toBe(0);
+  });
+
+  it('the metrics the VictoriaMetrics alerts read are on the real binaries\' /metrics, run with the synthesized flags', async () => {
+    const [storageHttp, storageInsert, storageSelect, insertHttp, selectHttp, agentHttp, alertHttp, notifier] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+    const loopback = (p: number) => `127.0.0.1:${p}`;
+    // Its metric names do not depend on the jobs: no Kubernetes API to discover targets from here.
+    const agent = vmagentFiles();
+    writeFileSync(agent.file, stringify({ scrape_configs: [] }));
+    const { rules } = vmalertRules();
+    const flags: Record<(typeof WORKLOADS)[number], (dir: string) => Record<string, string>> = {
+      vmstorage: (dir) => ({ storageDataPath: dir, httpListenAddr: loopback(storageHttp), vminsertAddr: loopback(storageInsert), vmselectAddr: loopback(storageSelect) }),
+      vminsert: () => ({ storageNode: loopback(storageInsert), httpListenAddr: loopback(insertHttp) }),
+      vmselect: (dir) => ({ storageNode: loopback(storageSelect), httpListenAddr: loopback(selectHttp), cacheDataPath: dir }),
+      vmagent: (dir) => ({ 'promscrape.config': agent.file, 'remoteWrite.url': `http://${loopback(insertHttp)}/insert/0/prometheus/api/v1/write`, 'remoteWrite.tmpDataPath': dir, httpListenAddr: loopback(agentHttp) }),
+      vmalert: () => ({
+        'datasource.url': `http://${loopback(selectHttp)}/select/0/prometheus`,
+        'remoteRead.url': `http://${loopback(selectHttp)}/select/0/prometheus`,
+        'remoteWrite.url': `http://${loopback(insertHttp)}/insert/0/prometheus`,
+        'notifier.url': `http://${loopback(notifier)}`,
+        httpListenAddr: loopback(alertHttp),
+      }),
+    };
+    const http = { vmstorage: storageHttp, vminsert: insertHttp, vmselect: selectHttp, vmagent: agentHttp, vmalert: alertHttp };
+    const daemons: Daemon[] = [];
+    try {
+      for (const name of WORKLOADS) {
+        // vmalert's rule files are laid out under a temp root: its `-rule` patterns move there.
+        const own = name === 'vmalert' ? argsOf(name).filter((a) => !a.startsWith('-rule=')).concat(rules) : argsOf(name);
+        daemons.push(await startDaemon({
+          binary: bin[name],
+          tmpPrefix: `o11y-${name}-`,
+          args: (dir) => withVmFlags(own, flags[name](dir)),
+          url: `http://${loopback(http[name])}`,
+          readyPath: '/health',
+        }));
+        const exported = new Set((await (await fetch(`http://${loopback(http[name])}/metrics`)).text()).split('\n').map((l) => l.split(/[{ ]/)[0]));
+        const missing = VM_ALERT_METRICS[name].filter((m) => !exported.has(m));
+        expect(missing, name).toEqual([]);
+        expect(exported.has('vm_no_such_metric_total')).toBe(false);
+      }
+    } finally {
+      for (const d of daemons.reverse()) await d.stop();
+    }
   });
 
   /**

@@ -31,7 +31,7 @@ export interface RuleFile {
 type Severity = 'critical' | 'warning';
 
 /** An alert with its catalogue text: `summary` says what is wrong, `action` what to do. */
-function alert(name: string, expr: string, forDuration: string, severity: Severity, text: { summary: string; description: string; action: string }): AlertRule {
+export function alert(name: string, expr: string, forDuration: string, severity: Severity, text: { summary: string; description: string; action: string }): AlertRule {
   return {
     alert: name,
     expr,
