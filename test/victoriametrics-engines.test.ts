@@ -166,4 +166,3 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     expect(runBinary(bin['vmalert-tool'], ['unittest', '--files=vm-wrong.yaml'], { cwd: dir }).status).not.toBe(0);
   });
 });
-});
