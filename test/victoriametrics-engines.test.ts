@@ -124,7 +124,7 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
           readyPath: '/health',
         }));
         const exported = new Set((await (await fetch(`http://${loopback(http[name])}/metrics`)).text()).split('\n').map((l) => l.split(/[{ ]/)[0]));
-        const missing = VM_ALERT_METRICS[name].filter((m) => !exported.has(m));
+        const missing = (VM_ALERT_METRICS[name] as readonly string[]).filter((m) => !exported.has(m));
         expect(missing, name).toEqual([]);
         expect(exported.has('vm_no_such_metric_total')).toBe(false);
       }

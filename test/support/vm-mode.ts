@@ -8,7 +8,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The repository's default config (its SLOs included) with its backend switched to the victoriametrics-cluster metrics mode. */
 export function vmModeConfig(): string {
   const text = readFileSync(join(ROOT, 'o11y.yaml'), 'utf8').replace('slos: [slos/*.yaml]', `slos: [${join(ROOT, 'slos')}/*.yaml]`);
-  const switched = text.replace(/^(\s+)region: dc1\n/m, '$1region: dc1\n$1metrics: { mode: victoriametrics-cluster }\n');
+  const switched = text.replace(/^( +)region: dc1\n/m, '$1region: dc1\n$1metrics: { mode: victoriametrics-cluster }\n');
   if (switched === text) throw new Error('o11y.yaml changed shape: cannot switch its backend to the victoriametrics-cluster mode');
   return switched;
 }
