@@ -125,13 +125,20 @@ describe.runIf(found)('victoriametrics-cluster: one vmstorage lost during ingest
       }
     }
   };
-  /** The samples vmselect returns, as `series/i`, and whether it says the answer is partial. */
+  /**
+   * The samples vmselect returns, as `series/i` (a range-vector query: raw samples after
+   * deduplication), and whether it says the answer is partial (only instant vectors carry `isPartial`).
+   */
   const query = async (select: Daemon) => {
-    const url = `${select.url}/select/0/prometheus/api/v1/query?query=${encodeURIComponent('fault_test[5h]')}&time=${Date.now() / 1000}`;
-    const res = await fetch(url);
-    const body = (await res.json()) as { status: string; isPartial?: boolean; error?: string; data?: { result: { metric: { series: string }; values: [number, string][] }[] } };
-    const samples = (body.data?.result ?? []).flatMap((r) => r.values.map(([, v]) => `${r.metric.series}/${v}`));
-    return { status: res.status, partial: body.isPartial, error: body.error, samples };
+    type Answer = { status: string; isPartial?: boolean; error?: string; data?: { result: { metric: { series: string }; values?: [number, string][] }[] } };
+    const ask = async (q: string) => {
+      const res = await fetch(`${select.url}/select/0/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${Date.now() / 1000}`);
+      return { status: res.status, body: (await res.json()) as Answer };
+    };
+    const raw = await ask('fault_test[5h]');
+    const counted = await ask('count_over_time(fault_test[5h])');
+    const samples = (raw.body.data?.result ?? []).flatMap((r) => (r.values ?? []).map(([, v]) => `${r.metric.series}/${v}`));
+    return { status: Math.max(raw.status, counted.status), partial: counted.body.isPartial, error: raw.body.error ?? counted.body.error, samples };
   };
   /** Polls `query` until the answer holds `want` (freshly written rows become searchable within seconds), then returns it. */
   const answered = async (select: Daemon, want: string[], pick: (samples: string[]) => string[] = (x) => x) => {

@@ -100,7 +100,7 @@ describe('the victoriametrics-cluster mode refuses what it cannot do, located', 
   it.each([
     ['metrics on a cluster that is no backend', `${BASE}    metrics: { mode: victoriametrics-cluster }\n`, '11:14 clusters[1].metrics', /is not a backend and stores no metrics/],
     ['remote write to another store', `${BASE}components:\n  prometheus:\n    remoteWrite: [{ url: "https://m.example.com/api/v1/push", kind: mimir }]\n`, '13:18 components.prometheus.remoteWrite', /not supported with clusters\[0\]\.metrics\.mode victoriametrics-cluster/],
-    ['one storage node', `${BASE}components:\n  victoriametrics:\n    vmstorage: { replicas: 1 }\n`, '13:28 components.victoriametrics.vmstorage.replicas', /at least 2/],
+    ['one storage node', `${BASE}components:\n  victoriametrics:\n    vmstorage: { replicas: 1 }\n`, '13:28 components.victoriametrics.vmstorage.replicas', /must be >= 2/],
     ['an unknown mode', BASE.replace('mode: victoriametrics-cluster', 'mode: thanos'), '7:22 clusters[0].metrics.mode', /victoriametrics-cluster/],
   ])('%s', (_, text, at, message) => expectLocatedProblem(text, at, message));
 });

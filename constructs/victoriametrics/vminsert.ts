@@ -27,7 +27,8 @@ export function vminsertArgs(props: Pick<VmInsertProps, 'namespace' | 'storageRe
     `-httpListenAddr=:${VM_PORTS.vminsert}`,
     // Metric names as Prometheus 3 writes OTLP metrics (`_total`, unit suffixes): the dashboards and rules read those.
     '-opentelemetry.usePrometheusNaming',
-    ...(attributes.length ? [`-opentelemetry.promoteResourceAttributes=${attributes.join(',')}`] : []),
+    // Only the listed attributes: 1.150 promotes all by default, and refuses to start with both set.
+    ...(attributes.length ? ['-opentelemetry.promoteAllResourceAttributes=false', `-opentelemetry.promoteResourceAttributes=${attributes.join(',')}`] : []),
   ];
 }
 
