@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,13 +11,17 @@ import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
 import { containerArgs, vmModeConfig, withVmFlags } from './support/vm-mode.ts';
+import type { K8sObject } from './support/manifest-checks.ts';
+import { layOutPodFiles, removePodFiles } from './support/pod-files.ts';
 
 // Losing a storage node under continuous remote write, on loopback with the synthesized flags
 // (replication factor, deduplication, no partial answers): every acknowledged sample is answered
 // by vmselect, in full; the node rejoins when it comes back. A vmselect that does not know the
 // replication factor refuses to answer while the node is down (the negative case).
+// Two vmalert replicas with the synthesized flags and rule files notify a loopback Alertmanager API
+// with the same alert; with one killed, the other still delivers it.
 
-const found = engines(import.meta.url, ['vminsert', 'vmselect', 'vmstorage']);
+const found = engines(import.meta.url, ['vminsert', 'vmselect', 'vmstorage', 'vmalert']);
 
 /** The synthesized dedup interval (the scrape interval): one sample per series and interval survives, so samples are spaced by it. */
 const STEP_MS = 30_000;
@@ -27,9 +33,10 @@ interface StorageNode {
   daemon?: Daemon;
 }
 
-describe.runIf(found)('victoriametrics-cluster: one vmstorage lost during ingestion', () => {
+describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert', () => {
   const bin = found!;
   let work: string;
+  let objects: K8sObject[];
   let args: Record<'vmstorage' | 'vminsert' | 'vmselect', string[]>;
   const nodes: StorageNode[] = [];
   let vminsert: Daemon;
@@ -82,7 +89,7 @@ describe.runIf(found)('victoriametrics-cluster: one vmstorage lost during ingest
     work = mkdtempSync(join(tmpdir(), 'o11y-vm-faults-'));
     writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
     synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
-    const objects = loadManifestDir(join(work, 'dist', 'local'));
+    objects = loadManifestDir(join(work, 'dist', 'local'));
     args = { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
     for (let i = 0; i < 2; i++) {
       nodes.push({ dir: mkdtempSync(join(work, `vmstorage-${i}-`)), ports: { http: await freePort(), insert: await freePort(), select: await freePort() } });
@@ -102,7 +109,69 @@ describe.runIf(found)('victoriametrics-cluster: one vmstorage lost during ingest
   });
   afterAll(async () => {
     for (const d of [vminsert, vmselect, unaware, ...nodes.map((n) => n.daemon)]) await d?.stop();
+    removePodFiles();
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('a firing alert is still delivered with one vmalert killed, and both replicas send it with the same labels', { timeout: 300_000 }, async () => {
+    // A loopback Alertmanager API: who sent which alert when (replicas told apart by -external.url).
+    const received: { from: string; name: string; labels: Record<string, string>; at: number }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        if (req.url === '/api/v2/alerts') {
+          for (const a of JSON.parse(body) as { labels: Record<string, string>; generatorURL: string }[]) received.push({ from: new URL(a.generatorURL).host, name: a.labels.alertname!, labels: a.labels, at: Date.now() });
+        }
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
+    const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
+    const select = `${vmselect.url}/select/0/prometheus`;
+    const startAlert = async (name: string, extra: Record<string, string> = {}) => {
+      const port = await freePort();
+      return startDaemon({
+        binary: bin.vmalert,
+        tmpPrefix: 'o11y-vmalert-',
+        args: () => withVmFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], {
+          'datasource.url': select,
+          'remoteRead.url': select,
+          'remoteWrite.url': `${vminsert.url}/insert/0/prometheus`,
+          'notifier.url': `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+          httpListenAddr: `127.0.0.1:${port}`,
+          'external.url': `http://${name}.test`,
+          ...extra,
+        }),
+        url: `http://127.0.0.1:${port}`,
+        readyPath: '/health',
+      });
+    };
+    const watchdogFrom = async (from: string, after = 0) => {
+      for (let i = 0; i < 900; i++) {
+        const got = received.find((r) => r.from === from && r.name === 'Watchdog' && r.at > after);
+        if (got) return got;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no Watchdog from ${from}; received: ${JSON.stringify(received.map((r) => `${r.from} ${r.name}`))}`);
+    };
+    const replicas: Daemon[] = [];
+    try {
+      replicas.push(await startAlert('a'), await startAlert('b'));
+      const [a, b] = [await watchdogFrom('a.test'), await watchdogFrom('b.test')];
+      // Alertmanager deduplicates by labels: the two replicas' alerts must be the same alert.
+      expect(b.labels).toEqual(a.labels);
+      await replicas[0]!.kill();
+      const killedAt = Date.now();
+      await watchdogFrom('b.test', killedAt);
+      // Negative: a replica with a label of its own sends a different alert, which the check above tells apart.
+      replicas.push(await startAlert('c', { 'external.label': 'replica=c' }));
+      expect((await watchdogFrom('c.test')).labels).not.toEqual(a.labels);
+    } finally {
+      for (const r of replicas) await r.stop();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   // Samples in the past (older than vmselect's latency offset), one per series and dedup interval.
