@@ -136,8 +136,8 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
   /**
    * A promtool test file as vmalert-tool reads it (`metricsql_expr_test`), keeping the checks of
    * which alerts fire (`ALERTS`). The budget and ratio checks do not pass under vmalert: its
-   * recording rules keep a clashing label as `exported_<name>` instead of replacing it, and the
-   * no-traffic 5m ratio is not recorded (see README, "Metrics modes").
+   * recording rules keep a clashing label as `exported_<name>` instead of replacing it, and a rule
+   * does not see another's result of the same evaluation (README, "Metrics modes").
    */
   type ExprTest = { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] };
   const alertChecksOnly = (text: string) => {
