@@ -6,6 +6,8 @@ import { overridesFor } from './overrides.ts';
 import { Grafana, grafanaDatasources, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { metricsEndpoints } from './metrics-endpoints.ts';
+import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
+import { metricsMode } from '../src/model/types.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
@@ -60,6 +62,8 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
     stack: [
       stackHealthDashboard(defaults.prometheus, spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
+      // Only when a backend runs the VictoriaMetrics cluster (its datasource is picked by the cloud selector).
+      ...(ctx.config.clusters.some((c) => ctx.topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster') ? [victoriaMetricsDashboard(defaults)] : []),
     ],
     slos: sloDashboards,
   });

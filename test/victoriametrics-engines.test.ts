@@ -12,6 +12,7 @@ import { runBinary } from './support/run-tool.ts';
 import { startDaemon, type Daemon } from './support/daemon.ts';
 import { freePort } from './support/free-port.ts';
 import { VM_ALERT_METRICS } from '../src/rules/victoriametrics.ts';
+import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
 import { containerArgs, vmModeConfig, withVmFlags } from './support/vm-mode.ts';
 
 // The victoriametrics-cluster metrics mode checked by the real binaries: every flag of every
@@ -112,6 +113,7 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     };
     const http = { vmstorage: storageHttp, vminsert: insertHttp, vmselect: selectHttp, vmagent: agentHttp, vmalert: alertHttp };
     const daemons: Daemon[] = [];
+    const everyName = new Set<string>();
     try {
       for (const name of WORKLOADS) {
         // vmalert's rule files are laid out under a temp root: its `-rule` patterns move there.
@@ -124,10 +126,15 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
           readyPath: '/health',
         }));
         const exported = new Set((await (await fetch(`http://${loopback(http[name])}/metrics`)).text()).split('\n').map((l) => l.split(/[{ ]/)[0]));
+        exported.forEach((m) => everyName.add(m));
         const missing = (VM_ALERT_METRICS[name] as readonly string[]).filter((m) => !exported.has(m));
         expect(missing, name).toEqual([]);
         expect(exported.has('vm_no_such_metric_total')).toBe(false);
       }
+      // The dashboard's VictoriaMetrics series too.
+      const exprs = JSON.stringify(victoriaMetricsDashboard({ prometheus: 'prometheus', loki: 'loki', tempo: 'tempo' }).json).match(/\bvm[a-z_]*_[a-z_]+\b/g) ?? [];
+      expect(exprs.length).toBeGreaterThan(10);
+      expect([...new Set(exprs)].filter((m) => !everyName.has(m))).toEqual([]);
     } finally {
       for (const d of daemons.reverse()) await d.stop();
     }

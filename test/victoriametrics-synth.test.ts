@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,11 @@ describe('examples/victoriametrics.yaml', () => {
     const ruleMaps = backend.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-rules-')).map((o) => o.metadata.name).sort();
     expect(ruleMaps.length).toBeGreaterThanOrEqual(3);
     expect(vmalert.filter((a) => a.startsWith('-rule=')).map((a) => a.split('/').at(-2)).sort()).toEqual(ruleMaps);
+  });
+
+  it('provisions the VictoriaMetrics dashboard (and the default stack, without the mode, does not)', () => {
+    expect(JSON.stringify(backend.filter((o) => o.kind === 'ConfigMap'))).toContain('o11y-victoriametrics.json');
+    expect(readFileSync(fileURLToPath(new URL('../dist/local/40-grafana.k8s.yaml', import.meta.url)), 'utf8')).not.toContain('o11y-victoriametrics');
   });
 
   it('lets into vmstorage only vminsert, vmselect and the scrapers, each on its own port; vmagent may egress to vminsert', () => {
