@@ -5,7 +5,7 @@ import { overridesFor } from './overrides.ts';
 import { SIZE_PRESETS } from '../src/config/sizes.ts';
 import { Loki } from '../constructs/loki.ts';
 import { remoteQueryPeers } from '../constructs/network-policy.ts';
-import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { metricsEndpoints } from './metrics-endpoints.ts';
 import { Tempo } from '../constructs/tempo.ts';
 
 /** Storage backends for traces (Tempo) and logs (Loki). */
@@ -22,7 +22,7 @@ export class BackendsChart extends Chart {
       namespace: ns,
       retention: config.components.tempo.retention,
       storage: config.components.tempo.storage,
-      prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
+      prometheus: metricsEndpoints(ctx).remoteWrite,
       remoteReaders,
       spanMetricsInGateway: config.scale.spanMetricsInGateway,
       overrides: overridesFor(ctx, 'tempo'),

@@ -7,7 +7,7 @@ import { clusterResourceAttributes, OTLP_GRPC_PORT } from '../constructs/otel-co
 import { NodeExporter } from '../constructs/node-exporter.ts';
 import { OtelAgent } from '../constructs/otel-agent.ts';
 import { gatewaySettings, OtelGateway } from '../constructs/otel-gateway.ts';
-import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { metricsEndpoints } from './metrics-endpoints.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
 
 /** The OpenTelemetry Collector gateway, the node agents (unless disabled) and node-exporter. */
@@ -26,7 +26,7 @@ export class CollectorsChart extends Chart {
       replicas: config.components.collector.gateway.replicas,
       tempo: { service: 'tempo', port: TEMPO_OTLP_GRPC_PORT },
       loki: { service: 'loki', port: LOKI_HTTP_PORT },
-      prometheus: { service: 'prometheus', port: PROMETHEUS_PORT },
+      prometheus: metricsEndpoints(ctx).otlp,
       acceptsApplications: !config.components.collector.agent.enabled,
       ...gatewaySettings(config),
       overrides: overridesFor(ctx, 'otelGateway'),

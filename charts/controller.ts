@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { O11yController } from '../constructs/controller.ts';
-import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { metricsEndpoints } from './metrics-endpoints.ts';
 
 /**
  * The `o11y watch` controller, next to the Prometheus whose rules it checks; with a `gitops`
@@ -12,10 +12,11 @@ import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
 export class ControllerChart extends Chart {
   constructor(scope: Construct, id: string, ctx: ChartContext) {
     super(scope, id, { disableResourceNameHashes: true });
+    const { query } = metricsEndpoints(ctx);
     new O11yController(this, 'o11y-controller', ctx, {
       namespace: ctx.config.namespace,
       hook: ctx.config.gitops !== undefined,
-      prometheus: { namespace: ctx.config.namespace, port: PROMETHEUS_PORT },
+      prometheus: { namespace: ctx.config.namespace, port: query.port, app: query.service, ...(query.path ? { path: query.path } : {}) },
       overrides: overridesFor(ctx, 'controller'),
     });
   }

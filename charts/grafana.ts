@@ -5,7 +5,9 @@ import { serviceHost, type ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { Grafana, grafanaDatasources, type GrafanaBackendSet } from '../constructs/grafana.ts';
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
-import { PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { metricsEndpoints } from './metrics-endpoints.ts';
+import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
+import { metricsMode } from '../src/model/types.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
@@ -22,10 +24,11 @@ import type { ProvisionedDatasource } from '../src/user/dashboards.ts';
  */
 export function grafanaBackends(ctx: ChartContext): GrafanaBackendSet[] {
   const ns = ctx.config.namespace;
-  const url = (service: string, port: number) => `http://${serviceHost(service, ns)}:${port}`;
+  const url = (service: string, port: number, path = '') => `http://${serviceHost(service, ns)}:${port}${path}`;
+  const { query } = metricsEndpoints(ctx);
   const local = (cloud?: string): GrafanaBackendSet => ({
     cloud,
-    prometheus: url('prometheus', PROMETHEUS_PORT),
+    prometheus: url(query.service, query.port, query.path),
     loki: url('loki', LOKI_HTTP_PORT),
     tempo: url('tempo', TEMPO_HTTP_PORT),
     alertmanager: url('alertmanager', ALERTMANAGER_PORT),
@@ -63,6 +66,8 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
       stackHealthDashboard(defaults.prometheus, spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
       runbook,
+      // Only when a backend runs the VictoriaMetrics cluster (its datasource is picked by the cloud selector).
+      ...(ctx.config.clusters.some((c) => ctx.topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster') ? [victoriaMetricsDashboard(defaults)] : []),
     ],
     slos: sloDashboards,
   });
@@ -100,6 +105,7 @@ export class GrafanaChart extends Chart {
       backends,
       spanMetrics,
       overrides: overridesFor(ctx, 'grafana'),
+      metricsQuery: { app: metricsEndpoints(ctx).query.service, port: metricsEndpoints(ctx).query.port },
       dashboards: [...stackDashboards(ctx, sloDashboards, runbook), ...(customDashboards.length ? [{ ...CUSTOM_FOLDER, dashboards: customDashboards }] : [])],
     });
   }

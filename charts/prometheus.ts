@@ -6,15 +6,24 @@ import type { ChartContext } from '../constructs/common.ts';
 import { overridesFor } from './overrides.ts';
 import { KubeStateMetrics } from '../constructs/kube-state-metrics.ts';
 import { exposeComponent } from '../constructs/exposure.ts';
-import { Prometheus, PROMETHEUS_PORT } from '../constructs/prometheus.ts';
+import { Prometheus, PROMETHEUS_PORT, type PrometheusProps } from '../constructs/prometheus.ts';
 import { PrometheusRules } from '../constructs/prometheus-rules.ts';
 import { remoteQueryPeers } from '../constructs/network-policy.ts';
 import { alertDelivery } from '../src/alerting/alertmanager-config.ts';
 import type { RuleFileOutput } from '../src/synth-types.ts';
+import { metricsMode, VICTORIAMETRICS_COMPONENTS } from '../src/model/types.ts';
+import { VictoriaMetricsCluster } from '../constructs/victoriametrics/cluster.ts';
+import { metricsEndpoints } from './metrics-endpoints.ts';
 
-/** Prometheus, Alertmanager (and its robot relay), kube-state-metrics and the rule files Prometheus evaluates. */
+/**
+ * Prometheus (or, in the `victoriametrics-cluster` metrics mode, the VictoriaMetrics cluster),
+ * Alertmanager (and its robot relay), kube-state-metrics and the rule files they evaluate.
+ */
 export class PrometheusChart extends Chart {
-  readonly prometheus: Prometheus;
+  /** Absent in the `victoriametrics-cluster` metrics mode. */
+  readonly prometheus?: Prometheus;
+  /** Only in the `victoriametrics-cluster` metrics mode. */
+  readonly victoriaMetrics?: VictoriaMetricsCluster;
   readonly alertmanager: Alertmanager;
   readonly kubeStateMetrics: KubeStateMetrics;
   /** Only with DingTalk, Feishu or WeCom receivers. */
@@ -35,6 +44,7 @@ export class PrometheusChart extends Chart {
       receiversSecret: config.components.alertmanager.receiversSecret,
       delivery,
       templates: config.alerting?.templates,
+      alertSender: metricsEndpoints(ctx).alertSender,
       overrides: overridesFor(ctx, 'alertmanager'),
     });
     this.alertmanager = alertmanager;
@@ -43,6 +53,31 @@ export class PrometheusChart extends Chart {
       exposeComponent(this, ctx, alertmanager.id, { expose: config.components.alertmanager.expose, servicePort: ALERTMANAGER_PORT, podPort: ALERTMANAGER_PORT, defaultControllerNamespace: ingressNamespace });
     }
     if (delivery.relayTargets.length) this.alertRelay = new AlertRelay(this, 'alert-relay', ctx, { namespace: ns, targets: delivery.relayTargets, secrets: delivery.relaySecrets });
+    const alertmanagerTarget = { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT };
+    if (metricsMode(ctx.cluster) === 'victoriametrics-cluster') {
+      const vm = config.components.victoriametrics;
+      this.victoriaMetrics = new VictoriaMetricsCluster(this, 'victoriametrics', ctx, {
+        namespace: ns,
+        agentNamespace: config.agentNamespace,
+        retention: config.components.prometheus.retention,
+        storage: config.components.prometheus.storage,
+        scrapeInterval: config.components.prometheus.scrapeInterval,
+        userJobs,
+        metricRelabelConfigs: config.cardinality.metricRelabelConfigs,
+        scrapeEgress: config.scrape.egress,
+        replicas: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, vm[c].replicas])),
+        ruleConfigMaps: ruleFiles.map((r) => r.configMap),
+        alertmanager: alertmanagerTarget,
+        remoteReaders: remoteQueryPeers(ctx),
+        overrides: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, overridesFor(ctx, c)])),
+      });
+    } else this.prometheus = this.addPrometheus(ctx, ruleFiles, userJobs, alertmanagerTarget);
+    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
+  }
+
+  private addPrometheus(ctx: ChartContext, ruleFiles: readonly RuleFileOutput[], userJobs: readonly object[], alertmanager: PrometheusProps['alertmanager']): Prometheus {
+    const { config } = ctx;
+    const ns = config.namespace;
     const prometheus = new Prometheus(this, 'prometheus', ctx, {
       namespace: ns,
       agentNamespace: config.agentNamespace,
@@ -55,14 +90,13 @@ export class PrometheusChart extends Chart {
       scrapeEgress: config.scrape.egress,
       remoteWrite: config.components.prometheus.remoteWrite,
       ruleConfigMaps: ruleFiles.map((r) => r.configMap),
-      alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
+      alertmanager,
       remoteReaders: remoteQueryPeers(ctx),
       overrides: overridesFor(ctx, 'prometheus'),
     });
-    this.prometheus = prometheus;
     if (config.components.prometheus.expose) {
-      exposeComponent(this, ctx, prometheus.id, { expose: config.components.prometheus.expose, servicePort: PROMETHEUS_PORT, podPort: PROMETHEUS_PORT, defaultControllerNamespace: ingressNamespace });
+      exposeComponent(this, ctx, prometheus.id, { expose: config.components.prometheus.expose, servicePort: PROMETHEUS_PORT, podPort: PROMETHEUS_PORT, defaultControllerNamespace: config.networkPolicy.ingressNamespace });
     }
-    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
+    return prometheus;
   }
 }

@@ -6,7 +6,8 @@ import { stackContext, type ChartContext } from '../constructs/common.ts';
 import type { FlowTable } from '../constructs/network-policy.ts';
 import { resolveStackInput, type StackInput } from '../src/config/input.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
-import type { ClusterConfig, InputFilesEntry, StackConfig } from '../src/model/types.ts';
+import { metricsMode, type ClusterConfig, type InputFilesEntry, type StackConfig } from '../src/model/types.ts';
+import { victoriaMetricsRules, VM_RULES_CONFIGMAP, VM_RULES_FILE } from '../src/rules/victoriametrics.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { InputError, type InputProblem } from '../src/errors.ts';
 import { resolveInputFiles } from '../src/input/files.ts';
@@ -72,7 +73,8 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
     runbook,
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules(runbook) };
-  const runbookFile = runbookDashboard(runbookParts(slos.all.slos));
+  const victoriaMetrics = config.clusters.some((c) => topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster');
+  const runbookFile = runbookDashboard(runbookParts(slos.all.slos, { victoriaMetrics }));
   const user = userArtifacts(config, grafana, slos.all.dashboards, runbookFile);
   return {
     dashboards: slos.all.dashboards,
@@ -88,7 +90,9 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
         fileName: KUBERNETES_RULE_FILE,
         content: kubernetesRules({ jobs: synthesizedJobs(cluster.cloud), disabledGroups: config.monitoring.kubernetes.disabledGroups, runbook }),
       };
-      const ruleFiles = [stack, kubernetes, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
+      // The VictoriaMetrics cluster's own alerts, only where it runs.
+      const vm: RuleFileOutput[] = metricsMode(cluster) === 'victoriametrics-cluster' ? [{ configMap: VM_RULES_CONFIGMAP, fileName: VM_RULES_FILE, content: victoriaMetricsRules(runbook) }] : [];
+      const ruleFiles = [stack, ...vm, kubernetes, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
       const duplicates = duplicateGroupProblems(ruleFiles);
       if (duplicates.length) throw new InputError(duplicates);
       return { ruleFiles, promtoolTests: own.promtoolTests };

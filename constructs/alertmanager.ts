@@ -32,6 +32,8 @@ export interface AlertmanagerProps extends WorkloadProps {
    * @default none
    */
   readonly templates?: readonly NotificationTemplate[];
+  /** App that sends it alerts (vmalert in the `victoriametrics-cluster` metrics mode). @default 'prometheus' */
+  readonly alertSender?: string;
 }
 
 /**
@@ -132,7 +134,8 @@ export class Alertmanager extends Construct {
 
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
-    ctx.flows.add({ from: { app: 'prometheus', namespace: id.namespace }, to: self, ports: [ALERTMANAGER_PORT], why: 'Prometheus sends alerts' });
+    const sender = props.alertSender ?? 'prometheus';
+    ctx.flows.add({ from: { app: sender, namespace: id.namespace }, to: self, ports: [ALERTMANAGER_PORT], why: sender === 'prometheus' ? 'Prometheus sends alerts' : `${sender} sends alerts` });
     for (const port of delivery.egressPorts) {
       ctx.flows.add({ from: self, to: { internet: true }, ports: [port], why: port === 443 ? 'notifications to chat and paging webhooks, wherever they are' : 'notifications to a configured SMTP smarthost or API endpoint' });
     }

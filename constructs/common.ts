@@ -1,7 +1,7 @@
 import type { ApiObjectMetadata } from 'cdk8s';
 import { imageSupply, type ImageSupply } from '../src/config/images.ts';
 import { resolveTopology, type Topology } from '../src/model/topology.ts';
-import type { AffinityConfig, Architecture, ArchSpread, ClusterConfig, ComputeResources, StackConfig } from '../src/model/types.ts';
+import { metricsMode, type AffinityConfig, type Architecture, type ArchSpread, type ClusterConfig, type ComputeResources, type StackConfig } from '../src/model/types.ts';
 import * as k8s from '../imports/k8s.ts';
 import { FlowTable } from './network-policy.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
@@ -47,11 +47,13 @@ export function stackContext(config: StackConfig, cluster: ClusterConfig = confi
 }
 
 /**
- * The app that scrapes metrics in a cluster: Prometheus in a backend cluster, the collector's
- * `otel-scraper` elsewhere. The pods its scrape jobs select let it in (see FlowTable.scrapes).
+ * The app that scrapes metrics in a cluster: Prometheus in a backend cluster (vmagent in the
+ * `victoriametrics-cluster` mode), the collector's `otel-scraper` elsewhere. The pods its scrape
+ * jobs select let it in (see FlowTable.scrapes).
  */
 export function metricsScraper(ctx: StackContext): string {
-  return ctx.topology.rolesOf(ctx.cluster).has('backend') ? 'prometheus' : 'otel-scraper';
+  if (!ctx.topology.rolesOf(ctx.cluster).has('backend')) return 'otel-scraper';
+  return metricsMode(ctx.cluster) === 'victoriametrics-cluster' ? 'vmagent' : 'prometheus';
 }
 
 export const MANAGED_BY = 'cdk8s-o11y';

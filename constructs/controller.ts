@@ -30,10 +30,11 @@ export interface O11yControllerProps extends WorkloadProps {
    */
   readonly hookTimeout?: string;
   /**
-   * Namespace and port of the Prometheus whose rules are checked.
-   * @default the controller's namespace, port 9090
+   * Namespace, port, app and API path prefix of the Prometheus (or vmselect, which answers the rules
+   * API from vmalert) whose rules are checked.
+   * @default the controller's namespace, port 9090, app `prometheus`, no prefix
    */
-  readonly prometheus?: { readonly namespace?: string; readonly port?: number };
+  readonly prometheus?: { readonly namespace?: string; readonly port?: number; readonly app?: string; readonly path?: string };
 }
 
 /**
@@ -52,7 +53,7 @@ export class O11yController extends Construct {
     const id: ComponentId = { app: 'o11y-controller', component: 'controller', namespace: props.namespace };
     this.id = id;
     const architectures = props.architectures ?? ctx.architectures;
-    const prometheusUrl = `http://${serviceHost('prometheus', props.prometheus?.namespace ?? props.namespace)}:${props.prometheus?.port ?? 9090}`;
+    const prometheusUrl = `http://${serviceHost(props.prometheus?.app ?? 'prometheus', props.prometheus?.namespace ?? props.namespace)}:${props.prometheus?.port ?? 9090}${props.prometheus?.path ?? ''}`;
     // In the cluster Prometheus is reached directly, so no services/proxy permission is needed.
     const checkArgs = [`--part-of=${ctx.stackName}`, `--prometheus-url=${prometheusUrl}`, `--require-arch=${architectures.join(',')}`];
 
@@ -86,7 +87,7 @@ export class O11yController extends Construct {
       },
     });
     service(this, ctx, id, [{ name: 'metrics', port: CONTROLLER_METRICS_PORT, targetPort: 'metrics' }]);
-    const prometheus = { app: 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace };
+    const prometheus = { app: props.prometheus?.app ?? 'prometheus', namespace: props.prometheus?.namespace ?? id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(...checkerFlows(id, prometheus, props.prometheus?.port ?? 9090));
 
@@ -123,7 +124,7 @@ export class O11yController extends Construct {
       },
     });
     ctx.flows.register(this, id);
-    ctx.flows.add(...checkerFlows(id, { app: 'prometheus', namespace: prometheus?.namespace ?? id.namespace }, prometheus?.port ?? 9090));
+    ctx.flows.add(...checkerFlows(id, { app: prometheus?.app ?? 'prometheus', namespace: prometheus?.namespace ?? id.namespace }, prometheus?.port ?? 9090));
   }
 }
 

@@ -77,6 +77,8 @@ export interface GrafanaProps extends WorkloadProps {
   readonly expose?: ExposeConfig;
   /** Ingress controller namespace when the exposure names none. */
   readonly ingressNamespace?: string;
+  /** The app and port the local Prometheus datasource queries (vmselect in the `victoriametrics-cluster` mode). @default prometheus, 9090 */
+  readonly metricsQuery?: { readonly app: string; readonly port: number };
 }
 
 /**
@@ -200,7 +202,7 @@ export class Grafana extends Construct {
     service(this, ctx, id, [{ name: 'http-metrics', port: GRAFANA_PORT, targetPort: 'http-metrics' }]);
     if (replicas > 1) service(this, ctx, id, [{ name: 'alerting-tcp', port: ALERTING_HA_PORT, targetPort: 'alerting-tcp' }], { name: headlessService, headless: true });
     const inCluster: [string, number][] = [
-      ['prometheus', PROMETHEUS_PORT],
+      [props.metricsQuery?.app ?? 'prometheus', props.metricsQuery?.port ?? PROMETHEUS_PORT],
       ['loki', LOKI_HTTP_PORT],
       ['tempo', TEMPO_HTTP_PORT],
       ['alertmanager', ALERTMANAGER_PORT],

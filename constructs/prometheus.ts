@@ -348,6 +348,23 @@ export function scrapeConfigs(ctx: StackContext, props: ScrapeProps): object[] {
   return guard.length ? all.map((j) => ({ ...j, metric_relabel_configs: [...((j.metric_relabel_configs as object[] | undefined) ?? []), ...guard] })) : all;
 }
 
+/** OTLP resource attributes kept as labels on pushed metrics: those people filter by. */
+export const OTLP_PROMOTED_ATTRIBUTES = [
+  'service.instance.id',
+  'service.name',
+  'service.namespace',
+  'cloud.provider',
+  'cloud.region',
+  'k8s.cluster.name',
+  'k8s.namespace.name',
+  'k8s.node.name',
+  'k8s.pod.name',
+  'k8s.container.name',
+  'k8s.deployment.name',
+  'k8s.statefulset.name',
+  'k8s.daemonset.name',
+] as const;
+
 /** The `prometheus.yml`: a pure function of the stack context and the props. */
 export function prometheusConfig(ctx: StackContext, props: PrometheusProps): object {
   const { cluster } = ctx;
@@ -364,21 +381,7 @@ export function prometheusConfig(ctx: StackContext, props: PrometheusProps): obj
     },
     // OTLP pushes from the gateway: keep the resource attributes people filter by as labels.
     otlp: {
-      promote_resource_attributes: [
-        'service.instance.id',
-        'service.name',
-        'service.namespace',
-        'cloud.provider',
-        'cloud.region',
-        'k8s.cluster.name',
-        'k8s.namespace.name',
-        'k8s.node.name',
-        'k8s.pod.name',
-        'k8s.container.name',
-        'k8s.deployment.name',
-        'k8s.statefulset.name',
-        'k8s.daemonset.name',
-      ],
+      promote_resource_attributes: [...OTLP_PROMOTED_ATTRIBUTES],
     },
     // Pushed samples (OTLP, remote write from Tempo) can arrive a little late.
     storage: { tsdb: { out_of_order_time_window: '30m' } },

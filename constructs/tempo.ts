@@ -22,7 +22,8 @@ export interface TempoProps extends WorkloadProps {
   /** PVC size for the WAL and local blocks. */
   readonly storage: string;
   /** Prometheus that receives span metrics and service graphs (remote write). */
-  readonly prometheus: { readonly service: string; readonly port: number };
+  /** Where span metrics are remote-written: a Service, its port and the write path (`/api/v1/write` when not given). */
+  readonly prometheus: { readonly service: string; readonly port: number; readonly path?: string };
   /**
    * Who queries it from outside the stack (the user's ingress for a remote Grafana). Stack
    * components that push or query declare those flows themselves.
@@ -123,7 +124,7 @@ export function tempoConfig(ctx: StackContext, props: TempoProps, useFederatedTo
       storage: {
         path: '/var/tempo/generator/wal',
         remote_write: [
-          { url: `http://${serviceHost(props.prometheus.service, props.namespace)}:${props.prometheus.port}/api/v1/write`, send_exemplars: true },
+          { url: `http://${serviceHost(props.prometheus.service, props.namespace)}:${props.prometheus.port}${props.prometheus.path ?? '/api/v1/write'}`, send_exemplars: true },
         ],
       },
     },

@@ -29,7 +29,7 @@ const objectsOf = (outdir: string, file: string) => parseAllDocuments(readFileSy
 describe('O11yStack escape hatches', () => {
   it('exposes each component\'s workload and config map, and a JSON patch on them lands in the output', () => {
     const { app, stack, outdir } = build();
-    const prometheus = stack.prometheus!.prometheus;
+    const prometheus = stack.prometheus!.prometheus!;
     expect(prometheus.workload.kind).toBe('StatefulSet');
     expect(prometheus.configMap.metadata.name).toBe('prometheus-config');
     expect(stack.collectors.gateway.workload.kind).toBe('Deployment');

@@ -46,7 +46,15 @@ const TARGET: Record<Workload, { object: string; cluster: 'hub' | 'edge' }> = {
   otelAgent: { object: 'DaemonSet otel-agent', cluster: 'edge' },
   otelScraper: { object: 'Deployment otel-scraper', cluster: 'edge' },
   nodeExporter: { object: 'DaemonSet node-exporter', cluster: 'edge' },
+  // In the hub switched to the victoriametrics-cluster metrics mode (baseline and override alike).
+  vmstorage: { object: 'StatefulSet vmstorage', cluster: 'hub' },
+  vminsert: { object: 'Deployment vminsert', cluster: 'hub' },
+  vmselect: { object: 'Deployment vmselect', cluster: 'hub' },
+  vmagent: { object: 'Deployment vmagent', cluster: 'hub' },
+  vmalert: { object: 'Deployment vmalert', cluster: 'hub' },
 };
+const VM_HUB = '    metrics: { mode: victoriametrics-cluster }\n';
+const inVmHub = (w: Workload) => WORKLOADS[w].runsIn === 'victoriametrics';
 
 /** Every override key but resources (which also size the collectors' queues, in their ConfigMaps: tested below). */
 function overrideYaml(workload: Workload, indent: string): string {
@@ -78,16 +86,20 @@ function synth(name: string, text: string): Record<string, K8sObject[]> {
 const byRef = (objs: K8sObject[]) => new Map(objs.map((o) => [ref(o), o]));
 const kindName = (o: K8sObject) => `${o.kind} ${o.metadata.name}`;
 
-let baseline: Record<string, K8sObject[]>;
+let prometheusBaseline: Record<string, K8sObject[]>;
+let vmBaseline: Record<string, K8sObject[]>;
 beforeAll(() => {
-  baseline = synth('baseline', BASE.replace('__HUB__\n', '').replace('__EDGE__\n', ''));
+  prometheusBaseline = synth('baseline', BASE.replace('__HUB__\n', '').replace('__EDGE__\n', ''));
+  vmBaseline = synth('baseline-vm', BASE.replace('__HUB__\n', VM_HUB).replace('__EDGE__\n', ''));
 });
 
 describe.each(WORKLOAD_NAMES)('an override of %s', (workload) => {
   const target = TARGET[workload];
   let changed: Record<string, K8sObject[]>;
+  let baseline: Record<string, K8sObject[]>;
   beforeAll(() => {
-    const hub = target.cluster === 'hub' ? `${overrideYaml(workload, '    ')}\n` : '';
+    baseline = inVmHub(workload) ? vmBaseline : prometheusBaseline;
+    const hub = (inVmHub(workload) ? VM_HUB : '') + (target.cluster === 'hub' ? `${overrideYaml(workload, '    ')}\n` : '');
     const edge = target.cluster === 'edge' ? `${overrideYaml(workload, '    ')}\n` : '';
     changed = synth(workload, BASE.replace('__HUB__\n', hub).replace('__EDGE__\n', edge));
   });
@@ -143,7 +155,7 @@ describe('resources', () => {
     expect(c.env).toContainEqual({ name: 'GOMEMLIMIT', value: `${Math.floor(4096 * 0.8)}MiB` });
     const config = parse((objs.find((o) => o.metadata.name === 'otel-gateway-config')!.data as Record<string, string>)['config.yaml']) as { exporters: Record<string, { sending_queue?: { queue_size: number } }> };
     const queues = Object.values(config.exporters).map((e) => e.sending_queue?.queue_size).filter((q): q is number => q !== undefined);
-    const base = parse((baseline.hub!.find((o) => o.metadata.name === 'otel-gateway-config')!.data as Record<string, string>)['config.yaml']) as typeof config;
+    const base = parse((prometheusBaseline.hub!.find((o) => o.metadata.name === 'otel-gateway-config')!.data as Record<string, string>)['config.yaml']) as typeof config;
     const baseQueues = Object.values(base.exporters).map((e) => e.sending_queue?.queue_size).filter((q): q is number => q !== undefined);
     expect(queues.length).toBeGreaterThan(0);
     // The queues share half the memory limit (sendingQueue): 4 GiB now, 1 GiB by default.

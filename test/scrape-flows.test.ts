@@ -45,6 +45,7 @@ const STACKS: Record<string, string> = {
   'multi-cloud, strict egress': stringify(with_(MULTI, 'networkPolicy', { egress: 'strict' })),
   'a user job in the stack namespace': stringify(with_(DEFAULT, 'scrape', { extraConfigs: [KSM_TELEMETRY_JOB] })),
   'make-it-yours': join(ROOT, 'examples/make-it-yours.yaml'),
+  victoriametrics: join(ROOT, 'examples/victoriametrics.yaml'),
 };
 
 function synthesized(name: string, source: string): [string, K8sObject[]][] {
@@ -61,6 +62,8 @@ function scraper(objects: K8sObject[]): { app: string; jobs: Record<string, unkn
   const data = (name: string) => (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name)?.data as Record<string, string> | undefined);
   const prometheus = data('prometheus-config');
   if (prometheus) return { app: 'prometheus', jobs: parseYaml(prometheus['prometheus.yml']!).scrape_configs };
+  const vmagent = data('vmagent-config');
+  if (vmagent) return { app: 'vmagent', jobs: parseYaml(vmagent['scrape.yaml']!).scrape_configs };
   const collector = data('otel-scraper-config');
   if (!collector) throw new Error('the cluster runs no scraper');
   // The collector config escapes `$` as `$$`; Prometheus' config parser inside it sees single ones.

@@ -6,6 +6,8 @@ import type { GatewayFragment } from './fragment.ts';
 export interface GatewayBackend {
   readonly service: string;
   readonly port: number;
+  /** URL path of its OTLP/HTTP endpoint, before `/v1/<signal>`. @default the backend's usual one */
+  readonly path?: string;
 }
 
 /** Exporter ids of the in-cluster backends, per signal. */
@@ -29,7 +31,7 @@ export function localBackendsFragment({ namespace, tempo, loki, prometheus }: Lo
     exporters: {
       [LOCAL_EXPORTERS.traces]: { endpoint: host(tempo), tls: { insecure: true } },
       [LOCAL_EXPORTERS.logs]: { endpoint: `http://${host(loki)}/otlp` },
-      [LOCAL_EXPORTERS.metrics]: { endpoint: `http://${host(prometheus)}/api/v1/otlp` },
+      [LOCAL_EXPORTERS.metrics]: { endpoint: `http://${host(prometheus)}${prometheus.path ?? '/api/v1/otlp'}` },
     },
     egress: [tempo, loki, prometheus].map((b) => ({ to: { app: b.service, namespace }, ports: [b.port], why: `the gateway exports to ${b.service}` })),
   };

@@ -19,9 +19,12 @@ export function resolveSelection(flags: SelectionFlags): { reader: KubeReader; o
   const requireArch = flags.requireArch?.split(',').map((a) => a.trim()).filter(Boolean);
   const options: CheckOptions = { scope, requireArch, imagePullGraceMs };
   if (flags.rules) {
+    // The victoriametrics-cluster mode: vmselect answers the rules and alerts API (proxied to vmalert) and queries.
     const endpoint = flags.prometheusUrl
       ? { url: flags.prometheusUrl }
-      : { kubeConfig, namespace: manifests?.prometheusNamespace ?? DEFAULT_NAMESPACE, service: 'prometheus', port: 9090 };
+      : manifests?.vmselectNamespace
+        ? { kubeConfig, namespace: manifests.vmselectNamespace, service: 'vmselect', port: 8481, path: '/select/0/prometheus' }
+        : { kubeConfig, namespace: manifests?.prometheusNamespace ?? DEFAULT_NAMESPACE, service: 'prometheus', port: 9090 };
     options.prometheus = { endpoint, expected: flags.manifests ? expectedRuleGroupsFromManifests(flags.manifests) : [] };
   }
   return { reader: new KubeReader(kubeConfig), options };

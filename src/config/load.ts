@@ -12,6 +12,7 @@ import { validate as generatedValidate } from './config-validator.generated.ts';
 import { re2Problem } from './re2.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { applySize } from './sizes.ts';
+import { parseDuration } from '../duration.ts';
 import { resolveTopology, topologyProblems } from '../model/topology.ts';
 import type { StackConfig } from '../model/types.ts';
 
@@ -93,6 +94,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
   problems.push(...alertingProblems(source, config as Parameters<typeof alertingProblems>[1]));
   problems.push(...grafanaProblems(source, config));
   problems.push(...overrideProblems(source, config, resolveTopology(config)));
+  problems.push(...metricsModeProblems(source, config));
   // The stack's Prometheus loads rule files from ConfigMaps and runs no prometheus-operator:
   // PrometheusRule objects instead would leave it without a single alert.
   if (config.components.prometheus.ruleFormat === 'prometheus-rule') {
@@ -112,6 +114,29 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }
+  return problems;
+}
+
+/** `clusters[].metrics`: only backends store metrics; Prometheus-only settings have no meaning in the VictoriaMetrics mode. */
+function metricsModeProblems(source: YamlSource, config: Pick<StackConfig, 'clusters' | 'components' | 'backends' | 'routing'>): InputProblem[] {
+  const problems: InputProblem[] = [];
+  const topology = resolveTopology(config as StackConfig);
+  const prometheus = config.components.prometheus;
+  config.clusters.forEach((c, i) => {
+    if (!c.metrics) return;
+    if (!topology.rolesOf(c).has('backend')) {
+      problems.push(source.problem(['clusters', i, 'metrics'], `cluster "${c.name}" is not a backend and stores no metrics; remove metrics (allowed on clusters with role backend)`));
+    } else if (c.metrics.mode === 'victoriametrics-cluster') {
+      const unsupported = [
+        ...(prometheus.remoteWrite.length ? [['remoteWrite', 'vmagent writes to vminsert only in this mode']] : []),
+        ...(prometheus.expose ? [['expose', 'expose vmselect through your own ingress in this mode']] : []),
+        ...((parseDuration(prometheus.retention ?? '') ?? Infinity) < 86400 ? [['retention', 'vmstorage keeps data at least 24h']] : []),
+      ];
+      for (const [key, why] of unsupported) {
+        problems.push(source.problem(['components', 'prometheus', key!], `not supported with clusters[${i}].metrics.mode victoriametrics-cluster (${why}); remove it or use mode prometheus`));
+      }
+    }
+  });
   return problems;
 }
 

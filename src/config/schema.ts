@@ -1,5 +1,5 @@
 import { CPU_PATTERN, MEMORY_PATTERN } from './quantity.ts';
-import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES } from '../model/types.ts';
+import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, METRICS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES, VICTORIAMETRICS_COMPONENTS } from '../model/types.ts';
 import { WORKLOADS } from './workloads.ts';
 
 /**
@@ -421,6 +421,7 @@ export const configSchema = closed(
           },
           components: clusterComponents(),
           images: strict(imageSupply),
+          metrics: strict({ mode: { enum: [...METRICS_MODES], default: 'prometheus' } }, { required: ['mode'] }),
         },
       },
     },
@@ -468,6 +469,8 @@ export const configSchema = closed(
         scraper: closed(podOverrides),
       }),
       tempo: closed({ retention: duration, storage: quantity, ...podOverrides }),
+      // The `victoriametrics-cluster` metrics mode: two of each at least, so that losing any one pod loses nothing.
+      victoriametrics: closed(Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, closed({ replicas: { ...replicas, minimum: 2, default: 2, allowed: 'at least 2: one pod of each may be lost' }, ...podOverrides })]))),
       loki: closed({ retention: duration, storage: quantity, ...podOverrides }),
       grafana: closed({
         adminSecret: { ...dnsSubdomain, default: 'grafana-admin' },

@@ -1,5 +1,5 @@
 import type { ComputeResources, Size } from '../model/types.ts';
-import type { Workload } from './workloads.ts';
+import { WORKLOADS, type Workload } from './workloads.ts';
 
 /** Retention and volume size of a backend that keeps data. */
 export interface Keeping {
@@ -58,6 +58,11 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       kubeStateMetrics: r('25m', '250m', '64Mi', '256Mi'),
       nodeExporter: r('25m', '200m', '48Mi', '128Mi'),
       controller: r('25m', '250m', '128Mi', '256Mi'),
+      vmstorage: r('100m', '1', '512Mi', '1Gi'),
+      vminsert: r('50m', '500m', '128Mi', '256Mi'),
+      vmselect: r('50m', '500m', '256Mi', '512Mi'),
+      vmagent: r('50m', '500m', '128Mi', '256Mi'),
+      vmalert: r('25m', '250m', '64Mi', '128Mi'),
     },
     prometheus: { retention: '30d', storage: '20Gi' },
     loki: { retention: '336h', storage: '10Gi' },
@@ -78,6 +83,11 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       kubeStateMetrics: r('50m', '500m', '128Mi', '512Mi'),
       nodeExporter: r('50m', '250m', '64Mi', '180Mi'),
       controller: r('50m', '500m', '128Mi', '256Mi'),
+      vmstorage: r('250m', '2', '1Gi', '4Gi'),
+      vminsert: r('100m', '1', '256Mi', '512Mi'),
+      vmselect: r('100m', '1', '512Mi', '1Gi'),
+      vmagent: r('100m', '1', '256Mi', '512Mi'),
+      vmalert: r('50m', '500m', '128Mi', '256Mi'),
     },
     prometheus: { retention: '30d', storage: '50Gi' },
     loki: { retention: '744h', storage: '20Gi' },
@@ -98,6 +108,11 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       kubeStateMetrics: r('200m', '1', '512Mi', '2Gi'),
       nodeExporter: r('100m', '500m', '128Mi', '256Mi'),
       controller: r('100m', '1', '256Mi', '512Mi'),
+      vmstorage: r('1', '4', '4Gi', '16Gi'),
+      vminsert: r('500m', '2', '512Mi', '1Gi'),
+      vmselect: r('500m', '4', '2Gi', '8Gi'),
+      vmagent: r('500m', '2', '1Gi', '2Gi'),
+      vmalert: r('100m', '1', '256Mi', '512Mi'),
     },
     prometheus: { retention: '30d', storage: '200Gi' },
     loki: { retention: '744h', storage: '100Gi' },
@@ -148,7 +163,7 @@ export interface Footprint {
  */
 export function footprint(size: Size, replicas: Partial<Record<Workload, number>>, cpuMillis: (q: string) => number, memoryMiB: (q: string) => number): Footprint {
   const preset = SIZE_PRESETS[size];
-  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper' && w !== 'nodeExporter');
+  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper' && w !== 'nodeExporter' && WORKLOADS[w].runsIn !== 'victoriametrics');
   const sum = (f: (r: ComputeResources) => number) => pods.reduce((total, [w, r]) => total + f(r) * (replicas[w] ?? 1), 0);
   return {
     cpuRequest: sum((r) => cpuMillis(r.cpu.request)),

@@ -1,5 +1,5 @@
 import type { Topology } from '../model/topology.ts';
-import type { ClusterConfig, ClusterRole, PodOverridesConfig, StackConfig } from '../model/types.ts';
+import { metricsMode, type ClusterConfig, type ClusterRole, type PodOverridesConfig, type StackConfig } from '../model/types.ts';
 
 /**
  * Every workload the stack deploys that takes per-component overrides, with where its settings sit
@@ -7,7 +7,7 @@ import type { ClusterConfig, ClusterRole, PodOverridesConfig, StackConfig } from
  * A new workload is one line here (its resources per size go in SIZE_PRESETS).
  */
 export const WORKLOADS = {
-  prometheus: { keys: ['prometheus'], runsIn: 'backend' },
+  prometheus: { keys: ['prometheus'], runsIn: 'prometheus' },
   alertmanager: { keys: ['alertmanager'], runsIn: 'backend' },
   loki: { keys: ['loki'], runsIn: 'backend' },
   tempo: { keys: ['tempo'], runsIn: 'backend' },
@@ -18,10 +18,18 @@ export const WORKLOADS = {
   otelAgent: { keys: ['collector', 'agent'], runsIn: 'agents' },
   otelScraper: { keys: ['collector', 'scraper'], runsIn: 'non-backend' },
   nodeExporter: { keys: ['nodeExporter'], runsIn: 'every' },
+  vmstorage: { keys: ['victoriametrics', 'vmstorage'], runsIn: 'victoriametrics' },
+  vminsert: { keys: ['victoriametrics', 'vminsert'], runsIn: 'victoriametrics' },
+  vmselect: { keys: ['victoriametrics', 'vmselect'], runsIn: 'victoriametrics' },
+  vmagent: { keys: ['victoriametrics', 'vmagent'], runsIn: 'victoriametrics' },
+  vmalert: { keys: ['victoriametrics', 'vmalert'], runsIn: 'victoriametrics' },
 } as const satisfies Record<string, { keys: readonly string[]; runsIn: WorkloadPlacement }>;
 
-/** Which clusters run a workload: by role, every cluster, those without a backend, or wherever node agents are enabled. */
-type WorkloadPlacement = ClusterRole | 'every' | 'non-backend' | 'agents';
+/**
+ * Which clusters run a workload: by role, every cluster, those without a backend, wherever node
+ * agents are enabled, or the backends of one metrics mode.
+ */
+type WorkloadPlacement = ClusterRole | 'every' | 'non-backend' | 'agents' | 'prometheus' | 'victoriametrics';
 
 export type Workload = keyof typeof WORKLOADS;
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as Workload[];
@@ -40,6 +48,10 @@ export function runsWorkload(config: Pick<StackConfig, 'components'>, topology: 
       return !roles.has('backend');
     case 'agents':
       return config.components.collector.agent.enabled;
+    case 'prometheus':
+      return roles.has('backend') && metricsMode(cluster) === 'prometheus';
+    case 'victoriametrics':
+      return roles.has('backend') && metricsMode(cluster) === 'victoriametrics-cluster';
     default:
       return roles.has(placement);
   }

@@ -30,11 +30,14 @@ export interface ScopeFlags {
 export interface ManifestWorkloads {
   workloads: WorkloadRef[];
   prometheusNamespace?: string;
+  /** The namespace of vmselect, which answers the rules API in the `victoriametrics-cluster` metrics mode. */
+  vmselectNamespace?: string;
 }
 
 export function workloadsFromManifests(dir: string): ManifestWorkloads {
   const workloads: WorkloadRef[] = [];
   let prometheusNamespace: string | undefined;
+  let vmselectNamespace: string | undefined;
   for (const { source, object } of readManifestDir(dir)) {
     const kind = object.kind as WorkloadKind;
     if (!WORKLOAD_KINDS.includes(kind)) continue;
@@ -43,11 +46,12 @@ export function workloadsFromManifests(dir: string): ManifestWorkloads {
     const namespace = typeof meta.namespace === 'string' ? meta.namespace : 'default';
     workloads.push({ kind, namespace, name: meta.name });
     if (kind === 'StatefulSet' && meta.name === 'prometheus') prometheusNamespace = namespace;
+    if (kind === 'Deployment' && meta.name === 'vmselect') vmselectNamespace = namespace;
   }
   if (workloads.length === 0) {
     throw new InputError([{ location: { file: dir, line: 1, column: 1 }, path: '', message: 'the manifests hold no Deployment, StatefulSet or DaemonSet to check' }]);
   }
-  return { workloads, prometheusNamespace };
+  return { workloads, prometheusNamespace, ...(vmselectNamespace ? { vmselectNamespace } : {}) };
 }
 
 /**

@@ -7,11 +7,11 @@ import { dashboard, labelVariable, type DefaultDatasources, type Panel, type Row
 import { CLUSTER, clusterVariable, quantileOf as quantile, rateOf as rate } from './kubernetes/selectors.ts';
 import type { DashboardFile } from './stack-health.ts';
 
-const TAGS = ['o11y', 'stack'];
-const sel = (job: string) => `${CLUSTER}, job="${job}"`;
+export const TAGS = ['o11y', 'stack'];
+export const sel = (job: string) => `${CLUSTER}, job="${job}"`;
 
 /** Pods up, memory and CPU of a component's pods: the same first row on every component. */
-function processRow(job: string): Row {
+export function processRow(job: string): Row {
   const JOB = sel(job);
   return {
     title: 'Pods',

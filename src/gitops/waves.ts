@@ -50,6 +50,12 @@ const COMPONENT_WAVES = new Map<string, number>([
   ['prometheus', SYNC_WAVES.metrics],
   ['alertmanager', SYNC_WAVES.metrics],
   ['prometheus-rules', SYNC_WAVES.metrics],
+  // The victoriametrics-cluster metrics mode: storage, ingestion, queries and rules with Prometheus; its scrapers with the collectors.
+  ['metrics-storage', SYNC_WAVES.metrics],
+  ['metrics-ingest', SYNC_WAVES.metrics],
+  ['metrics-query', SYNC_WAVES.metrics],
+  ['rules', SYNC_WAVES.metrics],
+  ['metrics-scraper', SYNC_WAVES.collectors],
   ['otel-agent', SYNC_WAVES.collectors],
   ['otel-gateway', SYNC_WAVES.collectors],
   ['otel-scraper', SYNC_WAVES.collectors],

@@ -12,6 +12,12 @@ export const IMAGES = {
   grafana: 'grafana/grafana:13.1.3',
   kubeStateMetrics: 'registry.k8s.io/kube-state-metrics/kube-state-metrics:v2.17.0',
   nodeExporter: 'quay.io/prometheus/node-exporter:v1.10.2',
+  // The `victoriametrics-cluster` metrics mode: the cluster components carry the `-cluster` tag suffix.
+  vmstorage: 'victoriametrics/vmstorage:v1.150.0-cluster',
+  vminsert: 'victoriametrics/vminsert:v1.150.0-cluster',
+  vmselect: 'victoriametrics/vmselect:v1.150.0-cluster',
+  vmagent: 'victoriametrics/vmagent:v1.150.0',
+  vmalert: 'victoriametrics/vmalert:v1.150.0',
   /** This project's own controller image, built for linux/amd64 and linux/arm64 by the Dockerfile. */
   o11yController: 'ghcr.io/cdk8s-o11y/o11y:0.1.0',
 } as const;

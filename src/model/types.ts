@@ -73,6 +73,24 @@ export interface ClusterConfig {
   readonly components?: ClusterComponentsConfig;
   /** Image supply for this cluster, key by key over the top-level `images`. */
   readonly images?: ImagesConfig;
+  /** Backend clusters: how metrics are stored and rules evaluated. @default `{ mode: 'prometheus' }` */
+  readonly metrics?: MetricsConfig;
+}
+
+/**
+ * How a backend cluster stores metrics: `prometheus` (one Prometheus, the default) or
+ * `victoriametrics-cluster` (vmstorage, vminsert, vmselect, an HA vmagent pair, vmalert).
+ */
+export const METRICS_MODES = ['prometheus', 'victoriametrics-cluster'] as const;
+export type MetricsMode = (typeof METRICS_MODES)[number];
+
+export interface MetricsConfig {
+  readonly mode: MetricsMode;
+}
+
+/** A backend cluster's metrics mode. */
+export function metricsMode(cluster: Pick<ClusterConfig, 'metrics'>): MetricsMode {
+  return cluster.metrics?.mode ?? 'prometheus';
 }
 
 /**
@@ -325,6 +343,7 @@ export interface ComponentsConfig {
   readonly grafana: GrafanaConfig & PodOverridesConfig;
   readonly kubeStateMetrics: PodOverridesConfig;
   readonly controller: PodOverridesConfig;
+  readonly victoriametrics: VictoriaMetricsConfig;
 }
 
 /** Stack sizes: each sets every component's resources, and the backends' retention and storage, together. */
@@ -392,7 +411,15 @@ export interface ClusterComponentsConfig {
   readonly collector?: { readonly agent?: PodOverridesConfig; readonly gateway?: PodOverridesConfig; readonly scraper?: PodOverridesConfig };
   readonly kubeStateMetrics?: PodOverridesConfig;
   readonly controller?: PodOverridesConfig;
+  readonly victoriametrics?: { readonly [K in VictoriaMetricsComponent]?: PodOverridesConfig };
 }
+
+/** The workloads of the `victoriametrics-cluster` metrics mode. */
+export const VICTORIAMETRICS_COMPONENTS = ['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert'] as const;
+export type VictoriaMetricsComponent = (typeof VICTORIAMETRICS_COMPONENTS)[number];
+
+/** `components.victoriametrics`: per-component settings of the `victoriametrics-cluster` mode. */
+export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } };
 
 /**
  * Where images come from (issue 13). `registry` rewrites every image to a mirror:

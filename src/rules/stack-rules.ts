@@ -38,7 +38,7 @@ export interface StackAlert extends RunbookAlert {
 
 type AlertText = Pick<RunbookAlert, 'summary' | 'description' | 'impact' | 'action' | 'silence'>;
 
-function alert(name: string, expr: string, forDuration: string, severity: Severity, text: AlertText): StackAlert {
+export function alert(name: string, expr: string, forDuration: string, severity: Severity, text: AlertText): StackAlert {
   return { alert: name, expr, for: forDuration, severity, ...text };
 }
 
@@ -299,8 +299,13 @@ export function allStackAlerts(): readonly StackAlert[] {
 
 /** Rule file for the stack's own health, shipped with every Prometheus of the stack; each alert links to its runbook section. */
 export function stackRules(runbook: RunbookLink): RuleFile {
+  return alertRuleFile(stackAlertGroups(), runbook);
+}
+
+/** A rule file of alert groups, each alert linking to its runbook section. */
+export function alertRuleFile(groups: readonly { name: string; rules: readonly StackAlert[] }[], runbook: RunbookLink): RuleFile {
   return {
-    groups: stackAlertGroups().map((g) => ({
+    groups: groups.map((g) => ({
       name: g.name,
       rules: g.rules.map((a) => ({
         alert: a.alert,

@@ -10,6 +10,8 @@ export interface Daemon {
   /** What the daemon wrote to stdout/stderr so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
+  /** SIGKILL, as a node failure: the dir stays, for a restart on the same data. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -28,9 +30,11 @@ export async function startDaemon(opts: {
   probe?: () => Promise<boolean>;
   tmpPrefix: string;
   timeoutMs?: number;
+  /** Run in this existing dir (a restart on a killed daemon's data); `stop()` then leaves it to the caller. */
+  dir?: string;
 }): Promise<Daemon> {
   if (!existsSync(opts.binary)) throw new Error(`${opts.binary} is not installed; this test needs the real binary`);
-  const dir = mkdtempSync(join(tmpdir(), opts.tmpPrefix));
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), opts.tmpPrefix));
   opts.prepare?.(dir);
   const child: ChildProcess = spawn(opts.binary, opts.args(dir), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -48,7 +52,13 @@ export async function startDaemon(opts: {
         await exited;
         clearTimeout(killLater);
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
   // Generous: a loaded 2-core machine starts Prometheus (WAL, rule loading) slowly.

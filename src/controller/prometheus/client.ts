@@ -3,10 +3,13 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UnreachableError, UsageError } from '../../errors.ts';
 
-/** Where Prometheus answers: a direct URL, or a Service reached through the API server's service proxy. */
+/**
+ * Where Prometheus answers: a direct URL, or a Service reached through the API server's service
+ * proxy, under `path` (vmselect's `/select/0/prometheus`) when the API is not at the root.
+ */
 export type PrometheusEndpoint =
   | { url: string }
-  | { kubeConfig: KubeConfig; namespace: string; service: string; port: number | string };
+  | { kubeConfig: KubeConfig; namespace: string; service: string; port: number | string; path?: string };
 
 export interface RetryPolicy {
   /** Attempts in all, for 5xx answers (Prometheus answers 503 until it is ready; the proxy 503s without endpoints). */
@@ -52,7 +55,7 @@ export class PrometheusClient {
     // Bearer token, exec/OIDC plugins, client certificate, CA and basic auth, exactly as client-node's own calls.
     await ep.kubeConfig.applyToHTTPSOptions(options);
     const base = parseBase(cluster.server, 'API server URL');
-    base.pathname = `${base.pathname.replace(/\/$/, '')}${serviceProxyPath(ep.namespace, ep.service, ep.port)}`;
+    base.pathname = `${base.pathname.replace(/\/$/, '')}${serviceProxyPath(ep.namespace, ep.service, ep.port)}${ep.path ?? ''}`;
     return new PrometheusClient(base, options, `service ${ep.namespace}/${ep.service}:${ep.port} via ${cluster.server}`, retry);
   }
 

@@ -1,0 +1,90 @@
+import type { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as k8s from '../../imports/k8s.ts';
+import { IMAGES } from '../../src/model/images.ts';
+import { RULES_DIR } from '../../src/rules/layout.ts';
+import { configMapVolume, httpProbe, serviceHost, type StackContext } from '../common.ts';
+import { container, defaultResources, podSelector, podTemplate, service, serviceAccount, workloadMetadata, type ComponentId, type WorkloadProps } from '../workload.ts';
+import { disruptionBudget, insertUrl, selectUrl, spreadOverZones, VM_PORTS, VM_UID } from './common.ts';
+
+export interface VmAlertProps extends WorkloadProps {
+  readonly namespace: string;
+  /** Each replica evaluates every rule; Alertmanager deduplicates their alerts. @default 2 */
+  readonly replicas?: number;
+  /** The rule ConfigMaps Prometheus mode mounts (stack, Kubernetes, SLO, user rules), mounted under {@link RULES_DIR}. */
+  readonly ruleConfigMaps: readonly string[];
+  /** The Alertmanager StatefulSet: every replica is notified. */
+  readonly alertmanager: { readonly service: string; readonly headlessService: string; readonly replicas: number; readonly port: number };
+  /** `-evaluationInterval`: the scrape interval, as Prometheus mode's `evaluation_interval`. @default '30s' */
+  readonly evaluationInterval?: string;
+}
+
+/** The flags of vmalert (without the user's extra arguments). */
+export function vmalertArgs(props: VmAlertProps): string[] {
+  const am = props.alertmanager;
+  const notifiers = Array.from({ length: am.replicas }, (_, i) => `http://${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`);
+  return [
+    ...props.ruleConfigMaps.map((cm) => `-rule=${RULES_DIR}/${cm}/*.yaml`),
+    `-datasource.url=${selectUrl(props.namespace)}`,
+    // Recording rules' results go back to the storage (vmalert appends /api/v1/write).
+    `-remoteWrite.url=${insertUrl(props.namespace, 'prometheus')}`,
+    // Restores pending and firing alerts' state after a restart from the ALERTS_FOR_STATE series it wrote.
+    `-remoteRead.url=${selectUrl(props.namespace)}`,
+    `-notifier.url=${notifiers.join(',')}`,
+    `-evaluationInterval=${props.evaluationInterval ?? '30s'}`,
+    `-httpListenAddr=:${VM_PORTS.vmalert}`,
+  ];
+}
+
+/**
+ * vmalert: evaluates the same rule files as Prometheus mode against vmselect and notifies every
+ * Alertmanager replica. Two or more replicas evaluate the same rules: Alertmanager deduplicates
+ * their identical alerts, the storage their identical recording-rule samples.
+ */
+export class VmAlert extends Construct {
+  readonly id: ComponentId;
+  readonly workload: ApiObject;
+
+  constructor(scope: Construct, name: string, ctx: StackContext, props: VmAlertProps) {
+    super(scope, name);
+    const id: ComponentId = { app: 'vmalert', component: 'rules', namespace: props.namespace };
+    this.id = id;
+    serviceAccount(this, ctx, id);
+    this.workload = new k8s.KubeDeployment(this, 'deployment', {
+      metadata: workloadMetadata(ctx, id, props.overrides),
+      spec: {
+        replicas: props.replicas ?? 2,
+        selector: podSelector(ctx, id),
+        template: spreadOverZones(ctx, id, podTemplate(ctx, id, {
+          overrides: props.overrides,
+          serviceAccountName: id.app,
+          usesKubernetesApi: false,
+          uid: VM_UID,
+          spreadAcrossArchitectures: true,
+          containers: [
+            container({
+              name: 'vmalert',
+              image: IMAGES.vmalert,
+              args: vmalertArgs(props),
+              ports: [{ name: 'http-metrics', containerPort: VM_PORTS.vmalert }],
+              resources: props.overrides?.resources ?? defaultResources('vmalert'),
+              liveness: httpProbe('/health', 'http-metrics'),
+              readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
+              mounts: props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
+            }),
+          ],
+          volumes: props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm)),
+        })),
+      },
+    });
+    service(this, ctx, id, [{ name: 'http-metrics', port: VM_PORTS.vmalert, targetPort: 'http-metrics' }]);
+    disruptionBudget(this, ctx, id);
+    const self = { app: id.app, namespace: id.namespace };
+    ctx.flows.register(this, id);
+    ctx.flows.add(
+      { from: self, to: { app: 'vmselect', namespace: id.namespace }, ports: [VM_PORTS.vmselect], why: 'vmalert evaluates rules and restores alert state through vmselect' },
+      { from: self, to: { app: 'vminsert', namespace: id.namespace }, ports: [VM_PORTS.vminsert], why: 'vmalert writes recording-rule results and alert state' },
+      { from: self, to: { app: props.alertmanager.service, namespace: id.namespace }, ports: [props.alertmanager.port], why: 'vmalert sends alerts to every Alertmanager' },
+    );
+  }
+}
