@@ -3,17 +3,17 @@ import { selectorsOf, type Matcher, type Selector } from './promql.ts';
 /**
  * Counters that count a share of another counter's events under another name: the error (or good)
  * metric and the total metric differ only as a row says, `{a}` standing for the same text in both.
- * Documented in README ("SLO lints"); each row is a shape the exporters below really publish.
+ * Documented in README ("SLO lints"); the rows are shapes exporters publish (the comments name some).
  */
-export const METRIC_PAIRS: readonly { readonly errors: string; readonly total: string; readonly seen: string }[] = [
-  { errors: '{a}_handled_total', total: '{a}_started_total', seen: 'grpc_server_handled_total{grpc_code=~"Unavailable|…"} over grpc_server_started_total (go-grpc-prometheus)' },
-  { errors: '{a}_errors_total', total: '{a}_total', seen: 'kubelet_runtime_operations_errors_total over kubelet_runtime_operations_total' },
-  { errors: '{a}_errors_total', total: '{a}_requests_total', seen: 'foo_errors_total over foo_requests_total' },
-  { errors: '{a}_errors_total', total: '{a}_sent_total', seen: 'prometheus_notifications_errors_total over prometheus_notifications_sent_total' },
-  { errors: '{a}_errors_total', total: '{a}_operations_total', seen: 'prometheus_operator_reconcile_errors_total over prometheus_operator_reconcile_operations_total' },
-  { errors: '{a}_failures_total', total: '{a}s_total', seen: 'prometheus_rule_evaluation_failures_total over prometheus_rule_evaluations_total' },
-  { errors: '{a}_failures_total', total: '{a}_total', seen: 'foo_failures_total over foo_total' },
-  { errors: '{a}_failed_total', total: '{a}_total', seen: 'foo_requests_failed_total over foo_requests_total' },
+export const METRIC_PAIRS: readonly { readonly errors: string; readonly total: string }[] = [
+  { errors: '{a}_handled_total', total: '{a}_started_total' }, // gRPC (go-grpc-prometheus), errors filtered by grpc_code
+  { errors: '{a}_errors_total', total: '{a}_total' }, // kubelet_runtime_operations_errors_total
+  { errors: '{a}_errors_total', total: '{a}_requests_total' },
+  { errors: '{a}_errors_total', total: '{a}_sent_total' }, // prometheus_notifications_errors_total
+  { errors: '{a}_errors_total', total: '{a}_operations_total' }, // prometheus_operator_reconcile_errors_total
+  { errors: '{a}_failures_total', total: '{a}s_total' }, // prometheus_rule_evaluation_failures_total over prometheus_rule_evaluations_total
+  { errors: '{a}_failures_total', total: '{a}_total' },
+  { errors: '{a}_failed_total', total: '{a}_total' }, // foo_requests_failed_total over foo_requests_total
 ];
 
 /** `_bucket`, `_count` and `_sum` of one classic histogram (or summary) are one family. */

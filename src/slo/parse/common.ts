@@ -107,11 +107,18 @@ export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, 
         how: ack.how,
       };
       fields.problems.push(problem);
-    } else if (!unpaired && ack.reason !== undefined) {
-      ack.problem(`${owner}: every selector of the error query reads the total query's series, so there is nothing to acknowledge: remove it`);
+    } else if (!unpaired) {
+      staleAck(ack, owner);
     }
   }
   return { kind: 'events', errorQuery, totalQuery };
+}
+
+/** An acknowledgement where nothing is unpaired would hide a later typo. */
+export function staleAck(ack: UnpairedAck, owner: string): void {
+  if (ack.reason !== undefined) {
+    ack.problem(`${owner}: nothing to acknowledge: every selector of the error query reads the total query's series (or the SLI has no error and total queries); remove it`);
+  }
 }
 
 /** Sloth's raw SLI: the ratio per evaluation; each evaluation with a number weighs 1 (NaN weighs 0). */

@@ -2,7 +2,7 @@ import type { Sli } from '../model.ts';
 import { splitSelector, withMatcher } from '../promql.ts';
 import {
   checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos,
-  readSlothAlerting, type ParseResult, type UnpairedAck,
+  readSlothAlerting, staleAck, type ParseResult, type UnpairedAck,
 } from './common.ts';
 import { Fields } from './fields.ts';
 
@@ -48,6 +48,7 @@ function readSli(slo: Fields, name: string, ack: UnpairedAck): Sli | undefined {
   const kind = oneSliKind(sli, SLI_KINDS);
   const block = kind && sli.object(kind);
   if (!block) return undefined;
+  if (kind !== 'events') staleAck(ack, `SLO "${name}"`);
   switch (kind) {
     case 'events': {
       block.allowOnly(['errorQuery', 'totalQuery']);

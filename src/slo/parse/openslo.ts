@@ -2,7 +2,7 @@ import type { KeyPath } from '../../input/yaml-source.ts';
 import type { BurnAlert, Sli, Slo, SloAlerting } from '../model.ts';
 import { splitSelector } from '../promql.ts';
 import { shortWindowFor } from '../windows.ts';
-import { checkAlertName, checkName, checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, rawSli, type ParseResult, type UnpairedAck } from './common.ts';
+import { checkAlertName, checkName, checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, rawSli, staleAck, type ParseResult, type UnpairedAck } from './common.ts';
 import { Fields } from './fields.ts';
 
 /** Kinds we read; the others are valid OpenSLO that has no bearing on Prometheus rules. */
@@ -127,6 +127,7 @@ function readIndicator(spec: Fields, resolve: Resolve, sloName: string, ack: Unp
   const kind = kinds[0]!;
   const query = metricQuery(ratio, kind, counter);
   if (kind === 'raw') {
+    staleAck(ack, `SLO "${sloName}"`);
     const rawType = ratio.string('rawType', false) ?? 'failure';
     if (rawType !== 'success' && rawType !== 'failure') ratio.problem('rawType', `"${rawType}" is not one of success, failure`);
     return rawSli(rawType === 'success' ? `1 - (${query})` : query);

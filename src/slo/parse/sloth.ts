@@ -1,7 +1,7 @@
 import type { SloFormat } from '../model.ts';
 import { DEFAULT_PERIOD } from '../windows.ts';
 import {
-  checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos, readSlothAlerting,
+  checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos, readSlothAlerting, staleAck,
   type AlertingKeys, type ParseResult, type UnpairedAck,
 } from './common.ts';
 import { Fields } from './fields.ts';
@@ -88,6 +88,7 @@ function readSli(slo: Fields, keys: SlothKeys, name: string, ack: UnpairedAck) {
   }
   sli.allowOnly(['events', 'raw', 'plugin']);
   const kind = oneSliKind(sli, ['events', 'raw', 'plugin']);
+  if (kind === 'raw') staleAck(ack, `SLO "${name}"`);
   if (kind === 'plugin') {
     sli.problem('plugin', 'SLI plugins are not supported (they run Go code): write the plugin\'s query as sli.raw or sli.events');
   } else if (kind === 'events') {
