@@ -283,7 +283,7 @@ describe('an SLO acknowledges an error query the lint cannot pair, in each forma
   });
 });
 
-describe('resolveSloFiles, () => {
+describe('resolveSloFiles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-files-'));
   writeFileSync(join(dir, 'b.yaml'), '');
   writeFileSync(join(dir, 'a.yaml'), '');

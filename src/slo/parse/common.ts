@@ -102,7 +102,7 @@ export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, 
         'anything else (a misspelt metric, a matcher the total lacks) would count as zero errors. ' +
         `If this pair is real, prove it with o11y slo validate --prometheus-url <url> and acknowledge it with ${ack.how}`;
       const problem: UnpairedProblem = {
-        ...fields.source.problem(fields.at(errorKey), message),
+        ...fields.located(errorKey, message),
         selectors: [unpaired.selector.text, ...unpaired.totals.map((t) => t.text)],
         how: ack.how,
       };
