@@ -34,7 +34,8 @@ describe('o11y slo CLI', () => {
     writeFileSync(typo, BAD_OBJECTIVE.replace('objective: 120', 'objective: 99').replace('http_requests_total{code', 'http_requests_totl{code'));
     const r = await run('slo', 'validate', typo);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${typo}:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} is not one of the total query's selectors narrowed by a filter. Allowed: `);
+    expect(r.stderr).toContain(`${typo}:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} does not read the total query's series: metric http_requests_totl is not the total's (http_requests_total)`);
+    expect(r.stderr).toContain('. Allowed: the metric of a total selector, another series of its histogram');
   });
 
   it('generate: rule YAML to stdout, PrometheusRule objects, --out, bad --format', async () => {

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { parseYaml } from '../src/input/yaml-source.ts';
 import { globSync } from 'tinyglobby';
-import { parseAndCheck } from '../src/slo/index.ts';
-import { uncoveredErrorSelector } from '../src/slo/promql.ts';
+import { compileSlos, parseAndCheck } from '../src/slo/index.ts';
+import { unpairedErrorSelector } from '../src/slo/pairing.ts';
 
 /** Parses texts (name → YAML) together and returns every formatted problem, or [] when valid. */
 function problems(files: Record<string, string>): string[] {
@@ -69,14 +70,15 @@ describe('SLO validation: every bad input is named by file:line:col, key path an
       name: 'error query with a misspelt metric',
       files: { 's.yaml': good('99', EVENTS.replace('sum(rate(http_requests_total{code', 'sum(rate(http_requests_totl{code')) },
       expected: [
-        's.yaml:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} is not one of the total query\'s selectors narrowed by a filter. ' +
-          'Allowed: the metric and matchers of a total selector plus an error filter',
+        's.yaml:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_totl{code=~"5.."} does not read the total query\'s series: ' +
+          'metric http_requests_totl is not the total\'s (http_requests_total), another series of its histogram (_bucket, _count, _sum), nor its error counter in the table of metric pairs. ' +
+          'Allowed: the metric of a total selector, another series of its histogram (le may differ) or its pair in the table of metric pairs',
       ],
     },
     {
       name: 'error query without a matcher of the total query',
       files: { 's.yaml': good('99', EVENTS.replace('total_query: sum(rate(http_requests_total[', 'total_query: sum(rate(http_requests_total{job="api"}[')) },
-      expected: ['s.yaml:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_total{code=~"5.."} is not one of the total query\'s selectors'],
+      expected: ['s.yaml:8:22 slos[0].sli.events.error_query: SLO "a": http_requests_total{code=~"5.."} does not read the total query\'s series: lacks the total\'s job="api" (total selector http_requests_total{job="api"})'],
     },
     { name: 'missing service', files: { 's.yaml': good().replace('service: svc\n', '') }, expected: ['s.yaml:1:1 service: required'] },
     {
@@ -184,7 +186,7 @@ spec:
     {
       name: 'OpenSLO: a good query that is not the total narrowed by a filter',
       files: { 'o.yaml': readFileSync('examples/slos/openslo-v1.yaml', 'utf8').replace('query: http_requests_total{service="checkout", code!~"5.."}', 'query: http_request_total{service="checkout", code!~"5.."}') },
-      expected: ['o.yaml:10:5 spec.ratioMetric.good: SLO "checkout-availability": http_request_total{service="checkout", code!~"5.."} is not one of the total query\'s selectors'],
+      expected: ['o.yaml:10:5 spec.ratioMetric.good: SLO "checkout-availability": http_request_total{service="checkout", code!~"5.."} does not read the total query\'s series: metric http_request_total is not the total\'s (http_requests_total)'],
     },
     {
       name: 'OpenSLO: a burn-rate threshold below 1',
@@ -208,21 +210,76 @@ spec:
   });
 });
 
-describe('the error query reads the total query\'s series narrowed by a filter (uncoveredErrorSelector)', () => {
+describe('each error selector is paired with a total selector (unpairedErrorSelector)', () => {
   it.each([
-    { errors: 'sum(rate(x{job="a", code=~"5.."}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
-    { errors: 'sum(rate(x{code=~"5..", job="a"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
+    // The total's series narrowed by an error filter.
+    { errors: 'sum(rate(x{job="a", code=~"5.."}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', unpaired: undefined },
+    { errors: 'sum(rate(x{code=~"5..", job="a"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', unpaired: undefined },
+    { errors: 'sum(rate({__name__="x", job="a", code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', unpaired: undefined },
     // OpenSLO good/total: the error query is total - good, and good narrows total.
-    { errors: '(sum(rate(x{job="a"}[5m]))) - (sum(rate(x{job="a", code!~"5.."}[5m])))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
+    { errors: '(sum(rate(x{job="a"}[5m]))) - (sum(rate(x{job="a", code!~"5.."}[5m])))', total: 'sum(rate(x{job="a"}[5m]))', unpaired: undefined },
     // Errors from one of several summed metrics (the stack's otel-gateway SLO).
-    { errors: 'sum(rate({__name__=~"r(_total)?", job="g"}[5m]))', total: 'sum(rate({__name__=~"a(_total)?", job="g"}[5m])) + sum(rate({__name__=~"r(_total)?", job="g"}[5m]))', uncovered: undefined },
-    { errors: 'sum(rate(x_totl{job="a", code="500"}[5m]))', total: 'sum(rate(x_total{job="a"}[5m]))', uncovered: 'x_totl{job="a", code="500"}' },
-    { errors: 'sum(rate(x{code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: 'x{code="500"}' },
-    { errors: 'sum(rate(x{job="b", code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: 'x{job="b", code="500"}' },
-    { errors: 'sum(rate(errors_total{job="a"}[5m]))', total: 'sum(rate(requests_total{job="a"}[5m]))', uncovered: 'errors_total{job="a"}' },
-    { errors: 'sum(rate({__name__="x", job="a", code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', uncovered: undefined },
-  ])('$errors over $total → $uncovered', ({ errors, total, uncovered }) => {
-    expect(uncoveredErrorSelector(errors, total)?.text).toBe(uncovered);
+    { errors: 'sum(rate({__name__=~"r(_total)?", job="g"}[5m]))', total: 'sum(rate({__name__=~"a(_total)?", job="g"}[5m])) + sum(rate({__name__=~"r(_total)?", job="g"}[5m]))', unpaired: undefined },
+    // One histogram's series are one family, and le differs between a bucket and the total.
+    { errors: 'sum(rate(h_count{job="a"}[5m])) - sum(rate(h_bucket{job="a", le="0.3"}[5m]))', total: 'sum(rate(h_count{job="a"}[5m]))', unpaired: undefined },
+    { errors: 'sum(rate(h_bucket{job="a", le="+Inf"}[5m])) - sum(rate(h_bucket{job="a", le="0.3"}[5m]))', total: 'sum(rate(h_bucket{job="a", le="+Inf"}[5m]))', unpaired: undefined },
+    { errors: 'sum(rate(h_sum{job="a"}[5m]))', total: 'sum(rate(h_count{job="a"}[5m]))', unpaired: undefined },
+    // The table of metric pairs.
+    { errors: 'sum(rate(grpc_server_handled_total{job="a", grpc_code!="OK"}[5m]))', total: 'sum(rate(grpc_server_started_total{job="a"}[5m]))', unpaired: undefined },
+    { errors: 'sum(rate(rule_evaluation_failures_total{job="p"}[5m]))', total: 'sum(rate(rule_evaluations_total{job="p"}[5m]))', unpaired: undefined },
+    { errors: 'sum(rate(reconcile_errors_total[5m]))', total: 'sum(rate(reconcile_operations_total[5m]))', unpaired: undefined },
+    { errors: 'sum(rate(q_requests_failed_total[5m]))', total: 'sum(rate(q_requests_total[5m]))', unpaired: undefined },
+    // Refused: a misspelt metric, a missing or changed matcher, another histogram, a pair not in the table, the le of a bucket that is not the total's family.
+    { errors: 'sum(rate(x_totl{job="a", code="500"}[5m]))', total: 'sum(rate(x_total{job="a"}[5m]))', unpaired: 'x_totl{job="a", code="500"}' },
+    { errors: 'sum(rate(x{code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', unpaired: 'x{code="500"}' },
+    { errors: 'sum(rate(x{job="b", code="500"}[5m]))', total: 'sum(rate(x{job="a"}[5m]))', unpaired: 'x{job="b", code="500"}' },
+    { errors: 'sum(rate(h_count{job="a"}[5m])) - sum(rate(g_bucket{job="a", le="0.3"}[5m]))', total: 'sum(rate(h_count{job="a"}[5m]))', unpaired: 'g_bucket{job="a", le="0.3"}' },
+    { errors: 'sum(rate(h_bucket{job="a", le="0.3"}[5m]))', total: 'sum(rate(h_total{job="a"}[5m]))', unpaired: 'h_bucket{job="a", le="0.3"}' },
+    { errors: 'sum(rate(errors_total{job="a"}[5m]))', total: 'sum(rate(requests_total{job="a"}[5m]))', unpaired: 'errors_total{job="a"}' },
+    { errors: 'sum(rate(grpc_server_handled_total{grpc_code!="OK"}[5m]))', total: 'sum(rate(grpc_server_started_total{job="a"}[5m]))', unpaired: 'grpc_server_handled_total{grpc_code!="OK"}' },
+    { errors: 'sum(rate(rule_evaluation_failure_total[5m]))', total: 'sum(rate(rule_evaluations_total[5m]))', unpaired: 'rule_evaluation_failure_total' },
+  ])('$errors over $total → $unpaired', ({ errors, total, unpaired }) => {
+    expect(unpairedErrorSelector(errors, total)?.selector.text).toBe(unpaired);
+  });
+});
+
+describe('an SLO acknowledges an error query the lint cannot pair, in each format', () => {
+  const fixture = (path: string) => readFileSync(join('test/fixtures/slo-corpus', path), 'utf8');
+  const WHY = 'counted by the exporter as two counters';
+  it.each([
+    {
+      format: 'o11y/v1 key',
+      bare: fixture('refused/native-pair-not-in-table.yaml'),
+      acknowledge: (t: string) => t.replace('    objective: 99.9\n', `    objective: 99.9\n    unpairedSeries: ${WHY}\n`),
+      how: 'the SLO key unpairedSeries: "<why>"',
+    },
+    {
+      format: 'Sloth label',
+      bare: fixture('refused/sloth-misspelt-metric.yaml'),
+      acknowledge: (t: string) => t.replace('    objective: 99.9\n', `    objective: 99.9\n    labels:\n      o11y_unpaired_series: ${WHY}\n`),
+      how: 'the SLO label o11y_unpaired_series: "<why>"',
+    },
+    {
+      format: 'Sloth CRD label',
+      bare: fixture('refused/sloth-crd-latency-wrong-job.yaml'),
+      acknowledge: (t: string) => t.replace('      objective: 99\n', `      objective: 99\n      labels:\n        o11y_unpaired_series: ${WHY}\n`),
+      how: 'the SLO label o11y_unpaired_series: "<why>"',
+    },
+    {
+      format: 'OpenSLO annotation',
+      bare: fixture('accepted/openslo-readme-ratio.yaml').replace(/ {2}annotations:\n.*\n/, ''),
+      acknowledge: () => fixture('accepted/openslo-readme-ratio.yaml'),
+      how: 'the annotation o11y.dev/unpaired-series: "<why>" in the SLO\'s metadata.annotations',
+    },
+  ])('$format', ({ bare, acknowledge, how }) => {
+    const refused = problems({ 's.yaml': bare });
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatch(new RegExp(`does not read the total query's series: .* acknowledge it with ${how.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    const text = acknowledge(bare);
+    expect(text).not.toBe(bare);
+    expect(problems({ 's.yaml': text })).toEqual([]);
+    // The acknowledgement is not a label of the recorded series.
+    expect(JSON.stringify(compileSlos(parseAndCheck(parseYaml(text, 's.yaml'))).ruleFile)).not.toContain('o11y_unpaired_series');
   });
 });
 

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InputError, UsageError } from '../errors.ts';
+import { formatProblem, InputError, UsageError, type InputProblem } from '../errors.ts';
 import type { CliContext } from './main.ts';
 
 const FORMATS = ['rules', 'prometheus-rule'] as const;
@@ -28,12 +28,28 @@ export function registerSlo(program: Command, ctx: CliContext): void {
     .command('validate')
     .description('Check SLO files; exit 2 with file:line:col for every problem')
     .argument('<files...>', 'SLO files')
-    .option('--prometheus-url <url>', 'also check that each classic-histogram latency threshold is an le value of the live _bucket series there')
-    .action(async (files: string[], opts: { prometheusUrl?: string }) => {
-      const [{ compileSloFiles }, { bucketProblems }] = await Promise.all([import('../slo/index.ts'), import('../slo/buckets.ts')]);
-      const { slos } = compileSloFiles(files);
-      const problems = opts.prometheusUrl ? await bucketProblems(slos, opts.prometheusUrl) : [];
-      if (problems.length) throw new InputError(problems);
+    .option(
+      '--prometheus-url <url>',
+      'also check that each classic-histogram latency threshold is an le value of the live _bucket series there, ' +
+        'and accept an error query the lint cannot pair with its total when all their selectors return series there',
+    )
+    .action(async (files: string[], { prometheusUrl: url }: { prometheusUrl?: string }) => {
+      const [{ checkSloFiles, isUnpairedProblem }, { bucketProblems, seriesMissing }] = await Promise.all([import('../slo/index.ts'), import('../slo/buckets.ts')]);
+      const { slos, problems } = checkSloFiles(files);
+      const unpaired = problems.filter(isUnpairedProblem);
+      // Only worth asking Prometheus when nothing else is wrong: the problems are printed together.
+      const missing = url && unpaired.length === problems.length ? await seriesMissing(unpaired, url) : new Map<InputProblem, string[]>();
+      const left = problems.flatMap((p) => {
+        const absent = missing.get(p);
+        if (!absent) return [p];
+        return absent.length ? [{ ...p, message: `${p.message}. At ${url} no series match ${absent.join(', ')}` }] : [];
+      });
+      if (url && !left.length) left.push(...(await bucketProblems(slos, url)));
+      if (left.length) throw new InputError(left);
+      for (const p of unpaired) {
+        const message = `${p.selectors.join(', ')} all return series at ${url}; o11y synth and o11y slo generate refuse this SLO until you acknowledge it with ${p.how}`;
+        ctx.stdout.write(`proven: ${formatProblem({ ...p, message })}\n`);
+      }
       ctx.stdout.write(`ok: ${slos.length} SLO${slos.length === 1 ? '' : 's'} in ${files.length} file${files.length === 1 ? '' : 's'}\n`);
     });
 }

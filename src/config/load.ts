@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { alertingProblems, readTemplates } from '../alerting/validate.ts';
 import { InputError, type InputProblem } from '../errors.ts';
 import { describeValue } from '../input/shape.ts';
@@ -8,7 +8,7 @@ import { extraScrapeConfigProblems } from '../scrape/extra.ts';
 import { IMAGES } from '../model/images.ts';
 import { readImageDigests } from './images.ts';
 import { overrideProblems } from './overrides.ts';
-import { validate as generatedValidate } from './config-validator.generated.ts';
+import { validate } from './config-validator.generated.js';
 import { re2Problem } from './re2.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { applySize } from './sizes.ts';
@@ -16,8 +16,6 @@ import { parseDuration } from '../duration.ts';
 import { resolveTopology, topologyProblems } from '../model/topology.ts';
 import type { StackConfig } from '../model/types.ts';
 
-// Compiled ahead of time from the schema (validator-source.ts).
-const validate = generatedValidate as ValidateFunction;
 
 export interface LoadOptions {
   /**

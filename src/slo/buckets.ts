@@ -1,5 +1,6 @@
 import { UnreachableError, type InputProblem } from '../errors.ts';
 import type { Slo } from './model.ts';
+import type { UnpairedProblem } from './parse/common.ts';
 import { withMatcher } from './promql.ts';
 
 /**
@@ -25,16 +26,34 @@ export async function bucketProblems(slos: readonly Slo[], prometheusUrl: string
 
 /** The `le` values of the series matching `selector`, ascending. */
 async function leValues(base: string, selector: string): Promise<string[]> {
-  const url = `${base}/api/v1/label/le/values?match[]=${encodeURIComponent(selector)}`;
+  const values = await prometheusApi<string[]>(base, `/api/v1/label/le/values?match[]=${encodeURIComponent(selector)}`);
+  return [...values].sort((a, b) => boundary(a) - boundary(b));
+}
+
+/**
+ * For each unpaired-series problem (an error query reading other series than the total's), its
+ * selectors that return no series at the Prometheus, over all the data it holds; none means proven.
+ */
+export async function seriesMissing(problems: readonly UnpairedProblem[], prometheusUrl: string): Promise<Map<UnpairedProblem, string[]>> {
+  const base = prometheusUrl.replace(/\/+$/, '');
+  const selectors = [...new Set(problems.flatMap((p) => p.selectors))];
+  const found = await Promise.all(selectors.map((s) => prometheusApi<unknown[]>(base, `/api/v1/series?match[]=${encodeURIComponent(s)}&limit=1`)));
+  const empty = new Set(selectors.filter((_, i) => !found[i]!.length));
+  return new Map(problems.map((p) => [p, p.selectors.filter((s) => empty.has(s))]));
+}
+
+/** The `data` of a Prometheus HTTP API answer; unreachable or not an API answer exits 3. */
+async function prometheusApi<T>(base: string, path: string): Promise<T> {
+  const url = `${base}${path}`;
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
   } catch (e) {
     throw new UnreachableError(`cannot reach Prometheus at ${base}: ${(e as Error).message}`);
   }
-  const body = (await res.json().catch(() => undefined)) as { status?: string; data?: string[]; error?: string } | undefined;
+  const body = (await res.json().catch(() => undefined)) as { status?: string; data?: T; error?: string } | undefined;
   if (!res.ok || body?.status !== 'success') throw new UnreachableError(`Prometheus at ${base} answered ${res.status} to ${url}: ${body?.error ?? 'not a Prometheus API response'}`);
-  return [...(body.data ?? [])].sort((a, b) => boundary(a) - boundary(b));
+  return body.data ?? ([] as T);
 }
 
 /** `le` as a number; Prometheus 2 writes `1`, Prometheus 3 `1.0`. */

@@ -9,6 +9,7 @@ import { ruleGroups, type RuleGroup } from './rules.ts';
 
 export type { Slo } from './model.ts';
 export { PROMTOOL_RULE_FILE } from './promtool.ts';
+export { isUnpairedProblem, type UnpairedProblem } from './parse/common.ts';
 
 export interface CompiledSlos {
   /** Prometheus rule file content: { groups: [...] } (plain JS object, deterministic order). */
@@ -34,6 +35,13 @@ export interface CompileOptions {
 
 /** Reads, validates and compiles SLO files; throws {@link InputError} with every located problem. */
 export function compileSloFiles(files: readonly string[], options: CompileOptions = {}): CompiledSlos {
+  const { slos, problems } = checkSloFiles(files);
+  if (problems.length) throw new InputError(problems);
+  return compileSlos(slos, options);
+}
+
+/** Reads and validates SLO files: the SLOs complete enough to build, sorted by id, and every problem. */
+export function checkSloFiles(files: readonly string[]): { slos: Slo[]; problems: InputProblem[] } {
   const sources: YamlSource[] = [];
   const unreadable: InputProblem[] = [];
   for (const file of files) {
@@ -44,16 +52,22 @@ export function compileSloFiles(files: readonly string[], options: CompileOption
       unreadable.push(...e.problems);
     }
   }
-  const slos = parseAndCheck(sources, unreadable);
-  return compileSlos(slos, options);
+  return checkSlos(sources, unreadable);
 }
 
 /** Parses every document and checks what spans documents (duplicate SLOs). */
 export function parseAndCheck(sources: readonly YamlSource[], earlier: InputProblem[] = []): Slo[] {
+  const { slos, problems } = checkSlos(sources, earlier);
+  if (problems.length) throw new InputError(problems);
+  return slos;
+}
+
+function checkSlos(sources: readonly YamlSource[], earlier: InputProblem[]): { slos: Slo[]; problems: InputProblem[] } {
   const { slos, problems } = parseSloSources(sources);
-  const all = [...earlier, ...problems, ...duplicateProblems(slos)];
-  if (all.length) throw new InputError(all);
-  return [...slos].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    slos: [...slos].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    problems: [...earlier, ...problems, ...duplicateProblems(slos)],
+  };
 }
 
 function duplicateProblems(slos: readonly Slo[]): InputProblem[] {

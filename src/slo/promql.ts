@@ -116,17 +116,3 @@ function unquote(literal: string): string {
     return body;
   }
 }
-
-/**
- * The first selector of the error query that no selector of the total query covers, if any. A total
- * selector covers an error selector when all its matchers, the metric name included, are among the
- * error selector's: errors are the total's series narrowed by an error filter, never other series.
- */
-export function uncoveredErrorSelector(errorQuery: string, totalQuery: string): Selector | undefined {
-  const key = (m: Matcher) => `${m.name}${m.op}${m.value}`;
-  const totals = selectorsOf(totalQuery).map((t) => t.matchers.map(key));
-  return selectorsOf(errorQuery).find((e) => {
-    const own = new Set(e.matchers.map(key));
-    return !totals.some((t) => t.every((m) => own.has(m)));
-  });
-}

@@ -2,7 +2,8 @@ import type { InputProblem } from '../../errors.ts';
 import { formatKeyPath } from '../../input/yaml-source.ts';
 import { formatDuration } from '../../duration.ts';
 import type { BurnAlert, Seconds, Sli, Slo, SloAlerting, SloFormat } from '../model.ts';
-import { hasWindowVar, promqlError, renderWindow, uncoveredErrorSelector, unknownTemplate } from '../promql.ts';
+import { hasWindowVar, promqlError, renderWindow, unknownTemplate } from '../promql.ts';
+import { unpairedErrorSelector } from '../pairing.ts';
 import { burnWindows, DEFAULT_PERIOD, PERIODS } from '../windows.ts';
 import { Fields } from './fields.ts';
 
@@ -55,26 +56,69 @@ export function checkQueryTemplate(fields: Fields, key: string, template: string
 }
 
 /**
- * An events SLI from error and total templates (both already checked). `owner` names the SLO in
- * messages. The error query must read the total's series narrowed by a filter: a
- * missing error series counts as no errors, so an error query that reads anything else, such as a
- * misspelt metric, would report a perfect SLO instead of failing.
+ * The per-SLO acknowledgement that its error query reads other series than the total's (a pair the
+ * lint cannot know), with the reason given; each format has its own place for it.
  */
-export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, totalQuery: string, owner: string): Sli {
+export interface UnpairedAck {
+  /** The reason written, undefined when there is none. */
+  readonly reason: string | undefined;
+  /** How to write it in this format, for messages. */
+  readonly how: string;
+  /** Records a problem located at the acknowledgement. */
+  readonly problem: (message: string) => void;
+}
+
+/**
+ * A problem a live Prometheus can lift: `o11y slo validate --prometheus-url` drops it when every
+ * selector of `selectors` returns series there.
+ */
+export interface UnpairedProblem extends InputProblem {
+  readonly selectors: readonly string[];
+  /** How to acknowledge it in the file, once proven. */
+  readonly how: string;
+}
+
+export function isUnpairedProblem(p: InputProblem): p is UnpairedProblem {
+  return 'selectors' in p;
+}
+
+/**
+ * An events SLI from error and total templates (both already checked). `owner` names the SLO in
+ * messages. Each selector of the error query must be paired with one of the total's
+ * (`unpairedErrorSelector`): a missing error series counts as no errors, so an error query that reads
+ * anything else, such as a misspelt metric, would report a perfect SLO instead of failing. `ack`
+ * lets the SLO say that its unusual pair is real.
+ */
+export function eventsSli(fields: Fields, errorKey: string, errorQuery: string, totalQuery: string, owner: string, ack: UnpairedAck): Sli {
   if (errorQuery && normalise(errorQuery) === normalise(totalQuery)) {
     fields.problem(errorKey, 'the error and total queries are identical: the error ratio would always be 1');
   } else if (errorQuery && totalQuery) {
-    const uncovered = uncoveredErrorSelector(renderWindow(errorQuery, '5m'), renderWindow(totalQuery, '5m'));
-    if (uncovered) {
-      fields.problem(
-        errorKey,
-        `${owner}: ${uncovered.text} is not one of the total query's selectors narrowed by a filter. ` +
-          'Allowed: the metric and matchers of a total selector plus an error filter, e.g. total x{job="a"}, errors x{job="a", code=~"5.."}; ' +
-          'anything else (a misspelt metric, a matcher the total lacks) would count as zero errors',
-      );
+    const unpaired = unpairedErrorSelector(renderWindow(errorQuery, '5m'), renderWindow(totalQuery, '5m'));
+    if (unpaired && ack.reason === undefined) {
+      const message =
+        `${owner}: ${unpaired.selector.text} does not read the total query's series: ${unpaired.reason}. ` +
+        'Allowed: the metric of a total selector, another series of its histogram (le may differ) or its pair in the table of metric pairs, ' +
+        'with every matcher of that selector plus an error filter, e.g. total x{job="a"}, errors x{job="a", code=~"5.."}; ' +
+        'anything else (a misspelt metric, a matcher the total lacks) would count as zero errors. ' +
+        `If this pair is real, prove it with o11y slo validate --prometheus-url <url> and acknowledge it with ${ack.how}`;
+      const problem: UnpairedProblem = {
+        ...fields.located(errorKey, message),
+        selectors: [unpaired.selector.text, ...unpaired.totals.map((t) => t.text)],
+        how: ack.how,
+      };
+      fields.problems.push(problem);
+    } else if (!unpaired) {
+      staleAck(ack, owner);
     }
   }
   return { kind: 'events', errorQuery, totalQuery };
+}
+
+/** An acknowledgement where nothing is unpaired would hide a later typo. */
+export function staleAck(ack: UnpairedAck, owner: string): void {
+  if (ack.reason !== undefined) {
+    ack.problem(`${owner}: nothing to acknowledge: every selector of the error query reads the total query's series (or the SLI has no error and total queries); remove it`);
+  }
 }
 
 /** Sloth's raw SLI: the ratio per evaluation; each evaluation with a number weighs 1 (NaN weighs 0). */

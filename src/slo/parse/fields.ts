@@ -35,16 +35,18 @@ export class Fields {
     return this.value[key] !== undefined && this.value[key] !== null;
   }
 
-  /** Records a problem at `key`'s value; for a mapping or list value, at the key itself (its first line is elsewhere). */
+  /** Records a problem {@link located} at `key`. */
   problem(key: string | number | undefined, message: string): void {
-    if (key === undefined) {
-      this.problems.push(this.source.problem(this.path, message));
-      return;
-    }
+    this.problems.push(this.located(key, message));
+  }
+
+  /** A problem at `key`'s value; for a mapping or list value, at the key itself (its first line is elsewhere). */
+  located(key: string | number | undefined, message: string): InputProblem {
+    if (key === undefined) return this.source.problem(this.path, message);
     const path = this.at(key);
     const value = this.value[key];
     const problem = this.source.problem(path, message);
-    this.problems.push(value !== null && typeof value === 'object' ? { ...problem, location: this.source.keyAt(path) } : problem);
+    return value !== null && typeof value === 'object' ? { ...problem, location: this.source.keyAt(path) } : problem;
   }
 
   /** Reports every key not in `allowed` (typos must not pass silently). */

@@ -2,9 +2,12 @@ import type { Sli } from '../model.ts';
 import { splitSelector, withMatcher } from '../promql.ts';
 import {
   checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos,
-  readSlothAlerting, type ParseResult,
+  readSlothAlerting, staleAck, type ParseResult, type UnpairedAck,
 } from './common.ts';
 import { Fields } from './fields.ts';
+
+/** SLO key acknowledging an error query that reads other series than the total's; its value says why. */
+const ACK_KEY = 'unpairedSeries';
 
 const SLI_KINDS = ['events', 'raw', 'latency', 'availability'] as const;
 
@@ -14,7 +17,7 @@ const SLI_KINDS = ['events', 'raw', 'latency', 'availability'] as const;
  */
 export function parseNative(doc: Fields): ParseResult {
   doc.allowOnly(['version', 'service', 'labels', 'slos']);
-  return readServiceSlos(doc, ['name', 'description', 'objective', 'period', 'labels', 'sli', 'alerting'], (slo, { name, service, serviceLabels }) => {
+  return readServiceSlos(doc, ['name', 'description', 'objective', 'period', 'labels', 'sli', 'alerting', ACK_KEY], (slo, { name, service, serviceLabels }) => {
     const period = checkPeriod(slo, 'period', slo.duration('period'));
     const alerting = slo.object('alerting');
     return finishSlo(
@@ -25,7 +28,7 @@ export function parseNative(doc: Fields): ParseResult {
         objective: checkObjective(slo, 'objective', slo.number('objective')),
         period,
         labels: { ...serviceLabels, ...slo.labels('labels') },
-        sli: readSli(slo, name),
+        sli: readSli(slo, name, { reason: slo.string(ACK_KEY, false), how: `the SLO key ${ACK_KEY}: "<why>"`, problem: (m) => slo.problem(ACK_KEY, m) }),
         alerting: readSlothAlerting(slo, { page: 'page', ticket: 'ticket', extra: ['absent', 'runbook', 'dashboard'], extraPerAlert: ['for'] }, period),
         links: { runbook: alerting?.string('runbook', false), dashboard: alerting?.string('dashboard', false) },
       },
@@ -35,7 +38,7 @@ export function parseNative(doc: Fields): ParseResult {
   });
 }
 
-function readSli(slo: Fields, name: string): Sli | undefined {
+function readSli(slo: Fields, name: string, ack: UnpairedAck): Sli | undefined {
   const sli = slo.object('sli');
   if (!sli) {
     slo.problem('sli', `no SLI given: set one of sli.${SLI_KINDS.join(', sli.')}`);
@@ -45,11 +48,12 @@ function readSli(slo: Fields, name: string): Sli | undefined {
   const kind = oneSliKind(sli, SLI_KINDS);
   const block = kind && sli.object(kind);
   if (!block) return undefined;
+  if (kind !== 'events') staleAck(ack, `SLO "${name}"`);
   switch (kind) {
     case 'events': {
       block.allowOnly(['errorQuery', 'totalQuery']);
       const errorQuery = checkQueryTemplate(block, 'errorQuery', block.string('errorQuery'));
-      return eventsSli(block, 'errorQuery', errorQuery, checkQueryTemplate(block, 'totalQuery', block.string('totalQuery')), `SLO "${name}"`);
+      return eventsSli(block, 'errorQuery', errorQuery, checkQueryTemplate(block, 'totalQuery', block.string('totalQuery')), `SLO "${name}"`, ack);
     }
     case 'raw':
       block.allowOnly(['errorRatioQuery']);

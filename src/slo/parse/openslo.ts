@@ -2,12 +2,14 @@ import type { KeyPath } from '../../input/yaml-source.ts';
 import type { BurnAlert, Sli, Slo, SloAlerting } from '../model.ts';
 import { splitSelector } from '../promql.ts';
 import { shortWindowFor } from '../windows.ts';
-import { checkAlertName, checkName, checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, rawSli, type ParseResult } from './common.ts';
+import { checkAlertName, checkName, checkObjective, checkPeriod, checkQueryTemplate, eventsSli, finishSlo, rawSli, staleAck, type ParseResult, type UnpairedAck } from './common.ts';
 import { Fields } from './fields.ts';
 
 /** Kinds we read; the others are valid OpenSLO that has no bearing on Prometheus rules. */
 const IGNORED_KINDS = ['Service', 'DataSource', 'AlertNotificationTarget'];
 const KINDS = ['SLO', 'SLI', 'AlertPolicy', 'AlertCondition', ...IGNORED_KINDS];
+/** SLO annotation acknowledging a good/bad query that reads other series than the total's; its value says why. */
+const ACK_ANNOTATION = 'o11y.dev/unpaired-series';
 /** Absent-data alert delay when a policy asks for `alertWhenNoData` without saying how long. */
 const DEFAULT_NO_DATA_FOR = 600;
 
@@ -50,6 +52,12 @@ function readSlo(doc: Fields, resolve: Resolve): Slo[] {
   const name = metadata?.string('name') ?? '';
   if (metadata) checkName(metadata, 'name', name);
   const labels = metadata?.labels('labels', true) ?? {};
+  const annotations = metadata?.object('annotations');
+  const ack: UnpairedAck = {
+    reason: annotations?.string(ACK_ANNOTATION, false),
+    how: `the annotation ${ACK_ANNOTATION}: "<why>" in the SLO's metadata.annotations`,
+    problem: (m) => annotations?.problem(ACK_ANNOTATION, m),
+  };
   const spec = doc.object('spec');
   if (!spec) {
     doc.problem('spec', 'required');
@@ -60,7 +68,7 @@ function readSlo(doc: Fields, resolve: Resolve): Slo[] {
   checkName(spec, 'service', service);
   const method = spec.string('budgetingMethod', false) ?? 'Occurrences';
   if (method !== 'Occurrences') spec.problem('budgetingMethod', `budgetingMethod "${method}" is not supported: only Occurrences maps to Prometheus ratio rules`);
-  const sli = readIndicator(spec, resolve, name);
+  const sli = readIndicator(spec, resolve, name, ack);
   const period = readTimeWindow(spec);
   const alerting = readAlertPolicies(spec, resolve);
   const objectives = spec.list('objectives');
@@ -89,7 +97,7 @@ function readSlo(doc: Fields, resolve: Resolve): Slo[] {
   });
 }
 
-function readIndicator(spec: Fields, resolve: Resolve, sloName: string): Sli | undefined {
+function readIndicator(spec: Fields, resolve: Resolve, sloName: string, ack: UnpairedAck): Sli | undefined {
   let sliSpec: Fields | undefined;
   if (spec.has('indicator')) {
     sliSpec = spec.object('indicator')?.allowOnly(['metadata', 'spec']).object('spec');
@@ -119,6 +127,7 @@ function readIndicator(spec: Fields, resolve: Resolve, sloName: string): Sli | u
   const kind = kinds[0]!;
   const query = metricQuery(ratio, kind, counter);
   if (kind === 'raw') {
+    staleAck(ack, `SLO "${sloName}"`);
     const rawType = ratio.string('rawType', false) ?? 'failure';
     if (rawType !== 'success' && rawType !== 'failure') ratio.problem('rawType', `"${rawType}" is not one of success, failure`);
     return rawSli(rawType === 'success' ? `1 - (${query})` : query);
@@ -126,7 +135,7 @@ function readIndicator(spec: Fields, resolve: Resolve, sloName: string): Sli | u
   const total = metricQuery(ratio, 'total', counter);
   if (!query || !total) return undefined;
   const errorQuery = kind === 'bad' ? query : `(${total}) - (${query})`;
-  return eventsSli(ratio, kind, errorQuery, total, `SLO "${sloName}"`);
+  return eventsSli(ratio, kind, errorQuery, total, `SLO "${sloName}"`, ack);
 }
 
 /** `<key>.metricSource.spec.query`; a bare counter selector gets `sum(rate(…[{{.window}}]))` around it. */

@@ -1,8 +1,8 @@
 import type { SloFormat } from '../model.ts';
 import { DEFAULT_PERIOD } from '../windows.ts';
 import {
-  checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos, readSlothAlerting,
-  type AlertingKeys, type ParseResult,
+  checkObjective, checkQueryTemplate, eventsSli, finishSlo, oneSliKind, rawSli, readServiceSlos, readSlothAlerting, staleAck,
+  type AlertingKeys, type ParseResult, type UnpairedAck,
 } from './common.ts';
 import { Fields } from './fields.ts';
 
@@ -37,6 +37,9 @@ const CRD_KEYS: SlothKeys = {
   alerting: { page: 'pageAlert', ticket: 'ticketAlert', extra: [], extraPerAlert: [] },
 };
 
+/** SLO label acknowledging an error query that reads other series than the total's; its value says why. */
+export const ACK_LABEL = 'o11y_unpaired_series';
+
 /** Sloth's own plugins whose job our generator does itself; anything else would change the output. */
 const BUILT_IN_PLUGIN = /^sloth\.dev\/core\//;
 
@@ -57,6 +60,9 @@ function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
   checkPlugins(spec, keys.sloPlugins);
   return readServiceSlos(spec, ['name', 'description', 'objective', 'labels', 'plugins', 'sli', 'alerting'], (slo, { name, service, serviceLabels }) => {
     checkPlugins(slo, 'plugins');
+    // The acknowledgement is read from the SLO's labels and not put on the recorded series.
+    const { [ACK_LABEL]: reason, ...labels } = slo.labels('labels');
+    const ack: UnpairedAck = { reason, how: `the SLO label ${ACK_LABEL}: "<why>"`, problem: (m) => slo.object('labels')?.problem(ACK_LABEL, m) };
     return finishSlo(
       {
         service,
@@ -64,8 +70,8 @@ function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
         description: slo.string('description', false) ?? '',
         objective: checkObjective(slo, 'objective', slo.number('objective')),
         period: DEFAULT_PERIOD,
-        labels: { ...serviceLabels, ...slo.labels('labels') },
-        sli: readSli(slo, keys, name),
+        labels: { ...serviceLabels, ...labels },
+        sli: readSli(slo, keys, name, ack),
         alerting: readSlothAlerting(slo, keys.alerting, DEFAULT_PERIOD),
       },
       keys.format,
@@ -74,7 +80,7 @@ function parseSloth(spec: Fields, keys: SlothKeys): ParseResult {
   });
 }
 
-function readSli(slo: Fields, keys: SlothKeys, name: string) {
+function readSli(slo: Fields, keys: SlothKeys, name: string, ack: UnpairedAck) {
   const sli = slo.object('sli');
   if (!sli) {
     slo.problem('sli', 'no SLI given: set sli.events or sli.raw');
@@ -82,6 +88,7 @@ function readSli(slo: Fields, keys: SlothKeys, name: string) {
   }
   sli.allowOnly(['events', 'raw', 'plugin']);
   const kind = oneSliKind(sli, ['events', 'raw', 'plugin']);
+  if (kind === 'raw') staleAck(ack, `SLO "${name}"`);
   if (kind === 'plugin') {
     sli.problem('plugin', 'SLI plugins are not supported (they run Go code): write the plugin\'s query as sli.raw or sli.events');
   } else if (kind === 'events') {
@@ -89,7 +96,7 @@ function readSli(slo: Fields, keys: SlothKeys, name: string) {
     if (!events) return undefined;
     const errorQuery = checkQueryTemplate(events, keys.errorQuery, events.string(keys.errorQuery));
     const totalQuery = checkQueryTemplate(events, keys.totalQuery, events.string(keys.totalQuery));
-    return eventsSli(events, keys.errorQuery, errorQuery, totalQuery, `SLO "${name}"`);
+    return eventsSli(events, keys.errorQuery, errorQuery, totalQuery, `SLO "${name}"`, ack);
   } else if (kind === 'raw') {
     const raw = sli.object('raw')?.allowOnly([keys.errorRatioQuery]);
     if (!raw) return undefined;
