@@ -19,6 +19,7 @@ const TOPICS: Record<string, string> = {
   library: 'The construct library and its compiled build (issue 14)',
   kubernetes: 'Kubernetes monitoring: synthesis and rule evaluation (issue 12)',
   startup: 'Start-up cost: synthesis and the checkout commands against a trivial app (issue 23)',
+  'check-real': '`o11y check` against a kubectl loop on a real kube-apiserver (issue 23)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 
@@ -50,7 +51,7 @@ function previousSections(): Map<string, string> {
   } catch {
     return sections;
   }
-  for (const m of text.matchAll(/<!-- bench:(\w+) -->[\s\S]*?<!-- \/bench:\1 -->/g)) sections.set(m[1]!, m[0]);
+  for (const m of text.matchAll(/<!-- bench:([\w-]+) -->[\s\S]*?<!-- \/bench:\1 -->/g)) sections.set(m[1]!, m[0]);
   return sections;
 }
 

@@ -9,7 +9,7 @@ const PACKAGE_VERSION = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8'))
 
 describe('o11y --version and o11y version', () => {
   it.each(['--version', '-V'])('%s prints the package version, exit 0', async (flag) => {
-    expect(await runCli(flag)).toEqual({ code: 0, out: `${PACKAGE_VERSION}\n`, err: '' });
+    expect(await runCli(flag)).toEqual({ code: 0, stdout: `${PACKAGE_VERSION}\n`, stderr: '' });
   });
 
   it('version -o json: the version and every image the default stack deploys, with its tag', async () => {
@@ -32,6 +32,6 @@ describe('o11y --version and o11y version', () => {
   });
 
   it('version -o yaml is a usage error, exit 2', async () => {
-    expect(await runCli('version', '-o', 'yaml')).toMatchObject({ code: 2, err: 'error: --output "yaml" is not one of text, json\n' });
+    expect(await runCli('version', '-o', 'yaml')).toMatchObject({ code: 2, stderr: 'error: --output "yaml" is not one of text, json\n' });
   });
 });

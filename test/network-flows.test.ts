@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { isAllowed, type Connection, type Endpoint, type NetworkPolicyObject, ty
 import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
+import { writeDerivedConfig } from './support/config-file.ts';
 
 // Reachability over the synthesized NetworkPolicies, evaluated with Kubernetes semantics
 // (src/policy/network-policy-eval.ts): every flow of the cluster's flow table is allowed end to end,
@@ -46,8 +47,7 @@ interface Synthesized {
 }
 const clusters: [string, Synthesized][] = Object.entries(STACKS).flatMap(([name, text]) => {
   const dir = join(work, name.replace(/\W+/g, '-'));
-  const file = `${dir}.yaml`;
-  writeFileSync(file, text);
+  const file = writeDerivedConfig(`${dir}-config`, text, name.startsWith('multi-cloud') ? join(ROOT, 'examples/multi-cloud.yaml') : undefined);
   const { flows } = synthesize({ configFile: file, outDir: dir });
   const strict = /egress: strict/.test(text);
   return Object.entries(flows).map(([cluster, list]) => [`${name} / ${cluster}`, { objects: loadManifestDir(join(dir, cluster)), flows: list, strict }] as [string, Synthesized]);
@@ -177,8 +177,7 @@ describe('flows that used to be blocked', () => {
   it('with strict egress, kubelet scrapes go to the configured node CIDRs only', () => {
     const text = variant(DEFAULT, { networkPolicy: { egress: 'strict', nodeCidrs: ['10.0.0.0/16'] } });
     const dir = join(work, 'node-cidrs');
-    writeFileSync(`${dir}.yaml`, text);
-    synthesize({ configFile: `${dir}.yaml`, outDir: dir });
+    synthesize({ configFile: writeDerivedConfig(`${dir}-config`, text), outDir: dir });
     const s: Synthesized = { objects: loadManifestDir(join(dir, 'local')), flows: [], strict: true };
     const prometheus = componentPod(s, 'prometheus', 'observability');
     expect(connect(s, prometheus, { kind: 'external', ip: NODE_IP }, { port: 10250 }).allowed).toBe(true);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import {
   ruleGlobProblems,
   unknownFlags,
 } from './support/real-engine-checks.ts';
+import { writeDerivedConfig } from './support/config-file.ts';
 
 // The synthesized Prometheus and Alertmanager of the default config and of every cluster of the
 // multi-cloud example, checked by the real Prometheus 3 / Alertmanager tools on the files as the
@@ -87,8 +88,7 @@ describe.each(withPrometheus)('%s', (_, objs) => {
 
 describe('with components.alertmanager.watchdogReceiver', () => {
   const dir = join(work, 'watchdog');
-  const file = `${dir}.yaml`;
-  writeFileSync(file, readFileSync(STACKS.default, 'utf8').replace('alertmanager: { replicas: 1 }', 'alertmanager: { replicas: 1, watchdogReceiver: true }'));
+  const file = writeDerivedConfig(`${dir}-config`, readFileSync(STACKS.default, 'utf8').replace('alertmanager: { replicas: 1 }', 'alertmanager: { replicas: 1, watchdogReceiver: true }'));
   synthesize({ configFile: file, outDir: dir });
   const objs = loadManifestDir(join(dir, 'local'));
 

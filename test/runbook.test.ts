@@ -110,8 +110,10 @@ describe.each(CONFIGS)('%s: every alert links to its section of the runbook dash
 
   it('the backends ship the stack, Kubernetes and SLO alerts (the checks below are not vacuous)', () => {
     const files = new Set(alerts.map((a) => a.file.split('/')[0]));
-    const slos = loadConfigFile(configFile).slos.length > 0;
-    expect([...files].sort()).toEqual(['prometheus-rules-kubernetes', ...(slos ? ['prometheus-rules-slo'] : []), 'prometheus-rules-stack']);
+    const config = loadConfigFile(configFile);
+    const slos = config.slos.length > 0;
+    const victoriaMetrics = config.clusters.some((c) => c.metrics?.mode === 'victoriametrics-cluster');
+    expect([...files].sort()).toEqual(['prometheus-rules-kubernetes', ...(slos ? ['prometheus-rules-slo'] : []), 'prometheus-rules-stack', ...(victoriaMetrics ? ['prometheus-rules-victoriametrics'] : [])]);
   });
 
   it('every alert has a runbook_url that opens its own text panel of the runbook dashboard on the Grafana users open', () => {

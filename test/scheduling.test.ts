@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { InputError } from '../src/errors.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
+import { writeDerivedConfig } from './support/config-file.ts';
 
 // Where pods may run: the node agents on every node, tainted pools included; nothing on Windows.
 
@@ -17,8 +18,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function agentPodSpec(configText: string): { tolerations?: object[]; nodeSelector?: Record<string, string> } {
   const dir = join(work, `c${Math.random().toString(36).slice(2)}`);
-  writeFileSync(`${dir}.yaml`, configText);
-  synthesize({ configFile: `${dir}.yaml`, outDir: dir });
+  const configFile = writeDerivedConfig(`${dir}-config`, configText);
+  synthesize({ configFile, outDir: dir });
   const agent = loadManifestDir(join(dir, 'local')).find((o) => o.kind === 'DaemonSet' && o.metadata.name === 'otel-agent')!;
   return (agent.spec as { template: { spec: { tolerations?: object[]; nodeSelector?: Record<string, string> } } }).template.spec;
 }

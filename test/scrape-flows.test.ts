@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { clusterFromManifests, scrapeTargets, type DiscoveredPod, type Manifest 
 import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
+import { writeDerivedConfig } from './support/config-file.ts';
 
 // Every scrape the synthesized scrapers make inside the stack reaches its pod through the
 // synthesized NetworkPolicies. The scrape configs are read from the ConfigMaps the engines read
@@ -51,7 +52,7 @@ const STACKS: Record<string, string> = {
 function synthesized(name: string, source: string): [string, K8sObject[]][] {
   const dir = join(work, name.replace(/\W+/g, '-'));
   let configFile = source;
-  if (!source.startsWith('/')) writeFileSync((configFile = `${dir}.yaml`), source);
+  if (!source.startsWith('/')) configFile = writeDerivedConfig(`${dir}-config`, source, name.startsWith('multi-cloud') ? join(ROOT, 'examples/multi-cloud.yaml') : undefined);
   const { flows } = synthesize({ configFile, outDir: dir });
   return Object.keys(flows).map((cluster) => [`${name} / ${cluster}`, loadManifestDir(join(dir, cluster))]);
 }

@@ -23,7 +23,7 @@ describe('o11y slo CLI', () => {
   writeFileSync(bad, BAD_OBJECTIVE);
 
   it('validate: exit 0 on good files, 2 with a located message on bad ones', async () => {
-    expect(await run('slo', 'validate', 'examples/slos/native.yaml')).toMatchObject({ code: 0, out: 'ok: 4 SLOs in 1 file\n' });
+    expect(await run('slo', 'validate', 'examples/slos/native.yaml')).toMatchObject({ code: 0, stdout: 'ok: 4 SLOs in 1 file\n' });
     const r = await run('slo', 'validate', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${bad}:5:16 slos[0].objective: objective 120 is outside (0, 100]`);

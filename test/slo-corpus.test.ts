@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.ts';
+import { runCli } from './support/run-cli.ts';
 import { formatProblem } from '../src/errors.ts';
 import { checkSloFiles, compileSloFiles } from '../src/slo/index.ts';
 import type { RuleGroup } from '../src/slo/rules.ts';
@@ -24,15 +24,7 @@ const corpus = (kind: 'accepted' | 'refused') =>
 const accepted = corpus('accepted');
 const refused = corpus('refused');
 
-const validate = async (...args: string[]) => {
-  let out = '';
-  let err = '';
-  const code = await main(['node', 'o11y', 'slo', 'validate', ...args], {
-    stdout: { write: (t: string) => ((out += t), true) } as never,
-    stderr: { write: (t: string) => ((err += t), true) } as never,
-  });
-  return { code, out, err };
-};
+const validate = (...args: string[]) => runCli('slo', 'validate', ...args);
 
 describe('SLO corpus: the SLOs people write validate', () => {
   it.each(accepted)('%s', (file) => {
@@ -98,8 +90,8 @@ describe('o11y slo validate --prometheus-url: an unpaired error query is accepte
   it('both selectors return series: exit 0, saying how to acknowledge it for synth', async () => {
     expect((await validate(unpaired)).code).toBe(2);
     const r = await validate('--prometheus-url', prometheus.url, unpaired);
-    expect(r).toMatchObject({ code: 0, err: '' });
-    expect(r.out).toBe(
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toBe(
       `proven: ${unpaired}:10:21 slos[0].sli.events.errorQuery: api_failed_requests_total{job="api"}, api_handled_requests_total{job="api"} all return series at ${prometheus.url}; ` +
         'o11y synth and o11y slo generate refuse this SLO until you acknowledge it with the SLO key unpairedSeries: "<why>"\n' +
         'ok: 1 SLO in 1 file\n',
@@ -109,7 +101,7 @@ describe('o11y slo validate --prometheus-url: an unpaired error query is accepte
   it('a misspelt metric has no series: still refused, located, naming the selector without series', async () => {
     const r = await validate('--prometheus-url', prometheus.url, misspelt);
     expect(r.code).toBe(2);
-    expect(r.err).toContain(`${misspelt}:10:22 slos[0].sli.events.error_query: SLO "requests-availability": http_requests_totl{job="myservice",code=~"(5..|429)"} does not read`);
-    expect(r.err).toContain(`At ${prometheus.url} no series match http_requests_totl{job="myservice",code=~"(5..|429)"}\n`);
+    expect(r.stderr).toContain(`${misspelt}:10:22 slos[0].sli.events.error_query: SLO "requests-availability": http_requests_totl{job="myservice",code=~"(5..|429)"} does not read`);
+    expect(r.stderr).toContain(`At ${prometheus.url} no series match http_requests_totl{job="myservice",code=~"(5..|429)"}\n`);
   });
 });

@@ -122,7 +122,7 @@ describe('generated SLO rules in a real Prometheus 3', () => {
   it('validate --prometheus-url: a classic latency threshold must be an le of the live buckets', async () => {
     await waitFor('histograms scraped', async () => (await value('count(http_server_request_duration_seconds_bucket) + count(prometheus_http_request_duration_seconds_bucket)')) === 5);
     // api-latency (0.3) and prometheus-query-latency (1, exposed as "1", stored by Prometheus 3 as "1.0").
-    expect(await validate('--prometheus-url', prometheus.url, 'examples/slos/native.yaml', 'slos/stack.yaml')).toMatchObject({ code: 0, out: 'ok: 8 SLOs in 2 files\n' });
+    expect(await validate('--prometheus-url', prometheus.url, 'examples/slos/native.yaml', 'slos/stack.yaml')).toMatchObject({ code: 0, stdout: 'ok: 8 SLOs in 2 files\n' });
     const dir = mkdtempSync(join(tmpdir(), 'o11y-slo-buckets-'));
     const file = (name: string, histogram: string, threshold: string) => {
       const path = join(dir, name);
@@ -139,7 +139,7 @@ describe('generated SLO rules in a real Prometheus 3', () => {
     // Without a Prometheus the file is valid: the threshold cannot be checked from the spec alone.
     expect((await validate(offBucket)).code).toBe(0);
     const noSeries = file('no-series.yaml', 'http_server_request_duration_seconds{job="apii"}', '0.3');
-    expect(await validate('--prometheus-url', prometheus.url, noSeries)).toMatchObject({ code: 2, err: expect.stringContaining(`${noSeries}:9:20 slos[0].sli.latency.threshold: SLO "latency": no series match http_server_request_duration_seconds_bucket{job="apii"}`) });
+    expect(await validate('--prometheus-url', prometheus.url, noSeries)).toMatchObject({ code: 2, stderr: expect.stringContaining(`${noSeries}:9:20 slos[0].sli.latency.threshold: SLO "latency": no series match http_server_request_duration_seconds_bucket{job="apii"}`) });
     expect((await validate('--prometheus-url', 'http://127.0.0.1:1', noSeries)).code).toBe(3);
   }, 60_000);
 

@@ -1,8 +1,20 @@
+import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s.ts';
 import { parseDuration } from '../../src/duration.ts';
-import { selectorLabels, serviceHost, type StackContext } from '../common.ts';
-import { componentMetadata, podSelector, type ComponentId } from '../workload.ts';
+import { httpProbe, selectorLabels, serviceHost, type StackContext } from '../common.ts';
+import {
+  componentMetadata,
+  container,
+  defaultResources,
+  podSelector,
+  podTemplate,
+  service,
+  serviceAccount,
+  workloadMetadata,
+  type ComponentId,
+  type WorkloadOverrides,
+} from '../workload.ts';
 
 /** The HTTP ports the VictoriaMetrics components listen on by default (their docs' and dashboards' ports). */
 export const VM_PORTS = { vminsert: 8480, vmselect: 8481, vmstorage: 8482, vmagent: 8429, vmalert: 8880 } as const;
@@ -63,4 +75,56 @@ export function disruptionBudget(scope: Construct, ctx: StackContext, id: Compon
 /** `host:port` of every vmstorage pod, through its headless Service. */
 export function storageNodes(namespace: string, replicas: number, port: number): string[] {
   return Array.from({ length: replicas }, (_, i) => `vmstorage-${i}.${serviceHost('vmstorage-headless', namespace)}:${port}`);
+}
+
+/** What differs between the stateless VictoriaMetrics components' Deployments. */
+export interface VmDeploymentOptions {
+  readonly image: string;
+  readonly args: string[];
+  /** @default 2 */
+  readonly replicas?: number;
+  readonly overrides?: WorkloadOverrides;
+  /** Whether the pod reads the Kubernetes API (vmagent's service discovery). @default false */
+  readonly usesKubernetesApi?: boolean;
+  readonly mounts?: k8s.VolumeMount[];
+  readonly volumes?: k8s.Volume[];
+}
+
+/**
+ * A stateless VictoriaMetrics component (vminsert, vmselect, vmagent, vmalert): its ServiceAccount,
+ * a Deployment of non-root replicas spread over zones and architectures with `/health` probes on
+ * `http-metrics`, its Service and its PodDisruptionBudget. Returns the Deployment.
+ */
+export function vmDeployment(scope: Construct, ctx: StackContext, id: ComponentId & { readonly app: 'vminsert' | 'vmselect' | 'vmagent' | 'vmalert' }, o: VmDeploymentOptions): ApiObject {
+  serviceAccount(scope, ctx, id);
+  const deployment = new k8s.KubeDeployment(scope, 'deployment', {
+    metadata: workloadMetadata(ctx, id, o.overrides),
+    spec: {
+      replicas: o.replicas ?? 2,
+      selector: podSelector(ctx, id),
+      template: spreadOverZones(ctx, id, podTemplate(ctx, id, {
+        overrides: o.overrides,
+        serviceAccountName: id.app,
+        usesKubernetesApi: o.usesKubernetesApi ?? false,
+        uid: VM_UID,
+        spreadAcrossArchitectures: true,
+        containers: [
+          container({
+            name: id.app,
+            image: o.image,
+            args: o.args,
+            ports: [{ name: 'http-metrics', containerPort: VM_PORTS[id.app] }],
+            resources: o.overrides?.resources ?? defaultResources(id.app),
+            liveness: httpProbe('/health', 'http-metrics'),
+            readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
+            mounts: o.mounts,
+          }),
+        ],
+        volumes: o.volumes,
+      })),
+    },
+  });
+  service(scope, ctx, id, [{ name: 'http-metrics', port: VM_PORTS[id.app], targetPort: 'http-metrics' }]);
+  disruptionBudget(scope, ctx, id);
+  return deployment;
 }

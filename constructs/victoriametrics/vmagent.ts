@@ -1,12 +1,11 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from '../../imports/k8s.ts';
 import { IMAGES } from '../../src/model/images.ts';
 import { dumpYaml } from '../../src/yaml-output.ts';
-import { configMapVolume, emptyDirVolume, httpProbe, type StackContext } from '../common.ts';
+import { configMapVolume, emptyDirVolume, type StackContext } from '../common.ts';
 import { scrapeConfigs, scrapeFlows, scrapeRbac, type ScrapeProps } from '../prometheus.ts';
-import { clusterRoleFor, configMap, container, defaultResources, podSelector, podTemplate, service, serviceAccount, workloadMetadata, type ComponentId, type WorkloadProps } from '../workload.ts';
-import { disruptionBudget, insertUrl, spreadOverZones, VM_PORTS, VM_UID } from './common.ts';
+import { clusterRoleFor, configMap, type ComponentId, type WorkloadProps } from '../workload.ts';
+import { insertUrl, vmDeployment, VM_PORTS } from './common.ts';
 
 export interface VmAgentProps extends ScrapeProps, WorkloadProps {
   /**
@@ -54,44 +53,20 @@ export class VmAgent extends Construct {
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: VmAgentProps) {
     super(scope, name);
-    const id: ComponentId = { app: 'vmagent', component: 'metrics-scraper', namespace: props.namespace };
+    const id = { app: 'vmagent', component: 'metrics-scraper', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
     this.config = vmagentConfig(ctx, props);
-    serviceAccount(this, ctx, id);
     clusterRoleFor(this, ctx, id, scrapeRbac(ctx));
     configMap(this, ctx, id, 'vmagent-config', { 'scrape.yaml': dumpYaml(this.config) });
-    this.workload = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: workloadMetadata(ctx, id, props.overrides),
-      spec: {
-        replicas: props.replicas ?? 2,
-        selector: podSelector(ctx, id),
-        template: spreadOverZones(ctx, id, podTemplate(ctx, id, {
-          overrides: props.overrides,
-          serviceAccountName: id.app,
-          usesKubernetesApi: true,
-          uid: VM_UID,
-          spreadAcrossArchitectures: true,
-          containers: [
-            container({
-              name: 'vmagent',
-              image: IMAGES.vmagent,
-              args: vmagentArgs(props),
-              ports: [{ name: 'http-metrics', containerPort: VM_PORTS.vmagent }],
-              resources: props.overrides?.resources ?? defaultResources('vmagent'),
-              liveness: httpProbe('/health', 'http-metrics'),
-              readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
-              mounts: [
-                { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
-                { name: 'queue', mountPath: QUEUE_DIR },
-              ],
-            }),
-          ],
-          volumes: [configMapVolume('config', 'vmagent-config'), emptyDirVolume('queue', QUEUE_SIZE)],
-        })),
-      },
+    this.workload = vmDeployment(this, ctx, id, {
+      image: IMAGES.vmagent,
+      args: vmagentArgs(props),
+      replicas: props.replicas,
+      overrides: props.overrides,
+      usesKubernetesApi: true,
+      mounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }, { name: 'queue', mountPath: QUEUE_DIR }],
+      volumes: [configMapVolume('config', 'vmagent-config'), emptyDirVolume('queue', QUEUE_SIZE)],
     });
-    service(this, ctx, id, [{ name: 'http-metrics', port: VM_PORTS.vmagent, targetPort: 'http-metrics' }]);
-    disruptionBudget(this, ctx, id);
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
     // The pods its jobs select let it in (FlowTable.scrapes), the VictoriaMetrics components and itself included.

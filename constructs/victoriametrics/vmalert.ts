@@ -1,11 +1,10 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from '../../imports/k8s.ts';
 import { IMAGES } from '../../src/model/images.ts';
 import { RULES_DIR } from '../../src/rules/layout.ts';
-import { configMapVolume, httpProbe, serviceHost, type StackContext } from '../common.ts';
-import { container, defaultResources, podSelector, podTemplate, service, serviceAccount, workloadMetadata, type ComponentId, type WorkloadProps } from '../workload.ts';
-import { disruptionBudget, insertUrl, selectUrl, spreadOverZones, VM_PORTS, VM_UID } from './common.ts';
+import { configMapVolume, serviceHost, type StackContext } from '../common.ts';
+import type { ComponentId, WorkloadProps } from '../workload.ts';
+import { insertUrl, selectUrl, vmDeployment, VM_PORTS } from './common.ts';
 
 export interface VmAlertProps extends WorkloadProps {
   readonly namespace: string;
@@ -47,38 +46,16 @@ export class VmAlert extends Construct {
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: VmAlertProps) {
     super(scope, name);
-    const id: ComponentId = { app: 'vmalert', component: 'rules', namespace: props.namespace };
+    const id = { app: 'vmalert', component: 'rules', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
-    serviceAccount(this, ctx, id);
-    this.workload = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: workloadMetadata(ctx, id, props.overrides),
-      spec: {
-        replicas: props.replicas ?? 2,
-        selector: podSelector(ctx, id),
-        template: spreadOverZones(ctx, id, podTemplate(ctx, id, {
-          overrides: props.overrides,
-          serviceAccountName: id.app,
-          usesKubernetesApi: false,
-          uid: VM_UID,
-          spreadAcrossArchitectures: true,
-          containers: [
-            container({
-              name: 'vmalert',
-              image: IMAGES.vmalert,
-              args: vmalertArgs(props),
-              ports: [{ name: 'http-metrics', containerPort: VM_PORTS.vmalert }],
-              resources: props.overrides?.resources ?? defaultResources('vmalert'),
-              liveness: httpProbe('/health', 'http-metrics'),
-              readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
-              mounts: props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
-            }),
-          ],
-          volumes: props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm)),
-        })),
-      },
+    this.workload = vmDeployment(this, ctx, id, {
+      image: IMAGES.vmalert,
+      args: vmalertArgs(props),
+      replicas: props.replicas,
+      overrides: props.overrides,
+      mounts: props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
+      volumes: props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm)),
     });
-    service(this, ctx, id, [{ name: 'http-metrics', port: VM_PORTS.vmalert, targetPort: 'http-metrics' }]);
-    disruptionBudget(this, ctx, id);
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(

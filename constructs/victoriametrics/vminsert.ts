@@ -1,10 +1,9 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from '../../imports/k8s.ts';
 import { IMAGES } from '../../src/model/images.ts';
-import { httpProbe, type StackContext } from '../common.ts';
-import { container, defaultResources, podSelector, podTemplate, service, serviceAccount, workloadMetadata, type ComponentId, type WorkloadProps } from '../workload.ts';
-import { disruptionBudget, spreadOverZones, storageNodes, VM_PORTS, VM_UID, VMSTORAGE_INSERT_PORT } from './common.ts';
+import type { StackContext } from '../common.ts';
+import type { ComponentId, WorkloadProps } from '../workload.ts';
+import { storageNodes, vmDeployment, VM_PORTS, VMSTORAGE_INSERT_PORT } from './common.ts';
 
 export interface VmInsertProps extends WorkloadProps {
   readonly namespace: string;
@@ -43,36 +42,14 @@ export class VmInsert extends Construct {
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: VmInsertProps) {
     super(scope, name);
-    const id: ComponentId = { app: 'vminsert', component: 'metrics-ingest', namespace: props.namespace };
+    const id = { app: 'vminsert', component: 'metrics-ingest', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
-    serviceAccount(this, ctx, id);
-    this.workload = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: workloadMetadata(ctx, id, props.overrides),
-      spec: {
-        replicas: props.replicas ?? 2,
-        selector: podSelector(ctx, id),
-        template: spreadOverZones(ctx, id, podTemplate(ctx, id, {
-          overrides: props.overrides,
-          serviceAccountName: id.app,
-          usesKubernetesApi: false,
-          uid: VM_UID,
-          spreadAcrossArchitectures: true,
-          containers: [
-            container({
-              name: 'vminsert',
-              image: IMAGES.vminsert,
-              args: vminsertArgs(props),
-              ports: [{ name: 'http-metrics', containerPort: VM_PORTS.vminsert }],
-              resources: props.overrides?.resources ?? defaultResources('vminsert'),
-              liveness: httpProbe('/health', 'http-metrics'),
-              readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
-            }),
-          ],
-        })),
-      },
+    this.workload = vmDeployment(this, ctx, id, {
+      image: IMAGES.vminsert,
+      args: vminsertArgs(props),
+      replicas: props.replicas,
+      overrides: props.overrides,
     });
-    service(this, ctx, id, [{ name: 'http-metrics', port: VM_PORTS.vminsert, targetPort: 'http-metrics' }]);
-    disruptionBudget(this, ctx, id);
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(

@@ -1,11 +1,10 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import * as k8s from '../../imports/k8s.ts';
 import { IMAGES } from '../../src/model/images.ts';
-import { emptyDirVolume, httpProbe, serviceHost, type StackContext } from '../common.ts';
+import { emptyDirVolume, serviceHost, type StackContext } from '../common.ts';
 import type { Peer } from '../network-policy.ts';
-import { container, defaultResources, podSelector, podTemplate, service, serviceAccount, workloadMetadata, type ComponentId, type WorkloadProps } from '../workload.ts';
-import { disruptionBudget, spreadOverZones, storageNodes, VM_PORTS, VM_UID, VMSTORAGE_SELECT_PORT } from './common.ts';
+import type { ComponentId, WorkloadProps } from '../workload.ts';
+import { storageNodes, vmDeployment, VM_PORTS, VMSTORAGE_SELECT_PORT } from './common.ts';
 
 export interface VmSelectProps extends WorkloadProps {
   readonly namespace: string;
@@ -50,39 +49,17 @@ export class VmSelect extends Construct {
 
   constructor(scope: Construct, name: string, ctx: StackContext, props: VmSelectProps) {
     super(scope, name);
-    const id: ComponentId = { app: 'vmselect', component: 'metrics-query', namespace: props.namespace };
+    const id = { app: 'vmselect', component: 'metrics-query', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
-    serviceAccount(this, ctx, id);
-    this.workload = new k8s.KubeDeployment(this, 'deployment', {
-      metadata: workloadMetadata(ctx, id, props.overrides),
-      spec: {
-        replicas: props.replicas ?? 2,
-        selector: podSelector(ctx, id),
-        template: spreadOverZones(ctx, id, podTemplate(ctx, id, {
-          overrides: props.overrides,
-          serviceAccountName: id.app,
-          usesKubernetesApi: false,
-          uid: VM_UID,
-          spreadAcrossArchitectures: true,
-          containers: [
-            container({
-              name: 'vmselect',
-              image: IMAGES.vmselect,
-              args: vmselectArgs(props),
-              ports: [{ name: 'http-metrics', containerPort: VM_PORTS.vmselect }],
-              resources: props.overrides?.resources ?? defaultResources('vmselect'),
-              liveness: httpProbe('/health', 'http-metrics'),
-              readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
-              mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
-            }),
-          ],
-          // Rollup cache and temporary results of large queries: the root filesystem is read-only.
-          volumes: [emptyDirVolume('cache', '2Gi')],
-        })),
-      },
+    this.workload = vmDeployment(this, ctx, id, {
+      image: IMAGES.vmselect,
+      args: vmselectArgs(props),
+      replicas: props.replicas,
+      overrides: props.overrides,
+      mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
+      // Rollup cache and temporary results of large queries: the root filesystem is read-only.
+      volumes: [emptyDirVolume('cache', '2Gi')],
     });
-    service(this, ctx, id, [{ name: 'http-metrics', port: VM_PORTS.vmselect, targetPort: 'http-metrics' }]);
-    disruptionBudget(this, ctx, id);
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
     ctx.flows.add(
