@@ -7,7 +7,7 @@ import { Grafana, grafanaDatasources, type GrafanaBackendSet } from '../construc
 import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { metricsEndpoints } from './metrics-endpoints.ts';
 import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
-import { metricsMode } from '../src/model/types.ts';
+import { victoriaMetricsInUse } from '../src/model/topology.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
@@ -67,7 +67,7 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
       runbook,
       // Only when a backend runs the VictoriaMetrics cluster (its datasource is picked by the cloud selector).
-      ...(ctx.config.clusters.some((c) => ctx.topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster') ? [victoriaMetricsDashboard(defaults)] : []),
+      ...(victoriaMetricsInUse(ctx.config.clusters, ctx.topology) ? [victoriaMetricsDashboard(defaults)] : []),
     ],
     slos: sloDashboards,
   });

@@ -53,45 +53,37 @@ export class PrometheusChart extends Chart {
       exposeComponent(this, ctx, alertmanager.id, { expose: config.components.alertmanager.expose, servicePort: ALERTMANAGER_PORT, podPort: ALERTMANAGER_PORT, defaultControllerNamespace: ingressNamespace });
     }
     if (delivery.relayTargets.length) this.alertRelay = new AlertRelay(this, 'alert-relay', ctx, { namespace: ns, targets: delivery.relayTargets, secrets: delivery.relaySecrets });
-    const alertmanagerTarget = { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT };
-    if (metricsMode(ctx.cluster) === 'victoriametrics-cluster') {
-      const vm = config.components.victoriametrics;
-      this.victoriaMetrics = new VictoriaMetricsCluster(this, 'victoriametrics', ctx, {
-        namespace: ns,
-        agentNamespace: config.agentNamespace,
-        retention: config.components.prometheus.retention,
-        storage: config.components.prometheus.storage,
-        scrapeInterval: config.components.prometheus.scrapeInterval,
-        userJobs,
-        metricRelabelConfigs: config.cardinality.metricRelabelConfigs,
-        scrapeEgress: config.scrape.egress,
-        replicas: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, vm[c].replicas])),
-        ruleConfigMaps: ruleFiles.map((r) => r.configMap),
-        alertmanager: alertmanagerTarget,
-        remoteReaders: remoteQueryPeers(ctx),
-        overrides: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, overridesFor(ctx, c)])),
-      });
-    } else this.prometheus = this.addPrometheus(ctx, ruleFiles, userJobs, alertmanagerTarget);
-    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
-  }
-
-  private addPrometheus(ctx: ChartContext, ruleFiles: readonly RuleFileOutput[], userJobs: readonly object[], alertmanager: PrometheusProps['alertmanager']): Prometheus {
-    const { config } = ctx;
-    const ns = config.namespace;
-    const prometheus = new Prometheus(this, 'prometheus', ctx, {
+    // What either metrics store (Prometheus, or the VictoriaMetrics cluster) is given alike.
+    const store = {
       namespace: ns,
       agentNamespace: config.agentNamespace,
-      replicas: config.components.prometheus.replicas,
       retention: config.components.prometheus.retention,
       storage: config.components.prometheus.storage,
       scrapeInterval: config.components.prometheus.scrapeInterval,
       userJobs,
       metricRelabelConfigs: config.cardinality.metricRelabelConfigs,
       scrapeEgress: config.scrape.egress,
-      remoteWrite: config.components.prometheus.remoteWrite,
       ruleConfigMaps: ruleFiles.map((r) => r.configMap),
-      alertmanager,
+      alertmanager: { service: alertmanager.id.app, headlessService: alertmanager.headlessService, replicas: alertmanager.replicas, port: ALERTMANAGER_PORT },
       remoteReaders: remoteQueryPeers(ctx),
+    };
+    if (metricsMode(ctx.cluster) === 'victoriametrics-cluster') {
+      const vm = config.components.victoriametrics;
+      this.victoriaMetrics = new VictoriaMetricsCluster(this, 'victoriametrics', ctx, {
+        ...store,
+        replicas: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, vm[c].replicas])),
+        overrides: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, overridesFor(ctx, c)])),
+      });
+    } else this.prometheus = this.addPrometheus(ctx, store);
+    this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });
+  }
+
+  private addPrometheus(ctx: ChartContext, store: Omit<PrometheusProps, 'replicas' | 'remoteWrite' | 'overrides'>): Prometheus {
+    const { config } = ctx;
+    const prometheus = new Prometheus(this, 'prometheus', ctx, {
+      ...store,
+      replicas: config.components.prometheus.replicas,
+      remoteWrite: config.components.prometheus.remoteWrite,
       overrides: overridesFor(ctx, 'prometheus'),
     });
     if (config.components.prometheus.expose) {

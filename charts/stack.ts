@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { stackContext, type ChartContext } from '../constructs/common.ts';
 import type { FlowTable } from '../constructs/network-policy.ts';
 import { resolveStackInput, type StackInput } from '../src/config/input.ts';
-import { resolveTopology, type Topology } from '../src/model/topology.ts';
+import { resolveTopology, victoriaMetricsInUse, type Topology } from '../src/model/topology.ts';
 import { metricsMode, type ClusterConfig, type InputFilesEntry, type StackConfig } from '../src/model/types.ts';
 import { victoriaMetricsRules, VM_RULES_CONFIGMAP, VM_RULES_FILE } from '../src/rules/victoriametrics.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
@@ -73,8 +73,7 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
     runbook,
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules(runbook) };
-  const victoriaMetrics = config.clusters.some((c) => topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster');
-  const runbookFile = runbookDashboard(runbookParts(slos.all.slos, { victoriaMetrics }));
+  const runbookFile = runbookDashboard(runbookParts(slos.all.slos, { victoriaMetrics: victoriaMetricsInUse(config.clusters, topology) }));
   const user = userArtifacts(config, grafana, slos.all.dashboards, runbookFile);
   return {
     dashboards: slos.all.dashboards,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.ts';
 import { synthesize } from '../src/synth.ts';
-import { expectLocatedProblem, synthRefuses } from './support/bad-config.ts';
+import { expectLocatedIn, expectLocatedProblem, synthRefuses } from './support/bad-config.ts';
 
 // A config lists files relative to its folder (slos, rules, dashboards, scrape.monitors). Copied to
 // another folder, its globs match nothing: that is a located error, never a stack that silently
@@ -44,10 +44,7 @@ describe('a file list entry that matches nothing is a located error naming the f
     ['a monitor glob', 'scrape:\n  monitors: [monitors/*.yaml]\n', '3:14 scrape.monitors[0]', '"monitors/*.yaml" matches no monitor file in <dir>'],
   ])('%s', (_, config, at, message) => {
     const files = { 'slos/a.yaml': readFileSync(join(ROOT, 'slos/stack.yaml'), 'utf8'), 'a.json': '{"uid": "mine", "title": "Mine", "panels": []}' };
-    const problems = problemsOf(config, files);
-    const located = problems.find((p) => p.includes(message));
-    expect(located, problems.join('\n')).toBeDefined();
-    expect(located!.startsWith(`<dir>/bad.yaml:${at}: `), located).toBe(true);
+    const located = expectLocatedIn(problemsOf(config, files), '<dir>/bad.yaml', at, message);
     expect(located).toContain('allowed: a file or glob relative to the config\'s folder that matches at least one file, or { files: [...], optional: true }');
   });
 

@@ -23,6 +23,7 @@ import {
   ottlTransform,
   type Attributes,
 } from './support/ottl-run.ts';
+import { OVERLAPPING_ROUTES } from './fixtures/routing.ts';
 
 // Every OTTL statement and condition the stack emits, run by the collector's own OTTL (`ottl-run`,
 // pkg/ottl as the transform processor and the routing connector drive it) on the synthesized
@@ -165,20 +166,7 @@ describe.runIf(found)('the real OTTL on the synthesized collector configs', () =
   const example = loadConfigFile(STACKS['multi-cloud']);
   const variants: [string, StackConfig][] = [
     ['no extra routes', { ...example, routing: { ...example.routing, routes: [] } }],
-    [
-      'overlapping routes',
-      {
-        ...example,
-        routing: {
-          default: 'aws',
-          routes: [
-            { tenant: 'payments', cloud: 'gcp' },
-            { tenant: 'payments', namespace: 'china-apps', cloud: 'alibaba' },
-            { namespace: 'china-apps', cloud: 'azure' },
-          ],
-        },
-      },
-    ],
+    ['overlapping routes', { ...example, routing: OVERLAPPING_ROUTES }],
   ];
   it.each(variants.flatMap(([name, config]) => config.clusters.map((c) => [name, c.name, stackContext(config, c)] as const)))('%s, %s: every resource to exactly one pipeline, the expected one', (_, __, ctx) => {
     for (const signal of SIGNALS) expectRoutedAsConfigured(binary, ctx, signal, routingTable(ctx, signal));

@@ -8,6 +8,7 @@ import { IMAGES } from '../src/model/images.ts';
 import { formatImageLock } from '../src/config/images.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { InputError } from '../src/errors.ts';
+import { expectLocatedIn } from './support/bad-config.ts';
 
 // Each bad override or image-supply input of issue 13 is refused with a located message
 // (file:line:col, key path, what is wrong and what fixes it); one runs through the CLI for exit 2.
@@ -161,10 +162,7 @@ describe('bad overrides and image supply', () => {
   });
 
   it.each(CASES)('$name: located error', ({ name, extra, at, message, lock }) => {
-    const problems = problemsOf(name, BASE + extra, lock);
-    const located = problems.find((p) => message.test(p));
-    expect(located, problems.join('\n')).toBeDefined();
-    expect(located!.startsWith(`o11y.yaml:${at}: `), located).toBe(true);
+    expectLocatedIn(problemsOf(name, BASE + extra, lock), 'o11y.yaml', at, message);
   });
 });
 

@@ -10,6 +10,7 @@ import { parseConfig } from '../src/config/load.ts';
 import type { StackConfig } from '../src/model/types.ts';
 import { SIGNALS } from '../src/routing/gateway.ts';
 import { collectorConfigViolations } from './support/manifest-checks.ts';
+import { OVERLAPPING_ROUTES } from './fixtures/routing.ts';
 
 // The gateway's routing, as pure config: every cloud reachable, every route ending at its cloud's
 // backends, nothing orphaned. Where each combination of resource attributes goes (exactly one
@@ -59,20 +60,7 @@ const VARIANTS: [string, StackConfig][] = [
   ['no extra routes', variant((c) => ({ ...c, routing: { ...c.routing, routes: [] } }))],
   ['no sharding', variant((c) => ({ ...c, scale: { loadBalancing: false, spanMetricsInGateway: false, tailSampling: { ...c.scale.tailSampling, enabled: false } } }))],
   ['span metrics in the gateways', variant((c) => ({ ...c, scale: { ...c.scale, spanMetricsInGateway: true } }))],
-  [
-    'overlapping routes',
-    variant((c) => ({
-      ...c,
-      routing: {
-        default: 'aws',
-        routes: [
-          { tenant: 'payments', cloud: 'gcp' },
-          { tenant: 'payments', namespace: 'china-apps', cloud: 'alibaba' },
-          { namespace: 'china-apps', cloud: 'azure' },
-        ],
-      },
-    })),
-  ],
+  ['overlapping routes', variant((c) => ({ ...c, routing: OVERLAPPING_ROUTES }))],
 ];
 const CASES = VARIANTS.flatMap(([name, config]) => config.clusters.map((cluster) => [`${name}: ${cluster.name}`, stackContext(config, cluster)] as const));
 

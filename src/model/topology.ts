@@ -1,7 +1,7 @@
 import { platformProfile } from './platforms/index.ts';
 import type { InputProblem } from '../errors.ts';
 import type { YamlSource } from '../input/yaml-source.ts';
-import { CLOUDS, type Cloud, type ClusterConfig, type ClusterRole, type ObjectStorageConfig, type ObjectStorageType, type QueryEndpoints, type StackConfig } from './types.ts';
+import { CLOUDS, metricsMode, type Cloud, type ClusterConfig, type ClusterRole, type ObjectStorageConfig, type ObjectStorageType, type QueryEndpoints, type StackConfig } from './types.ts';
 
 /**
  * The multi-cluster shape of a stack. Every cluster runs node agents and a gateway. Per cloud, one
@@ -20,6 +20,11 @@ export interface Topology {
   readonly grafanaCluster: ClusterConfig;
   /** More than one cluster: gateways talk across clusters over TLS. */
   readonly multiCluster: boolean;
+}
+
+/** Whether a backend cluster runs the `victoriametrics-cluster` metrics mode (its dashboard and its alerts' runbook sections ship then). */
+export function victoriaMetricsInUse(clusters: readonly ClusterConfig[], topology: Pick<Topology, 'rolesOf'>): boolean {
+  return clusters.some((c) => topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster');
 }
 
 export type Backend =

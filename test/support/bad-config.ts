@@ -17,10 +17,15 @@ export function problemsOf(text: string): string[] {
 
 /** Asserts that `text` is refused with a problem matching `message`, located at `at` (`line:col path`). */
 export function expectLocatedProblem(text: string, at: string, message: RegExp): void {
-  const problems = problemsOf(text);
-  const located = problems.find((p) => message.test(p));
+  expectLocatedIn(problemsOf(text), 'bad.yaml', at, message);
+}
+
+/** Asserts that one of `problems` matches `message` (a pattern, or text it contains) and is located at `file:at`; returns it. */
+export function expectLocatedIn(problems: readonly string[], file: string, at: string, message: RegExp | string): string {
+  const located = problems.find((p) => (typeof message === 'string' ? p.includes(message) : message.test(p)));
   expect(located, problems.join('\n')).toBeDefined();
-  expect(located!.startsWith(`bad.yaml:${at}: `), located).toBe(true);
+  expect(located!.startsWith(`${file}:${at}: `), located).toBe(true);
+  return located!;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/o11y.js', import.meta.url));
