@@ -13,7 +13,8 @@ import { startDaemon, type Daemon } from './support/daemon.ts';
 import { freePort } from './support/free-port.ts';
 import { VM_ALERT_METRICS } from '../src/rules/victoriametrics.ts';
 import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
-import { containerArgs, vmModeConfig, withVmFlags } from './support/vm-mode.ts';
+import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { withFlags } from './support/real-engine-checks.ts';
 
 // The victoriametrics-cluster metrics mode checked by the real binaries: every flag of every
 // synthesized container, vmagent's scrape config, every rule file vmalert loads, and the SLO unit
@@ -121,7 +122,7 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
         daemons.push(await startDaemon({
           binary: bin[name],
           tmpPrefix: `o11y-${name}-`,
-          args: (dir) => withVmFlags(own, flags[name](dir)),
+          args: (dir) => withFlags(own, flags[name](dir), '-'),
           url: `http://${loopback(http[name])}`,
           readyPath: '/health',
         }));

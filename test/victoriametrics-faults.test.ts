@@ -10,7 +10,8 @@ import { engines } from './support/engines.ts';
 import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
-import { containerArgs, vmModeConfig, withVmFlags } from './support/vm-mode.ts';
+import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { withFlags } from './support/real-engine-checks.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles } from './support/pod-files.ts';
 
@@ -49,12 +50,12 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
       binary: bin.vmstorage,
       dir: node.dir,
       tmpPrefix: 'o11y-vmstorage-',
-      args: () => withVmFlags(args.vmstorage, {
+      args: () => withFlags(args.vmstorage, {
         storageDataPath: node.dir,
         httpListenAddr: `127.0.0.1:${node.ports.http}`,
         vminsertAddr: `127.0.0.1:${node.ports.insert}`,
         vmselectAddr: `127.0.0.1:${node.ports.select}`,
-      }),
+      }, '-'),
       url: `http://127.0.0.1:${node.ports.http}`,
       readyPath: '/health',
     });
@@ -64,12 +65,12 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
     return startDaemon({
       binary: bin.vmselect,
       tmpPrefix: 'o11y-vmselect-',
-      args: (dir) => withVmFlags(args.vmselect, {
+      args: (dir) => withFlags(args.vmselect, {
         storageNode: nodes.map((n) => `127.0.0.1:${n.ports.select}`).join(','),
         httpListenAddr: `127.0.0.1:${port}`,
         cacheDataPath: dir,
         ...flags,
-      }),
+      }, '-'),
       url: `http://127.0.0.1:${port}`,
       readyPath: '/health',
     });
@@ -99,7 +100,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
     vminsert = await startDaemon({
       binary: bin.vminsert,
       tmpPrefix: 'o11y-vminsert-',
-      args: () => withVmFlags(args.vminsert, { storageNode: nodes.map((n) => `127.0.0.1:${n.ports.insert}`).join(','), httpListenAddr: `127.0.0.1:${insertPort}` }),
+      args: () => withFlags(args.vminsert, { storageNode: nodes.map((n) => `127.0.0.1:${n.ports.insert}`).join(','), httpListenAddr: `127.0.0.1:${insertPort}` }, '-'),
       url: `http://127.0.0.1:${insertPort}`,
       readyPath: '/health',
     });
@@ -135,7 +136,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
       return startDaemon({
         binary: bin.vmalert,
         tmpPrefix: 'o11y-vmalert-',
-        args: () => withVmFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], {
+        args: () => withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], {
           'datasource.url': select,
           'remoteRead.url': select,
           'remoteWrite.url': `${vminsert.url}/insert/0/prometheus`,
@@ -143,7 +144,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
           httpListenAddr: `127.0.0.1:${port}`,
           'external.url': `http://${name}.test`,
           ...extra,
-        }),
+        }, '-'),
         url: `http://127.0.0.1:${port}`,
         readyPath: '/health',
       });

@@ -32,10 +32,13 @@ export function flagNames(args: readonly string[]): string[] {
   return args.map((a) => /^(?:--(?:no-)?|-)([^=-][^=]*)/.exec(a)?.[1] ?? `(not a flag) ${a}`);
 }
 
-/** The container's args with the given flags replaced (or dropped when the value is undefined). */
-export function withFlags(args: readonly string[], replace: Record<string, string | undefined>): string[] {
-  const out = args.filter((a) => !Object.keys(replace).some((f) => a === `--${f}` || a.startsWith(`--${f}=`)));
-  for (const [f, v] of Object.entries(replace)) if (v !== undefined) out.push(`--${f}=${v}`);
+/**
+ * The container's args with the given flags replaced (or dropped when the value is undefined);
+ * `dashes` is how the binary spells its flags (`--name`, or Go's `-name` as VictoriaMetrics does).
+ */
+export function withFlags(args: readonly string[], replace: Record<string, string | undefined>, dashes: '--' | '-' = '--'): string[] {
+  const out = args.filter((a) => !Object.keys(replace).some((f) => a === `${dashes}${f}` || a.startsWith(`${dashes}${f}=`)));
+  for (const [f, v] of Object.entries(replace)) if (v !== undefined) out.push(`${dashes}${f}=${v}`);
   return out;
 }
 

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../src/duration.ts';
@@ -6,6 +5,7 @@ import { dumpYaml } from '../../src/yaml-output.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
 import type { K8sObject } from './manifest-checks.ts';
 import { flagValue, mountedConfig, type MountedConfig } from './real-engine-checks.ts';
+import { runBinary } from './run-tool.ts';
 
 // The synthesized Loki checked by the real binary (`-verify-config`, `-print-config-stderr`) on its
 // config as the pod mounts it, with the container's own args and environment.
@@ -43,16 +43,10 @@ export interface LokiRun {
   readonly effective?: Record<string, unknown>;
 }
 
-/** Runs `loki` to completion with only `env` (plus PATH) in its environment. */
-function runLoki(binary: string, args: readonly string[], env: Record<string, string>) {
-  const run = spawnSync(binary, args, { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { PATH: process.env.PATH ?? '', ...env } });
-  if (run.error) throw new Error(`cannot run ${binary}: ${run.error.message}`);
-  return run;
-}
-
 /** `loki <container args> -verify-config -print-config-stderr` on the laid-out config. */
 export function verifyConfig(binary: string, loki: MountedConfig, env: Record<string, string>): LokiRun {
-  const run = runLoki(binary, [...hostArgs(loki), '-verify-config', '-print-config-stderr'], env);
+  // Only the container's env (plus PATH), as in the pod.
+  const run = runBinary(binary, [...hostArgs(loki), '-verify-config', '-print-config-stderr'], { env: { PATH: process.env.PATH ?? '', ...env } });
   // The config comes first on stderr, then the log lines (`level=…`); a refused config prints none.
   const printed = run.stderr.startsWith('---\n# Loki Config') ? run.stderr.split(/^level=/m)[0]! : '';
   const effective = printed ? (parseYaml(printed) as Record<string, unknown>) : undefined;

@@ -14,9 +14,9 @@ export function runTool(name: string, args: readonly string[], opts: { cwd?: str
   return runBinary(toolPath(name), args, opts);
 }
 
-/** Runs a binary (a tool's or an engine's path) to completion. */
-export function runBinary(path: string, args: readonly string[], opts: { cwd?: string; input?: string } = {}): ToolRun {
-  const run = spawnSync(path, args, { cwd: opts.cwd, input: opts.input, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+/** Runs a binary (a tool's or an engine's path) to completion; `env` replaces the environment. */
+export function runBinary(path: string, args: readonly string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): ToolRun {
+  const run = spawnSync(path, args, { cwd: opts.cwd, input: opts.input, env: opts.env, encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
   if (run.error) throw new Error(`cannot run ${path}: ${run.error.message}`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, output: `${run.stdout}${run.stderr}` };
 }

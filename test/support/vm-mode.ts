@@ -19,10 +19,3 @@ export function containerArgs(objects: readonly K8sObject[], name: string): stri
   if (!workload) throw new Error(`no workload named ${name}`);
   return [...(workload.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args];
 }
-
-/** `-name=value` flags (VictoriaMetrics style) replaced, or dropped when the value is undefined. */
-export function withVmFlags(args: readonly string[], replace: Record<string, string | undefined>): string[] {
-  const names = Object.keys(replace);
-  const kept = args.filter((a) => !names.some((n) => a === `-${n}` || a.startsWith(`-${n}=`)));
-  return [...kept, ...Object.entries(replace).flatMap(([n, v]) => (v === undefined ? [] : [`-${n}=${v}`]))];
-}
