@@ -112,13 +112,6 @@ export function engines<N extends EngineName>(testFile: string, names: readonly 
   return undefined;
 }
 
-/** The path of one engine the calling suite was granted by {@link engines}; throws otherwise. */
-export function enginePath(name: EngineName): string {
-  const path = process.env[envKey(name)];
-  if (!path) throw new Error(`engine "${name}" was not provided: guard the suite with engines(import.meta.url, ['${name}'])`);
-  return path;
-}
-
 /** The closing line(s): each engine not provided, the suites not run for it, and how to provide it. */
 export function skipSummary(skipsFile: string): string | undefined {
   if (!existsSync(skipsFile)) return undefined;
