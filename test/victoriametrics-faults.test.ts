@@ -10,7 +10,7 @@ import { engines } from './support/engines.ts';
 import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
-import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { containerArgs, vmalertPodArgs, vmModeConfig } from './support/vm-mode.ts';
 import { withFlags } from './support/real-engine-checks.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles } from './support/pod-files.ts';
@@ -128,19 +128,17 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
-    const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
+    const podArgs = vmalertPodArgs(layOutPodFiles(objects, 'vmalert', 'vmalert'), `127.0.0.1:${(server.address() as AddressInfo).port}`);
     const select = `${vmselect.url}/select/0/prometheus`;
     const startAlert = async (name: string, extra: Record<string, string> = {}) => {
       const port = await freePort();
       return startDaemon({
         binary: bin.vmalert,
         tmpPrefix: 'o11y-vmalert-',
-        args: () => withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], {
+        args: () => withFlags(podArgs, {
           'datasource.url': select,
           'remoteRead.url': select,
           'remoteWrite.url': `${vminsert.url}/insert/0/prometheus`,
-          'notifier.url': `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
           httpListenAddr: `127.0.0.1:${port}`,
           'external.url': `http://${name}.test`,
           ...extra,

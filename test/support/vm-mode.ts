@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 import type { K8sObject } from './manifest-checks.ts';
+import type { PodFiles } from './pod-files.ts';
+import { flagValue, withFlags } from './real-engine-checks.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,4 +21,18 @@ export function containerArgs(objects: readonly K8sObject[], name: string): stri
   const workload = objects.find((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind) && o.metadata.name === name);
   if (!workload) throw new Error(`no workload named ${name}`);
   return [...(workload.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args];
+}
+
+/**
+ * vmalert's synthesized args as they run from its laid-out pod files: the `-rule` patterns and
+ * `-notifier.config` moved under the pod root, that file's Alertmanager targets replaced by
+ * `notifier` (host:port), its relabelling kept.
+ */
+export function vmalertPodArgs(pod: PodFiles, notifier: string): string[] {
+  const config = flagValue(pod.args, 'notifier.config');
+  if (!config) throw new Error('vmalert has no -notifier.config');
+  const file = pod.hostPath(config);
+  writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), static_configs: [{ targets: [notifier] }] }));
+  const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
+  return withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], { 'notifier.config': file }, '-');
 }
