@@ -36,3 +36,25 @@ export function vmalertPodArgs(pod: PodFiles, notifier: string): string[] {
   const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
   return withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], { 'notifier.config': file }, '-');
 }
+
+/**
+ * examples/victoriametrics.yaml with a second victoriametrics-cluster backend in another cloud,
+ * read by a global vmselect in the Grafana cluster (`eu-backend`) through `clusternativeEndpoint`.
+ */
+export function globalSelectConfig(): string {
+  const text = readFileSync(join(ROOT, 'examples', 'victoriametrics.yaml'), 'utf8').replace('slos: [slos/*.yaml]', `slos: [${join(ROOT, 'slos')}/*.yaml]`);
+  const gcp = `  - name: gke-backend
+    cloud: gcp
+    region: europe-west4
+    roles: [backend]
+    otlpEndpoint: otlp.gke.example.com:4317
+    query: { prometheus: https://prometheus.gke.example.com, loki: https://loki.gke.example.com, tempo: https://tempo.gke.example.com }
+    identity: { gcpServiceAccount: o11y-storage@acme-o11y.iam.gserviceaccount.com }
+    objectStorage: { type: gcs, traces: acme-o11y-traces-gcp, logs: acme-o11y-logs-gcp }
+    metrics: { mode: victoriametrics-cluster, clusternativeEndpoint: vmselect.gke.internal:8401 }
+components:
+`;
+  const withGcp = text.replace(/^components:\n/m, gcp).replace(/^(  victoriametrics:\n)/m, '$1    globalSelect: true\n');
+  if (!withGcp.includes('globalSelect: true') || !withGcp.includes('gke-backend')) throw new Error('examples/victoriametrics.yaml changed shape: cannot add a second backend and the global vmselect');
+  return withGcp;
+}
