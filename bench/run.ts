@@ -29,12 +29,13 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
 }
 
-function section(topic: string, results: readonly BenchResult[]): string {
+function section(topic: string, results: readonly BenchResult[], method?: string): string {
   const rows = results.map((r) => `| ${r.name} | ${Number(r.value.toPrecision(4))} ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`);
   return [
     `<!-- bench:${topic} -->`,
     `## ${TOPICS[topic]}`,
     '',
+    ...(method ? [method, ''] : []),
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
     '',
     '| measure | value | target | note |',
@@ -67,10 +68,11 @@ publishTestTools(provisionTestTools((line) => process.stderr.write(`[test-tools]
 const sections = previousSections();
 for (const topic of requested.length ? requested : Object.keys(TOPICS)) {
   process.stderr.write(`bench: ${topic}…\n`);
-  const mod = (await import(`./${topic}.ts`)) as { run(): Promise<BenchResult[]> };
+  // A module may export `method`: how it measures, kept above its table.
+  const mod = (await import(`./${topic}.ts`)) as { run(): Promise<BenchResult[]>; method?: string };
   const results = await mod.run();
   for (const r of results) process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}\n`);
-  sections.set(topic, section(topic, results));
+  sections.set(topic, section(topic, results, mod.method));
 }
 const body = Object.keys(TOPICS)
   .filter((t) => sections.has(t))

@@ -29,6 +29,13 @@ import { containerArgs, vmModeConfig } from '../test/support/vm-mode.ts';
 import { syntheticCluster } from './kubernetes.ts';
 import type { BenchResult } from './types.ts';
 
+/** Above the table in BENCHMARKS.md. */
+export const method = [
+  'Both stores run on loopback with the flags synth writes for the default config (Prometheus: its remote-write receiver and the synthesized out-of-order window; VictoriaMetrics: two vmstorage nodes, vminsert with replication factor 2, vmselect, vmalert), one after the other in the same run.',
+  'Ingestion: the same pre-encoded remote-write requests (uncompressed snappy blocks) posted by concurrent writers, each writer\'s series in order, samples 30 s apart (the synthesized `-dedup.minScrapeInterval`); the rate is samples over the wall time until the last request is acknowledged, and every sample is counted back (`count_over_time`) before a figure is kept.',
+  'Rule evaluation: the synthetic cluster of bench/kubernetes.ts (100 nodes, 5,000 pods: kube-state-metrics, cAdvisor, node-exporter, kubelet and control-plane series) pushed into both, then the synthesized Kubernetes rule file and the rules of 10 SLOs over `apiserver_request_total` evaluated by Prometheus and by vmalert (against vmselect, recording through vminsert) every 60 s; after two more iterations of every group, the sum of the rules\' last `evaluationTime` from each engine\'s `/api/v1/rules`, and the node rules must have recorded all 100 nodes in both. vmalert\'s time includes its HTTP round trip to vmselect; Prometheus evaluates in-process. `O11Y_BENCH_QUICK=1` runs a small version (10 nodes, 40,000 samples) to check the benchmark works; its figures mean nothing.',
+].join(' ');
+
 const QUICK = process.env.O11Y_BENCH_QUICK === '1';
 const CLUSTER = QUICK ? { nodes: 10, pods: 500 } : { nodes: 100, pods: 5000 };
 /** Concurrent writers, each owning its series (in order per series, as one scraper's queue shard sends them). */
