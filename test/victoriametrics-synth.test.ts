@@ -76,6 +76,14 @@ describe('examples/victoriametrics.yaml', () => {
     expect(vmalert.filter((a) => a.startsWith('-rule=')).map((a) => a.split('/').at(-2)).sort()).toEqual(ruleMaps);
   });
 
+  it('has vmalert notify every Alertmanager replica through its mounted notifier config', () => {
+    const cm = find('ConfigMap', 'vmalert-notifiers');
+    const am = find('StatefulSet', 'alertmanager');
+    const { static_configs: targets } = parse(cm.data!['notifiers.yaml']!) as { static_configs: { targets: string[] }[] };
+    expect(targets).toEqual([{ targets: Array.from({ length: am.spec.replicas }, (_, i) => `alertmanager-${i}.alertmanager-headless.observability.svc:9093`) }]);
+    expect(containerArgs(backend, 'vmalert')).toContain('-notifier.config=/etc/vmalert/notifiers.yaml');
+  });
+
   it('provisions the VictoriaMetrics dashboard (and the default stack, without the mode, does not)', () => {
     expect(JSON.stringify(backend.filter((o) => o.kind === 'ConfigMap'))).toContain('o11y-victoriametrics.json');
     expect(readFileSync(fileURLToPath(new URL('../dist/local/40-grafana.k8s.yaml', import.meta.url)), 'utf8')).not.toContain('o11y-victoriametrics');
