@@ -123,24 +123,18 @@ async function ingestion(args: Record<keyof VmParts, string[]>, bin: VmParts): P
   const total = INGEST.writers * INGEST.requests * INGEST.series * INGEST.samples;
   const range = `${Math.ceil((INGEST.requests * INGEST.samples * SAMPLE_STEP_MS + 120_000) / 60_000)}m`;
   const counted = `sum(count_over_time(bench_ingest[${range}]))`;
+  /** The rate through a freshly started store, and the samples it then counts back; the store is stopped after. */
+  const measured = async (store: { writeUrl: string; queryUrl: string; stop(): Promise<void> }) => {
+    try {
+      return { rate: await ingestRate(store.writeUrl, requests), counted: await untilCount(store.queryUrl, counted, total) };
+    } finally {
+      await store.stop();
+    }
+  };
   const vm = await startVmCluster(bin, args);
-  let vmRate: number;
-  let vmCounted: number;
-  try {
-    vmRate = await ingestRate(vm.writeUrl, requests);
-    vmCounted = await untilCount(vm.selectUrl, counted, total);
-  } finally {
-    await vm.stop();
-  }
+  const { rate: vmRate, counted: vmCounted } = await measured({ writeUrl: vm.writeUrl, queryUrl: vm.selectUrl, stop: vm.stop });
   const prometheus = await startPrometheus();
-  let promRate: number;
-  let promCounted: number;
-  try {
-    promRate = await ingestRate(prometheus.url, requests);
-    promCounted = await untilCount(prometheus.url, counted, total);
-  } finally {
-    await prometheus.stop();
-  }
+  const { rate: promRate, counted: promCounted } = await measured({ writeUrl: prometheus.url, queryUrl: prometheus.url, stop: prometheus.stop });
   // A fast write is worth nothing unless every sample is there.
   if (vmCounted !== total || promCounted !== total) throw new Error(`samples counted back: VictoriaMetrics ${vmCounted}, Prometheus ${promCounted}, of ${total}`);
   const shape = `${INGEST.writers} writers × ${INGEST.series} series, ${INGEST.requests} requests of ${INGEST.samples} samples per series each; ${total.toLocaleString('en')} samples, all counted back`;

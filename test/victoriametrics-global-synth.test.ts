@@ -7,7 +7,6 @@ import { parse } from 'yaml';
 import { loadConfigFile } from '../src/config/load.ts';
 import { isAllowed, type Endpoint, type NetworkPolicyObject, type PodEndpoint } from '../src/policy/network-policy-eval.ts';
 import { synthesize } from '../src/synth.ts';
-import { expectLocatedProblem } from './support/bad-config.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { stackExpectations, STACK_CHECKS, type K8sObject } from './support/manifest-checks.ts';
 import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
@@ -16,6 +15,7 @@ import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
 // Grafana, gcp is another cluster): the global vmselect reads each backend's vmselect on its
 // cluster-native port, Grafana gets one datasource for both, and the NetworkPolicies, evaluated
 // with Kubernetes semantics, let exactly those connections through. Without the switch nothing changes.
+// Its bad input: victoriametrics-synth.test.ts.
 
 const EXAMPLE = fileURLToPath(new URL('../examples/victoriametrics.yaml', import.meta.url));
 const pod = (app: string): PodEndpoint => ({ kind: 'pod', namespace: 'observability', labels: { 'app.kubernetes.io/name': app, 'app.kubernetes.io/instance': 'o11y' }, namespaceLabels: {} });
@@ -88,28 +88,4 @@ describe('components.victoriametrics.globalSelect', () => {
   ] as const)('%s: %s', (_, where, from, to, port, expected) => {
     expect(allowed(dist[where], from, to, port)).toBe(expected);
   });
-});
-
-describe('components.victoriametrics.globalSelect refuses what it cannot serve, located', () => {
-  const BASE = `clusters:
-  - name: hub
-    cloud: aws
-    region: eu-west-1
-    roles: [backend, grafana]
-    otlpEndpoint: otlp.hub.example.com:4317
-  - name: far
-    cloud: gcp
-    region: europe-west4
-    roles: [backend]
-    otlpEndpoint: otlp.far.example.com:4317
-    query: { prometheus: https://p.far.example.com, loki: https://l.far.example.com, tempo: https://t.far.example.com }
-`;
-  const vm = (endpoint = '') => `    metrics: { mode: victoriametrics-cluster${endpoint} }\n`;
-  const on = 'components:\n  victoriametrics:\n    globalSelect: true\n';
-  it.each([
-    ['no backend in the victoriametrics-cluster mode', `${BASE}${on}`, '15:19 components.victoriametrics.globalSelect', /no backend cluster runs metrics.mode victoriametrics-cluster/],
-    ['a backend in another cluster without clusternativeEndpoint', `${BASE}${vm()}${on}`, '13:14 clusters[1].metrics', /needs clusternativeEndpoint: host:port/],
-    ['clusternativeEndpoint without the switch', `${BASE}${vm(', clusternativeEndpoint: vmselect.far.internal:8401')}`, '13:70 clusters[1].metrics.clusternativeEndpoint', /only read with components.victoriametrics.globalSelect/],
-    ['clusternativeEndpoint that is no host:port', `${BASE}${vm(', clusternativeEndpoint: vmselect.far.internal')}${on}`, '13:70 clusters[1].metrics.clusternativeEndpoint', /host:port/],
-  ])('%s', (_, text, at, message) => expectLocatedProblem(text, at, message));
 });

@@ -1,9 +1,9 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { IMAGES } from '../../src/model/images.ts';
-import { emptyDirVolume, serviceHost, type StackContext } from '../common.ts';
+import { serviceHost, type StackContext } from '../common.ts';
 import type { ComponentId, WorkloadProps } from '../workload.ts';
-import { GLOBAL_VMSELECT, SELECT_PATH, vmDeployment, VM_PORTS, VMSELECT_CLUSTERNATIVE_PORT } from './common.ts';
+import { GLOBAL_VMSELECT, SELECT_PATH, VM_PORTS, VMSELECT_CLUSTERNATIVE_PORT } from './common.ts';
+import { CACHE_DIR, vmselectDeployment } from './vmselect.ts';
 
 /** A victoriametrics-cluster backend as the global vmselect reads it. */
 export type GlobalSelectSource =
@@ -23,8 +23,6 @@ export interface GlobalVmSelectProps extends WorkloadProps {
   /** The app that queries it (Grafana). */
   readonly reader: string;
 }
-
-const CACHE_DIR = '/cache';
 
 /** Where a source's vmselect serves the cluster-native protocol. */
 function sourceAddress(source: GlobalSelectSource, namespace: string): string {
@@ -63,14 +61,7 @@ export class GlobalVmSelect extends Construct {
     super(scope, name);
     const id = { app: GLOBAL_VMSELECT, component: 'metrics-query', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
-    this.workload = vmDeployment(this, ctx, id, {
-      image: IMAGES.vmselect,
-      args: globalVmselectArgs(props),
-      replicas: props.replicas,
-      overrides: props.overrides,
-      mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
-      volumes: [emptyDirVolume('cache', '2Gi')],
-    });
+    this.workload = vmselectDeployment(this, ctx, id, { args: globalVmselectArgs(props), replicas: props.replicas, overrides: props.overrides });
     const self = { app: id.app, namespace: id.namespace };
     const remotePorts = [...new Set(props.sources.flatMap((s) => ('endpoint' in s ? [Number(s.endpoint.split(':').at(-1))] : [])))];
     ctx.flows.register(this, id);

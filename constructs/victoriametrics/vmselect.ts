@@ -4,7 +4,7 @@ import { IMAGES } from '../../src/model/images.ts';
 import { emptyDirVolume, serviceHost, type StackContext } from '../common.ts';
 import type { Peer } from '../network-policy.ts';
 import type { ComponentId, WorkloadProps } from '../workload.ts';
-import { storageNodes, vmDeployment, VM_PORTS, VMSELECT_CLUSTERNATIVE_PORT, VMSTORAGE_SELECT_PORT } from './common.ts';
+import { GLOBAL_VMSELECT, storageNodes, vmDeployment, VM_PORTS, VMSELECT_CLUSTERNATIVE_PORT, VMSTORAGE_SELECT_PORT, type VmDeploymentOptions } from './common.ts';
 
 export interface VmSelectProps extends WorkloadProps {
   readonly namespace: string;
@@ -27,7 +27,8 @@ export interface VmSelectProps extends WorkloadProps {
   readonly clusternativeReaders?: readonly Peer[];
 }
 
-const CACHE_DIR = '/cache';
+/** In-pod path of vmselect's cache (`-cacheDataPath`). */
+export const CACHE_DIR = '/cache';
 
 /** The flags of vmselect (without the user's extra arguments). */
 export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'dedupInterval' | 'clusternativeReaders'>): string[] {
@@ -45,6 +46,17 @@ export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageRe
   ];
 }
 
+/** A vmselect Deployment (a backend's, or the global one) with its cache volume. */
+export function vmselectDeployment(scope: Construct, ctx: StackContext, id: ComponentId & { readonly app: 'vmselect' | typeof GLOBAL_VMSELECT }, o: Pick<VmDeploymentOptions, 'args' | 'replicas' | 'overrides' | 'extraPorts'>): ApiObject {
+  return vmDeployment(scope, ctx, id, {
+    ...o,
+    image: IMAGES.vmselect,
+    mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
+    // Rollup cache and temporary results of large queries: the root filesystem is read-only.
+    volumes: [emptyDirVolume('cache', '2Gi')],
+  });
+}
+
 /**
  * vmselect: stateless, it answers the Prometheus query API (`/select/0/prometheus/api/v1/...`)
  * from every storage node, merging and deduplicating the copies.
@@ -57,14 +69,10 @@ export class VmSelect extends Construct {
     super(scope, name);
     const id = { app: 'vmselect', component: 'metrics-query', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
-    this.workload = vmDeployment(this, ctx, id, {
-      image: IMAGES.vmselect,
+    this.workload = vmselectDeployment(this, ctx, id, {
       args: vmselectArgs(props),
       replicas: props.replicas,
       overrides: props.overrides,
-      mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
-      // Rollup cache and temporary results of large queries: the root filesystem is read-only.
-      volumes: [emptyDirVolume('cache', '2Gi')],
       extraPorts: props.clusternativeReaders ? [{ name: 'clusternative', port: VMSELECT_CLUSTERNATIVE_PORT }] : [],
     });
     const self = { app: id.app, namespace: id.namespace };
