@@ -49,8 +49,9 @@ function synthIn(root: string, configFile: string | undefined, out: string): num
 
 type Labels = Record<string, string>;
 
-/** Series of one cluster; counters grow by a random rate per minute, gauges stay put. */
-function syntheticCluster(endMs: number): Series[] {
+/** Series of one cluster of `NODES` nodes and `PODS` pods (or fewer); counters grow by a random rate per minute, gauges stay put. */
+export function syntheticCluster(endMs: number, size: { nodes: number; pods: number } = { nodes: NODES, pods: PODS }): Series[] {
+  const { nodes: NODES, pods: PODS } = size;
   const random = prng(12);
   const series: Series[] = [];
   const times = Array.from({ length: STEPS }, (_, i) => endMs - (STEPS - 1 - i) * STEP_MS);

@@ -20,6 +20,7 @@ const TOPICS: Record<string, string> = {
   kubernetes: 'Kubernetes monitoring: synthesis and rule evaluation (issue 12)',
   startup: 'Start-up cost: synthesis and the checkout commands against a trivial app (issue 23)',
   'check-real': '`o11y check` against a kubectl loop on a real kube-apiserver (issue 23)',
+  victoriametrics: 'The victoriametrics-cluster metrics mode against Prometheus: ingestion and rule evaluation (issue 20)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 
@@ -28,12 +29,13 @@ function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${process.platform}/${process.arch}`;
 }
 
-function section(topic: string, results: readonly BenchResult[]): string {
+function section(topic: string, results: readonly BenchResult[], method?: string): string {
   const rows = results.map((r) => `| ${r.name} | ${Number(r.value.toPrecision(4))} ${r.unit} | ${r.target ?? ''} | ${r.note ?? ''} |`);
   return [
     `<!-- bench:${topic} -->`,
     `## ${TOPICS[topic]}`,
     '',
+    ...(method ? [method, ''] : []),
     `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
     '',
     '| measure | value | target | note |',
@@ -66,10 +68,11 @@ publishTestTools(provisionTestTools((line) => process.stderr.write(`[test-tools]
 const sections = previousSections();
 for (const topic of requested.length ? requested : Object.keys(TOPICS)) {
   process.stderr.write(`bench: ${topic}…\n`);
-  const mod = (await import(`./${topic}.ts`)) as { run(): Promise<BenchResult[]> };
+  // A module may export `method`: how it measures, kept above its table.
+  const mod = (await import(`./${topic}.ts`)) as { run(): Promise<BenchResult[]>; method?: string };
   const results = await mod.run();
   for (const r of results) process.stderr.write(`  ${r.name}: ${r.value} ${r.unit}\n`);
-  sections.set(topic, section(topic, results));
+  sections.set(topic, section(topic, results, mod.method));
 }
 const body = Object.keys(TOPICS)
   .filter((t) => sections.has(t))

@@ -8,6 +8,8 @@ import { LOKI_HTTP_PORT } from '../constructs/loki.ts';
 import { metricsEndpoints } from './metrics-endpoints.ts';
 import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
 import { victoriaMetricsInUse } from '../src/model/topology.ts';
+import { metricsMode } from '../src/model/types.ts';
+import { GlobalVmSelect, globalSelectUrl, type GlobalSelectSource } from '../constructs/victoriametrics/global-select.ts';
 import { spanMetricsSeries } from '../src/model/span-metrics.ts';
 import { TEMPO_HTTP_PORT } from '../constructs/tempo.ts';
 import { datasourceUids } from '../src/dashboards/datasources.ts';
@@ -73,9 +75,21 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
   });
 }
 
+/**
+ * The victoriametrics-cluster backends the global vmselect reads (in the Grafana cluster's
+ * context), in the order of `clusters`; undefined without `components.victoriametrics.globalSelect`.
+ */
+export function globalSelectSources(ctx: ChartContext): GlobalSelectSource[] | undefined {
+  if (!ctx.config.components.victoriametrics.globalSelect) return undefined;
+  return ctx.config.clusters
+    .filter((c) => ctx.topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster')
+    .map((c) => (c.name === ctx.cluster.name ? { local: true } : { endpoint: c.metrics!.clusternativeEndpoint! }));
+}
+
 /** Uids and names of the datasources Grafana provisions (in the Grafana cluster's context): what dashboards may refer to. */
 export function provisionedDatasources(ctx: ChartContext): ProvisionedDatasource[] {
-  const file = grafanaDatasources(grafanaBackends(ctx), '', spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)) as { datasources: ProvisionedDatasource[] };
+  const global = globalSelectSources(ctx) ? globalSelectUrl(ctx.config.namespace) : undefined;
+  const file = grafanaDatasources(grafanaBackends(ctx), '', spanMetricsSeries(ctx.config.scale.spanMetricsInGateway), global) as { datasources: ProvisionedDatasource[] };
   return file.datasources.map(({ uid, name }) => ({ uid, name }));
 }
 
@@ -85,12 +99,25 @@ export const CUSTOM_FOLDER = { name: 'custom', title: 'Custom' } as const;
 /** Grafana, its datasources and dashboards: the stack's folders (`sloDashboards` in the SLOs folder), and the user's in `Custom`. */
 export class GrafanaChart extends Chart {
   readonly grafana: Grafana;
+  /** Only with `components.victoriametrics.globalSelect`. */
+  readonly globalSelect?: GlobalVmSelect;
 
   constructor(scope: Construct, id: string, ctx: ChartContext, sloDashboards: readonly DashboardFile[], customDashboards: readonly DashboardFile[] = [], runbook?: DashboardFile) {
     super(scope, id, { disableResourceNameHashes: true });
     const backends = grafanaBackends(ctx);
     const spanMetrics = spanMetricsSeries(ctx.config.scale.spanMetricsInGateway);
     const grafana = ctx.config.components.grafana;
+    const sources = globalSelectSources(ctx);
+    if (sources) {
+      this.globalSelect = new GlobalVmSelect(this, 'vmselect-global', ctx, {
+        namespace: ctx.config.namespace,
+        replicas: ctx.config.components.victoriametrics.vmselect.replicas,
+        sources,
+        dedupInterval: ctx.config.components.prometheus.scrapeInterval,
+        reader: 'grafana',
+        overrides: overridesFor(ctx, 'vmselect'),
+      });
+    }
     this.grafana = new Grafana(this, 'grafana', ctx, {
       namespace: ctx.config.namespace,
       adminSecret: grafana.adminSecret,
@@ -106,6 +133,7 @@ export class GrafanaChart extends Chart {
       spanMetrics,
       overrides: overridesFor(ctx, 'grafana'),
       metricsQuery: { app: metricsEndpoints(ctx).query.service, port: metricsEndpoints(ctx).query.port },
+      globalMetrics: sources ? globalSelectUrl(ctx.config.namespace) : undefined,
       dashboards: [...stackDashboards(ctx, sloDashboards, runbook), ...(customDashboards.length ? [{ ...CUSTOM_FOLDER, dashboards: customDashboards }] : [])],
     });
   }

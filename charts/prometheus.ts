@@ -73,6 +73,8 @@ export class PrometheusChart extends Chart {
         ...store,
         replicas: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, vm[c].replicas])),
         overrides: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, overridesFor(ctx, c)])),
+        // The Grafana cluster's global vmselect: a flow of its own here, else across the user's private network.
+        clusternativeReaders: vm.globalSelect ? (ctx.topology.grafanaCluster.name === ctx.cluster.name ? [] : [{ internet: true }]) : undefined,
       });
     } else this.prometheus = this.addPrometheus(ctx, store);
     this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });

@@ -79,6 +79,8 @@ export interface GrafanaProps extends WorkloadProps {
   readonly ingressNamespace?: string;
   /** The app and port the local Prometheus datasource queries (vmselect in the `victoriametrics-cluster` mode). @default prometheus, 9090 */
   readonly metricsQuery?: { readonly app: string; readonly port: number };
+  /** Query URL of the global vmselect (every victoriametrics-cluster backend), for the datasource `Prometheus (global)`. @default none */
+  readonly globalMetrics?: string;
 }
 
 /**
@@ -107,7 +109,7 @@ export class Grafana extends Construct {
     const replicas = props.database ? (props.replicas ?? 1) : 1;
     if ((props.replicas ?? 1) > 1 && !props.database) throw new Error('Grafana replicas > 1 need an external database');
     const plugins = props.plugins ?? [];
-    const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics));
+    const datasources = dumpYaml(grafanaDatasources(props.backends, `${TOKEN_DIR}/token`, props.spanMetrics, props.globalMetrics));
     const remote = props.backends.some((b) => b.remote);
     const providers = dumpYaml(dashboardProviders(props.dashboards));
     // One ConfigMap per folder: each stays far below the 1 MiB ConfigMap limit.
@@ -353,9 +355,15 @@ export function grafanaEnv(o: GrafanaEnvOptions): k8s.EnvVar[] {
  * the cluster), cross-linked within the cloud. `$$` is Grafana's escape for a literal `$`;
  * `$__file{…}` reads the bearer token from the mounted Secret.
  */
-export function grafanaDatasources(backends: readonly GrafanaBackendSet[], tokenFile: string, spanMetrics: SpanMetricsSeries): object {
-  return { apiVersion: 1, datasources: backends.flatMap((b, i) => cloudDatasources(b, i === 0, tokenFile, spanMetrics)) };
+export function grafanaDatasources(backends: readonly GrafanaBackendSet[], tokenFile: string, spanMetrics: SpanMetricsSeries, globalMetrics?: string): object {
+  const global = globalMetrics
+    ? [{ name: datasourceName(GLOBAL_PROMETHEUS_UID), type: 'prometheus', uid: GLOBAL_PROMETHEUS_UID, url: globalMetrics, access: 'proxy', editable: false, jsonData: { httpMethod: 'POST' } }]
+    : [];
+  return { apiVersion: 1, datasources: [...backends.flatMap((b, i) => cloudDatasources(b, i === 0, tokenFile, spanMetrics)), ...global] };
 }
+
+/** Uid of the datasource over every victoriametrics-cluster backend (`components.victoriametrics.globalSelect`). */
+export const GLOBAL_PROMETHEUS_UID = 'prometheus-global';
 
 function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: string, spanMetrics: SpanMetricsSeries): object[] {
   const uid = datasourceUids(b.cloud);

@@ -365,9 +365,16 @@ export const OTLP_PROMOTED_ATTRIBUTES = [
   'k8s.daemonset.name',
 ] as const;
 
+/**
+ * The labels that say where an alert (or a sample sent to long-term storage) comes from. Prometheus
+ * adds each only when the alert lacks it: an alert about another cluster routed here keeps its `cluster`.
+ */
+export function externalLabels(ctx: StackContext): Record<'cluster' | 'cloud' | 'region', string> {
+  return { cluster: ctx.cluster.name, cloud: ctx.cluster.cloud, region: ctx.cluster.region };
+}
+
 /** The `prometheus.yml`: a pure function of the stack context and the props. */
 export function prometheusConfig(ctx: StackContext, props: PrometheusProps): object {
-  const { cluster } = ctx;
   const am = props.alertmanager;
   const alertmanagerTargets = Array.from(
     { length: am.replicas },
@@ -377,7 +384,7 @@ export function prometheusConfig(ctx: StackContext, props: PrometheusProps): obj
     global: {
       scrape_interval: props.scrapeInterval ?? '30s',
       evaluation_interval: props.scrapeInterval ?? '30s',
-      external_labels: { cluster: cluster.name, cloud: cluster.cloud, region: cluster.region },
+      external_labels: externalLabels(ctx),
     },
     // OTLP pushes from the gateway: keep the resource attributes people filter by as labels.
     otlp: {

@@ -13,7 +13,7 @@ import { startDaemon, type Daemon } from './support/daemon.ts';
 import { freePort } from './support/free-port.ts';
 import { VM_ALERT_METRICS } from '../src/rules/victoriametrics.ts';
 import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
-import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { containerArgs, vmalertPodArgs, vmModeConfig } from './support/vm-mode.ts';
 import { withFlags } from './support/real-engine-checks.ts';
 
 // The victoriametrics-cluster metrics mode checked by the real binaries: every flag of every
@@ -76,15 +76,15 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     expect(broken.output).toContain('scrape_intervall');
   });
 
-  /** vmalert's `-rule` patterns, moved under its laid-out pod root. */
+  /** vmalert's laid-out pod, and its `-rule` patterns moved under the pod root. */
   const vmalertRules = () => {
     const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
-    return { pod, rules: pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`) };
+    return { pod, rules: vmalertPodArgs(pod, '127.0.0.1:9093').filter((a) => a.startsWith('-rule=')) };
   };
 
   it('vmalert loads every rule file it mounts (stack, VictoriaMetrics, Kubernetes, SLO), and refuses a broken one', () => {
     const { pod, rules } = vmalertRules();
-    expect(pod.configMapFiles.map((f) => f.split('/').at(-1)).sort()).toEqual(['kubernetes.rules.yaml', 'slo.rules.yaml', 'stack.rules.yaml', 'victoriametrics.rules.yaml']);
+    expect(pod.configMapFiles.map((f) => f.split('/').at(-1)).sort()).toEqual(['kubernetes.rules.yaml', 'notifiers.yaml', 'slo.rules.yaml', 'stack.rules.yaml', 'victoriametrics.rules.yaml']);
     const run = runBinary(bin.vmalert, ['-dryRun', ...rules]);
     expect(run.status, run.output).toBe(0);
     const stackFile = pod.hostPath(pod.configMapFiles.find((f) => f.endsWith('stack.rules.yaml'))!);
@@ -98,7 +98,7 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     // Its metric names do not depend on the jobs: no Kubernetes API to discover targets from here.
     const agent = vmagentFiles();
     writeFileSync(agent.file, stringify({ scrape_configs: [] }));
-    const { rules } = vmalertRules();
+    const vmalertArgs = vmalertPodArgs(vmalertRules().pod, loopback(notifier));
     const flags: Record<(typeof WORKLOADS)[number], (dir: string) => Record<string, string>> = {
       vmstorage: (dir) => ({ storageDataPath: dir, httpListenAddr: loopback(storageHttp), vminsertAddr: loopback(storageInsert), vmselectAddr: loopback(storageSelect) }),
       vminsert: () => ({ storageNode: loopback(storageInsert), httpListenAddr: loopback(insertHttp) }),
@@ -108,7 +108,6 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
         'datasource.url': `http://${loopback(selectHttp)}/select/0/prometheus`,
         'remoteRead.url': `http://${loopback(selectHttp)}/select/0/prometheus`,
         'remoteWrite.url': `http://${loopback(insertHttp)}/insert/0/prometheus`,
-        'notifier.url': `http://${loopback(notifier)}`,
         httpListenAddr: loopback(alertHttp),
       }),
     };
@@ -117,8 +116,8 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     const everyName = new Set<string>();
     try {
       for (const name of WORKLOADS) {
-        // vmalert's rule files are laid out under a temp root: its `-rule` patterns move there.
-        const own = name === 'vmalert' ? argsOf(name).filter((a) => !a.startsWith('-rule=')).concat(rules) : argsOf(name);
+        // vmalert's files are laid out under a temp root: its `-rule` and `-notifier.config` paths move there.
+        const own = name === 'vmalert' ? vmalertArgs : argsOf(name);
         daemons.push(await startDaemon({
           binary: bin[name],
           tmpPrefix: `o11y-${name}-`,

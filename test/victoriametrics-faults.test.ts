@@ -10,7 +10,8 @@ import { engines } from './support/engines.ts';
 import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
-import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { containerArgs, vmalertPodArgs, vmModeConfig } from './support/vm-mode.ts';
+import { untilReachable } from './support/vm-cluster.ts';
 import { withFlags } from './support/real-engine-checks.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles } from './support/pod-files.ts';
@@ -76,15 +77,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
     });
   };
   /** vminsert has dialled every storage node: before that, samples may get one copy only. */
-  const allNodesReachable = async () => {
-    for (let i = 0; i < 300; i++) {
-      const text = await (await fetch(`${vminsert.url}/metrics`)).text();
-      const up = text.split('\n').filter((l) => l.startsWith('vm_rpc_vmstorage_is_reachable{') && l.endsWith(' 1'));
-      if (new Set(up.map((l) => /addr="([^"]+)"/.exec(l)![1])).size === nodes.length) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`vminsert did not reach every storage node:\n${vminsert.output()}`);
-  };
+  const allNodesReachable = () => untilReachable(vminsert, nodes.length);
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'o11y-vm-faults-'));
@@ -128,19 +121,17 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
-    const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
+    const podArgs = vmalertPodArgs(layOutPodFiles(objects, 'vmalert', 'vmalert'), `127.0.0.1:${(server.address() as AddressInfo).port}`);
     const select = `${vmselect.url}/select/0/prometheus`;
     const startAlert = async (name: string, extra: Record<string, string> = {}) => {
       const port = await freePort();
       return startDaemon({
         binary: bin.vmalert,
         tmpPrefix: 'o11y-vmalert-',
-        args: () => withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], {
+        args: () => withFlags(podArgs, {
           'datasource.url': select,
           'remoteRead.url': select,
           'remoteWrite.url': `${vminsert.url}/insert/0/prometheus`,
-          'notifier.url': `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
           httpListenAddr: `127.0.0.1:${port}`,
           'external.url': `http://${name}.test`,
           ...extra,

@@ -76,6 +76,14 @@ describe('examples/victoriametrics.yaml', () => {
     expect(vmalert.filter((a) => a.startsWith('-rule=')).map((a) => a.split('/').at(-2)).sort()).toEqual(ruleMaps);
   });
 
+  it('has vmalert notify every Alertmanager replica through its mounted notifier config', () => {
+    const cm = find('ConfigMap', 'vmalert-notifiers');
+    const am = find('StatefulSet', 'alertmanager');
+    const { static_configs: targets } = parse(cm.data!['notifiers.yaml']!) as { static_configs: { targets: string[] }[] };
+    expect(targets).toEqual([{ targets: Array.from({ length: am.spec.replicas }, (_, i) => `alertmanager-${i}.alertmanager-headless.observability.svc:9093`) }]);
+    expect(containerArgs(backend, 'vmalert')).toContain('-notifier.config=/etc/vmalert/notifiers.yaml');
+  });
+
   it('provisions the VictoriaMetrics dashboard (and the default stack, without the mode, does not)', () => {
     expect(JSON.stringify(backend.filter((o) => o.kind === 'ConfigMap'))).toContain('o11y-victoriametrics.json');
     expect(readFileSync(fileURLToPath(new URL('../dist/local/40-grafana.k8s.yaml', import.meta.url)), 'utf8')).not.toContain('o11y-victoriametrics');
@@ -102,10 +110,24 @@ describe('the victoriametrics-cluster mode refuses what it cannot do, located', 
     cloud: aws
     region: us-east-1
 `;
+  // A backend in another cluster, for the global vmselect (components.victoriametrics.globalSelect).
+  const FAR = `  - name: far
+    cloud: gcp
+    region: europe-west4
+    roles: [backend]
+    otlpEndpoint: otlp.far.example.com:4317
+    query: { prometheus: https://p.far.example.com, loki: https://l.far.example.com, tempo: https://t.far.example.com }
+`;
+  const vm = (extra: string) => `    metrics: { mode: victoriametrics-cluster${extra} }\n`;
+  const GLOBAL = 'components:\n  victoriametrics:\n    globalSelect: true\n';
   it.each([
     ['metrics on a cluster that is no backend', `${BASE}    metrics: { mode: victoriametrics-cluster }\n`, '11:14 clusters[1].metrics', /is not a backend and stores no metrics/],
     ['remote write to another store', `${BASE}components:\n  prometheus:\n    remoteWrite: [{ url: "https://m.example.com/api/v1/push", kind: mimir }]\n`, '13:18 components.prometheus.remoteWrite', /not supported with clusters\[0\]\.metrics\.mode victoriametrics-cluster/],
     ['one storage node', `${BASE}components:\n  victoriametrics:\n    vmstorage: { replicas: 1 }\n`, '13:28 components.victoriametrics.vmstorage.replicas', /must be >= 2/],
     ['an unknown mode', BASE.replace('mode: victoriametrics-cluster', 'mode: thanos'), '7:22 clusters[0].metrics.mode', /victoriametrics-cluster/],
+    ['globalSelect without a backend in this mode', `${BASE.replace('    metrics: { mode: victoriametrics-cluster }\n', '')}${FAR}${GLOBAL}`, '18:19 components.victoriametrics.globalSelect', /no backend cluster runs metrics.mode victoriametrics-cluster/],
+    ['globalSelect over a backend in another cluster without clusternativeEndpoint', `${BASE}${FAR}${vm('')}${GLOBAL}`, '17:14 clusters[2].metrics', /needs clusternativeEndpoint: host:port/],
+    ['clusternativeEndpoint without globalSelect', `${BASE}${FAR}${vm(', clusternativeEndpoint: vmselect.far.internal:8401')}`, '17:70 clusters[2].metrics.clusternativeEndpoint', /only read with components.victoriametrics.globalSelect/],
+    ['a clusternativeEndpoint that is no host:port', `${BASE}${FAR}${vm(', clusternativeEndpoint: vmselect.far.internal')}${GLOBAL}`, '17:70 clusters[2].metrics.clusternativeEndpoint', /host:port/],
   ])('%s', (_, text, at, message) => expectLocatedProblem(text, at, message));
 });

@@ -21,6 +21,8 @@ export const VM_PORTS = { vminsert: 8480, vmselect: 8481, vmstorage: 8482, vmage
 /** vmstorage's RPC ports: vminsert writes to the first, vmselect reads from the second. */
 export const VMSTORAGE_INSERT_PORT = 8400;
 export const VMSTORAGE_SELECT_PORT = 8401;
+/** vmselect's cluster-native port, where a global vmselect reads it as if it were a storage node: vmstorage's, as VictoriaMetrics advises. */
+export const VMSELECT_CLUSTERNATIVE_PORT = VMSTORAGE_SELECT_PORT;
 /** Non-root user of every VictoriaMetrics pod (the images are static binaries and default to root). */
 export const VM_UID = 65534;
 /** The tenant the stack writes and reads: VictoriaMetrics cluster's URLs carry an account id. */
@@ -88,14 +90,22 @@ export interface VmDeploymentOptions {
   readonly usesKubernetesApi?: boolean;
   readonly mounts?: k8s.VolumeMount[];
   readonly volumes?: k8s.Volume[];
+  /** Ports besides `http-metrics`, on the container and the Service. @default none */
+  readonly extraPorts?: readonly { readonly name: string; readonly port: number }[];
 }
+
+/** The global vmselect of the Grafana cluster: a vmselect (its port, its size) under its own name. */
+export const GLOBAL_VMSELECT = 'vmselect-global';
+type VmApp = 'vminsert' | 'vmselect' | 'vmagent' | 'vmalert' | typeof GLOBAL_VMSELECT;
 
 /**
  * A stateless VictoriaMetrics component (vminsert, vmselect, vmagent, vmalert): its ServiceAccount,
  * a Deployment of non-root replicas spread over zones and architectures with `/health` probes on
  * `http-metrics`, its Service and its PodDisruptionBudget. Returns the Deployment.
  */
-export function vmDeployment(scope: Construct, ctx: StackContext, id: ComponentId & { readonly app: 'vminsert' | 'vmselect' | 'vmagent' | 'vmalert' }, o: VmDeploymentOptions): ApiObject {
+export function vmDeployment(scope: Construct, ctx: StackContext, id: ComponentId & { readonly app: VmApp }, o: VmDeploymentOptions): ApiObject {
+  const kind = id.app === GLOBAL_VMSELECT ? 'vmselect' : id.app;
+  const extraPorts = o.extraPorts ?? [];
   serviceAccount(scope, ctx, id);
   const deployment = new k8s.KubeDeployment(scope, 'deployment', {
     metadata: workloadMetadata(ctx, id, o.overrides),
@@ -113,8 +123,8 @@ export function vmDeployment(scope: Construct, ctx: StackContext, id: ComponentI
             name: id.app,
             image: o.image,
             args: o.args,
-            ports: [{ name: 'http-metrics', containerPort: VM_PORTS[id.app] }],
-            resources: o.overrides?.resources ?? defaultResources(id.app),
+            ports: [{ name: 'http-metrics', containerPort: VM_PORTS[kind] }, ...extraPorts.map((p) => ({ name: p.name, containerPort: p.port }))],
+            resources: o.overrides?.resources ?? defaultResources(kind),
             liveness: httpProbe('/health', 'http-metrics'),
             readiness: httpProbe('/health', 'http-metrics', { periodSeconds: 5 }),
             mounts: o.mounts,
@@ -124,7 +134,7 @@ export function vmDeployment(scope: Construct, ctx: StackContext, id: ComponentI
       })),
     },
   });
-  service(scope, ctx, id, [{ name: 'http-metrics', port: VM_PORTS[id.app], targetPort: 'http-metrics' }]);
+  service(scope, ctx, id, [{ name: 'http-metrics', port: VM_PORTS[kind], targetPort: 'http-metrics' }, ...extraPorts.map((p) => ({ name: p.name, port: p.port, targetPort: p.name }))]);
   disruptionBudget(scope, ctx, id);
   return deployment;
 }

@@ -2,8 +2,10 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../src/model/images.ts';
 import { RULES_DIR } from '../../src/rules/layout.ts';
+import { dumpYaml } from '../../src/yaml-output.ts';
 import { configMapVolume, serviceHost, type StackContext } from '../common.ts';
-import type { ComponentId, WorkloadProps } from '../workload.ts';
+import { externalLabels } from '../prometheus.ts';
+import { configMap, type ComponentId, type WorkloadProps } from '../workload.ts';
 import { insertUrl, selectUrl, vmDeployment, VM_PORTS } from './common.ts';
 
 export interface VmAlertProps extends WorkloadProps {
@@ -18,10 +20,28 @@ export interface VmAlertProps extends WorkloadProps {
   readonly evaluationInterval?: string;
 }
 
+const CONFIG_DIR = '/etc/vmalert';
+const NOTIFIERS_FILE = 'notifiers.yaml';
+
+/**
+ * The `-notifier.config` file: every Alertmanager replica, and Prometheus mode's external labels
+ * added as Prometheus adds them, to alerts that lack them. vmalert's `-external.label` would not do:
+ * it overwrites an alert's own `cluster` (an apps cluster's alert evaluated on its backend) and
+ * keeps the original as `exported_cluster`. Recorded series get none, as in Prometheus mode, where
+ * external labels reach only what leaves Prometheus.
+ */
+export function vmalertNotifiers(ctx: StackContext, props: Pick<VmAlertProps, 'namespace' | 'alertmanager'>): object {
+  const am = props.alertmanager;
+  const targets = Array.from({ length: am.replicas }, (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`);
+  return {
+    static_configs: [{ targets }],
+    // `regex: ''` matches only an absent (empty) label.
+    alert_relabel_configs: Object.entries(externalLabels(ctx)).map(([label, value]) => ({ source_labels: [label], regex: '', target_label: label, replacement: value })),
+  };
+}
+
 /** The flags of vmalert (without the user's extra arguments). */
 export function vmalertArgs(props: VmAlertProps): string[] {
-  const am = props.alertmanager;
-  const notifiers = Array.from({ length: am.replicas }, (_, i) => `http://${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`);
   return [
     ...props.ruleConfigMaps.map((cm) => `-rule=${RULES_DIR}/${cm}/*.yaml`),
     `-datasource.url=${selectUrl(props.namespace)}`,
@@ -29,7 +49,9 @@ export function vmalertArgs(props: VmAlertProps): string[] {
     `-remoteWrite.url=${insertUrl(props.namespace, 'prometheus')}`,
     // Restores pending and firing alerts' state after a restart from the ALERTS_FOR_STATE series it wrote.
     `-remoteRead.url=${selectUrl(props.namespace)}`,
-    `-notifier.url=${notifiers.join(',')}`,
+    `-notifier.config=${CONFIG_DIR}/${NOTIFIERS_FILE}`,
+    // Rereads the rule and notifier files when their ConfigMaps change, as Prometheus mode's auto-reload-config does.
+    '-configCheckInterval=30s',
     `-evaluationInterval=${props.evaluationInterval ?? '30s'}`,
     `-httpListenAddr=:${VM_PORTS.vmalert}`,
   ];
@@ -48,13 +70,17 @@ export class VmAlert extends Construct {
     super(scope, name);
     const id = { app: 'vmalert', component: 'rules', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
+    configMap(this, ctx, id, 'vmalert-notifiers', { [NOTIFIERS_FILE]: dumpYaml(vmalertNotifiers(ctx, props)) });
     this.workload = vmDeployment(this, ctx, id, {
       image: IMAGES.vmalert,
       args: vmalertArgs(props),
       replicas: props.replicas,
       overrides: props.overrides,
-      mounts: props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
-      volumes: props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm)),
+      mounts: [
+        { name: 'notifiers', mountPath: CONFIG_DIR, readOnly: true },
+        ...props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
+      ],
+      volumes: [configMapVolume('notifiers', 'vmalert-notifiers'), ...props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm))],
     });
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);

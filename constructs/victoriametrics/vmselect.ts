@@ -4,7 +4,7 @@ import { IMAGES } from '../../src/model/images.ts';
 import { emptyDirVolume, serviceHost, type StackContext } from '../common.ts';
 import type { Peer } from '../network-policy.ts';
 import type { ComponentId, WorkloadProps } from '../workload.ts';
-import { storageNodes, vmDeployment, VM_PORTS, VMSTORAGE_SELECT_PORT } from './common.ts';
+import { GLOBAL_VMSELECT, storageNodes, vmDeployment, VM_PORTS, VMSELECT_CLUSTERNATIVE_PORT, VMSTORAGE_SELECT_PORT, type VmDeploymentOptions } from './common.ts';
 
 export interface VmSelectProps extends WorkloadProps {
   readonly namespace: string;
@@ -20,12 +20,18 @@ export interface VmSelectProps extends WorkloadProps {
   readonly dedupInterval: string;
   /** Who queries it from outside the stack (a remote Grafana through the user's ingress). @default none */
   readonly remoteReaders?: readonly Peer[];
+  /**
+   * Serve the cluster-native port to a global vmselect: `[]` when it runs in this cluster (it
+   * declares that flow), the peers it arrives from when it reads across clusters. @default not served
+   */
+  readonly clusternativeReaders?: readonly Peer[];
 }
 
-const CACHE_DIR = '/cache';
+/** In-pod path of vmselect's cache (`-cacheDataPath`). */
+export const CACHE_DIR = '/cache';
 
 /** The flags of vmselect (without the user's extra arguments). */
-export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'dedupInterval'>): string[] {
+export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'dedupInterval' | 'clusternativeReaders'>): string[] {
   return [
     `-storageNode=${storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_SELECT_PORT).join(',')}`,
     `-replicationFactor=${props.replicationFactor ?? 2}`,
@@ -36,7 +42,19 @@ export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageRe
     `-cacheDataPath=${CACHE_DIR}`,
     // The rules and alerts API (`/api/v1/rules`, `/api/v1/alerts`) for Grafana and `o11y check`, answered by vmalert.
     `-vmalert.proxyURL=http://${serviceHost('vmalert', props.namespace)}:${VM_PORTS.vmalert}`,
+    ...(props.clusternativeReaders ? [`-clusternativeListenAddr=:${VMSELECT_CLUSTERNATIVE_PORT}`] : []),
   ];
+}
+
+/** A vmselect Deployment (a backend's, or the global one) with its cache volume. */
+export function vmselectDeployment(scope: Construct, ctx: StackContext, id: ComponentId & { readonly app: 'vmselect' | typeof GLOBAL_VMSELECT }, o: Pick<VmDeploymentOptions, 'args' | 'replicas' | 'overrides' | 'extraPorts'>): ApiObject {
+  return vmDeployment(scope, ctx, id, {
+    ...o,
+    image: IMAGES.vmselect,
+    mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
+    // Rollup cache and temporary results of large queries: the root filesystem is read-only.
+    volumes: [emptyDirVolume('cache', '2Gi')],
+  });
 }
 
 /**
@@ -51,14 +69,11 @@ export class VmSelect extends Construct {
     super(scope, name);
     const id = { app: 'vmselect', component: 'metrics-query', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
-    this.workload = vmDeployment(this, ctx, id, {
-      image: IMAGES.vmselect,
+    this.workload = vmselectDeployment(this, ctx, id, {
       args: vmselectArgs(props),
       replicas: props.replicas,
       overrides: props.overrides,
-      mounts: [{ name: 'cache', mountPath: CACHE_DIR }],
-      // Rollup cache and temporary results of large queries: the root filesystem is read-only.
-      volumes: [emptyDirVolume('cache', '2Gi')],
+      extraPorts: props.clusternativeReaders ? [{ name: 'clusternative', port: VMSELECT_CLUSTERNATIVE_PORT }] : [],
     });
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);
@@ -66,6 +81,7 @@ export class VmSelect extends Construct {
       { from: self, to: { app: 'vmstorage', namespace: id.namespace }, ports: [VMSTORAGE_SELECT_PORT], why: 'vmselect reads every storage node' },
       { from: self, to: { app: 'vmalert', namespace: id.namespace }, ports: [VM_PORTS.vmalert], why: 'vmselect proxies the rules and alerts API to vmalert' },
       ...(props.remoteReaders ?? []).map((from) => ({ from, to: self, ports: [VM_PORTS.vmselect], why: 'queries from a Grafana in another cluster, through the user\'s ingress' })),
+      ...(props.clusternativeReaders ?? []).map((from) => ({ from, to: self, ports: [VMSELECT_CLUSTERNATIVE_PORT], why: 'the global vmselect of the Grafana cluster reads this backend, over the user\'s private network' })),
     );
   }
 }

@@ -13,8 +13,8 @@ import { re2Problem } from './re2.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { applySize } from './sizes.ts';
 import { parseDuration } from '../duration.ts';
-import { resolveTopology, topologyProblems } from '../model/topology.ts';
-import type { StackConfig } from '../model/types.ts';
+import { resolveTopology, topologyProblems, victoriaMetricsInUse, type Topology } from '../model/topology.ts';
+import { metricsMode, type StackConfig } from '../model/types.ts';
 
 
 export interface LoadOptions {
@@ -133,6 +133,25 @@ function metricsModeProblems(source: YamlSource, config: Pick<StackConfig, 'clus
       for (const [key, why] of unsupported) {
         problems.push(source.problem(['components', 'prometheus', key!], `not supported with clusters[${i}].metrics.mode victoriametrics-cluster (${why}); remove it or use mode prometheus`));
       }
+    }
+  });
+  return [...problems, ...globalSelectProblems(source, config, topology)];
+}
+
+/** `components.victoriametrics.globalSelect` needs a victoriametrics-cluster backend, and a way to reach each one outside the Grafana cluster. */
+function globalSelectProblems(source: YamlSource, config: Pick<StackConfig, 'clusters' | 'components'>, topology: Topology): InputProblem[] {
+  const enabled = config.components.victoriametrics.globalSelect;
+  const problems: InputProblem[] = [];
+  if (enabled && !victoriaMetricsInUse(config.clusters, topology)) {
+    problems.push(source.problem(['components', 'victoriametrics', 'globalSelect'], 'no backend cluster runs metrics.mode victoriametrics-cluster, so there is nothing for a global vmselect to read; set it on a backend or remove globalSelect'));
+  }
+  config.clusters.forEach((c, i) => {
+    const remoteVm = topology.rolesOf(c).has('backend') && metricsMode(c) === 'victoriametrics-cluster' && c.name !== topology.grafanaCluster.name;
+    if (enabled && remoteVm && !c.metrics?.clusternativeEndpoint) {
+      problems.push(source.problem(['clusters', i, 'metrics'], `the global vmselect in the Grafana cluster "${topology.grafanaCluster.name}" needs clusternativeEndpoint: host:port where it reaches this backend's vmselect on port 8401 (over your private network)`));
+    }
+    if (c.metrics?.clusternativeEndpoint && !(enabled && remoteVm)) {
+      problems.push(source.problem(['clusters', i, 'metrics', 'clusternativeEndpoint'], 'only read with components.victoriametrics.globalSelect, on a victoriametrics-cluster backend other than the Grafana cluster; remove it'));
     }
   });
   return problems;

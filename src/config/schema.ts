@@ -421,7 +421,14 @@ export const configSchema = closed(
           },
           components: clusterComponents(),
           images: strict(imageSupply),
-          metrics: strict({ mode: { enum: [...METRICS_MODES], default: 'prometheus' } }, { required: ['mode'] }),
+          metrics: strict(
+            {
+              mode: { enum: [...METRICS_MODES], default: 'prometheus' },
+              // Where the Grafana cluster's global vmselect reaches this backend's vmselect (components.victoriametrics.globalSelect).
+              clusternativeEndpoint: { ...hostPort, allowed: "host:port of this backend's vmselect cluster-native port (8401) on your private network, such as vmselect.eu.internal:8401" },
+            },
+            { required: ['mode'] },
+          ),
         },
       },
     },
@@ -470,7 +477,11 @@ export const configSchema = closed(
       }),
       tempo: closed({ retention: duration, storage: quantity, ...podOverrides }),
       // The `victoriametrics-cluster` metrics mode: two of each at least, so that losing any one pod loses nothing.
-      victoriametrics: closed(Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, closed({ replicas: { ...replicas, minimum: 2, default: 2, allowed: 'at least 2: one pod of each may be lost' }, ...podOverrides })]))),
+      victoriametrics: closed({
+        ...Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, closed({ replicas: { ...replicas, minimum: 2, default: 2, allowed: 'at least 2: one pod of each may be lost' }, ...podOverrides })])),
+        // One vmselect in the Grafana cluster over every victoriametrics-cluster backend: one datasource for all clouds.
+        globalSelect: { type: 'boolean', default: false },
+      }),
       loki: closed({ retention: duration, storage: quantity, ...podOverrides }),
       grafana: closed({
         adminSecret: { ...dnsSubdomain, default: 'grafana-admin' },

@@ -86,6 +86,13 @@ export type MetricsMode = (typeof METRICS_MODES)[number];
 
 export interface MetricsConfig {
   readonly mode: MetricsMode;
+  /**
+   * `host:port` where the Grafana cluster's global vmselect reaches this backend's vmselect
+   * cluster-native port (8401), on your private network: the protocol has no authentication or TLS.
+   * Needed with `components.victoriametrics.globalSelect` on a victoriametrics-cluster backend other
+   * than the Grafana cluster.
+   */
+  readonly clusternativeEndpoint?: string;
 }
 
 /** A backend cluster's metrics mode. */
@@ -419,7 +426,14 @@ export const VICTORIAMETRICS_COMPONENTS = ['vmstorage', 'vminsert', 'vmselect', 
 export type VictoriaMetricsComponent = (typeof VICTORIAMETRICS_COMPONENTS)[number];
 
 /** `components.victoriametrics`: per-component settings of the `victoriametrics-cluster` mode. */
-export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } };
+export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } } & {
+  /**
+   * One more vmselect, in the Grafana cluster, reading every victoriametrics-cluster backend's
+   * vmselect (multi-level): the datasource `Prometheus (all clouds)`. It takes `vmselect`'s replicas
+   * and overrides. @default false
+   */
+  readonly globalSelect: boolean;
+};
 
 /**
  * Where images come from (issue 13). `registry` rewrites every image to a mirror:

@@ -75,6 +75,16 @@ export function snappyLiteral(data: Buffer): Buffer {
 
 /** POSTs series to a Prometheus started with `--web.enable-remote-write-receiver`. */
 export async function remoteWrite(prometheusUrl: string, series: readonly Series[]): Promise<void> {
+  await postWriteRequest(prometheusUrl, writeRequestBody(series));
+}
+
+/** The HTTP body of a remote-write request: encoded once, it can be posted many times (benchmarks). */
+export function writeRequestBody(series: readonly Series[]): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(snappyLiteral(encodeWriteRequest(series)));
+}
+
+/** POSTs a {@link writeRequestBody} to `<prometheusUrl>/api/v1/write`. */
+export async function postWriteRequest(prometheusUrl: string, body: Uint8Array<ArrayBuffer>): Promise<void> {
   const res = await fetch(`${prometheusUrl}/api/v1/write`, {
     method: 'POST',
     headers: {
@@ -82,7 +92,7 @@ export async function remoteWrite(prometheusUrl: string, series: readonly Series
       'Content-Encoding': 'snappy',
       'X-Prometheus-Remote-Write-Version': '0.1.0',
     },
-    body: new Uint8Array(snappyLiteral(encodeWriteRequest(series))),
+    body,
   });
   const text = await res.text();
   if (res.status !== 204 && res.status !== 200) throw new Error(`remote write: HTTP ${res.status} ${text}`);

@@ -1,7 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 import type { K8sObject } from './manifest-checks.ts';
+import type { PodFiles } from './pod-files.ts';
+import { flagValue, withFlags } from './real-engine-checks.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -18,4 +21,40 @@ export function containerArgs(objects: readonly K8sObject[], name: string): stri
   const workload = objects.find((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind) && o.metadata.name === name);
   if (!workload) throw new Error(`no workload named ${name}`);
   return [...(workload.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args];
+}
+
+/**
+ * vmalert's synthesized args as they run from its laid-out pod files: the `-rule` patterns and
+ * `-notifier.config` moved under the pod root, that file's Alertmanager targets replaced by
+ * `notifier` (host:port), its relabelling kept.
+ */
+export function vmalertPodArgs(pod: PodFiles, notifier: string): string[] {
+  const config = flagValue(pod.args, 'notifier.config');
+  if (!config) throw new Error('vmalert has no -notifier.config');
+  const file = pod.hostPath(config);
+  writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), static_configs: [{ targets: [notifier] }] }));
+  const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
+  return withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], { 'notifier.config': file }, '-');
+}
+
+/**
+ * examples/victoriametrics.yaml with a second victoriametrics-cluster backend in another cloud,
+ * read by a global vmselect in the Grafana cluster (`eu-backend`) through `clusternativeEndpoint`.
+ */
+export function globalSelectConfig(): string {
+  const text = readFileSync(join(ROOT, 'examples', 'victoriametrics.yaml'), 'utf8').replace('slos: [slos/*.yaml]', `slos: [${join(ROOT, 'slos')}/*.yaml]`);
+  const gcp = `  - name: gke-backend
+    cloud: gcp
+    region: europe-west4
+    roles: [backend]
+    otlpEndpoint: otlp.gke.example.com:4317
+    query: { prometheus: https://prometheus.gke.example.com, loki: https://loki.gke.example.com, tempo: https://tempo.gke.example.com }
+    identity: { gcpServiceAccount: o11y-storage@acme-o11y.iam.gserviceaccount.com }
+    objectStorage: { type: gcs, traces: acme-o11y-traces-gcp, logs: acme-o11y-logs-gcp }
+    metrics: { mode: victoriametrics-cluster, clusternativeEndpoint: vmselect.gke.internal:8401 }
+components:
+`;
+  const withGcp = text.replace(/^components:\n/m, gcp).replace(/^(  victoriametrics:\n)/m, '$1    globalSelect: true\n');
+  if (!withGcp.includes('globalSelect: true') || !withGcp.includes('gke-backend')) throw new Error('examples/victoriametrics.yaml changed shape: cannot add a second backend and the global vmselect');
+  return withGcp;
 }
