@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../src/synth.ts';
 import type { Daemon } from './support/daemon.ts';
 import { engines } from './support/engines.ts';
 import { selectQuery, startVmAlert, startVmCluster, type VmCluster } from './support/vm-cluster.ts';
-import { loadManifestDir } from './support/load-manifests.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
-import { vmModeConfig } from './support/vm-mode.ts';
+import { synthesizeVmMode } from './support/vm-mode.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { removePodFiles } from './support/pod-files.ts';
 
@@ -39,9 +37,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'o11y-vm-faults-'));
-    writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
-    synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
-    objects = loadManifestDir(join(work, 'dist', 'local'));
+    objects = synthesizeVmMode(work);
     cluster = await startVmCluster(bin, objects, work);
     [vminsert, vmselect] = [cluster.inserts[0]!, cluster.selects[0]!];
     unaware = await cluster.startSelect({ replicationFactor: undefined });

@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { synthesize } from '../../src/synth.ts';
+import { loadManifestDir } from './load-manifests.ts';
 import type { K8sObject } from './manifest-checks.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,4 +20,11 @@ export function containerArgs(objects: readonly K8sObject[], name: string): stri
   const workload = objects.find((o) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(o.kind) && o.metadata.name === name);
   if (!workload) throw new Error(`no workload named ${name}`);
   return [...(workload.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0]!.args];
+}
+
+/** Synthesizes {@link vmModeConfig} into `work/dist` and returns the objects of its `local` cluster. */
+export function synthesizeVmMode(work: string): K8sObject[] {
+  writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
+  synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
+  return loadManifestDir(join(work, 'dist', 'local'));
 }
