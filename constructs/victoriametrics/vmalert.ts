@@ -2,8 +2,10 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../src/model/images.ts';
 import { RULES_DIR } from '../../src/rules/layout.ts';
-import { configMapVolume, serviceHost, type StackContext } from '../common.ts';
-import type { ComponentId, WorkloadProps } from '../workload.ts';
+import { dumpYaml } from '../../src/yaml-output.ts';
+import { configMapVolume, type StackContext } from '../common.ts';
+import { alertmanagerReplicas, externalLabels } from '../prometheus.ts';
+import { configMap, type ComponentId, type WorkloadProps } from '../workload.ts';
 import { insertUrl, selectUrl, vmDeployment, VM_PORTS } from './common.ts';
 
 export interface VmAlertProps extends WorkloadProps {
@@ -18,10 +20,10 @@ export interface VmAlertProps extends WorkloadProps {
   readonly evaluationInterval?: string;
 }
 
+const CONFIG_DIR = '/etc/vmalert';
+
 /** The flags of vmalert (without the user's extra arguments). */
 export function vmalertArgs(props: VmAlertProps): string[] {
-  const am = props.alertmanager;
-  const notifiers = Array.from({ length: am.replicas }, (_, i) => `http://${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`);
   return [
     ...props.ruleConfigMaps.map((cm) => `-rule=${RULES_DIR}/${cm}/*.yaml`),
     `-datasource.url=${selectUrl(props.namespace)}`,
@@ -29,10 +31,22 @@ export function vmalertArgs(props: VmAlertProps): string[] {
     `-remoteWrite.url=${insertUrl(props.namespace, 'prometheus')}`,
     // Restores pending and firing alerts' state after a restart from the ALERTS_FOR_STATE series it wrote.
     `-remoteRead.url=${selectUrl(props.namespace)}`,
-    `-notifier.url=${notifiers.join(',')}`,
+    `-notifier.config=${CONFIG_DIR}/notifier.yaml`,
     `-evaluationInterval=${props.evaluationInterval ?? '30s'}`,
     `-httpListenAddr=:${VM_PORTS.vmalert}`,
   ];
+}
+
+/**
+ * vmalert's notifier file: every Alertmanager replica, and `labels` (Prometheus mode's external
+ * labels) set on an alert that lacks them, as Prometheus does. `-external.label` would not do:
+ * it replaces a label the alert has (a pushed cluster's `cluster`), keeping it as `exported_<name>`.
+ */
+export function vmalertNotifierConfig(props: VmAlertProps, labels: Readonly<Record<string, string>>): object {
+  return {
+    static_configs: [{ targets: alertmanagerReplicas(props.alertmanager, props.namespace) }],
+    alert_relabel_configs: Object.entries(labels).map(([label, value]) => ({ source_labels: [label], regex: '', target_label: label, replacement: value })),
+  };
 }
 
 /**
@@ -48,13 +62,17 @@ export class VmAlert extends Construct {
     super(scope, name);
     const id = { app: 'vmalert', component: 'rules', namespace: props.namespace } as const satisfies ComponentId;
     this.id = id;
+    configMap(this, ctx, id, 'vmalert-config', { 'notifier.yaml': dumpYaml(vmalertNotifierConfig(props, externalLabels(ctx))) });
     this.workload = vmDeployment(this, ctx, id, {
       image: IMAGES.vmalert,
       args: vmalertArgs(props),
       replicas: props.replicas,
       overrides: props.overrides,
-      mounts: props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
-      volumes: props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm)),
+      mounts: [
+        { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+        ...props.ruleConfigMaps.map((cm) => ({ name: `rules-${cm}`, mountPath: `${RULES_DIR}/${cm}`, readOnly: true })),
+      ],
+      volumes: [configMapVolume('config', 'vmalert-config'), ...props.ruleConfigMaps.map((cm) => configMapVolume(`rules-${cm}`, cm))],
     });
     const self = { app: id.app, namespace: id.namespace };
     ctx.flows.register(this, id);

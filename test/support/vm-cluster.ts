@@ -1,5 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { freePort } from './free-port.ts';
 import type { K8sObject } from './manifest-checks.ts';
@@ -133,11 +134,15 @@ export async function selectQuery(select: Daemon, query: string, time = Date.now
 
 /**
  * A vmalert with the synthesized flags and rule files (laid out under a temp root), reading and
- * writing through `select` and `insert`, notifying `notifier`; `-external.url`
+ * writing through `select` and `insert`, notifying `notifier` (the notifier file's targets replaced); `-external.url`
  * (`http://<name>.test`) tells replicas apart in what they send.
  */
 export async function startVmAlert(binary: string, objects: readonly K8sObject[], opts: { select: Daemon; insert: Daemon; notifier: string; name: string; flags?: VmFlags }): Promise<Daemon> {
   const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
+  // The synthesized notifier file, its Alertmanager replicas replaced by `notifier`.
+  const notifierFile = pod.hostPath(pod.args.find((a) => a.startsWith('-notifier.config='))!.slice('-notifier.config='.length));
+  const notifierConfig = parse(readFileSync(notifierFile, 'utf8')) as { static_configs: { targets: string[] }[] };
+  writeFileSync(notifierFile, stringify({ ...notifierConfig, static_configs: [{ targets: [new URL(opts.notifier).host] }] }));
   const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
   const select = `${opts.select.url}/select/0/prometheus`;
   const port = await freePort();
@@ -148,7 +153,7 @@ export async function startVmAlert(binary: string, objects: readonly K8sObject[]
       'datasource.url': select,
       'remoteRead.url': select,
       'remoteWrite.url': `${opts.insert.url}/insert/0/prometheus`,
-      'notifier.url': opts.notifier,
+      'notifier.config': notifierFile,
       httpListenAddr: `127.0.0.1:${port}`,
       'external.url': `http://${opts.name}.test`,
       ...opts.flags,
