@@ -61,6 +61,16 @@ describe('examples/victoriametrics.yaml', () => {
     expect(containerArgs(backend, 'vmstorage')).toEqual(expect.arrayContaining(['-retentionPeriod=30d', '-dedup.minScrapeInterval=30s']));
   });
 
+  it('vmalert notifies every Alertmanager and fills in the labels Prometheus mode adds as external labels, only where an alert lacks them', () => {
+    expect(containerArgs(backend, 'vmalert')).toEqual(expect.arrayContaining(['-notifier.config=/etc/vmalert/notifier.yaml']));
+    expect(containerArgs(backend, 'vmalert').filter((a) => a.startsWith('-notifier.url') || a.startsWith('-external.label'))).toEqual([]);
+    const notifier = parse(find('ConfigMap', 'vmalert-config').data!['notifier.yaml']!);
+    const am = find('StatefulSet', 'alertmanager').spec.replicas as number;
+    expect(notifier.static_configs).toEqual([{ targets: Array.from({ length: am }, (_, i) => `alertmanager-${i}.alertmanager-headless.observability.svc:9093`) }]);
+    const fill = (label: string, value: string) => ({ source_labels: [label], regex: '', target_label: label, replacement: value });
+    expect(notifier.alert_relabel_configs).toEqual([fill('cluster', 'eu-backend'), fill('cloud', 'aws'), fill('region', 'eu-west-1')]);
+  });
+
   it('points the gateway, Tempo, Grafana, vmalert and the controller at vminsert and vmselect', () => {
     const gateway = parse(find('ConfigMap', 'otel-gateway-config').data!['config.yaml']!) as { exporters: Record<string, { endpoint?: string }> };
     expect(gateway.exporters['otlp_http/prometheus']!.endpoint).toBe('http://vminsert.observability.svc:8480/insert/0/opentelemetry');

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { storageReachability } from '../../src/controller/vm-storage.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { freePort } from './free-port.ts';
 import type { K8sObject } from './manifest-checks.ts';
@@ -108,14 +109,6 @@ export async function startVmCluster(
   for (let i = 0; i < (opts.selects ?? 1); i++) cluster.selects.push(await cluster.startSelect());
   for (const insert of cluster.inserts) await cluster.allNodesReachable(insert);
   return cluster;
-}
-
-/** vminsert's view of its storage nodes, from its `/metrics` text (`vm_rpc_vmstorage_is_reachable{addr}`). */
-export function storageReachability(metrics: string): { addr: string; reachable: boolean }[] {
-  return metrics.split('\n').flatMap((l) => {
-    const m = /^vm_rpc_vmstorage_is_reachable\{[^}]*addr="([^"]+)"[^}]*\} (\S+)$/.exec(l);
-    return m ? [{ addr: m[1]!, reachable: Number(m[2]) === 1 }] : [];
-  });
 }
 
 /** One series of a vmselect answer: its labels and raw (deduplicated) samples as [seconds, value]. */
