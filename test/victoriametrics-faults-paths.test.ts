@@ -33,7 +33,7 @@ const TARGET = { name: 'fault-target', namespace: 'observability', pod: 'fault-t
  * Holes in `timestamps` (seconds) over [from, to]: the spans longer than 1.5 scrape intervals
  * without a sample, i.e. at least one interval missing.
  */
-export function gaps(timestamps: readonly number[], from: number, to: number, intervalS: number): [number, number][] {
+function gaps(timestamps: readonly number[], from: number, to: number, intervalS: number): [number, number][] {
   const points = [from, ...[...timestamps].filter((t) => t >= from && t <= to).sort((a, b) => a - b), to];
   return points.slice(1).flatMap((t, i) => (t - points[i]! > 1.5 * intervalS ? [[points[i]!, t] as [number, number]] : []));
 }
