@@ -12,20 +12,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { compileSloFiles } from '../src/slo/index.ts';
-import { synthesize } from '../src/synth.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { startDaemon, type Daemon } from '../test/support/daemon.ts';
 import { findEngines } from '../test/support/engines.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { loadManifestDir } from '../test/support/load-manifests.ts';
 import type { K8sObject } from '../test/support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles } from '../test/support/pod-files.ts';
 import { startPrometheusWith } from '../test/support/real-prometheus.ts';
 import { withFlags } from '../test/support/real-engine-checks.ts';
 import { postWriteRequest, remoteWrite, writeRequestBody, type Series } from '../test/support/remote-write.ts';
 import { toolVersion } from '../test/support/test-tools.ts';
-import { startVmCluster, type VmCluster, type VmParts } from '../test/support/vm-cluster.ts';
-import { containerArgs, vmModeConfig } from '../test/support/vm-mode.ts';
+import { startVmCluster, type VmCluster, type VmComponent } from '../test/support/vm-cluster.ts';
+import { synthesizeVmMode } from '../test/support/vm-mode.ts';
 import { syntheticCluster } from './kubernetes.ts';
 import type { BenchResult } from './types.ts';
 
@@ -49,12 +47,7 @@ const SLO_RESOURCES = ['pods', 'nodes', 'services', 'endpointslices', 'configmap
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The synthesized objects of the default config switched to the victoriametrics-cluster mode. */
-function synthesized(work: string): K8sObject[] {
-  writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
-  synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
-  return loadManifestDir(join(work, 'dist', 'local'));
-}
+type VmParts = Record<VmComponent, string>;
 
 function vmParts(): VmParts & { vmalert: string } {
   const found = findEngines().found;
@@ -118,7 +111,7 @@ async function ingestRate(writeUrl: string, requests: Uint8Array<ArrayBuffer>[][
   return (INGEST.writers * INGEST.requests * INGEST.series * INGEST.samples) / seconds;
 }
 
-async function ingestion(args: Record<keyof VmParts, string[]>, bin: VmParts): Promise<BenchResult[]> {
+async function ingestion(objects: readonly K8sObject[], bin: VmParts, dir: string): Promise<BenchResult[]> {
   const requests = ingestRequests();
   const total = INGEST.writers * INGEST.requests * INGEST.series * INGEST.samples;
   const range = `${Math.ceil((INGEST.requests * INGEST.samples * SAMPLE_STEP_MS + 120_000) / 60_000)}m`;
@@ -131,7 +124,7 @@ async function ingestion(args: Record<keyof VmParts, string[]>, bin: VmParts): P
       await store.stop();
     }
   };
-  const vm = await startVmCluster(bin, args);
+  const vm = await startVmCluster(bin, objects, dir);
   const { rate: vmRate, counted: vmCounted } = await measured({ writeUrl: vm.writeUrl, queryUrl: vm.selectUrl, stop: vm.stop });
   const prometheus = await startPrometheus();
   const { rate: promRate, counted: promCounted } = await measured({ writeUrl: prometheus.url, queryUrl: prometheus.url, stop: prometheus.stop });
@@ -191,14 +184,14 @@ async function ruleSeconds(rulesUrl: string): Promise<Map<string, number>> {
   return new Map(body.data.groups.map((g) => [g.name, g.rules.reduce((sum, r) => sum + r.evaluationTime, 0)]));
 }
 
-async function ruleEvaluation(objects: readonly K8sObject[], args: Record<keyof VmParts, string[]>, bin: VmParts & { vmalert: string }, dir: string): Promise<BenchResult[]> {
+async function ruleEvaluation(objects: readonly K8sObject[], bin: VmParts & { vmalert: string }, dir: string): Promise<BenchResult[]> {
   const { files, groups } = ruleFiles(objects, dir);
   const series = syntheticCluster(Date.now() - 60_000, CLUSTER);
   const push = async (url: string) => {
     for (let i = 0; i < series.length; i += 5000) await remoteWrite(url, series.slice(i, i + 5000));
   };
   const recorded = 'count(instance:node_cpu_utilisation:rate5m)';
-  const vm: VmCluster = await startVmCluster(bin, args);
+  const vm: VmCluster = await startVmCluster(bin, objects, dir);
   let vmalert: Daemon | undefined;
   const prometheus = await startPrometheus(files);
   try {
@@ -249,9 +242,8 @@ export async function run(): Promise<BenchResult[]> {
   const work = mkdtempSync(join(tmpdir(), 'o11y-bench-vm-'));
   try {
     const bin = vmParts();
-    const objects = synthesized(work);
-    const args = { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
-    return [...(await ingestion(args, bin)), ...(await ruleEvaluation(objects, args, bin, work))];
+    const objects = synthesizeVmMode(work);
+    return [...(await ingestion(objects, bin, work)), ...(await ruleEvaluation(objects, bin, work))];
   } finally {
     removePodFiles();
     rmSync(work, { recursive: true, force: true });

@@ -365,21 +365,19 @@ export const OTLP_PROMOTED_ATTRIBUTES = [
   'k8s.daemonset.name',
 ] as const;
 
-/**
- * The labels that say where an alert (or a sample sent to long-term storage) comes from. Prometheus
- * adds each only when the alert lacks it: an alert about another cluster routed here keeps its `cluster`.
- */
-export function externalLabels(ctx: StackContext): Record<'cluster' | 'cloud' | 'region', string> {
+/** The labels that say where an alert comes from, when its series do not: Prometheus' external labels (vmalert fills them in the same way). */
+export function externalLabels(ctx: StackContext): Record<string, string> {
   return { cluster: ctx.cluster.name, cloud: ctx.cluster.cloud, region: ctx.cluster.region };
+}
+
+/** `host:port` of every Alertmanager replica (each is notified; they deduplicate among themselves). */
+export function alertmanagerReplicas(am: { readonly service: string; readonly headlessService: string; readonly replicas: number; readonly port: number }, namespace: string): string[] {
+  return Array.from({ length: am.replicas }, (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, namespace)}:${am.port}`);
 }
 
 /** The `prometheus.yml`: a pure function of the stack context and the props. */
 export function prometheusConfig(ctx: StackContext, props: PrometheusProps): object {
-  const am = props.alertmanager;
-  const alertmanagerTargets = Array.from(
-    { length: am.replicas },
-    (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`,
-  );
+  const alertmanagerTargets = alertmanagerReplicas(props.alertmanager, props.namespace);
   return {
     global: {
       scrape_interval: props.scrapeInterval ?? '30s',

@@ -1,20 +1,16 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../src/synth.ts';
-import { startDaemon, type Daemon } from './support/daemon.ts';
+import type { Daemon } from './support/daemon.ts';
 import { engines } from './support/engines.ts';
-import { freePort } from './support/free-port.ts';
-import { loadManifestDir } from './support/load-manifests.ts';
+import { selectQuery, startVmAlert, startVmCluster, type VmCluster } from './support/vm-cluster.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
-import { containerArgs, vmalertPodArgs, vmModeConfig } from './support/vm-mode.ts';
-import { untilReachable } from './support/vm-cluster.ts';
-import { withFlags } from './support/real-engine-checks.ts';
+import { synthesizeVmMode } from './support/vm-mode.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
-import { layOutPodFiles, removePodFiles } from './support/pod-files.ts';
+import { removePodFiles } from './support/pod-files.ts';
 
 // Losing a storage node under continuous remote write, on loopback with the synthesized flags
 // (replication factor, deduplication, no partial answers): every acknowledged sample is answered
@@ -29,80 +25,25 @@ const found = engines(import.meta.url, ['vminsert', 'vmselect', 'vmstorage', 'vm
 const STEP_MS = 30_000;
 const SERIES = ['a', 'b', 'c', 'd'];
 
-interface StorageNode {
-  readonly dir: string;
-  readonly ports: { http: number; insert: number; select: number };
-  daemon?: Daemon;
-}
-
 describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert', () => {
   const bin = found!;
   let work: string;
   let objects: K8sObject[];
-  let args: Record<'vmstorage' | 'vminsert' | 'vmselect', string[]>;
-  const nodes: StorageNode[] = [];
+  let cluster: VmCluster;
   let vminsert: Daemon;
   let vmselect: Daemon;
   /** The synthesized vmselect without `-replicationFactor`. */
   let unaware: Daemon;
 
-  const startNode = async (node: StorageNode) => {
-    node.daemon = await startDaemon({
-      binary: bin.vmstorage,
-      dir: node.dir,
-      tmpPrefix: 'o11y-vmstorage-',
-      args: () => withFlags(args.vmstorage, {
-        storageDataPath: node.dir,
-        httpListenAddr: `127.0.0.1:${node.ports.http}`,
-        vminsertAddr: `127.0.0.1:${node.ports.insert}`,
-        vmselectAddr: `127.0.0.1:${node.ports.select}`,
-      }, '-'),
-      url: `http://127.0.0.1:${node.ports.http}`,
-      readyPath: '/health',
-    });
-  };
-  const startSelect = async (flags: Record<string, string | undefined>) => {
-    const port = await freePort();
-    return startDaemon({
-      binary: bin.vmselect,
-      tmpPrefix: 'o11y-vmselect-',
-      args: (dir) => withFlags(args.vmselect, {
-        storageNode: nodes.map((n) => `127.0.0.1:${n.ports.select}`).join(','),
-        httpListenAddr: `127.0.0.1:${port}`,
-        cacheDataPath: dir,
-        ...flags,
-      }, '-'),
-      url: `http://127.0.0.1:${port}`,
-      readyPath: '/health',
-    });
-  };
-  /** vminsert has dialled every storage node: before that, samples may get one copy only. */
-  const allNodesReachable = () => untilReachable(vminsert, nodes.length);
-
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'o11y-vm-faults-'));
-    writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
-    synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
-    objects = loadManifestDir(join(work, 'dist', 'local'));
-    args = { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
-    for (let i = 0; i < 2; i++) {
-      nodes.push({ dir: mkdtempSync(join(work, `vmstorage-${i}-`)), ports: { http: await freePort(), insert: await freePort(), select: await freePort() } });
-    }
-    for (const node of nodes) await startNode(node);
-    const insertPort = await freePort();
-    vminsert = await startDaemon({
-      binary: bin.vminsert,
-      tmpPrefix: 'o11y-vminsert-',
-      args: () => withFlags(args.vminsert, { storageNode: nodes.map((n) => `127.0.0.1:${n.ports.insert}`).join(','), httpListenAddr: `127.0.0.1:${insertPort}` }, '-'),
-      url: `http://127.0.0.1:${insertPort}`,
-      readyPath: '/health',
-    });
-    vmselect = await startSelect({});
-    unaware = await startSelect({ replicationFactor: undefined });
-    await allNodesReachable();
+    objects = synthesizeVmMode(work);
+    cluster = await startVmCluster(bin, objects, work);
+    [vminsert, vmselect] = [cluster.inserts[0]!, cluster.selects[0]!];
+    unaware = await cluster.startSelect({ replicationFactor: undefined });
   });
   afterAll(async () => {
-    for (const d of [vminsert, vmselect, unaware, ...nodes.map((n) => n.daemon)]) await d?.stop();
+    await cluster?.stop();
     removePodFiles();
     if (work) rmSync(work, { recursive: true, force: true });
   });
@@ -121,25 +62,8 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const podArgs = vmalertPodArgs(layOutPodFiles(objects, 'vmalert', 'vmalert'), `127.0.0.1:${(server.address() as AddressInfo).port}`);
-    const select = `${vmselect.url}/select/0/prometheus`;
-    const startAlert = async (name: string, extra: Record<string, string> = {}) => {
-      const port = await freePort();
-      return startDaemon({
-        binary: bin.vmalert,
-        tmpPrefix: 'o11y-vmalert-',
-        args: () => withFlags(podArgs, {
-          'datasource.url': select,
-          'remoteRead.url': select,
-          'remoteWrite.url': `${vminsert.url}/insert/0/prometheus`,
-          httpListenAddr: `127.0.0.1:${port}`,
-          'external.url': `http://${name}.test`,
-          ...extra,
-        }, '-'),
-        url: `http://127.0.0.1:${port}`,
-        readyPath: '/health',
-      });
-    };
+    const notifier = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const startAlert = (name: string, flags: Record<string, string> = {}) => startVmAlert(bin.vmalert, objects, { select: vmselect, insert: vminsert, notifier, name, flags });
     const watchdogFrom = async (from: string, after = 0) => {
       for (let i = 0; i < 900; i++) {
         const got = received.find((r) => r.from === from && r.name === 'Watchdog' && r.at > after);
@@ -191,15 +115,9 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
    * deduplication), and whether it says the answer is partial (only instant vectors carry `isPartial`).
    */
   const query = async (select: Daemon) => {
-    type Answer = { status: string; isPartial?: boolean; error?: string; data?: { result: { metric: { series: string }; values?: [number, string][] }[] } };
-    const ask = async (q: string) => {
-      const res = await fetch(`${select.url}/select/0/prometheus/api/v1/query?query=${encodeURIComponent(q)}&time=${Date.now() / 1000}`);
-      return { status: res.status, body: (await res.json()) as Answer };
-    };
-    const raw = await ask('fault_test[5h]');
-    const counted = await ask('count_over_time(fault_test[5h])');
-    const samples = (raw.body.data?.result ?? []).flatMap((r) => (r.values ?? []).map(([, v]) => `${r.metric.series}/${v}`));
-    return { status: Math.max(raw.status, counted.status), partial: counted.body.isPartial, error: raw.body.error ?? counted.body.error, samples };
+    const [raw, counted] = [await selectQuery(select, 'fault_test[5h]'), await selectQuery(select, 'count_over_time(fault_test[5h])')];
+    const samples = raw.result.flatMap((r) => r.values.map(([, v]) => `${r.metric.series}/${v}`));
+    return { status: Math.max(raw.status, counted.status), partial: counted.partial, error: raw.error ?? counted.error, samples };
   };
   /** Polls `query` until the answer holds `want` (freshly written rows become searchable within seconds), then returns it. */
   const answered = async (select: Daemon, want: string[], pick: (samples: string[]) => string[] = (x) => x) => {
@@ -214,7 +132,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
 
   it('answers every acknowledged sample, in full, while a node is down and after it rejoins', async () => {
     await write(40, 'before');
-    await nodes[1]!.daemon!.kill();
+    await cluster.nodes[1]!.daemon!.kill();
     await write(40, 'during');
     const down = await answered(vmselect, expected());
     expect(down.status, down.error).toBe(200);
@@ -226,8 +144,8 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
     expect(unawareDown.status).not.toBe(200);
     expect(unawareDown.error).toMatch(/partial|vmstorage/i);
 
-    await startNode(nodes[1]!);
-    await allNodesReachable();
+    await cluster.startNode(cluster.nodes[1]!);
+    await cluster.allNodesReachable(vminsert);
     await write(40, 'after');
     const all = await answered(vmselect, expected());
     expect(all.status, all.error).toBe(200);
@@ -237,7 +155,7 @@ describe.runIf(found)('victoriametrics-cluster: losing a vmstorage or a vmalert'
     expect(acked.length).toBe(120);
 
     // It rejoined: with the other node gone, it alone answers for everything written after its return.
-    await nodes[0]!.daemon!.kill();
+    await cluster.nodes[0]!.daemon!.kill();
     const firstAfter = acked.find((a) => a.phase === 'after')!.i;
     const afterOnly = (samples: string[]) => samples.filter((s) => Number(s.split('/')[1]) >= firstAfter);
     const rejoined = await answered(vmselect, expected(['after']), afterOnly);

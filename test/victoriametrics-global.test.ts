@@ -9,7 +9,7 @@ import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { unknownFlagsIn, withFlags } from './support/real-engine-checks.ts';
 import { remoteWrite } from './support/remote-write.ts';
-import { startVmCluster, type VmCluster, type VmParts } from './support/vm-cluster.ts';
+import { startVmCluster, type VmCluster } from './support/vm-cluster.ts';
 import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
 
 // Two victoriametrics-cluster backends on loopback (two storage nodes each, replication 2), each
@@ -27,10 +27,6 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
   const clusters: VmCluster[] = [];
   const daemons: Daemon[] = [];
   let globalArgs: string[];
-  const argsOf = (dir: string): Record<keyof VmParts, string[]> => {
-    const objects = loadManifestDir(dir);
-    return { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
-  };
   const startGlobal = async (storageNodes: string[]) => {
     const port = await freePort();
     const d = await startDaemon({
@@ -56,7 +52,7 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
     writeFileSync(join(work, 'global.yaml'), globalSelectConfig());
     synthesize({ configFile: join(work, 'global.yaml'), outDir: join(work, 'global') });
     globalArgs = containerArgs(loadManifestDir(join(work, 'global', 'eu-backend')), 'vmselect-global');
-    for (const backend of ['eu-backend', 'gke-backend']) clusters.push(await startVmCluster(found!, argsOf(join(work, 'global', backend))));
+    for (const backend of ['eu-backend', 'gke-backend']) clusters.push(await startVmCluster(found!, loadManifestDir(join(work, 'global', backend)), work));
     const base = Math.floor(Date.now() / STEP_MS) * STEP_MS - 4 * 3600_000;
     for (const [i, from] of ['aws', 'gcp'].entries()) {
       await remoteWrite(clusters[i]!.writeUrl, [{ labels: { __name__: 'global_test', from }, samples: Array.from({ length: SAMPLES }, (_, n) => [n, base + n * STEP_MS] as [number, number]) }]);
@@ -76,19 +72,20 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
   it('every flag of the global vmselect and of the backends\' vmselects is one vmselect knows', () => {
     const vmselect = { engine: found!.vmselect };
     expect(unknownFlagsIn(globalArgs, vmselect)).toEqual([]);
-    expect(unknownFlagsIn(argsOf(join(work, 'global', 'gke-backend')).vmselect, vmselect)).toEqual([]);
+    expect(unknownFlagsIn(containerArgs(loadManifestDir(join(work, 'global', 'gke-backend')), 'vmselect'), vmselect)).toEqual([]);
     expect(unknownFlagsIn(['-clusternative.listenAddr=:8401'], vmselect)).toEqual(['clusternative.listenAddr']);
   });
 
   it('answers every sample of both backends, once', { timeout: 60_000 }, async () => {
-    expect(clusters.map((c) => c.clusternative)).not.toContain(undefined);
-    const got = await samples(await startGlobal(clusters.map((c) => c.clusternative!)));
+    const clusternative = clusters.map((c) => c.clusternative.get(c.selects[0]!));
+    expect(clusternative).not.toContain(undefined);
+    const got = await samples(await startGlobal(clusternative as string[]));
     expect(got.status, got.error).toBe(200);
     expect(got.samples).toEqual(expected);
   });
 
   it('negative: with one backend unreachable it refuses to answer; without -search.denyPartialResponse it answers for one cloud only', { timeout: 60_000 }, async () => {
-    const nodes = [clusters[0]!.clusternative!, `127.0.0.1:${await freePort()}`];
+    const nodes = [clusters[0]!.clusternative.get(clusters[0]!.selects[0]!)!, `127.0.0.1:${await freePort()}`];
     const strict = await samples(await startGlobal(nodes));
     expect(strict.status).not.toBe(200);
     globalArgs = globalArgs.filter((a) => a !== '-search.denyPartialResponse');

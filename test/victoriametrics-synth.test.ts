@@ -61,6 +61,16 @@ describe('examples/victoriametrics.yaml', () => {
     expect(containerArgs(backend, 'vmstorage')).toEqual(expect.arrayContaining(['-retentionPeriod=30d', '-dedup.minScrapeInterval=30s']));
   });
 
+  it('vmalert notifies every Alertmanager and fills in the labels Prometheus mode adds as external labels, only where an alert lacks them', () => {
+    expect(containerArgs(backend, 'vmalert')).toEqual(expect.arrayContaining(['-notifier.config=/etc/vmalert/notifiers.yaml']));
+    expect(containerArgs(backend, 'vmalert').filter((a) => a.startsWith('-notifier.url') || a.startsWith('-external.label'))).toEqual([]);
+    const notifier = parse(find('ConfigMap', 'vmalert-notifiers').data!['notifiers.yaml']!);
+    const am = find('StatefulSet', 'alertmanager').spec.replicas as number;
+    expect(notifier.static_configs).toEqual([{ targets: Array.from({ length: am }, (_, i) => `alertmanager-${i}.alertmanager-headless.observability.svc:9093`) }]);
+    const fill = (label: string, value: string) => ({ source_labels: [label], regex: '', target_label: label, replacement: value });
+    expect(notifier.alert_relabel_configs).toEqual([fill('cluster', 'eu-backend'), fill('cloud', 'aws'), fill('region', 'eu-west-1')]);
+  });
+
   it('points the gateway, Tempo, Grafana, vmalert and the controller at vminsert and vmselect', () => {
     const gateway = parse(find('ConfigMap', 'otel-gateway-config').data!['config.yaml']!) as { exporters: Record<string, { endpoint?: string }> };
     expect(gateway.exporters['otlp_http/prometheus']!.endpoint).toBe('http://vminsert.observability.svc:8480/insert/0/opentelemetry');
@@ -74,14 +84,6 @@ describe('examples/victoriametrics.yaml', () => {
     const ruleMaps = backend.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('prometheus-rules-')).map((o) => o.metadata.name).sort();
     expect(ruleMaps.length).toBeGreaterThanOrEqual(3);
     expect(vmalert.filter((a) => a.startsWith('-rule=')).map((a) => a.split('/').at(-2)).sort()).toEqual(ruleMaps);
-  });
-
-  it('has vmalert notify every Alertmanager replica through its mounted notifier config', () => {
-    const cm = find('ConfigMap', 'vmalert-notifiers');
-    const am = find('StatefulSet', 'alertmanager');
-    const { static_configs: targets } = parse(cm.data!['notifiers.yaml']!) as { static_configs: { targets: string[] }[] };
-    expect(targets).toEqual([{ targets: Array.from({ length: am.spec.replicas }, (_, i) => `alertmanager-${i}.alertmanager-headless.observability.svc:9093`) }]);
-    expect(containerArgs(backend, 'vmalert')).toContain('-notifier.config=/etc/vmalert/notifiers.yaml');
   });
 
   it('provisions the VictoriaMetrics dashboard (and the default stack, without the mode, does not)', () => {

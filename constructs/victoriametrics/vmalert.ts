@@ -3,8 +3,8 @@ import { Construct } from 'constructs';
 import { IMAGES } from '../../src/model/images.ts';
 import { RULES_DIR } from '../../src/rules/layout.ts';
 import { dumpYaml } from '../../src/yaml-output.ts';
-import { configMapVolume, serviceHost, type StackContext } from '../common.ts';
-import { externalLabels } from '../prometheus.ts';
+import { configMapVolume, type StackContext } from '../common.ts';
+import { alertmanagerReplicas, externalLabels } from '../prometheus.ts';
 import { configMap, type ComponentId, type WorkloadProps } from '../workload.ts';
 import { insertUrl, selectUrl, vmDeployment, VM_PORTS } from './common.ts';
 
@@ -31,10 +31,8 @@ const NOTIFIERS_FILE = 'notifiers.yaml';
  * external labels reach only what leaves Prometheus.
  */
 export function vmalertNotifiers(ctx: StackContext, props: Pick<VmAlertProps, 'namespace' | 'alertmanager'>): object {
-  const am = props.alertmanager;
-  const targets = Array.from({ length: am.replicas }, (_, i) => `${am.service}-${i}.${serviceHost(am.headlessService, props.namespace)}:${am.port}`);
   return {
-    static_configs: [{ targets }],
+    static_configs: [{ targets: alertmanagerReplicas(props.alertmanager, props.namespace) }],
     // `regex: ''` matches only an absent (empty) label.
     alert_relabel_configs: Object.entries(externalLabels(ctx)).map(([label, value]) => ({ source_labels: [label], regex: '', target_label: label, replacement: value })),
   };

@@ -1,6 +1,6 @@
 /**
  * One-shot check: a fixed set of LISTs (workloads per kind and scope, pods per namespace, nodes),
- * Prometheus rule health, and the verdict.
+ * Prometheus rule health, vminsert's storage nodes (victoriametrics-cluster mode), and the verdict.
  */
 import { ExitCode, UnreachableError } from '../errors.ts';
 import { evaluateWorkloads, type ClusterState, type EvaluateOptions, type ListFailure } from './evaluate.ts';
@@ -8,6 +8,7 @@ import type { Node, Pod, Workload, WorkloadKind } from './k8s-types.ts';
 import { TransientApiError, type KubeReader } from './kube.ts';
 import { checkPrometheus, type ExpectedRuleGroup, type PrometheusEndpoint } from './prometheus/index.ts';
 import type { CheckReport } from './report.ts';
+import { vminsertMetricsPath, vminsertPods, withStorageReachability, type VmInsertMetrics } from './vm-storage.ts';
 import { NODES, podCollections, workloadCollections, type Collection, type Scope } from './scope.ts';
 
 type Listed<T> = { collection: Collection; items: T[] } | { collection: Collection; failure: ListFailure };
@@ -77,6 +78,8 @@ export interface CheckOptions extends Pick<EvaluateOptions, 'requireArch' | 'ima
   scope: Scope;
   /** Where rule health is read; undefined checks rollout only (`--no-rules`). */
   prometheus?: PrometheusTarget;
+  /** The namespace of vminsert (the victoriametrics-cluster mode): its pods' storage nodes are checked. */
+  vminsertNamespace?: string;
 }
 
 /** The whole verdict, as of `now` (ms since the epoch). */
@@ -89,7 +92,21 @@ export function buildReport(state: ClusterState, prom: PrometheusResult, opts: O
 
 export async function runCheck(reader: KubeReader, opts: CheckOptions): Promise<CheckReport> {
   const [state, prom] = await Promise.all([readClusterState(reader, opts.scope), opts.prometheus ? prometheusHealth(opts.prometheus) : RULES_SKIPPED]);
-  return buildReport(state, prom, opts);
+  const report = buildReport(state, prom, opts);
+  return opts.vminsertNamespace ? withStorageNodes(reader, report, state, opts.vminsertNamespace) : report;
+}
+
+/** `report` with the vminsert Deployment judged also by whether its running pods reach every storage node (their `/metrics`, through the API server's pod proxy). */
+async function withStorageNodes(reader: KubeReader, report: CheckReport, state: ClusterState, namespace: string): Promise<CheckReport> {
+  const metrics: VmInsertMetrics[] = await Promise.all(vminsertPods(state.pods, namespace).map(async (pod) => {
+    try {
+      return { pod, metrics: await reader.get(vminsertMetricsPath(namespace, pod)) };
+    } catch (e) {
+      return { pod, error: (e as Error).message };
+    }
+  }));
+  const workloads = report.workloads.map((w) => (w.kind === 'Deployment' && w.name === 'vminsert' && w.namespace === namespace ? withStorageReachability(w, metrics) : w));
+  return { ...report, workloads, healthy: report.healthy && workloads.every((w) => w.status === 'Current') };
 }
 
 /**

@@ -32,12 +32,15 @@ export interface ManifestWorkloads {
   prometheusNamespace?: string;
   /** The namespace of vmselect, which answers the rules API in the `victoriametrics-cluster` metrics mode. */
   vmselectNamespace?: string;
+  /** The namespace of vminsert, whose pods' storage nodes a check reads. */
+  vminsertNamespace?: string;
 }
 
 export function workloadsFromManifests(dir: string): ManifestWorkloads {
   const workloads: WorkloadRef[] = [];
   let prometheusNamespace: string | undefined;
   let vmselectNamespace: string | undefined;
+  let vminsertNamespace: string | undefined;
   for (const { source, object } of readManifestDir(dir)) {
     const kind = object.kind as WorkloadKind;
     if (!WORKLOAD_KINDS.includes(kind)) continue;
@@ -47,11 +50,12 @@ export function workloadsFromManifests(dir: string): ManifestWorkloads {
     workloads.push({ kind, namespace, name: meta.name });
     if (kind === 'StatefulSet' && meta.name === 'prometheus') prometheusNamespace = namespace;
     if (kind === 'Deployment' && meta.name === 'vmselect') vmselectNamespace = namespace;
+    if (kind === 'Deployment' && meta.name === 'vminsert') vminsertNamespace = namespace;
   }
   if (workloads.length === 0) {
     throw new InputError([{ location: { file: dir, line: 1, column: 1 }, path: '', message: 'the manifests hold no Deployment, StatefulSet or DaemonSet to check' }]);
   }
-  return { workloads, prometheusNamespace, ...(vmselectNamespace ? { vmselectNamespace } : {}) };
+  return { workloads, prometheusNamespace, ...(vmselectNamespace ? { vmselectNamespace } : {}), ...(vminsertNamespace ? { vminsertNamespace } : {}) };
 }
 
 /**

@@ -27,17 +27,17 @@ export interface ResourceSpans {
   readonly spans: readonly Span[];
 }
 
-const str = (n: number, s: string) => field(n, Buffer.from(s));
+export const str = (n: number, s: string) => field(n, Buffer.from(s));
 const bytes = (n: number, hex: string) => field(n, Buffer.from(hex, 'hex'));
-const enumField = (n: number, v: number) => Buffer.from([n << 3, ...varint(v)]);
-function fixed64(n: number, v: bigint): Buffer {
+export const enumField = (n: number, v: number) => Buffer.from([n << 3, ...varint(v)]);
+export function fixed64(n: number, v: bigint): Buffer {
   const b = Buffer.alloc(9);
   b[0] = (n << 3) | 1;
   b.writeBigUInt64LE(v, 1);
   return b;
 }
 /** KeyValue{key = 1, value = 2: AnyValue{string_value = 1}}, as field `n`. */
-const attributes = (n: number, attrs: Readonly<Record<string, string>> = {}) =>
+export const attributes = (n: number, attrs: Readonly<Record<string, string>> = {}) =>
   Object.entries(attrs).map(([k, v]) => field(n, Buffer.concat([str(1, k), field(2, str(1, v))])));
 
 /** Span: trace_id 1, span_id 2, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9, status 15 (code 3). */

@@ -1,83 +1,166 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { storageReachability } from '../../src/controller/vm-storage.ts';
 import { startDaemon, type Daemon } from './daemon.ts';
 import { freePort } from './free-port.ts';
+import type { K8sObject } from './manifest-checks.ts';
+import { layOutPodFiles } from './pod-files.ts';
 import { flagValue, withFlags } from './real-engine-checks.ts';
+import { until } from './until.ts';
+import { containerArgs, vmalertPodArgs } from './vm-mode.ts';
 
-/** The binaries and synthesized args of a backend's storage path. */
-export type VmParts = Record<'vmstorage' | 'vminsert' | 'vmselect', string>;
+// A VictoriaMetrics cluster on loopback with the synthesized flags of vmstorage, vminsert and
+// vmselect; only what ties them to Kubernetes changes (listen addresses, storage node addresses,
+// data folders), plus the flags a test names in `flags`.
 
-/** A VictoriaMetrics cluster on loopback, run with a backend's synthesized flags. */
+export type VmComponent = 'vmstorage' | 'vminsert' | 'vmselect';
+export type VmFlags = Record<string, string | undefined>;
+
+export interface StorageNode {
+  readonly dir: string;
+  readonly ports: { http: number; insert: number; select: number };
+  daemon?: Daemon;
+}
+
 export interface VmCluster {
-  /** vminsert's Prometheus prefix, as remoteWrite() takes it (it appends `/api/v1/write`). */
+  readonly nodes: StorageNode[];
+  readonly inserts: Daemon[];
+  readonly selects: Daemon[];
+  /** vminsert's Prometheus prefix (of the first vminsert), as remoteWrite() takes it (it appends `/api/v1/write`). */
   readonly writeUrl: string;
-  /** vmselect's Prometheus query API prefix (append `/api/v1/query`). */
+  /** vmselect's Prometheus query API prefix (of the first vmselect; append `/api/v1/query`). */
   readonly selectUrl: string;
-  /** `127.0.0.1:port` of vmselect's cluster-native port, when its flags serve one. */
-  readonly clusternative?: string;
+  /** `127.0.0.1:port` of each vmselect's cluster-native port, when its synthesized flags serve one (a global vmselect reads it). */
+  readonly clusternative: Map<Daemon, string>;
+  /** (Re)starts a storage node on its data folder and ports. */
+  startNode(node: StorageNode): Promise<void>;
+  /** One more vminsert / vmselect over every storage node, with `flags` over the synthesized ones (undefined removes one). */
+  startInsert(flags?: VmFlags): Promise<Daemon>;
+  startSelect(flags?: VmFlags): Promise<Daemon>;
+  /** Waits until `insert` has dialled every storage node: before that, a sample may get one copy only. */
+  allNodesReachable(insert: Daemon): Promise<void>;
+  /** Stops every daemon started through this cluster. */
   stop(): Promise<void>;
 }
 
-const loopback = (port: number) => `127.0.0.1:${port}`;
-
 /**
- * `storageNodes` vmstorage, one vminsert and one vmselect with the synthesized `args` (listen
- * addresses and paths moved to loopback and temp dirs), ready when vminsert has dialled every
- * storage node (before that, samples may get one copy only).
+ * Starts `storage` vmstorage nodes, then `inserts` vminserts and `selects` vmselects over all of
+ * them, each with the synthesized args of its workload in `objects` and `flags[component]` on top.
  */
-export async function startVmCluster(bin: VmParts, args: Record<keyof VmParts, readonly string[]>, storageNodes = 2): Promise<VmCluster> {
-  const daemons: Daemon[] = [];
-  const stop = async () => {
-    for (const d of daemons.reverse()) await d.stop();
-  };
-  try {
-    const nodes: { insert: number; select: number }[] = [];
-    for (let i = 0; i < storageNodes; i++) {
-      const [http, insert, select] = [await freePort(), await freePort(), await freePort()];
-      nodes.push({ insert, select });
-      daemons.push(await startDaemon({
-        binary: bin.vmstorage,
-        tmpPrefix: 'o11y-vmstorage-',
-        args: (dir) => withFlags(args.vmstorage, { storageDataPath: dir, httpListenAddr: loopback(http), vminsertAddr: loopback(insert), vmselectAddr: loopback(select) }, '-'),
-        url: `http://${loopback(http)}`,
-        readyPath: '/health',
-      }));
-    }
-    const [insertHttp, selectHttp, clusternativePort] = [await freePort(), await freePort(), await freePort()];
-    const vminsert = await startDaemon({
-      binary: bin.vminsert,
-      tmpPrefix: 'o11y-vminsert-',
-      args: () => withFlags(args.vminsert, { storageNode: nodes.map((n) => loopback(n.insert)).join(','), httpListenAddr: loopback(insertHttp) }, '-'),
-      url: `http://${loopback(insertHttp)}`,
+export async function startVmCluster(
+  bin: Record<VmComponent, string>,
+  objects: readonly K8sObject[],
+  work: string,
+  opts: { storage?: number; inserts?: number; selects?: number; flags?: Partial<Record<VmComponent, VmFlags>> } = {},
+): Promise<VmCluster> {
+  const args = { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
+  const own = (c: VmComponent, extra: VmFlags) => withFlags(args[c], { ...opts.flags?.[c], ...extra }, '-');
+  const started: Daemon[] = [];
+  const nodes: StorageNode[] = [];
+  const storageNodes = (port: 'insert' | 'select') => nodes.map((n) => `127.0.0.1:${n.ports[port]}`).join(',');
+  const startFront = async (c: 'vminsert' | 'vmselect', flags: VmFlags) => {
+    const port = await freePort();
+    const clusternative = c === 'vmselect' && flagValue(args.vmselect, 'clusternativeListenAddr') !== undefined ? `127.0.0.1:${await freePort()}` : undefined;
+    const daemon = await startDaemon({
+      binary: bin[c],
+      tmpPrefix: `o11y-${c}-`,
+      args: (dir) => withFlags(own(c, {
+        storageNode: storageNodes(c === 'vminsert' ? 'insert' : 'select'),
+        httpListenAddr: `127.0.0.1:${port}`,
+        ...(c === 'vmselect' ? { cacheDataPath: dir } : {}),
+        ...(clusternative ? { clusternativeListenAddr: clusternative } : {}),
+      }), flags, '-'),
+      url: `http://127.0.0.1:${port}`,
       readyPath: '/health',
     });
-    daemons.push(vminsert);
-    const clusternative = flagValue(args.vmselect, 'clusternativeListenAddr') !== undefined ? loopback(clusternativePort) : undefined;
-    daemons.push(await startDaemon({
-      binary: bin.vmselect,
-      tmpPrefix: 'o11y-vmselect-',
-      args: (dir) => withFlags(args.vmselect, {
-        storageNode: nodes.map((n) => loopback(n.select)).join(','),
-        httpListenAddr: loopback(selectHttp),
-        cacheDataPath: dir,
-        ...(clusternative ? { clusternativeListenAddr: clusternative } : {}),
-      }, '-'),
-      url: `http://${loopback(selectHttp)}`,
-      readyPath: '/health',
-    }));
-    await untilReachable(vminsert, storageNodes);
-    return { writeUrl: `${vminsert.url}/insert/0/prometheus`, selectUrl: `http://${loopback(selectHttp)}/select/0/prometheus`, clusternative, stop };
-  } catch (e) {
-    await stop();
-    throw e;
+    started.push(daemon);
+    if (clusternative) cluster.clusternative.set(daemon, clusternative);
+    return daemon;
+  };
+  const cluster: VmCluster = {
+    nodes,
+    inserts: [],
+    selects: [],
+    get writeUrl() {
+      return `${cluster.inserts[0]!.url}/insert/0/prometheus`;
+    },
+    get selectUrl() {
+      return `${cluster.selects[0]!.url}/select/0/prometheus`;
+    },
+    clusternative: new Map(),
+    startNode: async (node) => {
+      node.daemon = await startDaemon({
+        binary: bin.vmstorage,
+        dir: node.dir,
+        tmpPrefix: 'o11y-vmstorage-',
+        args: () => own('vmstorage', {
+          storageDataPath: node.dir,
+          httpListenAddr: `127.0.0.1:${node.ports.http}`,
+          vminsertAddr: `127.0.0.1:${node.ports.insert}`,
+          vmselectAddr: `127.0.0.1:${node.ports.select}`,
+        }),
+        url: `http://127.0.0.1:${node.ports.http}`,
+        readyPath: '/health',
+      });
+      started.push(node.daemon);
+    },
+    startInsert: (flags = {}) => startFront('vminsert', flags),
+    startSelect: (flags = {}) => startFront('vmselect', flags),
+    allNodesReachable: async (insert) => {
+      await until('vminsert reaching every storage node', async () => {
+        const reachable = storageReachability(await (await fetch(`${insert.url}/metrics`)).text());
+        return reachable.length === nodes.length && reachable.every((r) => r.reachable) ? true : undefined;
+      }, { intervalMs: 100, context: insert.output });
+    },
+    stop: async () => {
+      for (const d of started.reverse()) await d.stop();
+    },
+  };
+  for (let i = 0; i < (opts.storage ?? 2); i++) {
+    nodes.push({ dir: mkdtempSync(join(work, `vmstorage-${i}-`)), ports: { http: await freePort(), insert: await freePort(), select: await freePort() } });
   }
+  for (const node of nodes) await cluster.startNode(node);
+  for (let i = 0; i < (opts.inserts ?? 1); i++) cluster.inserts.push(await cluster.startInsert());
+  for (let i = 0; i < (opts.selects ?? 1); i++) cluster.selects.push(await cluster.startSelect());
+  for (const insert of cluster.inserts) await cluster.allNodesReachable(insert);
+  return cluster;
 }
 
-/** Waits until vminsert reports `count` storage nodes reachable. */
-export async function untilReachable(vminsert: Daemon, count: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const text = await (await fetch(`${vminsert.url}/metrics`)).text();
-    const up = text.split('\n').filter((l) => l.startsWith('vm_rpc_vmstorage_is_reachable{') && l.endsWith(' 1'));
-    if (new Set(up.map((l) => /addr="([^"]+)"/.exec(l)![1])).size === count) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`vminsert did not reach ${count} storage nodes:\n${vminsert.output()}`);
+/** One series of a vmselect answer: its labels and raw (deduplicated) samples as [seconds, value]. */
+export interface SelectSeries {
+  readonly metric: Record<string, string>;
+  readonly values: readonly [number, string][];
+}
+
+/** An instant query through vmselect's Prometheus API, with the HTTP status, `isPartial` and the error it gives. */
+export async function selectQuery(select: Daemon, query: string, time = Date.now() / 1000): Promise<{ status: number; partial?: boolean; error?: string; result: SelectSeries[] }> {
+  const res = await fetch(`${select.url}/select/0/prometheus/api/v1/query?query=${encodeURIComponent(query)}&time=${time}`);
+  const body = (await res.json()) as { isPartial?: boolean; error?: string; data?: { result: { metric: Record<string, string>; values?: [number, string][]; value?: [number, string] }[] } };
+  const result = (body.data?.result ?? []).map((r) => ({ metric: r.metric, values: r.values ?? (r.value ? [r.value] : []) }));
+  return { status: res.status, partial: body.isPartial, error: body.error, result };
+}
+
+/**
+ * A vmalert with the synthesized flags and rule files (laid out under a temp root), reading and
+ * writing through `select` and `insert`, notifying `notifier` (the notifier file's targets replaced); `-external.url`
+ * (`http://<name>.test`) tells replicas apart in what they send.
+ */
+export async function startVmAlert(binary: string, objects: readonly K8sObject[], opts: { select: Daemon; insert: Daemon; notifier: string; name: string; flags?: VmFlags }): Promise<Daemon> {
+  const podArgs = vmalertPodArgs(layOutPodFiles(objects, 'vmalert', 'vmalert'), new URL(opts.notifier).host);
+  const select = `${opts.select.url}/select/0/prometheus`;
+  const port = await freePort();
+  return startDaemon({
+    binary,
+    tmpPrefix: 'o11y-vmalert-',
+    args: () => withFlags(podArgs, {
+      'datasource.url': select,
+      'remoteRead.url': select,
+      'remoteWrite.url': `${opts.insert.url}/insert/0/prometheus`,
+      httpListenAddr: `127.0.0.1:${port}`,
+      'external.url': `http://${opts.name}.test`,
+      ...opts.flags,
+    }, '-'),
+    url: `http://127.0.0.1:${port}`,
+    readyPath: '/health',
+  });
 }

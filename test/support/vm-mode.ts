@@ -2,6 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
+import { synthesize } from '../../src/synth.ts';
+import { loadManifestDir } from './load-manifests.ts';
 import type { K8sObject } from './manifest-checks.ts';
 import type { PodFiles } from './pod-files.ts';
 import { flagValue, withFlags } from './real-engine-checks.ts';
@@ -57,4 +59,11 @@ components:
   const withGcp = text.replace(/^components:\n/m, gcp).replace(/^(  victoriametrics:\n)/m, '$1    globalSelect: true\n');
   if (!withGcp.includes('globalSelect: true') || !withGcp.includes('gke-backend')) throw new Error('examples/victoriametrics.yaml changed shape: cannot add a second backend and the global vmselect');
   return withGcp;
+}
+
+/** Synthesizes {@link vmModeConfig} into `work/dist` and returns the objects of its `local` cluster. */
+export function synthesizeVmMode(work: string): K8sObject[] {
+  writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
+  synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
+  return loadManifestDir(join(work, 'dist', 'local'));
 }
