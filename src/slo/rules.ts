@@ -140,7 +140,8 @@ function sliRules(slo: Slo): Rule[] {
 function ratioOver(slo: Slo, window: Seconds, lag?: Seconds): string {
   const sel = sloSelector(slo);
   const off = offset(lag);
-  const noErrors = `(0 * ${SERIES.total}${sel}${off})`;
+  // Parenthesized so that no parser reads the offset as applying to the product.
+  const noErrors = off ? `(0 * (${SERIES.total}${sel}${off}))` : `(0 * ${SERIES.total}${sel})`;
   if (window === BASE_WINDOW) return `(${SERIES.errors}${sel}${off} / clamp_min(${SERIES.total}${sel}${off}, ${TINY})) or ${noErrors}`;
   const range = formatDuration(window);
   return `(sum_over_time(${SERIES.errors}${sel}[${range}]${off}) / clamp_min(sum_over_time(${SERIES.total}${sel}[${range}]${off}), ${TINY})) or ${noErrors}`;
