@@ -89,6 +89,22 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     });
     fail();
   }
+  // VictoriaMetrics stores no native histograms and MetricsQL has no histogram_count: vmalert would
+  // refuse the whole SLO rule file, so no SLO of that backend would be evaluated.
+  const nativeOnVm = evaluated.filter((s) => s.sli.histogram?.native).flatMap((slo) =>
+    backends.filter((c) => metricsMode(c) === 'victoriametrics-cluster' && places(slo, c.cloud)).map((c) => ({ slo, cluster: c.name })),
+  );
+  if (nativeOnVm.length) {
+    throw new InputError(
+      nativeOnVm.map(({ slo, cluster }) => ({
+        location: slo.sli.histogram!.thresholdAt,
+        path: slo.origin.path,
+        message:
+          `SLO ${slo.id} reads a native histogram, but backend cluster "${cluster}" stores metrics in mode victoriametrics-cluster, which keeps classic histograms only ` +
+          '(vmalert would refuse the whole SLO rule file); read the classic histogram (drop `native: true`), or place this file only on prometheus-mode backends (slos[].clouds or slos[].clusters)',
+      })),
+    );
+  }
   // In a multi-cluster stack the global Grafana has one Prometheus datasource per backend cloud: each
   // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several.
   const cloudsOf: SloPlacement = (slo) =>
