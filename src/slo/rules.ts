@@ -38,10 +38,11 @@ export interface VmalertFlavour {
 }
 
 /**
- * The lag of {@link VmalertFlavour}: vmalert evaluates every group at the same aligned timestamps (the
- * evaluation time minus `-rule.evalDelay`, truncated to the interval), and writes a group's result
- * within one interval of its neighbour's reading it; twice the interval (at least 1m) leaves a
- * whole interval for the evaluation and remote write to finish.
+ * The lag of {@link VmalertFlavour}. vmalert evaluates every group at the same aligned timestamps (the
+ * wall time minus `-rule.evalDelay`, truncated to the interval), each group at its own phase within
+ * the interval: the SLI group's result for timestamp T may be written up to one interval after another
+ * group evaluated T. Reading samples two intervals old (at least 1m) leaves a whole interval more for
+ * the evaluation and the remote write to finish.
  */
 export function vmalertLag(evaluationInterval: Seconds): Seconds {
   return Math.max(2 * evaluationInterval, 60);
