@@ -139,3 +139,17 @@ describe('Prometheus retention covers every SLO period', () => {
     expect(synthesize({ configFile: join(dir, 'o11y.yaml'), outDir: join(dir, 'dist') }).files).toContain(join('promtool', 'local', 'rules', 'slo.rules.yaml'));
   });
 });
+
+describe('native histograms and the victoriametrics-cluster mode', () => {
+  const DEFAULT = readFileSync('o11y.yaml', 'utf8');
+  const vmMode = DEFAULT.replace(/^( +)region: dc1\n/m, '$1region: dc1\n$1metrics: { mode: victoriametrics-cluster }\n');
+
+  it.each([
+    { mode: 'victoriametrics-cluster', outcome: 'refused, located at its threshold', config: vmMode, problems: [/^slos\/native\.yaml:36:20 slos\[1\]: SLO api-latency-native reads a native histogram, but backend cluster "local" stores metrics in mode victoriametrics-cluster, .*drop `native: true`/] },
+    { mode: 'prometheus', outcome: 'synthesized', config: DEFAULT, problems: [] },
+  ])('a native-histogram SLO on a $mode backend: $outcome (vmalert would refuse the whole SLO rule file)', ({ mode, config, problems }) => {
+    expect(config).toContain(mode === 'prometheus' ? 'region: dc1\n' : 'mode: victoriametrics-cluster');
+    const result = synth(`native-${mode}`, config);
+    expect('problems' in result ? result.problems : []).toEqual(problems.map((p) => expect.stringMatching(p)));
+  });
+});

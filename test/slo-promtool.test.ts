@@ -43,6 +43,23 @@ describe('generated rules and tests pass the real promtool', () => {
   });
 });
 
+describe('vmalert\'s rules record the series Prometheus\' do (the dashboards read them in either mode)', () => {
+  it('the tests generated for vmalert (budget, no NaN, the exact labels of every recorded series) pass against the Prometheus rules in promtool', async () => {
+    // Native histograms: VictoriaMetrics does not store them, so they have no vmalert tests.
+    const vm = compileSlos(compiled.slos.filter((s) => !s.sli.histogram?.native), { vmalert: { lag: 60 } });
+    const asPromtool = ({ metricsql_expr_test, ...t }: { metricsql_expr_test: object[] }) => ({ ...t, promql_expr_test: metricsql_expr_test });
+    const tests = vm.promtoolTests.map((t) => {
+      const content = t.content as { tests: { metricsql_expr_test: object[] }[] };
+      return { ...t, content: { ...content, tests: content.tests.map(asPromtool) } };
+    });
+    expect(JSON.stringify(tests)).toContain('count without () (slo:sli_error:ratio_rate30d{');
+    const dir = writeLayout({ ...vm, ruleFile: compileSlos(vm.slos).ruleFile, promtoolTests: tests });
+    const r = await promtool(['test', 'rules', ...tests.map((t) => join('tests', t.fileName))], dir);
+    expect(r.ok, r.output).toBe(true);
+    expect(r.output.match(/SUCCESS/g)).toHaveLength(tests.length);
+  }, 180_000);
+});
+
 describe('generated tests feed the SLI query itself, so they fail when it is wrong', () => {
   it.each([
     { id: 'prometheus-query-latency', what: 'an le matcher that misses Prometheus 3\'s "1.0"', from: 'le=~"1([.]0)?"', to: 'le="1"' },

@@ -8,7 +8,7 @@ import { dashboardUid } from '../src/slo/dashboard.ts';
 import { sampleRegex, sliFeed } from '../src/slo/feed.ts';
 import { leRegex } from '../src/slo/parse/native.ts';
 import { promqlError } from '../src/slo/promql.ts';
-import type { Rule, RuleGroup } from '../src/slo/rules.ts';
+import { SERIES, vmalertLag, withLabels, type Rule, type RuleGroup } from '../src/slo/rules.ts';
 import { burnWindows, PERIODS } from '../src/slo/windows.ts';
 
 const EXAMPLES = ['examples/slos/sloth-prometheus-v1.yaml', 'examples/slos/sloth-crd.yaml', 'examples/slos/openslo-v1.yaml', 'examples/slos/native.yaml', 'slos/stack.yaml'];
@@ -235,6 +235,85 @@ describe('rule generation', () => {
     expect(JSON.stringify(compileSloFiles([...EXAMPLES].reverse()))).toBe(JSON.stringify(compiled));
     const ids = compiled.slos.map((s) => s.id);
     expect(ids).toEqual([...ids].sort());
+  });
+});
+
+describe('rules for vmalert (victoriametrics-cluster backends)', () => {
+  const LAG = 60;
+  const vmGroups = compileSlos(compiled.slos, { vmalert: { lag: LAG } }).ruleFile.groups as RuleGroup[];
+  const RECORDED: ReadonlySet<string> = new Set(vmGroups.flatMap((g) => g.rules.map((r) => r.record!).filter(Boolean)));
+  /** Every vector selector of `expr`: its metric name and the offset it is read at ('' for none). */
+  const reads = (expr: string) => {
+    const out: { metric: string; offset: string }[] = [];
+    parser.parse(expr).iterate({
+      enter: (ref) => {
+        if (ref.name !== 'VectorSelector') return true;
+        const metric = expr.slice(ref.node.getChild('Identifier')?.from ?? ref.from, ref.node.getChild('Identifier')?.to ?? ref.from);
+        const outer = ref.node.parent?.name === 'MatrixSelector' ? ref.node.parent.parent : ref.node.parent;
+        out.push({ metric, offset: outer?.name === 'OffsetExpr' ? expr.slice(outer.from, outer.to).replace(/^[\s\S]*offset\s+/, '') : '' });
+        return false;
+      },
+    });
+    return out;
+  };
+
+  it('every expression parses; group, series and alert names are Prometheus mode\'s', () => {
+    for (const r of vmGroups.flatMap((g) => g.rules)) expect(promqlError(r.expr), r.expr).toBeUndefined();
+    const names = (gs: RuleGroup[]) => gs.map((g) => [g.name, g.rules.map((r) => r.record ?? r.alert).sort()]);
+    expect(new Set(names(vmGroups).map(([g]) => g))).toEqual(new Set(names(groups).map(([g]) => g)));
+    expect(new Set(vmGroups.flatMap((g) => g.rules.map((r) => r.record ?? r.alert)))).toEqual(new Set(groups.flatMap((g) => g.rules.map((r) => r.record ?? r.alert))));
+  });
+
+  it('no rule reads a series recorded in its own group, and every read of a recorded series is `lag` old', () => {
+    let chained = 0;
+    for (const g of vmGroups) {
+      const own = new Set(g.rules.map((r) => r.record).filter(Boolean));
+      for (const r of g.rules) {
+        for (const read of reads(r.expr)) {
+          expect(own.has(read.metric), `${g.name} ${r.record ?? r.alert} reads ${read.metric}`).toBe(false);
+          if (!RECORDED.has(read.metric)) continue;
+          chained++;
+          expect(read.offset, `${r.record ?? r.alert}: ${read.metric}`).toBe('1m');
+          // Only the SLI group's 5m rates are read: every other result is computed from them, so the lag never adds up.
+          expect([SERIES.total, SERIES.errors]).toContain(read.metric);
+        }
+      }
+    }
+    expect(chained).toBeGreaterThan(100);
+  });
+
+  it('raw series are read by the SLI group only', () => {
+    for (const g of vmGroups.filter((g) => !g.name.startsWith('sloth-slo-sli-recordings-'))) {
+      for (const r of g.rules) for (const read of reads(r.expr)) expect(RECORDED.has(read.metric), `${g.name}: ${read.metric}`).toBe(true);
+    }
+  });
+
+  it('a recording rule sets `labels:` only on a `vector()` (no label of the result to clash with and be kept as exported_*)', () => {
+    const labelled = vmGroups.flatMap((g) => g.rules).filter((r) => r.record && r.labels);
+    expect(labelled.length).toBeGreaterThan(0);
+    for (const r of labelled) expect(r.expr, r.record).toMatch(/^vector\([^()]*\)$/);
+  });
+
+  it.each([
+    { what: 'a spec label the alert also sets, with another value', labels: '    labels: {severity: high}\n', sets: ['"severity", "critical"', '"severity", "info"', '"severity", "warning"'] },
+    { what: 'no clash', labels: '', sets: [] },
+  ])('alerts: $what', ({ labels, sets }) => {
+    const s = native(`    objective: 99.9\n${labels}${EVENTS}    alerting: {name: A}\n`);
+    const alerts = (compileSlos([s], { vmalert: { lag: LAG } }).ruleFile.groups as RuleGroup[]).flatMap((g) => g.rules).filter((r) => r.alert);
+    const set = alerts.flatMap((r) => [...r.expr.matchAll(/^label_replace\(.*, ("\w+", "[^"]*"), "", ""\)$/gs)].map((m) => m[1]));
+    expect(set.sort()).toEqual(sets.sort());
+  });
+
+  it('label values are literal in label_replace (a `$` is not a group reference)', () => {
+    expect(withLabels('up', { a: 'x', b: 'p$1q' })).toBe('label_replace(label_replace(up, "a", "x", "", ""), "b", "p$$1q", "", "")');
+  });
+
+  it.each([
+    [30, 60],
+    [60, 120],
+    [10, 60],
+  ])('lag for a %is evaluation interval: %is', (interval, lag) => {
+    expect(vmalertLag(interval)).toBe(lag);
   });
 });
 

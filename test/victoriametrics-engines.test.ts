@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,17 +8,19 @@ import { engines } from './support/engines.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import type { K8sObject } from './support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles, reroot } from './support/pod-files.ts';
-import { runBinary } from './support/run-tool.ts';
+import { runBinary, runBinaryAsync } from './support/run-tool.ts';
 import { startDaemon, type Daemon } from './support/daemon.ts';
 import { freePort } from './support/free-port.ts';
 import { VM_ALERT_METRICS } from '../src/rules/victoriametrics.ts';
 import { victoriaMetricsDashboard } from '../src/dashboards/victoriametrics.ts';
 import { containerArgs, vmalertPodArgs, vmModeConfig } from './support/vm-mode.ts';
 import { withFlags } from './support/real-engine-checks.ts';
+import { compileSloFiles, compileSlos } from '../src/slo/index.ts';
+import { writeLayout } from './support/slo-promtool.ts';
 
 // The victoriametrics-cluster metrics mode checked by the real binaries: every flag of every
 // synthesized container, vmagent's scrape config, every rule file vmalert loads, and the SLO unit
-// tests under vmalert-tool. Each check has a broken twin that must fail.
+// tests (generated for vmalert's rules) under vmalert-tool. Each check has a broken twin that must fail.
 
 const found = engines(import.meta.url, ['vminsert', 'vmselect', 'vmstorage', 'vmalert', 'vmagent', 'vmalert-tool']);
 /** The workloads of the mode, and the engine each runs. */
@@ -140,36 +142,62 @@ describe.runIf(found)('victoriametrics-cluster mode against the real binaries', 
     }
   });
 
-  /**
-   * A promtool test file as vmalert-tool reads it (`metricsql_expr_test`), keeping the checks of
-   * which alerts fire (`ALERTS`). The budget and ratio checks do not pass under vmalert: its
-   * recording rules keep a clashing label as `exported_<name>` instead of replacing it, and a rule
-   * does not see another's result of the same evaluation (README, "Metrics modes").
-   */
-  type ExprTest = { expr: string; eval_time: string; exp_samples: { labels: string; value: number }[] };
-  const alertChecksOnly = (text: string) => {
-    const file = parse(text) as { tests: { promql_expr_test?: ExprTest[] }[] };
-    const tests = file.tests.map(({ promql_expr_test, ...t }) => ({ ...t, metricsql_expr_test: (promql_expr_test ?? []).filter((e) => e.expr.includes('ALERTS{')) }));
-    return { ...file, tests: tests.filter((t) => t.metricsql_expr_test.length) };
-  };
+  /** vmalert-tool on test files of `dir` (a synthesized `promtool/<cluster>/tests`). */
+  const unittest = (dir: string, files: readonly string[]) => runBinaryAsync(bin['vmalert-tool'], ['unittest', ...files.map((f) => `--files=${f}`)], { cwd: dir });
+  const testsDir = () => join(work, 'dist', 'promtool', 'local', 'tests');
+  const sloTests = () => readdirSync(testsDir()).filter((f) => f.startsWith('slo-'));
 
-  it('the SLO tests\' alert checks pass in vmalert-tool, and a wrong expectation fails', { timeout: 900_000 }, () => {
-    const dir = join(work, 'dist', 'promtool', 'local', 'tests');
-    const files = readdirSync(dir);
+  it('the generated SLO tests pass in vmalert-tool: alerts, budget, no NaN, and the exact labels of every recorded series', { timeout: 900_000 }, async () => {
+    const files = sloTests();
     expect(files.length).toBeGreaterThan(0);
     for (const name of files) {
-      const test = alertChecksOnly(readFileSync(join(dir, name), 'utf8'));
-      // Every SLO has a firing scenario and a quiet one.
-      expect(test.tests.length, name).toBeGreaterThanOrEqual(2);
-      writeFileSync(join(dir, `vm-${name}`), stringify(test));
-      const run = runBinary(bin['vmalert-tool'], ['unittest', `--files=vm-${name}`], { cwd: dir });
+      const test = parse(readFileSync(join(testsDir(), name), 'utf8')) as { tests: { metricsql_expr_test: { expr: string }[] }[] };
+      const exprs = test.tests.flatMap((t) => t.metricsql_expr_test.map((e) => e.expr));
+      // Every SLO has a firing scenario, a quiet one with budget and label checks, and (with traffic) a no-traffic one.
+      expect(exprs.some((e) => e.includes('ALERTS{')), name).toBe(true);
+      expect(exprs.some((e) => e.includes('slo:period_error_budget_remaining:ratio') && e.includes('>')), name).toBe(true);
+      expect(exprs.some((e) => /^count without \(\) \(slo:sli_error:ratio_rate\d+[dw]\{/.test(e)), name).toBe(true);
+      const run = await unittest(testsDir(), [name]);
       expect(run.status, `${name}: ${run.output}`).toBe(0);
+      expect(run.output).toContain('SUCCESS');
     }
-    // The quiet scenario expecting a firing alert.
-    const test = alertChecksOnly(readFileSync(join(dir, files[0]!), 'utf8'));
-    const quiet = test.tests.at(-1)!;
-    const wrong = { ...test, tests: [{ ...quiet, metricsql_expr_test: quiet.metricsql_expr_test.map((e) => ({ ...e, exp_samples: [{ labels: '{}', value: 1 }] })) }] };
-    writeFileSync(join(dir, 'vm-wrong.yaml'), stringify(wrong));
-    expect(runBinary(bin['vmalert-tool'], ['unittest', '--files=vm-wrong.yaml'], { cwd: dir }).status).not.toBe(0);
+  });
+
+  it('the examples\' SLOs (events, latency, raw, gauge; Sloth, OpenSLO and o11y/v1 files) pass their vmalert-tool tests too', { timeout: 900_000 }, async () => {
+    const files = readdirSync('examples/slos').filter((f) => f.endsWith('.yaml')).map((f) => join('examples/slos', f));
+    // Native histograms: VictoriaMetrics does not store them, and MetricsQL has no histogram_count.
+    const slos = compileSloFiles(files).slos.filter((s) => !s.sli.histogram?.native);
+    expect(new Set(slos.map((s) => s.sli.kind))).toEqual(new Set(['events', 'latency', 'raw', 'availability']));
+    const compiled = compileSlos(slos, { vmalert: { lag: 60 } });
+    const dir = writeLayout(compiled);
+    for (const t of compiled.promtoolTests) {
+      const run = await unittest(join(dir, 'tests'), [t.fileName]);
+      expect(run.status, `${t.fileName}: ${run.output}`).toBe(0);
+    }
+  });
+
+  it('a wrong expectation fails (the quiet scenario expecting a firing alert)', { timeout: 300_000 }, async () => {
+    const name = sloTests()[0]!;
+    const test = parse(readFileSync(join(testsDir(), name), 'utf8')) as { tests: { name: string; metricsql_expr_test: { expr: string; exp_samples: object[] }[] }[] };
+    const quiet = test.tests.find((t) => t.name.includes('half the lowest alert threshold'))!;
+    const wrong = { ...test, tests: [{ ...quiet, metricsql_expr_test: quiet.metricsql_expr_test.map((e) => (e.expr.includes('ALERTS{') ? { ...e, exp_samples: [{ labels: '{}', value: 1 }] } : e)) }] };
+    writeFileSync(join(testsDir(), 'vm-wrong.yaml'), stringify(wrong));
+    const run = await unittest(testsDir(), ['vm-wrong.yaml']);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain('ALERTS{');
+  });
+
+  it('the Prometheus rules fail the same tests in vmalert-tool: exported_sloth_window on the period series, no 5m ratio, no budget', { timeout: 300_000 }, async () => {
+    // Why vmalert gets its own rules: the same SLOs' rules as Prometheus mode ships them (the default dist/), under the tests above.
+    const dir = mkdtempSync(join(work, 'prometheus-rules-'));
+    mkdirSync(join(dir, 'rules'));
+    mkdirSync(join(dir, 'tests'));
+    copyFileSync(join('dist', 'promtool', 'local', 'rules', 'slo.rules.yaml'), join(dir, 'rules', 'slo.rules.yaml'));
+    const name = sloTests().find((f) => f.includes('http-availability'))!;
+    copyFileSync(join(testsDir(), name), join(dir, 'tests', name));
+    const run = await unittest(join(dir, 'tests'), [name]);
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain('exported_sloth_window="5m"');
+    expect(run.output).toMatch(/count\(slo:sli_error:ratio_rate5m\{[^}]*\} == 0\)", time: 6h0m0s,\s+exp: \{\} 1E\+00\s+got: nil/);
   });
 });

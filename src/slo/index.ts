@@ -5,7 +5,7 @@ import { serviceDashboard } from './dashboard.ts';
 import type { Slo } from './model.ts';
 import { parseSloSources } from './parse/index.ts';
 import { promtoolTest } from './promtool.ts';
-import { ruleGroups, type RuleGroup } from './rules.ts';
+import { ruleGroups, type RuleGroup, type VmalertFlavour } from './rules.ts';
 
 export type { Slo } from './model.ts';
 export { PROMTOOL_RULE_FILE } from './promtool.ts';
@@ -31,6 +31,8 @@ export interface CompileOptions {
   readonly prometheusUid?: string;
   /** Where an SLO's alerts link when its file names no runbook (the stack's runbook). @default no link */
   readonly runbook?: RunbookLink;
+  /** Rules (and their tests) for vmalert rather than Prometheus: the `victoriametrics-cluster` metrics mode. @default Prometheus */
+  readonly vmalert?: VmalertFlavour;
 }
 
 /** Reads, validates and compiles SLO files; throws {@link InputError} with every located problem. */
@@ -91,15 +93,15 @@ function duplicateProblems(slos: readonly Slo[]): InputProblem[] {
 
 /** Everything generated from valid SLOs (sorted by id). */
 export function compileSlos(slos: readonly Slo[], options: CompileOptions = {}): CompiledSlos {
-  const groups = ruleGroups(slos, options.runbook);
+  const groups = ruleGroups(slos, options.runbook, options.vmalert);
   const byService = new Map<string, Slo[]>();
   for (const slo of slos) (byService.get(slo.service) ?? byService.set(slo.service, []).get(slo.service)!).push(slo);
   const services = [...byService.keys()].sort();
   return {
     ruleFile: { groups },
-    promtoolTests: slos.map(promtoolTest),
+    promtoolTests: slos.map((slo) => promtoolTest(slo, options.vmalert)),
     dashboards: services.map((s) => serviceDashboard(s, byService.get(s)!, options.prometheusUid)),
-    prometheusRules: services.map((s) => prometheusRule(s, ruleGroups(byService.get(s)!, options.runbook), options.partOf ?? 'o11y')),
+    prometheusRules: services.map((s) => prometheusRule(s, ruleGroups(byService.get(s)!, options.runbook, options.vmalert), options.partOf ?? 'o11y')),
     slos: [...slos],
   };
 }

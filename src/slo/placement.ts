@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { locateInConfig } from '../config/load.ts';
 import type { Topology } from '../model/topology.ts';
-import type { Cloud, ClusterConfig, InputFilesEntry, StackConfig } from '../model/types.ts';
+import { metricsMode, type Cloud, type ClusterConfig, type InputFilesEntry, type StackConfig } from '../model/types.ts';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import type { KeyPath } from '../input/yaml-source.ts';
@@ -10,8 +10,9 @@ import { serviceDashboards, type SloPlacement } from './dashboard.ts';
 import { entryFiles } from '../input/files.ts';
 import { compileSloFiles, compileSlos, type CompiledSlos, type CompileOptions } from './index.ts';
 import type { Slo } from './model.ts';
+import { vmalertLag } from './rules.ts';
 
-/** The config's SLOs: all of them, and those the Prometheus of each backend cluster evaluates. */
+/** The config's SLOs: all of them, and those the Prometheus (or vmalert) of each backend cluster evaluates. */
 export interface PlacedSlos {
   /** Every SLO: the global Grafana's dashboards. */
   readonly all: CompiledSlos;
@@ -88,10 +89,31 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     });
     fail();
   }
+  // VictoriaMetrics stores no native histograms and MetricsQL has no histogram_count: vmalert would
+  // refuse the whole SLO rule file, so no SLO of that backend would be evaluated.
+  const nativeOnVm = evaluated.filter((s) => s.sli.histogram?.native).flatMap((slo) =>
+    backends.filter((c) => metricsMode(c) === 'victoriametrics-cluster' && places(slo, c.cloud)).map((c) => ({ slo, cluster: c.name })),
+  );
+  if (nativeOnVm.length) {
+    throw new InputError(
+      nativeOnVm.map(({ slo, cluster }) => ({
+        location: slo.sli.histogram!.thresholdAt,
+        path: slo.origin.path,
+        message:
+          `SLO ${slo.id} reads a native histogram, but backend cluster "${cluster}" stores metrics in mode victoriametrics-cluster, which keeps classic histograms only ` +
+          '(vmalert would refuse the whole SLO rule file); read the classic histogram (drop `native: true`), or place this file only on prometheus-mode backends (slos[].clouds or slos[].clusters)',
+      })),
+    );
+  }
   // In a multi-cluster stack the global Grafana has one Prometheus datasource per backend cloud: each
   // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several.
   const cloudsOf: SloPlacement = (slo) =>
     topology.backendClouds.filter((c) => topology.backendOf(c)?.kind === 'cluster' && places(slo, c)).map((cloud) => ({ cloud, prometheusUid: datasourceUids(cloud).prometheus }));
   const dashboards = topology.multiCluster ? serviceDashboards(all.slos, options.prometheusUid, cloudsOf) : all.dashboards;
-  return { all: { ...all, dashboards }, forBackend: (cluster) => compileSlos(all.slos.filter((s) => places(s, cluster.cloud)), options) };
+  // vmalert evaluates a victoriametrics-cluster backend's rules every scrape interval.
+  const vmalert = { lag: vmalertLag(parseDuration(config.components.prometheus.scrapeInterval)!) };
+  return {
+    all: { ...all, dashboards },
+    forBackend: (cluster) => compileSlos(all.slos.filter((s) => places(s, cluster.cloud)), metricsMode(cluster) === 'victoriametrics-cluster' ? { ...options, vmalert } : options),
+  };
 }

@@ -1,7 +1,7 @@
-import { formatDuration } from '../duration.ts';
+import { formatDuration, type Seconds } from '../duration.ts';
 import type { Slo } from './model.ts';
 import { INPUT_STEP, sliFeed, type InputSeries } from './feed.ts';
-import { BASE_WINDOW, errorBudget, SERIES, sloRuleGroups, sloSelector } from './rules.ts';
+import { alertWindows, BASE_WINDOW, errorBudget, SERIES, sloLabels, sloRuleGroups, sloSelector, type VmalertFlavour } from './rules.ts';
 
 /** Where the lead's synth writes the rule file, relative to the test files. */
 export const PROMTOOL_RULE_FILE = '../rules/slo.rules.yaml';
@@ -18,14 +18,35 @@ interface ExprTest {
 }
 
 /**
+ * The labels of every series the rules record for `slo` (one set per series), as Prometheus gives
+ * them: the SLO's labels, and `sloth_window` on a series over a window. The dashboards select on
+ * these, so vmalert must record exactly the same (and no `exported_` copy).
+ */
+export function recordedLabels(slo: Slo): [series: string, labels: Record<string, string>[]][] {
+  const over = (window: Seconds) => ({ ...sloLabels(slo), sloth_window: formatDuration(window) });
+  const windows = alertWindows(slo);
+  return [
+    [SERIES.total, [over(BASE_WINDOW)]],
+    [SERIES.ratio(BASE_WINDOW), [over(BASE_WINDOW)]],
+    [SERIES.ratio(slo.period), [over(slo.period)]],
+    ...(windows.length ? [[SERIES.windowRatio, windows.map(over)] as [string, Record<string, string>[]]] : []),
+    ...[SERIES.objective, SERIES.errorBudget, SERIES.periodDays].map((s) => [s, [sloLabels(slo)]] as [string, Record<string, string>[]]),
+    [SERIES.currentBurnRate, [over(BASE_WINDOW)]],
+    [SERIES.periodBurnRate, [over(slo.period)]],
+    [SERIES.budgetRemaining, [over(slo.period)]],
+  ];
+}
+
+/**
  * A promtool unit test file for one SLO. The inputs are raw series that the SLO's own error and total
  * queries read (see feed.ts), so its metric names, filters and `le` matcher run too, then every
  * window, burn rate, budget and alert. Scenarios: sustained 100% errors fire every burn-rate alert
  * that can fire; half the lowest alert threshold stays quiet; no traffic (where a SLI has such a
  * thing) stays quiet with a full budget and no NaN; and, when asked for, a vanished SLI fires the
- * no-data alert.
+ * no-data alert. For vmalert's rules the file is `vmalert-tool unittest`'s (`metricsql_expr_test`), and
+ * the quiet scenario also checks the exact labels of every recorded series.
  */
-export function promtoolTest(slo: Slo): { fileName: string; content: object } {
+export function promtoolTest(slo: Slo, vmalert?: VmalertFlavour): { fileName: string; content: object } {
   const feed = sliFeed(slo);
   const steps = (QUIET_HOURS * 3600) / INPUT_STEP;
   // Test names say when a query shape could not be fed and the recorded 5m series stood in.
@@ -33,7 +54,7 @@ export function promtoolTest(slo: Slo): { fileName: string; content: object } {
     name: `${slo.id}: ${name}${feed.unexercised ? ` (fed the recorded 5m series, not the SLI query: ${feed.unexercised})` : ''}`,
     interval: formatDuration(INPUT_STEP),
     input_series: series,
-    promql_expr_test,
+    [vmalert ? 'metricsql_expr_test' : 'promql_expr_test']: promql_expr_test,
   });
   const tests: object[] = [];
   const alerts = slo.alerting?.alerts ?? [];
@@ -54,6 +75,7 @@ export function promtoolTest(slo: Slo): { fileName: string; content: object } {
     scenario('errors at half the lowest alert threshold stay quiet', quiet.series, [
       countTest(alertsSelector(slo, {}), 3600 * QUIET_HOURS, false),
       countTest(`${SERIES.budgetRemaining}${sloSelector(slo)} > ${remaining - 0.01} < ${remaining + 0.01}`, 3600 * QUIET_HOURS, true),
+      ...(vmalert ? recordedLabels(slo).map(([series, labels]) => labelTest(`${series}${sloSelector(slo)}`, 3600 * QUIET_HOURS, labels)) : []),
     ]),
   );
   if (feed.hasTraffic) {
@@ -81,7 +103,7 @@ export function promtoolTest(slo: Slo): { fileName: string; content: object } {
       // promtool runs groups in random order unless told. The meta and alert groups read what the SLI group
       // records at the same instant; run first, they find only the sample one STEP (5m) old, which
       // Prometheus 3's left-open 5m lookback no longer includes, so their results vanish at random.
-      group_eval_order: sloRuleGroups(slo).map((g) => g.name),
+      group_eval_order: sloRuleGroups(slo, undefined, vmalert).map((g) => g.name),
       tests,
     },
   };
@@ -90,6 +112,12 @@ export function promtoolTest(slo: Slo): { fileName: string; content: object } {
 function alertsSelector(slo: Slo, extra: Record<string, string>): string {
   const matchers = { alertstate: 'firing', sloth_id: slo.id, ...extra };
   return `ALERTS{${Object.entries(matchers).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+}
+
+/** Every series of `expr` has exactly one of `labels` (the metric name aside), and each of `labels` is there. */
+function labelTest(expr: string, seconds: number, labels: readonly Record<string, string>[]): ExprTest {
+  const text = (l: Record<string, string>) => `{${Object.entries(l).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+  return { expr: `count without () (${expr})`, eval_time: formatDuration(seconds), exp_samples: labels.map((l) => ({ labels: text(l), value: 1 })) };
 }
 
 /** `count(expr)` is 1 when `present`, else the expression has no result at all. */
