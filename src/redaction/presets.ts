@@ -31,13 +31,16 @@ export interface Preset {
 const OCTET = '(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])';
 const HEX4 = '[0-9A-Fa-f]{1,4}';
 const PEM = '(?:[A-Z0-9]+ )*PRIVATE KEY-----';
+const KEY_MATERIAL = '[A-Za-z0-9+/=\\s\\\\:,-]';
 
 /** In the order they run: longer, more specific secrets first, so that a JWT is not half an IBAN and an identity card number not a card number. */
 export const PRESETS: readonly Preset[] = [
   {
     name: 'private-key',
-    description: 'PEM private key blocks (RSA, EC, OpenSSH, PKCS#8, encrypted), to the END line or the end of the value',
-    patterns: [{ secret: `-----BEGIN ${PEM}(?s:.*?)(?:-----END ${PEM}|\\z)` }],
+    description: 'PEM private key blocks (RSA, EC, OpenSSH, PKCS#8, encrypted), to the END line, or to the end of the key material when the block is cut short',
+    // Key material: base64, line breaks (raw or escaped as \\n in JSON text) and encrypted-PEM headers;
+    // a block cut short stops at the first other character, so that it does not eat a JSON body's end.
+    patterns: [{ secret: `-----BEGIN ${PEM}(?:${KEY_MATERIAL}*?-----END ${PEM}|${KEY_MATERIAL}*)` }],
     catches: ['-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA7x\n-----END RSA PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADAN'],
     leaves: ['-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIE\n-----END CERTIFICATE-----', '-----BEGIN PUBLIC KEY-----'],
     byDefault: true,
