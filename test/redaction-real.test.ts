@@ -268,7 +268,7 @@ function unredactedPipelines(config: CollectorConfig): string[] {
   const feeders = (id: string) => {
     if (config.connectors?.[id]) return pipelines.filter(([, p]) => p.exporters.includes(id));
     const port = receiverPort(config.receivers[id]!);
-    if (!shardPorts.has(port)) return undefined;
+    if (port === undefined || !shardPorts.has(port)) return undefined;
     return pipelines.filter(([, p]) => p.exporters.some((e) => e.startsWith('load_balancing/') && exporterPort(config.exporters[e]!) === port));
   };
   const clean = new Set(pipelines.filter(([, p]) => p.processors?.includes(REDACTION_PROCESSOR)).map(([id]) => id));
