@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { redactionPolicy } from '../src/model/redaction.ts';
 import type { RedactionConfig } from '../src/model/types.ts';
-import { DEFAULT_PRESETS, PRESETS } from '../src/redaction/presets.ts';
+import { DEFAULT_PRESETS, PRESETS, type Preset, type PresetPattern } from '../src/redaction/presets.ts';
 import { ottlString, redactionTransform, rewrites, saltEnv, SALT_ENV, type RedactionPolicy } from '../src/redaction/statements.ts';
 import { matchesEmpty, re2Problem } from '../src/config/re2.ts';
 
@@ -18,6 +19,19 @@ describe('presets', () => {
     expect(matchesEmpty(pattern)).not.toBe(true);
     // Groups are numbered by the statements: a capturing group in a preset would shift them.
     expect(pattern.replace(/\\./g, '').replace(/\[[^\]]*\]/g, '')).not.toMatch(/\((?!\?)/);
+  });
+});
+
+/** Markdown code in a table cell: line breaks as `\n`, pipes escaped. */
+const code = (s: string) => `\`${s.replaceAll('\n', '\\n').replaceAll('|', '\\|')}\``;
+/** A pattern as the README shows it: the secret, with the context it keeps. */
+const shown = (p: PresetPattern) => [code(p.secret), ...(p.before ? [`after ${code(p.before)}`] : []), ...(p.after ? [`before ${code(p.after)}`] : [])].join(' ');
+const row = (p: Preset) => `| \`${p.name}\` | ${p.byDefault ? 'yes' : 'no'} | ${p.description} | ${p.patterns.map(shown).join('<br>')} | ${p.catches.map(code).join(', ')} | ${p.leaves.map(code).join(', ')} |`;
+
+describe('the README\'s preset table', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  it.each(PRESETS)('shows $name as the code has it: its patterns, what it catches and leaves alone', (p) => {
+    expect(readme.split('\n')).toContain(row(p));
   });
 });
 
