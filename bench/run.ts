@@ -20,6 +20,7 @@ const TOPICS: Record<string, string> = {
   kubernetes: 'Kubernetes monitoring: synthesis and rule evaluation (issue 12)',
   startup: 'Start-up cost: synthesis and the checkout commands against a trivial app (issue 23)',
   'check-real': '`o11y check` against a kubectl loop on a real kube-apiserver (issue 23)',
+  redaction: 'Redaction through the real OTTL: the default preset set against none (issue 22)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 
