@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
+import { REDACTED_LINES_QUERY } from '../src/dashboards/stack-health.ts';
 import { REDACTION_PROCESSOR, SALT_ENV } from '../src/redaction/statements.ts';
 import { synthesizedCollectors, type CollectorConfig } from './support/collector-configs.ts';
 import { writeDerivedConfig } from './support/config-file.ts';
 import { engines } from './support/engines.ts';
+import { loadManifestDir } from './support/load-manifests.ts';
 import { attributesOf, otlpAttributes, ottlTransform } from './support/ottl-run.ts';
 
 // Redaction (issue 22) proven with the collector's own OTTL (`ottl-run`): exactly the statements of
@@ -317,6 +319,18 @@ describe('pipeline structure of every synthesized config', () => {
     const scraper = collectors['otel-scraper']!;
     expect(Object.values(scraper.service.pipelines).flatMap((p) => p.exporters.map((e) => String(scraper.exporters[e]!.endpoint)))).toEqual([expect.stringMatching(/^otel-gateway\./)]);
     expect(collectors['otel-gateway']!.service.pipelines['metrics/in']).toMatchObject({ receivers: ['otlp'], processors: expect.arrayContaining([REDACTION_PROCESSOR]) });
+  });
+
+  /** The stack-health dashboard's panel titles and Loki queries, as a synthesized Grafana ConfigMap carries them. */
+  const stackHealth = (file: string) => {
+    const objects = loadManifestDir(join(work, 'structure', file, 'local'));
+    const json = objects.flatMap((o) => Object.entries((o.kind === 'ConfigMap' ? o.data : undefined) ?? {})).find(([k]) => k === 'stack-health.json')![1] as string;
+    return (JSON.parse(json) as { panels: { title: string; datasource: { type: string }; targets: { expr: string }[] }[] }).panels;
+  };
+
+  it('the stack-health dashboard counts redacted lines in Loki where redaction is on, and has no such panel where it is off', () => {
+    expect(stackHealth('examples/redaction.yaml').filter((p) => p.datasource.type === 'loki')).toEqual([expect.objectContaining({ title: 'Redacted log lines by rule', targets: [expect.objectContaining({ expr: REDACTED_LINES_QUERY })] })]);
+    expect(stackHealth('o11y.yaml').filter((p) => p.datasource.type === 'loki')).toEqual([]);
   });
 
   it('the span-metrics connector only gets redacted spans (multi-cloud with redaction)', () => {
