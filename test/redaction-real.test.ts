@@ -166,6 +166,18 @@ describe.runIf(found)('redaction with the real OTTL, on the synthesized configs'
     expect(JSON.stringify(example['otel-agent']!.processors![REDACTION_PROCESSOR])).toContain(`\${env:${SALT_ENV}}`);
   });
 
+  it('each ${env:…} of the agent\'s and the gateway\'s config is set in its container: the salt from the Secret the config names', () => {
+    const objects = loadManifestDir(join(work, 'example', 'dist', 'local'));
+    for (const [kind, name] of [['DaemonSet', 'otel-agent'], ['Deployment', 'otel-gateway']] as const) {
+      const workload = objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+      const env = (workload.spec as { template: { spec: { containers: { env: { name: string }[] }[] } } }).template.spec.containers[0]!.env;
+      const references = [...JSON.stringify(example[name]).matchAll(/\$\{env:(\w+)\}/g)].map((m) => m[1]!);
+      expect(references, name).toContain(SALT_ENV);
+      expect(env.map((e) => e.name), name).toEqual(expect.arrayContaining(references));
+      expect(env.find((e) => e.name === SALT_ENV), name).toEqual({ name: SALT_ENV, valueFrom: { secretKeyRef: { name: 'o11y-redaction-salt', key: 'salt' } } });
+    }
+  });
+
   describe.each([
     ['agent', 'otel-agent'],
     ['gateway', 'otel-gateway'],
