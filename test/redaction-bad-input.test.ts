@@ -28,6 +28,9 @@ const CASES: [name: string, extra: string, at: string, message: RegExp][] = [
   ['drop without keys', 'redaction:\n  enabled: true\n  presets:\n    jwt: { action: drop }\n', '9:10 redaction.presets.jwt', /drop needs keys/],
   ['keepLast on a hash', 'redaction:\n  enabled: true\n  salt: { secret: s, key: k }\n  presets:\n    email: { action: hash, keepLast: 4 }\n', '10:38 redaction.presets.email.keepLast', /keepLast applies to action mask only, not hash/],
   ['a custom pattern named like a preset', "redaction:\n  enabled: true\n  patterns:\n    - { name: email, pattern: 'x@y' }\n", '9:15 redaction.patterns[0].name', /"email" is already the name of a preset/],
+  ['an exempt namespace with patterns of its own', "redaction:\n  enabled: true\n  namespaces:\n    debug: { exempt: true, patterns: [{ name: ref, pattern: 'R-[0-9]+' }] }\n", '9:38 redaction.namespaces.debug.patterns', /namespace "debug" is exempt: its patterns would never run/],
+  ['a namespace pattern RE2 does not compile', "redaction:\n  enabled: true\n  namespaces:\n    shop:\n      patterns: [{ name: ref, pattern: 'a++' }]\n", '10:40 redaction.namespaces.shop.patterns[0].pattern', /a repetition of a repetition/],
+  ['a namespace with neither', 'redaction:\n  enabled: true\n  namespaces:\n    shop: {}\n', '9:11 redaction.namespaces.shop', /a namespace takes exempt: true or patterns/],
   ['an exemption that is not a namespace name', 'redaction:\n  enabled: true\n  namespaces:\n    Team_Debug: { exempt: true }\n', '9:5 redaction.namespaces', /a DNS label/],
 ];
 

@@ -221,6 +221,12 @@ describe.runIf(found)('redaction with the real OTTL, on the synthesized configs'
     expect(runEverywhere(binary, processor, [text], 'payments')[0]!.logBody).toBe(`card [redacted:payment-card]1111 for ${redacted('email', { kind: 'hash' }, 'jane@example.com')}`);
   });
 
+  it('a namespace\'s own pattern (merchant-ref in payments) runs there only', () => {
+    const processor = redactionOf(example['otel-agent']!);
+    expect(runEverywhere(binary, processor, ['refund MREF-123456'], 'payments')[0]).toEqual(expectedPlaced('refund MREF-123456', (t, encode) => expectedText('merchant-ref', { kind: 'mask', keepLast: 0 }, t, ['MREF-123456'], encode)));
+    expect(runEverywhere(binary, processor, ['refund MREF-123456'], 'shop')[0]!.logBody).toBe('refund MREF-123456');
+  });
+
   it('drop (session-cookie): the listed attribute is deleted when its value matches, kept when not; a matching string body is replaced', () => {
     const cookie = `sess-${'0123456789abcdef'.repeat(2)}`;
     const processor = redactionOf(example['otel-gateway']!);

@@ -82,6 +82,10 @@ describe('redactionTransform', () => {
       trace_statements: [{ context: 'spanevent', statements: ['keep_keys(spanevent.attributes, ["k"])', 'replace_all_patterns(spanevent.attributes, "value", "x+", "[redacted:r]")'] }],
       metric_statements: [{ context: 'datapoint', statements: ['replace_all_patterns(datapoint.attributes, "value", "x+", "[redacted:r]")'] }],
     }],
+    ['a namespace\'s own rule: its statements run where the namespace matches', { scopes: ['logAttributes'], rules: [{ name: 'r', patterns: [{ secret: 'x+' }], action: { kind: 'mask', keepLast: 0 }, namespace: 'shop' }] }, {
+      error_mode: 'ignore',
+      log_statements: [{ context: 'log', statements: ['replace_all_patterns(log.attributes, "value", "x+", "[redacted:r]") where resource.attributes["k8s.namespace.name"] == "shop"'] }],
+    }],
     ['drop: the listed keys deleted when they match, a matching string body replaced', { scopes: ['logBodies', 'logAttributes'], rules: [{ name: 'd', patterns: [{ before: 'a', secret: 'x+' }], action: { kind: 'drop', keys: ['k1', 'k2'] } }] }, {
       error_mode: 'ignore',
       log_statements: [{ context: 'log', statements: [
@@ -115,6 +119,7 @@ describe('redactionPolicy: the config resolved per cluster', () => {
     ['custom patterns after the presets', { enabled: true, defaults: false, patterns: [{ name: 'z', pattern: 'Z+' }], presets: { jwt: {} } }, undefined, ['jwt:mask', 'z:mask']],
     ['a cluster switches it off', { enabled: true }, { enabled: false }, undefined],
     ['a cluster switches it on, over the top level\'s presets', { defaults: false, presets: { iban: {} } }, { enabled: true }, ['iban:mask']],
+    ['namespace patterns last, namespaces in name order', { enabled: true, defaults: false, namespaces: { zz: { patterns: [{ name: 'b', pattern: 'B+' }] }, aa: { patterns: [{ name: 'a', pattern: 'A+' }] } }, patterns: [{ name: 'c', pattern: 'C+' }] }, undefined, ['c:mask', 'a:mask', 'b:mask']],
     ['a cluster\'s presets replace the top level\'s', { enabled: true, defaults: false, presets: { iban: {} } }, { presets: { jwt: {} } }, ['jwt:mask']],
   ])('%s', (_, top, cluster, expected) => {
     expect(names(resolve(top, cluster))).toEqual(expected);

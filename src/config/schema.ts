@@ -65,6 +65,19 @@ const redactionAction = {
   keepLast: { type: 'integer', minimum: 0, maximum: 32 },
   keys: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
 };
+const redactionPatterns = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'pattern'],
+    properties: {
+      name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', allowed: 'a rule name: lowercase letters, digits and "-" (it is shown in the redaction marker)' },
+      pattern: { type: 'string', minLength: 1 },
+      ...redactionAction,
+    },
+  },
+};
 const redaction = {
   type: 'object',
   additionalProperties: false,
@@ -72,23 +85,15 @@ const redaction = {
     enabled: { type: 'boolean' },
     defaults: { type: 'boolean' },
     presets: { type: 'object', additionalProperties: false, properties: Object.fromEntries(PRESET_NAMES.map((n) => [n, { type: 'object', additionalProperties: false, properties: redactionAction }])) },
-    patterns: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'pattern'],
-        properties: {
-          name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', allowed: 'a rule name: lowercase letters, digits and "-" (it is shown in the redaction marker)' },
-          pattern: { type: 'string', minLength: 1 },
-          ...redactionAction,
-        },
-      },
-    },
+    patterns: redactionPatterns,
     salt: secretKeyRef,
     scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...REDACTION_SCOPES] } },
     allowedKeys: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
-    namespaces: { type: 'object', propertyNames: dnsLabel, additionalProperties: { type: 'object', additionalProperties: false, required: ['exempt'], properties: { exempt: { type: 'boolean' } } } },
+    namespaces: {
+      type: 'object',
+      propertyNames: dnsLabel,
+      additionalProperties: { type: 'object', additionalProperties: false, minProperties: 1, allowed: 'a namespace takes exempt: true or patterns', properties: { exempt: { type: 'boolean' }, patterns: redactionPatterns } },
+    },
   },
 };
 const sendResolved = { type: 'boolean' };

@@ -22,7 +22,7 @@ export function redactionAction(c: RedactionActionConfig): RedactionAction {
 /**
  * What a cluster's collectors redact, or undefined when redaction is off there: the default
  * presets (unless `defaults: false`) and the listed ones, in preset order, then the custom
- * patterns in their order. Checked at load (src/config/redaction-checks.ts): patterns compile,
+ * patterns in their order, then each namespace's own patterns (namespaces in name order). Checked at load (src/config/redaction-checks.ts): patterns compile,
  * `hash` has a salt, `drop` has keys.
  */
 export function redactionPolicy(config: Pick<StackConfig, 'redaction'>, cluster: Pick<ClusterConfig, 'redaction'>): RedactionPolicy | undefined {
@@ -32,6 +32,9 @@ export function redactionPolicy(config: Pick<StackConfig, 'redaction'>, cluster:
   const rules: RedactionRule[] = [
     ...PRESET_NAMES.filter((n) => chosen.has(n)).map((n) => ({ name: n, patterns: preset(n).patterns, action: redactionAction(r.presets?.[n] ?? {}) })),
     ...(r.patterns ?? []).map((p) => ({ name: p.name, patterns: [{ secret: p.pattern }], action: redactionAction(p) })),
+    ...Object.entries(r.namespaces ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .flatMap(([namespace, n]) => (n.patterns ?? []).map((p) => ({ name: p.name, patterns: [{ secret: p.pattern }], action: redactionAction(p), namespace }))),
   ];
   const exempt = Object.entries(r.namespaces ?? {}).filter(([, n]) => n.exempt).map(([ns]) => ns).sort();
   return {

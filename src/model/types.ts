@@ -189,8 +189,11 @@ export interface RedactionConfig {
   readonly scopes?: readonly string[];
   /** Allow-list mode: only these keys survive in log, span and span event attributes. */
   readonly allowedKeys?: readonly string[];
-  /** Per namespace: `exempt: true` leaves it untouched (explicitly, one namespace at a time). */
-  readonly namespaces?: Readonly<Record<string, { readonly exempt: boolean }>>;
+  /**
+   * Per namespace: `exempt: true` leaves it untouched (explicitly, one namespace at a time);
+   * `patterns` are that namespace's own, after everyone's.
+   */
+  readonly namespaces?: Readonly<Record<string, { readonly exempt?: boolean; readonly patterns?: RedactionConfig['patterns'] }>>;
 }
 
 export interface CardinalityConfig {

@@ -31,6 +31,8 @@ export interface RedactionRule {
   readonly name: string;
   readonly patterns: readonly PresetPattern[];
   readonly action: RedactionAction;
+  /** Only for this namespace (`k8s.namespace.name`): a namespace's own patterns. @default every namespace */
+  readonly namespace?: string;
 }
 
 /** Everything the collectors need to redact, resolved from the config (src/model/redaction.ts). */
@@ -123,16 +125,24 @@ export function rewrites(name: string, p: PresetPattern, action: Exclude<Redacti
   return [mark, act];
 }
 
-function rewriteStatement(target: Target, r: Rewrite): string {
+/** ` where a and b` of the conditions given; nothing without any. */
+const where = (...conditions: (string | undefined)[]) => {
+  const all = conditions.filter((c) => c !== undefined);
+  return all.length ? ` where ${all.join(' and ')}` : '';
+};
+
+const inNamespace = (rule: RedactionRule) => (rule.namespace === undefined ? undefined : `resource.attributes["k8s.namespace.name"] == ${ottlString(rule.namespace)}`);
+
+function rewriteStatement(target: Target, rule: RedactionRule, r: Rewrite): string {
   const fn = target.kind === 'string' ? 'replace_pattern' : 'replace_all_patterns';
   const args = [target.path, ...(target.kind === 'map' ? ['"value"'] : []), ottlString(r.regex), ottlString(r.replacement), ...(r.hashFormat ? ['SHA256', ottlString(r.hashFormat)] : [])];
-  return `${fn}(${args.join(', ')})${target.condition ? ` where ${target.condition}` : ''}`;
+  return `${fn}(${args.join(', ')})${where(target.condition, inNamespace(rule))}`;
 }
 
-function dropStatements(target: Target, name: string, p: PresetPattern, keys: readonly string[]): string[] {
+function dropStatements(target: Target, rule: RedactionRule, p: PresetPattern, keys: readonly string[]): string[] {
   const regex = ottlString(fullPattern(p));
-  if (target.kind === 'string') return [`set(${target.path}, ${ottlString(`[dropped:${name}]`)}) where ${target.condition} and IsMatch(${target.path}, ${regex})`];
-  return keys.map((k) => `delete_key(${target.path}, ${ottlString(k)}) where ${target.condition ? `${target.condition} and ` : ''}IsMatch(${target.path}[${ottlString(k)}], ${regex})`);
+  if (target.kind === 'string') return [`set(${target.path}, ${ottlString(`[dropped:${rule.name}]`)})${where(target.condition, inNamespace(rule), `IsMatch(${target.path}, ${regex})`)}`];
+  return keys.map((k) => `delete_key(${target.path}, ${ottlString(k)})${where(target.condition, inNamespace(rule), `IsMatch(${target.path}[${ottlString(k)}], ${regex})`)}`);
 }
 
 /** Every statement for one target: the allow-list first (fewer values to scan), then each rule in order. */
@@ -144,7 +154,7 @@ function targetStatements(policy: RedactionPolicy, scope: RedactionScope, target
     ...allow,
     ...policy.rules.flatMap((rule) =>
       rule.patterns.flatMap((p) =>
-        rule.action.kind === 'drop' ? dropStatements(target, rule.name, p, rule.action.keys) : rewrites(rule.name, p, rule.action).map((r) => rewriteStatement(target, r)),
+        rule.action.kind === 'drop' ? dropStatements(target, rule, p, rule.action.keys) : rewrites(rule.name, p, rule.action).map((r) => rewriteStatement(target, rule, r)),
       ),
     ),
   ];
