@@ -8,7 +8,7 @@ export function clusterRedaction(config: Pick<StackConfig, 'redaction'>, cluster
   return { ...config.redaction, ...cluster.redaction };
 }
 
-export function redactionAction(c: RedactionActionConfig): RedactionAction {
+function redactionAction(c: RedactionActionConfig): RedactionAction {
   switch (c.action ?? 'mask') {
     case 'hash':
       return { kind: 'hash' };

@@ -138,7 +138,6 @@ export const PRESETS: readonly Preset[] = [
 ];
 
 export const PRESET_NAMES = PRESETS.map((p) => p.name);
-export type PresetName = string;
 
 /** The default preset set: every preset but the opt-in ones. */
 export const DEFAULT_PRESETS: readonly string[] = PRESETS.filter((p) => p.byDefault).map((p) => p.name);

@@ -13,8 +13,9 @@ import type { PresetPattern } from './presets.ts';
  *
  * The marker names the rule, never the value: it is what makes redaction visible (README, Grafana).
  * Keeping context (`Bearer `) or trailing characters needs a second pass: the first wraps each
- * secret in private-use characters (U+E000 … U+E001, which no log line carries), the second rewrites
- * what is between them; RE2 has no lookaround to do it in one.
+ * secret in private-use characters (U+E000 … U+E001; a stray pair already in a value is redacted
+ * too, which errs on the safe side), the second rewrites what is between them; RE2 has no
+ * lookaround to do it in one.
  */
 
 export const REDACTION_SCOPES = ['logBodies', 'logAttributes', 'spanAttributes', 'spanEventAttributes', 'resourceAttributes', 'metricAttributes'] as const;
@@ -92,7 +93,7 @@ const SIGNAL_CONTEXTS: Readonly<Record<Signal, readonly Context[]>> = {
 };
 
 /** The whole pattern, its parts as non-capturing groups (for IsMatch). */
-export function fullPattern(p: PresetPattern): string {
+function fullPattern(p: PresetPattern): string {
   return [p.before, p.secret, p.after].filter((x) => x !== undefined).map((x) => `(?:${x})`).join('');
 }
 
@@ -169,6 +170,8 @@ function exemption(namespaces: readonly string[]): string | undefined {
 /** The `transform/redaction` processor's config. */
 export function redactionTransform(policy: RedactionPolicy): object {
   const condition = exemption(policy.exemptNamespaces);
+  // Groups with an explicit context: pkg/ottl cannot infer the context of a statement passing
+  // SHA256 as a function argument ("does not support the enum symbol SHA256", ottl-run 0.150).
   const groups = (signal: Signal) =>
     SIGNAL_CONTEXTS[signal].flatMap((context) => {
       const statements = policy.scopes.flatMap((scope) => TARGETS[scope].filter((t) => t.context === context).flatMap((t) => targetStatements(policy, scope, t)));
