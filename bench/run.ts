@@ -21,6 +21,7 @@ const TOPICS: Record<string, string> = {
   startup: 'Start-up cost: synthesis and the checkout commands against a trivial app (issue 23)',
   'check-real': '`o11y check` against a kubectl loop on a real kube-apiserver (issue 23)',
   victoriametrics: 'The victoriametrics-cluster metrics mode against Prometheus: ingestion and rule evaluation (issue 20)',
+  redaction: 'Redaction through the real OTTL: the default preset set against none (issue 22)',
 };
 const FILE = resolve(import.meta.dirname, '..', 'BENCHMARKS.md');
 

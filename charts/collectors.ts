@@ -9,6 +9,7 @@ import { OtelAgent } from '../constructs/otel-agent.ts';
 import { gatewaySettings, OtelGateway } from '../constructs/otel-gateway.ts';
 import { metricsEndpoints } from './metrics-endpoints.ts';
 import { TEMPO_OTLP_GRPC_PORT } from '../constructs/tempo.ts';
+import { redactionPolicy } from '../src/model/redaction.ts';
 
 /** The OpenTelemetry Collector gateway, the node agents (unless disabled) and node-exporter. */
 export class CollectorsChart extends Chart {
@@ -20,6 +21,7 @@ export class CollectorsChart extends Chart {
   constructor(scope: Construct, id: string, ctx: ChartContext) {
     super(scope, id, { disableResourceNameHashes: true });
     const { config } = ctx;
+    const redaction = redactionPolicy(config, ctx.cluster);
     const gateway = new OtelGateway(this, 'gateway', ctx, {
       namespace: config.namespace,
       agentNamespace: config.agentNamespace,
@@ -29,6 +31,7 @@ export class CollectorsChart extends Chart {
       prometheus: metricsEndpoints(ctx).otlp,
       acceptsApplications: !config.components.collector.agent.enabled,
       ...gatewaySettings(config),
+      ...(redaction ? { redaction } : {}),
       overrides: overridesFor(ctx, 'otelGateway'),
     });
     this.gateway = gateway;
@@ -39,6 +42,7 @@ export class CollectorsChart extends Chart {
         gateway: { service: gateway.id.app, port: OTLP_GRPC_PORT },
         resourceAttributes: clusterResourceAttributes(ctx.cluster),
         tolerations: config.components.collector.agentTolerations,
+        ...(redaction ? { redaction } : {}),
         overrides: overridesFor(ctx, 'otelAgent'),
       });
     }

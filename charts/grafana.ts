@@ -1,4 +1,5 @@
 import { Chart } from 'cdk8s';
+import { redactionPolicy } from '../src/model/redaction.ts';
 import type { Construct } from 'constructs';
 import { ALERTMANAGER_PORT } from '../constructs/alertmanager.ts';
 import { serviceHost, type ChartContext } from '../constructs/common.ts';
@@ -65,7 +66,11 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
   const defaults = datasourceUids(backends[0]!.cloud);
   return dashboardFolders(defaults, {
     stack: [
-      stackHealthDashboard(defaults.prometheus, spanMetricsSeries(ctx.config.scale.spanMetricsInGateway)),
+      stackHealthDashboard(
+        defaults.prometheus,
+        spanMetricsSeries(ctx.config.scale.spanMetricsInGateway),
+        ctx.config.clusters.some((c) => redactionPolicy(ctx.config, c)) ? { lokiUid: defaults.loki } : undefined,
+      ),
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
       runbook,
       // Only when a backend runs the VictoriaMetrics cluster (its datasource is picked by the cloud selector).

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { memoryMiB } from '../src/config/quantity.ts';
 import type { TolerationConfig } from '../src/model/types.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
+import { REDACTION_PROCESSOR, redactionTransform, saltEnv, type RedactionPolicy } from '../src/redaction/statements.ts';
 import { configMapVolume, serviceHost, type StackContext } from './common.ts';
 import { API_SERVER_PORTS, KUBELET_PORT } from './network-policy.ts';
 import {
@@ -46,6 +47,13 @@ export interface OtelAgentProps extends WorkloadProps {
    * @default [{ operator: 'Exists' }]
    */
   readonly tolerations?: readonly TolerationConfig[];
+  /**
+   * What to redact before anything leaves the node (`redaction`, resolved for the cluster): after
+   * the trace context is read from log lines (the file_log operators) and Kubernetes metadata added
+   * (exemptions are by namespace), before the export to the gateway.
+   * @default none
+   */
+  readonly redaction?: RedactionPolicy;
 }
 
 /**
@@ -88,6 +96,7 @@ export class OtelAgent extends Construct {
           env: [
             { name: 'K8S_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
             { name: 'K8S_NODE_IP', valueFrom: { fieldRef: { fieldPath: 'status.hostIP' } } },
+            ...saltEnv(props.redaction),
           ],
           mounts: [
             { name: 'pod-logs', mountPath: AGENT_HOST_PATHS.podLogs, readOnly: true },
@@ -173,7 +182,7 @@ export const TRACE_CONTEXT_OPERATORS: readonly object[] = [
 /** The agent's collector config, a pure function of the props. */
 export function agentConfig(props: OtelAgentProps): object {
   const attributes = props.resourceAttributes ?? {};
-  const processors = ['k8s_attributes', ...(Object.keys(attributes).length ? ['resource/cluster'] : [])];
+  const processors = ['k8s_attributes', ...(Object.keys(attributes).length ? ['resource/cluster'] : []), ...(props.redaction ? [REDACTION_PROCESSOR] : [])];
   // The stack's collectors log their export failures: collected, they would fail, log and loop again.
   const collectors: [namespace: string, app: string][] = [
     [props.namespace, 'otel-agent'],
@@ -209,6 +218,7 @@ export function agentConfig(props: OtelAgentProps): object {
       memory_limiter: MEMORY_LIMITER,
       k8s_attributes: k8sAttributesProcessor({ node_from_env_var: 'K8S_NODE_NAME' }),
       ...(Object.keys(attributes).length ? { 'resource/cluster': insertAttributes(attributes) } : {}),
+      ...(props.redaction ? { [REDACTION_PROCESSOR]: redactionTransform(props.redaction) } : {}),
     },
     exporters: {
       'otlp_grpc/gateway': {

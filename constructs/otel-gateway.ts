@@ -19,6 +19,8 @@ import { SPAN_METRICS_ENTRY, spanMetricsFragment } from './gateway/span-metrics.
 import { crossClusterReceiveFragment, crossClusterSendFragment } from './gateway/cross-cluster.ts';
 import { LOAD_BALANCED_SERVICE } from './gateway/shards.ts';
 import { EVENTS_LEASE, eventsFragment } from './gateway/events.ts';
+import { redactionFragment } from './gateway/redaction.ts';
+import { REDACTION_PROCESSOR, saltEnv, type RedactionPolicy } from '../src/redaction/statements.ts';
 
 export type { GatewayBackend } from './gateway/local-backends.ts';
 export { cardinalityTransform } from './gateway/intake.ts';
@@ -52,6 +54,11 @@ export interface OtelGatewayProps extends WorkloadProps {
   readonly scale: ScaleConfig;
   /** URL templates and dropped attributes (`cardinality`). */
   readonly cardinality: CardinalityConfig;
+  /**
+   * What to redact before anything is exported (`redaction`, resolved for the cluster).
+   * @default none
+   */
+  readonly redaction?: RedactionPolicy;
 }
 
 /** The gateway's props that come straight from the stack's config sections of the same names. */
@@ -105,6 +112,7 @@ export class OtelGateway extends Construct {
           containers: [
             collectorContainer({
               resources: gatewayResources(props),
+              env: saltEnv(props.redaction),
               extraPorts: [...gateway.shardPorts, ...gateway.ports].map((p) => ({ name: p.name, containerPort: p.port })),
               mounts: gateway.secretMounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })),
             }),
@@ -174,20 +182,23 @@ export function gatewayFragments(ctx: StackContext, props: OtelGatewayProps): Ga
   const routing = needsRouting(scope);
   const lb = loadBalanced(scale);
   const deliver = (signal: Signal) => (routing ? routingEntry(signal) : exportersFor(scope, ctx.topology.defaultCloud, LOCAL_EXPORTERS)[signal]);
+  // Everything from outside the gateway is redacted in the pipeline that receives it, before it is forwarded.
+  const redaction = props.redaction ? [REDACTION_PROCESSOR] : [];
   const forward: Record<Signal, string[]> = {
     traces: [lb ? LOAD_BALANCED_ENTRY : deliver('traces'), ...(scale.spanMetricsInGateway ? [SPAN_METRICS_ENTRY] : [])],
     metrics: [deliver('metrics')],
     logs: [deliver('logs')],
   };
   const candidates: (GatewayFragment | false)[] = [
-    intakeFragment({ detectors: profile.detectors, detectionEgress: profile.detectionEgress, clusterAttributes: clusterResourceAttributes(ctx.cluster), cardinality, forward }),
-    eventsFragment({ namespace: props.namespace, deliver: deliver('logs') }),
+    intakeFragment({ detectors: profile.detectors, detectionEgress: profile.detectionEgress, clusterAttributes: clusterResourceAttributes(ctx.cluster), cardinality, redaction, forward }),
+    props.redaction !== undefined && redactionFragment(props.redaction),
+    eventsFragment({ namespace: props.namespace, deliver: deliver('logs'), redaction }),
     ctx.topology.rolesOf(ctx.cluster).has('backend') && localBackendsFragment({ namespace: props.namespace, tempo: props.tempo, loki: props.loki, prometheus: props.prometheus }),
     sendsExternal(scope) && crossClusterSendFragment({ crossCluster, exporters: crossClusterExporters(scope) }),
     lb && loadBalancedTracesFragment({ namespace: props.namespace, tailSampling: scale.tailSampling, deliver: deliver('traces') }),
     routing && routingFragment(scope, LOCAL_EXPORTERS),
     scale.spanMetricsInGateway && spanMetricsFragment({ namespace: props.namespace, deliver: deliver('metrics') }),
-    receivesExternal(ctx) && crossClusterReceiveFragment({ crossCluster, local: LOCAL_EXPORTERS, serviceAnnotations: profile.otlpServiceAnnotations }),
+    receivesExternal(ctx) && crossClusterReceiveFragment({ crossCluster, local: LOCAL_EXPORTERS, serviceAnnotations: profile.otlpServiceAnnotations, redaction }),
   ];
   return candidates.filter((f): f is GatewayFragment => f !== false);
 }

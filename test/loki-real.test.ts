@@ -10,6 +10,7 @@ import { loadConfigFile } from '../src/config/load.ts';
 import { SIZE_PRESETS } from '../src/config/sizes.ts';
 import { parseDuration } from '../src/duration.ts';
 import { SIZES } from '../src/model/types.ts';
+import { REDACTED_LINES_QUERY } from '../src/dashboards/stack-health.ts';
 import { synthesize } from '../src/synth.ts';
 import type { Daemon } from './support/daemon.ts';
 import { engines } from './support/engines.ts';
@@ -334,6 +335,20 @@ describe.runIf(found)('the default Loki, live on loopback', () => {
     for (const { expr } of queries) {
       for (const pod of PODS) expect(bodies(await logql(forPod(expr, pod))), forPod(expr, pod)).toEqual([...lines.get(pod.pod)!].sort());
     }
+  });
+
+  // The stack-health panel of stacks that redact (examples/redaction.yaml): lines with the
+  // collectors' markers counted by the first rule of each line, lines without none.
+  it('the redaction panel\'s query counts marked lines by their first rule', async () => {
+    const marked = ['charge [redacted:payment-card]1111 for [sha256:email:ab12]', 'token [redacted:jwt]', 'again [redacted:jwt]', 'cookie [dropped:session-cookie]', 'no marker [redacted] here'];
+    const nanos = BigInt(Date.now()) * 1_000_000n;
+    const body = { resourceLogs: [{ resource: { attributes: attrs({ 'service.name': 'redacted-app' }) }, scopeLogs: [{ scope: {}, logRecords: marked.map((t, i) => logRecord(nanos + BigInt(i), t, undefined, {})) }] }] };
+    const res = await fetch(`${daemon!.url}/otlp/v1/logs`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(204);
+    const params = new URLSearchParams({ query: REDACTED_LINES_QUERY.replace('$__auto', '1h'), time: String(nanos + 1_000_000_000n) });
+    const answer = await fetch(`${daemon!.url}/loki/api/v1/query?${params}`);
+    const result = ((await answer.json()) as { data: { result: { metric: { rule: string }; value: [number, string] }[] } }).data.result;
+    expect(Object.fromEntries(result.map((r) => [r.metric.rule, Number(r.value[1])]))).toEqual({ 'payment-card': 1, jwt: 2, 'session-cookie': 1 });
   });
 
   it('Tempo\'s trace-to-logs query finds the span\'s pod logs of that trace, and Loki\'s derived field reads its trace_id', async () => {

@@ -3,17 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { stackContext, type ChartContext } from '../constructs/common.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { re2Problem } from '../src/config/re2.ts';
 import { platformProfile } from '../src/model/platforms/index.ts';
 import { CLOUDS, type Cloud, type StackConfig } from '../src/model/types.ts';
 import { routingTable, SIGNALS, type Signal } from '../src/routing/gateway.ts';
-import { synthesize } from '../src/synth.ts';
 import { expectLocatedProblem } from './support/bad-config.ts';
 import { engines } from './support/engines.ts';
-import { loadManifestDir } from './support/load-manifests.ts';
+import { synthesizedCollectors, type CollectorConfig } from './support/collector-configs.ts';
 import {
   attributesOf,
   destinations,
@@ -34,12 +32,6 @@ const found = engines(import.meta.url, ['ottl-run']);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STACKS = { default: join(ROOT, 'o11y.yaml'), 'multi-cloud': join(ROOT, 'examples/multi-cloud.yaml') };
 
-interface CollectorConfig {
-  receivers: Record<string, { operators?: Operator[] }>;
-  processors?: Record<string, Record<string, unknown>>;
-  connectors?: Record<string, { default_pipelines: string[]; table: { condition: string; pipelines: string[] }[] }>;
-  service: { pipelines: Record<string, { receivers: string[]; exporters: string[] }> };
-}
 type Operator = Record<string, unknown> & { type: string; id?: string };
 interface Synthesized {
   readonly name: string;
@@ -52,15 +44,8 @@ function synthesized(): Synthesized[] {
   const work = mkdtempSync(join(tmpdir(), 'o11y-ottl-real-'));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
   return Object.entries(STACKS).flatMap(([stack, file]) => {
-    synthesize({ configFile: file, outDir: join(work, stack) });
     const config = loadConfigFile(file);
-    return config.clusters.map((cluster) => {
-      const configMaps = loadManifestDir(join(work, stack, cluster.name)).filter((o) => o.kind === 'ConfigMap' && /^otel-/.test(o.metadata.name ?? ''));
-      const collectors = Object.fromEntries(
-        configMaps.map((cm) => [cm.metadata.labels!['app.kubernetes.io/component']!, parseYaml((cm.data as Record<string, string>)['config.yaml']!) as CollectorConfig]),
-      );
-      return { name: `${stack} ${cluster.name}`, ctx: stackContext(config, cluster), collectors };
-    });
+    return synthesizedCollectors(file, join(work, stack)).map(({ cluster, collectors }) => ({ name: `${stack} ${cluster}`, ctx: stackContext(config, config.clusters.find((c) => c.name === cluster)!), collectors }));
   });
 }
 

@@ -29,6 +29,8 @@ export interface CrossClusterReceiveInputs {
   readonly local: LocalBackends;
   /** The platform's annotations for the LoadBalancer Service. */
   readonly serviceAnnotations: Readonly<Record<string, string>>;
+  /** Processors for what other clusters send (redaction), defined by another fragment. @default none */
+  readonly redaction?: readonly string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export interface CrossClusterReceiveInputs {
  * client-certificate auth behind a LoadBalancer, straight to the local backends: the sender
  * already routed it, so it is not routed again.
  */
-export function crossClusterReceiveFragment({ crossCluster, local, serviceAnnotations }: CrossClusterReceiveInputs): GatewayFragment {
+export function crossClusterReceiveFragment({ crossCluster, local, serviceAnnotations, redaction = [] }: CrossClusterReceiveInputs): GatewayFragment {
   const mtls = crossCluster.auth === 'mtls';
   return {
     name: 'cross-cluster receive',
@@ -56,7 +58,7 @@ export function crossClusterReceiveFragment({ crossCluster, local, serviceAnnota
         },
       },
     },
-    pipelines: Object.fromEntries(SIGNALS.map((signal) => [`${signal}/external`, { receivers: ['otlp/external'], exporters: [local[signal]] }])),
+    pipelines: Object.fromEntries(SIGNALS.map((signal) => [`${signal}/external`, { receivers: ['otlp/external'], ...(redaction.length ? { processors: [...redaction] } : {}), exporters: [local[signal]] }])),
     ports: [{ name: 'otlp-external', port: EXTERNAL_OTLP_PORT }],
     services: [{ name: EXTERNAL_SERVICE, annotations: serviceAnnotations, ports: [{ name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: 'otlp-external' }] }],
     // Other clusters come through a load balancer, from addresses outside the pod network.

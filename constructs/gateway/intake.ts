@@ -12,6 +12,8 @@ export interface IntakeInputs {
   /** Attributes known at synth time (cluster, region, cloud), inserted before detection. */
   readonly clusterAttributes: Readonly<Record<string, string>>;
   readonly cardinality: Pick<CardinalityConfig, 'urlTemplates' | 'dropAttributes'>;
+  /** Processors listed last in every pipeline (redaction), defined by another fragment. @default none */
+  readonly redaction?: readonly string[];
   /** Where each signal goes once enriched: exporters or connectors other fragments define. */
   readonly forward: Readonly<Record<Signal, readonly string[]>>;
 }
@@ -19,11 +21,11 @@ export interface IntakeInputs {
 /**
  * The gateway's OTLP intake, one `<signal>/in` pipeline per signal: Kubernetes metadata (by pod
  * UID, IP or connection), the cluster's attributes, the platform's detected ones, and the
- * cardinality guard when configured.
+ * cardinality guard when configured, then redaction when on.
  */
 export function intakeFragment(inputs: IntakeInputs): GatewayFragment {
   const cardinality = cardinalityTransform(inputs.cardinality);
-  const processors = ['k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : [])];
+  const processors = ['k8s_attributes', 'resource/cluster', 'resource_detection', ...(cardinality ? ['transform/cardinality'] : []), ...(inputs.redaction ?? [])];
   return {
     name: 'intake',
     receivers: { otlp: otlpReceiver() },

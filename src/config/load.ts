@@ -11,6 +11,7 @@ import { overrideProblems } from './overrides.ts';
 import { validate } from './config-validator.generated.js';
 import { re2Problem } from './re2.ts';
 import { grafanaProblems } from './grafana-checks.ts';
+import { redactionProblems } from './redaction-checks.ts';
 import { applySize } from './sizes.ts';
 import { parseDuration } from '../duration.ts';
 import { resolveTopology, topologyProblems, victoriaMetricsInUse, type Topology } from '../model/topology.ts';
@@ -109,6 +110,7 @@ function semanticProblems(source: YamlSource, config: Omit<StackConfig, 'source'
     const problem = re2Problem(pattern);
     if (problem) problems.push(source.problem(['cardinality', 'urlTemplates', i, 'pattern'], `${problem} by the collector's regular expressions (Go's RE2 syntax: https://github.com/google/re2/wiki/Syntax)`));
   });
+  problems.push(...redactionProblems(source, config));
   if (config.agentNamespace === config.namespace) {
     problems.push(source.problem(['agentNamespace'], `must differ from namespace "${config.namespace}": the node agents need a namespace with a relaxed Pod Security level`));
   }

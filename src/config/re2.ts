@@ -82,3 +82,29 @@ function classEnd(pattern: string, start: number): number {
   }
   return -1;
 }
+
+/** Text that an empty match shows up in: at the start, between words, at the end. */
+const EMPTY_PROBES = ['', 'a', '0', ' ', 'a b', 'A-1 z.', '\n'];
+
+/**
+ * Whether a pattern that {@link re2Problem} accepts matches an empty string somewhere (`x*`, `a|`,
+ * `\b`): such a pattern would rewrite every value. Tried as a JavaScript RegExp after rewriting the
+ * RE2-only spellings; undefined when it has constructs JavaScript reads differently (POSIX classes,
+ * `\Q…\E`, one-letter `\pL`), for which the collector's own check in the tests decides.
+ */
+export function matchesEmpty(pattern: string): boolean | undefined {
+  if (/\[\[:|\\Q|\\[pP][A-Z]/.test(pattern)) return undefined;
+  const js = pattern
+    .replaceAll('(?P<', '(?<')
+    .replace(/\(\?[imsU]*-?[imsU]*\)/g, '')
+    .replace(/\(\?[imsU]*-?[imsU]*:/g, '(?:')
+    .replaceAll('\\A', '^')
+    .replaceAll('\\z', '$');
+  let re: RegExp;
+  try {
+    re = new RegExp(js, 'gu');
+  } catch {
+    return undefined;
+  }
+  return EMPTY_PROBES.some((probe) => [...probe.matchAll(re)].some((m) => m[0] === ''));
+}

@@ -1,6 +1,8 @@
 import { CPU_PATTERN, MEMORY_PATTERN } from './quantity.ts';
 import { ARCH_SPREADS, ARCHITECTURES, CLOUDS, CLUSTER_ROLES, CROSS_CLUSTER_AUTH, EGRESS_MODES, GITOPS_FLAVORS, GITOPS_MODES, GRAFANA_DATABASE_TYPES, KUBERNETES_RULE_GROUPS, METRICS_MODES, OBJECT_STORAGE_TYPES, REMOTE_WRITE_KINDS, RULE_FORMATS, SIZES, VICTORIAMETRICS_COMPONENTS } from '../model/types.ts';
 import { WORKLOADS } from './workloads.ts';
+import { PRESET_NAMES } from '../redaction/presets.ts';
+import { REDACTION_ACTIONS, REDACTION_SCOPES } from '../redaction/statements.ts';
 
 /**
  * JSON Schema of `o11y.yaml`. Every object is closed (`additionalProperties: false`) so that a typo
@@ -55,6 +57,43 @@ const secretKeyRef = {
   properties: {
     secret: dnsSubdomain,
     key: { type: 'string', pattern: '^[-._a-zA-Z0-9]+$', maxLength: 253, allowed: 'a Secret key: letters, digits, "-", "_" and "."' },
+  },
+};
+/** `redaction`, top level and per cluster: no defaults here, so that a cluster's keys merge over the top level's. */
+const redactionAction = {
+  action: { enum: [...REDACTION_ACTIONS] },
+  keepLast: { type: 'integer', minimum: 0, maximum: 32 },
+  keys: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+};
+const redactionPatterns = {
+  type: 'array',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name', 'pattern'],
+    properties: {
+      name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$', allowed: 'a rule name: lowercase letters, digits and "-" (it is shown in the redaction marker)' },
+      pattern: { type: 'string', minLength: 1 },
+      ...redactionAction,
+    },
+  },
+};
+const redaction = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    defaults: { type: 'boolean' },
+    presets: { type: 'object', additionalProperties: false, properties: Object.fromEntries(PRESET_NAMES.map((n) => [n, { type: 'object', additionalProperties: false, properties: redactionAction }])) },
+    patterns: redactionPatterns,
+    salt: secretKeyRef,
+    scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...REDACTION_SCOPES] } },
+    allowedKeys: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', minLength: 1 } },
+    namespaces: {
+      type: 'object',
+      propertyNames: dnsLabel,
+      additionalProperties: { type: 'object', additionalProperties: false, minProperties: 1, allowed: 'a namespace takes exempt: true or patterns', properties: { exempt: { type: 'boolean' }, patterns: redactionPatterns } },
+    },
   },
 };
 const sendResolved = { type: 'boolean' };
@@ -405,6 +444,7 @@ export const configSchema = closed(
               alibabaRamRole: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9.-]+$', allowed: 'a RAM role name' },
             },
           },
+          redaction,
           objectStorage: {
             type: 'object',
             additionalProperties: false,
@@ -609,6 +649,7 @@ export const configSchema = closed(
       dropAttributes: { type: 'array', default: [], items: { type: 'string', minLength: 1 }, uniqueItems: true },
       metricRelabelConfigs: { type: 'array', default: [], items: { type: 'object' } },
     }),
+    redaction,
     networkPolicy: closed({
       egress: { enum: [...EGRESS_MODES], default: 'open' },
       nodeCidrs: { type: 'array', items: ipv4Cidr, minItems: 1, uniqueItems: true, default: ['0.0.0.0/0'] },

@@ -88,8 +88,33 @@ export function cloudVariable(defaultUid: string): object {
   };
 }
 
-/** The dashboard JSON; panels query the Prometheus picked in the cloud selector. */
-export function stackHealthDashboard(defaultPrometheusUid: string, spanMetrics: SpanMetricsSeries): DashboardFile {
+/**
+ * Log lines carrying a redaction marker (src/redaction/statements.ts), by rule: Loki's `regexp`
+ * stage keeps the first marker of a line, so a line is counted once, for its first rule.
+ */
+export const REDACTED_LINES_QUERY =
+  'sum by (rule) (count_over_time({service_name=~".+"} |~ "\\\\[(redacted|sha256|dropped):" | regexp "\\\\[(?:redacted|sha256|dropped):(?P<rule>[a-z0-9-]+)" [$__auto]))';
+
+function redactionPanel(lokiUid: string, id: number, y: number): object {
+  const ds = { type: 'loki', uid: lokiUid };
+  return {
+    id,
+    type: 'timeseries',
+    title: 'Redacted log lines by rule',
+    description: 'Log lines the collectors redacted, by the rule that matched first (the marker names the rule, never the value).',
+    datasource: ds,
+    gridPos: { x: 0, y, w: 24, h: 8 },
+    fieldConfig: { defaults: { unit: 'short' }, overrides: [] },
+    options: { legend: { displayMode: 'list', placement: 'bottom' }, tooltip: { mode: 'multi' } },
+    targets: [{ refId: 'A', datasource: ds, expr: REDACTED_LINES_QUERY, legendFormat: '{{rule}}', queryType: 'range' }],
+  };
+}
+
+/**
+ * The dashboard JSON; panels query the Prometheus picked in the cloud selector. With `redaction`
+ * (some cluster redacts), a last panel counts redacted log lines in that Loki.
+ */
+export function stackHealthDashboard(defaultPrometheusUid: string, spanMetrics: SpanMetricsSeries, redaction?: { readonly lokiUid: string }): DashboardFile {
   const ds = { type: 'prometheus', uid: '${datasource}' };
   const panels = [...PANELS, latencyPanel(spanMetrics)].map((p, i) => ({
     id: i + 1,
@@ -118,7 +143,7 @@ export function stackHealthDashboard(defaultPrometheusUid: string, spanMetrics: 
       time: { from: 'now-6h', to: 'now' },
       refresh: '1m',
       templating: { list: [cloudVariable(defaultPrometheusUid)] },
-      panels,
+      panels: redaction ? [...panels, redactionPanel(redaction.lokiUid, panels.length + 1, Math.ceil(panels.length / 2) * 8)] : panels,
     },
   };
 }

@@ -75,6 +75,8 @@ export interface ClusterConfig {
   readonly images?: ImagesConfig;
   /** Backend clusters: how metrics are stored and rules evaluated. @default `{ mode: 'prometheus' }` */
   readonly metrics?: MetricsConfig;
+  /** Redaction for this cluster, key by key over the top-level `redaction`. */
+  readonly redaction?: RedactionConfig;
 }
 
 /**
@@ -163,6 +165,42 @@ export interface ScaleConfig {
    * which then only builds service graphs. Spans the tail sampler drops still count.
    */
   readonly spanMetricsInGateway: boolean;
+}
+
+/** What a redaction rule does with a match (README, "Redaction"). */
+export interface RedactionActionConfig {
+  /** @default mask */
+  readonly action?: 'mask' | 'hash' | 'drop';
+  /** `mask`: characters of the match kept at its end (e.g. 4 for a card). @default 0 */
+  readonly keepLast?: number;
+  /** `drop`: the attribute keys deleted when their value matches. */
+  readonly keys?: readonly string[];
+}
+
+/**
+ * `redaction` (top level, and per cluster key by key over it): personal data and secrets rewritten
+ * in the node agents and the gateways before anything is exported. Off unless `enabled`.
+ */
+export interface RedactionConfig {
+  /** @default false */
+  readonly enabled?: boolean;
+  /** The default preset set (every preset but `ip`), masked. @default true */
+  readonly defaults?: boolean;
+  /** Presets by name, with their action (over the defaults). */
+  readonly presets?: Readonly<Record<string, RedactionActionConfig>>;
+  /** Custom RE2 patterns, run after the presets. */
+  readonly patterns?: readonly (RedactionActionConfig & { readonly name: string; readonly pattern: string })[];
+  /** The Secret key holding the salt of `hash`. */
+  readonly salt?: SecretKeyRef;
+  /** Where values are redacted. @default every scope */
+  readonly scopes?: readonly string[];
+  /** Allow-list mode: only these keys survive in log, span and span event attributes. */
+  readonly allowedKeys?: readonly string[];
+  /**
+   * Per namespace: `exempt: true` leaves it untouched (explicitly, one namespace at a time);
+   * `patterns` are that namespace's own, after everyone's.
+   */
+  readonly namespaces?: Readonly<Record<string, { readonly exempt?: boolean; readonly patterns?: RedactionConfig['patterns'] }>>;
 }
 
 export interface CardinalityConfig {
@@ -497,6 +535,8 @@ export interface StackConfig {
   readonly crossCluster: CrossClusterConfig;
   readonly scale: ScaleConfig;
   readonly cardinality: CardinalityConfig;
+  /** Off when absent. */
+  readonly redaction?: RedactionConfig;
   readonly networkPolicy: NetworkPolicyConfig;
   /** Argo CD delivery of `dist/`; absent means no `dist/argocd/` output. */
   readonly gitops?: GitopsConfig;
