@@ -25,8 +25,8 @@ export { Tempo, type TempoProps } from './constructs/tempo.ts';
 export { O11yController, type O11yControllerProps } from './constructs/controller.ts';
 export { IMAGES, type ImageName } from './src/model/images.ts';
 export { metricsScraper, stackContext, type ChartContext, type StackContext, type Resources } from './constructs/common.ts';
-/** The Kubernetes object types the constructs use (generated for Kubernetes 1.28). */
-export * as k8s from './imports/k8s.ts';
+/** The Kubernetes 1.28 API classes and types, all of them, for objects of your own (the constructs load only the classes they use). */
+export * as k8s from 'cdk8s-plus-28/lib/imports/k8s.js';
 export { FlowTable, type Flow, type Peer } from './constructs/network-policy.ts';
 export type { PortRef } from './src/model/network.ts';
 export { componentMetadata, container, podSelector, podTemplate, service, serviceAccount, configMap, type ComponentId, type ContainerOptions, type PodTemplateOptions, type ServicePort } from './constructs/workload.ts';

@@ -6,6 +6,9 @@ import { median, type BenchResult } from './types.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
+/** What the npm package's `o11y` runs (bin/o11y.js without sources): the CLI bundled by `npm run build:lib`. */
+export const COMPILED_CLI = 'lib/cli/entry.js';
+
 /** The floor: a trivial cdk8s app (one chart, one Deployment) synthesized by plain node. */
 export const FLOOR_APP = `import { ApiObject, App, Chart } from 'cdk8s';
 const app = new App({ outdir: process.argv[2] });
@@ -25,7 +28,7 @@ function timed(args: string[]): number {
 }
 
 /**
- * Cold `o11y synth` of the default config with the compiled build (lib/, what the npm package
+ * Cold `o11y synth` of the default config with the compiled build (lib/cli/, what the npm package
  * runs) against the floor, alternating runs so that both see the same machine; and the same
  * command from the TypeScript sources through tsx, as the repository's bin runs it.
  */
@@ -42,7 +45,7 @@ export async function run(): Promise<BenchResult[]> {
   try {
     for (let i = 0; i < runs; i++) {
       times.floor.push(timed([floorApp, join(dir, 'floor')]));
-      times.compiled.push(timed(['lib/src/cli/entry.js', 'synth', '--config', 'o11y.yaml', '--out', join(dir, 'compiled')]));
+      times.compiled.push(timed([COMPILED_CLI, 'synth', '--config', 'o11y.yaml', '--out', join(dir, 'compiled')]));
       times.tsx.push(timed(['bin/o11y.js', 'synth', '--config', 'o11y.yaml', '--out', join(dir, 'tsx')]));
     }
   } finally {

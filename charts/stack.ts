@@ -25,7 +25,7 @@ import { synthesizedJobs } from '../src/monitoring/metric-catalogue.ts';
 import { PROMTOOL_RULE_FILE } from '../src/slo/index.ts';
 import { placeSlos } from '../src/slo/placement.ts';
 import type { PromtoolTestOutput, RuleFileOutput } from '../src/synth-types.ts';
-import { dumpYaml } from '../src/yaml-output.ts';
+import { dumpYaml, ruleFileYaml } from '../src/yaml-output.ts';
 import { BackendsChart } from './backends.ts';
 import { ClusterMetricsChart } from './cluster-metrics.ts';
 import { CollectorsChart } from './collectors.ts';
@@ -244,7 +244,7 @@ function resolveSingleCluster(props: O11yStackProps, id: string): ResolvedCluste
 /** The rule files and their promtool tests, for `promtool` in users' CI. */
 function writePromtoolFiles(rules: BackendRules, dir: string): void {
   mkdirSync(join(dir, 'rules'), { recursive: true });
-  for (const file of rules.ruleFiles) writeFileSync(join(dir, 'rules', file.fileName), dumpYaml(file.content));
+  for (const file of rules.ruleFiles) writeFileSync(join(dir, 'rules', file.fileName), ruleFileYaml(file.content));
   if (rules.promtoolTests.length) {
     mkdirSync(join(dir, 'tests'), { recursive: true });
     for (const test of rules.promtoolTests) writeFileSync(join(dir, 'tests', test.fileName), dumpYaml(test.content));

@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { RuleFormat } from '../src/model/types.ts';
 import { RULES_COMPONENT } from '../src/rules/layout.ts';
-import { dumpYaml } from '../src/yaml-output.ts';
+import { ruleFileYaml } from '../src/yaml-output.ts';
 import { metadata, type StackContext } from './common.ts';
 import { configMap } from './workload.ts';
 
@@ -29,7 +29,7 @@ export class PrometheusRules extends Construct {
     super(scope, id);
     const owner = { app: 'prometheus', component: RULES_COMPONENT, namespace: props.namespace };
     if ((props.format ?? 'configmap') === 'configmap') {
-      configMap(this, ctx, owner, props.name, { [props.fileName]: dumpYaml(props.ruleFile) });
+      configMap(this, ctx, owner, props.name, { [props.fileName]: ruleFileYaml(props.ruleFile) });
       return;
     }
     new ApiObject(this, 'prometheusrule', {

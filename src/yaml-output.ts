@@ -7,3 +7,15 @@ import { stringify } from 'yaml';
 export function dumpYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false, indent: 2 });
 }
+
+const ruleFileText = new WeakMap<object, string>();
+
+/**
+ * A rule file's YAML: the same file goes into its ConfigMap and into dist/promtool, and serializing
+ * the rules is a good part of a synthesis, so each rule file object is serialized once.
+ */
+export function ruleFileYaml(ruleFile: object): string {
+  let text = ruleFileText.get(ruleFile);
+  if (text === undefined) ruleFileText.set(ruleFile, (text = dumpYaml(ruleFile)));
+  return text;
+}

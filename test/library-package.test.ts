@@ -69,6 +69,14 @@ describe('the package, installed from npm pack into a cdk8s app of its own', () 
     expect(JSON.stringify(policy.spec.ingress)).toContain('9115');
   });
 
+  it("the package's o11y command (lib/cli/, bundled at pack) writes the same bytes as `o11y synth` in process", async () => {
+    const out = join(scratch, 'bin', 'dist');
+    await run('node', [join(app, 'node_modules', 'cdk8s-o11y', 'bin', 'o11y.js'), 'synth', '--config', join(EXAMPLE, 'o11y.yaml'), '--out', out], app);
+    const written = readTree(out);
+    expect(written.size).toBeGreaterThan(5);
+    expect(treeDifferences(reference, written)).toEqual([]);
+  });
+
   it('lays out the cluster folder as o11y synth does: manifests, Kustomization, promtool files apart', () => {
     expect([...example.keys()].filter((f) => f.startsWith('promtool/edge/rules/')).length).toBeGreaterThan(0);
     expect(readFileSync(join(scratch, 'example', 'dist', 'edge', 'Kustomization'), 'utf8')).toContain('60-blackbox.k8s.yaml');

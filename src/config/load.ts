@@ -8,7 +8,7 @@ import { extraScrapeConfigProblems } from '../scrape/extra.ts';
 import { IMAGES } from '../model/images.ts';
 import { readImageDigests } from './images.ts';
 import { overrideProblems } from './overrides.ts';
-import { validate } from './config-validator.generated.js';
+import { validateConfig } from './validator.ts';
 import { re2Problem } from './re2.ts';
 import { grafanaProblems } from './grafana-checks.ts';
 import { redactionProblems } from './redaction-checks.ts';
@@ -58,7 +58,8 @@ function resolveConfig(source: YamlSource, options: LoadOptions = {}): StackConf
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     throw new InputError([source.problem([], 'the config must be a mapping of keys such as name, clusters, components')]);
   }
-  if (!validate(raw)) throw new InputError(explain(source, validate.errors ?? []));
+  const invalid = validateConfig(raw);
+  if (invalid) throw new InputError(explain(source, invalid));
   applySize(raw as Parameters<typeof applySize>[0]);
   const config = raw as Omit<StackConfig, 'source' | 'agentNamespace' | 'imageDigests'> & { agentNamespace?: string };
   const problems = semanticProblems(source, config);
