@@ -34,6 +34,16 @@ function problemsOf(config: string, files: Record<string, string> = {}): string[
   return [];
 }
 
+describe('a file list entry may be absolute', () => {
+  // Joined to the config's folder, an absolute path named a file that does not exist.
+  it.each([
+    ['a file', join(ROOT, 'slos', 'stack.yaml')],
+    ['a glob', `${join(ROOT, 'slos')}/*.yaml`],
+  ])('%s', (_, entry) => {
+    expect(problemsOf(`slos: [${JSON.stringify(entry)}]\n`)).toEqual([]);
+  });
+});
+
 describe('a file list entry that matches nothing is a located error naming the folder searched', () => {
   it.each([
     ['an SLO glob (a typo of the folder)', 'slos: [slo/*.yaml]\n', '2:8 slos[0]', '"slo/*.yaml" matches no SLO file in <dir>'],
@@ -45,7 +55,7 @@ describe('a file list entry that matches nothing is a located error naming the f
   ])('%s', (_, config, at, message) => {
     const files = { 'slos/a.yaml': readFileSync(join(ROOT, 'slos/stack.yaml'), 'utf8'), 'a.json': '{"uid": "mine", "title": "Mine", "panels": []}' };
     const located = expectLocatedIn(problemsOf(config, files), '<dir>/bad.yaml', at, message);
-    expect(located).toContain('allowed: a file or glob relative to the config\'s folder that matches at least one file, or { files: [...], optional: true }');
+    expect(located).toContain('allowed: a file or glob (absolute, or relative to the config\'s folder) that matches at least one file, or { files: [...], optional: true }');
   });
 
   it('every empty entry of rules, dashboards and monitors at once', () => {

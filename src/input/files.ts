@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { globSync, isDynamicPattern } from 'tinyglobby';
 import { locateInConfig } from '../config/load.ts';
 import { InputError } from '../errors.ts';
@@ -15,7 +15,7 @@ export interface InputFilesList {
 }
 
 /** How a user makes an entry optional, in messages. */
-const OPTIONAL_HINT = 'a file or glob relative to the config\'s folder that matches at least one file, or { files: [...], optional: true } for one that may match none';
+const OPTIONAL_HINT = 'a file or glob (absolute, or relative to the config\'s folder) that matches at least one file, or { files: [...], optional: true } for one that may match none';
 
 /**
  * The files of one entry, and a problem for every pattern that matches nothing (unless the entry
@@ -28,9 +28,9 @@ export function entryFiles(entry: InputFilesEntry, at: KeyPath, baseDir: string,
   const problems: { path: KeyPath; message: string }[] = [];
   for (const { pattern, path } of patterns) {
     const found = isDynamicPattern(pattern)
-      ? globSync(pattern, { cwd: baseDir, onlyFiles: true, expandDirectories: false }).map((match) => join(baseDir, match))
-      : existsSync(join(baseDir, pattern))
-        ? [join(baseDir, pattern)]
+      ? globSync(pattern, { cwd: baseDir, onlyFiles: true, expandDirectories: false }).map((match) => resolve(baseDir, match))
+      : existsSync(resolve(baseDir, pattern))
+        ? [resolve(baseDir, pattern)]
         : [];
     files.push(...found);
     if (!found.length && !optional) {

@@ -44,7 +44,8 @@ export function vmalertPodArgs(pod: PodFiles, notifier: string): string[] {
  * read by a global vmselect in the Grafana cluster (`eu-backend`) through `clusternativeEndpoint`.
  */
 export function globalSelectConfig(): string {
-  const text = readFileSync(join(ROOT, 'examples', 'victoriametrics.yaml'), 'utf8').replace('slos: [slos/*.yaml]', `slos: [${join(ROOT, 'slos')}/*.yaml]`);
+  // Its SLO files by absolute path: the config is written elsewhere.
+  const text = readFileSync(join(ROOT, 'examples', 'victoriametrics.yaml'), 'utf8').replace(/^slos: \[.*\]$/m, (line) => line.replaceAll('slos/', `${join(ROOT, 'examples', 'slos')}/`));
   const gcp = `  - name: gke-backend
     cloud: gcp
     region: europe-west4
