@@ -69,7 +69,7 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
       runbook,
       // Only when a backend runs the VictoriaMetrics cluster (its datasource is picked by the cloud selector).
-      ...(victoriaMetricsInUse(ctx.config.clusters, ctx.topology) ? [victoriaMetricsDashboard(defaults)] : []),
+      ...(victoriaMetricsInUse(ctx.config.clusters, ctx.topology) ? [victoriaMetricsDashboard(defaults, { globalSelect: ctx.config.components.victoriametrics.globalSelect })] : []),
     ],
     slos: sloDashboards,
   });

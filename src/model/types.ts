@@ -424,6 +424,8 @@ export interface ClusterComponentsConfig {
 /** The workloads of the `victoriametrics-cluster` metrics mode. */
 export const VICTORIAMETRICS_COMPONENTS = ['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert'] as const;
 export type VictoriaMetricsComponent = (typeof VICTORIAMETRICS_COMPONENTS)[number];
+/** The app of the global vmselect in the Grafana cluster (`components.victoriametrics.globalSelect`): its job label too. */
+export const GLOBAL_VMSELECT = 'vmselect-global';
 
 /** `components.victoriametrics`: per-component settings of the `victoriametrics-cluster` mode. */
 export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } } & {
