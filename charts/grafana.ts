@@ -111,11 +111,11 @@ export class GrafanaChart extends Chart {
     if (sources) {
       this.globalSelect = new GlobalVmSelect(this, 'vmselect-global', ctx, {
         namespace: ctx.config.namespace,
-        replicas: ctx.config.components.victoriametrics.vmselect.replicas,
+        replicas: ctx.config.components.victoriametrics.vmselectGlobal.replicas,
         sources,
         dedupInterval: ctx.config.components.prometheus.scrapeInterval,
         reader: 'grafana',
-        overrides: overridesFor(ctx, 'vmselect'),
+        overrides: overridesFor(ctx, 'vmselectGlobal'),
       });
     }
     this.grafana = new Grafana(this, 'grafana', ctx, {

@@ -418,7 +418,7 @@ export interface ClusterComponentsConfig {
   readonly collector?: { readonly agent?: PodOverridesConfig; readonly gateway?: PodOverridesConfig; readonly scraper?: PodOverridesConfig };
   readonly kubeStateMetrics?: PodOverridesConfig;
   readonly controller?: PodOverridesConfig;
-  readonly victoriametrics?: { readonly [K in VictoriaMetricsComponent]?: PodOverridesConfig };
+  readonly victoriametrics?: { readonly [K in VictoriaMetricsComponent | 'vmselectGlobal']?: PodOverridesConfig };
 }
 
 /** The workloads of the `victoriametrics-cluster` metrics mode. */
@@ -431,10 +431,12 @@ export const GLOBAL_VMSELECT = 'vmselect-global';
 export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } } & {
   /**
    * One more vmselect, in the Grafana cluster, reading every victoriametrics-cluster backend's
-   * vmselect (multi-level): the datasource `Prometheus (all clouds)`. It takes `vmselect`'s replicas
-   * and overrides. @default false
+   * vmselect (multi-level): the datasource `Prometheus (global)`. Its replicas and overrides are
+   * `vmselectGlobal`'s. @default false
    */
   readonly globalSelect: boolean;
+  /** The global vmselect's replicas and overrides (`clusters[].components.victoriametrics.vmselectGlobal` in the Grafana cluster). */
+  readonly vmselectGlobal: PodOverridesConfig & { readonly replicas: number };
 };
 
 /**
