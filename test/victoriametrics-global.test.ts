@@ -11,6 +11,9 @@ import { unknownFlagsIn, withFlags } from './support/real-engine-checks.ts';
 import { remoteWrite } from './support/remote-write.ts';
 import { startVmCluster, type VmCluster, type VmParts } from './support/vm-cluster.ts';
 import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
+import { VM_ALERT_METRICS } from '../src/rules/victoriametrics.ts';
+import { GLOBAL_VMSELECT } from '../src/model/types.ts';
+import { unreachableBackends } from '../src/controller/vm-health.ts';
 
 // Two victoriametrics-cluster backends on loopback (two storage nodes each, replication 2), each
 // run with its own synthesized flags, and the Grafana cluster's global vmselect with its
@@ -59,7 +62,11 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
     for (const backend of ['eu-backend', 'gke-backend']) clusters.push(await startVmCluster(found!, argsOf(join(work, 'global', backend))));
     const base = Math.floor(Date.now() / STEP_MS) * STEP_MS - 4 * 3600_000;
     for (const [i, from] of ['aws', 'gcp'].entries()) {
-      await remoteWrite(clusters[i]!.writeUrl, [{ labels: { __name__: 'global_test', from }, samples: Array.from({ length: SAMPLES }, (_, n) => [n, base + n * STEP_MS] as [number, number]) }]);
+      await remoteWrite(clusters[i]!.writeUrl, [
+        { labels: { __name__: 'global_test', from }, samples: Array.from({ length: SAMPLES }, (_, n) => [n, base + n * STEP_MS] as [number, number]) },
+        // The same series in both backends (an SLO's recorded series has no label of its cloud): 1 in aws, 2 in gcp.
+        { labels: { __name__: 'global_same' }, samples: Array.from({ length: SAMPLES }, (_, n) => [i + 1, base + n * STEP_MS] as [number, number]) },
+      ]);
       // Searchable in its own backend first: vmselect caches answers about samples this old, a too-early one included.
       for (let n = 0; n < 100 && (await samples(clusters[i]!.selectUrl)).samples[0] !== `${from}/${SAMPLES}`; n++) await new Promise((r) => setTimeout(r, 200));
     }
@@ -82,15 +89,31 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
 
   it('answers every sample of both backends, once', { timeout: 60_000 }, async () => {
     expect(clusters.map((c) => c.clusternative)).not.toContain(undefined);
-    const got = await samples(await startGlobal(clusters.map((c) => c.clusternative!)));
+    const url = await startGlobal(clusters.map((c) => c.clusternative!));
+    const got = await samples(url);
     expect(got.status, got.error).toBe(200);
     expect(got.samples).toEqual(expected);
+    expect(unreachableBackends(await (await fetch(url.replace(/\/select\/.*/, '/metrics'))).text())).toEqual([]);
+  });
+
+  it('merges a series both backends hold under the same labels into one: a sum across clouds needs a label that tells them apart', { timeout: 60_000 }, async () => {
+    const url = await startGlobal(clusters.map((c) => c.clusternative!));
+    const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('sum(sum_over_time(global_same[5h]))')}&time=${Date.now() / 1000}`);
+    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+    // Σ over both clouds would be 20·1 + 20·2 = 60; the copies are deduplicated as replicas of one series.
+    expect(Number(body.data.result[0]!.value[1])).toBeLessThan(3 * SAMPLES);
   });
 
   it('negative: with one backend unreachable it refuses to answer; without -search.denyPartialResponse it answers for one cloud only', { timeout: 60_000 }, async () => {
-    const nodes = [clusters[0]!.clusternative!, `127.0.0.1:${await freePort()}`];
-    const strict = await samples(await startGlobal(nodes));
+    const unreachable = `127.0.0.1:${await freePort()}`;
+    const nodes = [clusters[0]!.clusternative!, unreachable];
+    const strictUrl = await startGlobal(nodes);
+    const strict = await samples(strictUrl);
     expect(strict.status).not.toBe(200);
+    // What its alerts and `o11y check` read: the unreachable backend, and the refused request to it, by address.
+    const metrics = await (await fetch(strictUrl.replace(/\/select\/.*/, '/metrics'))).text();
+    expect(VM_ALERT_METRICS[GLOBAL_VMSELECT].filter((m) => !metrics.split('\n').some((l) => l.startsWith(`${m}{`)))).toEqual([]);
+    expect(unreachableBackends(metrics)).toEqual([unreachable]);
     globalArgs = globalArgs.filter((a) => a !== '-search.denyPartialResponse');
     const partial = await samples(await startGlobal(nodes));
     expect(partial.status, partial.error).toBe(200);
