@@ -7,7 +7,8 @@ import { startDaemon, type Daemon } from './support/daemon.ts';
 import { engines } from './support/engines.ts';
 import { freePort } from './support/free-port.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
-import { unknownFlagsIn, withFlags } from './support/real-engine-checks.ts';
+import { layOutPodFiles, removePodFiles } from './support/pod-files.ts';
+import { flagValue, unknownFlagsIn, withFlags } from './support/real-engine-checks.ts';
 import { remoteWrite } from './support/remote-write.ts';
 import { startVmCluster, type VmCluster, type VmParts } from './support/vm-cluster.ts';
 import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
@@ -32,7 +33,10 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
   let globalArgs: string[];
   const argsOf = (dir: string): Record<keyof VmParts, string[]> => {
     const objects = loadManifestDir(dir);
-    return { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
+    // vminsert reads its `-relabelConfig` from its ConfigMap, laid out under a temp root.
+    const vminsert = layOutPodFiles(objects, 'vminsert', 'vminsert');
+    const relabel = flagValue(vminsert.args, 'relabelConfig');
+    return { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: relabel ? withFlags(vminsert.args, { relabelConfig: vminsert.hostPath(relabel) }, '-') : [...vminsert.args], vmselect: containerArgs(objects, 'vmselect') };
   };
   const startGlobal = async (storageNodes: string[]) => {
     const port = await freePort();
@@ -64,8 +68,12 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
     for (const [i, from] of ['aws', 'gcp'].entries()) {
       await remoteWrite(clusters[i]!.writeUrl, [
         { labels: { __name__: 'global_test', from }, samples: Array.from({ length: SAMPLES }, (_, n) => [n, base + n * STEP_MS] as [number, number]) },
-        // The same series in both backends (an SLO's recorded series has no label of its cloud): 1 in aws, 2 in gcp.
-        { labels: { __name__: 'global_same' }, samples: Array.from({ length: SAMPLES }, (_, n) => [i + 1, base + n * STEP_MS] as [number, number]) },
+        // The same series in both backends (an SLO's recorded series has no label of its cloud): 1 in aws, 2 in gcp;
+        // and one that already has a `cloud` label, the same in both, which vminsert keeps.
+        ...['global_same', 'global_same_cloud'].map((name) => ({
+          labels: { __name__: name, ...(name === 'global_same_cloud' ? { cloud: 'x' } : {}) },
+          samples: Array.from({ length: SAMPLES }, (_, n) => [i + 1, base + n * STEP_MS] as [number, number]),
+        })),
       ]);
       // Searchable in its own backend first: vmselect caches answers about samples this old, a too-early one included.
       for (let n = 0; n < 100 && (await samples(clusters[i]!.selectUrl)).samples[0] !== `${from}/${SAMPLES}`; n++) await new Promise((r) => setTimeout(r, 200));
@@ -74,6 +82,7 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
   afterAll(async () => {
     for (const d of daemons) await d.stop();
     for (const c of clusters) await c.stop();
+    removePodFiles();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -96,12 +105,19 @@ describe.runIf(found)('victoriametrics-cluster: the global vmselect over two bac
     expect(unreachableBackends(await (await fetch(url.replace(/\/select\/.*/, '/metrics'))).text())).toEqual([]);
   });
 
-  it('merges a series both backends hold under the same labels into one: a sum across clouds needs a label that tells them apart', { timeout: 60_000 }, async () => {
+  it('adds up a series both backends hold under the same labels: each backend\'s vminsert labels it with its cloud; negative: one labelled alike in both merges', { timeout: 60_000 }, async () => {
     const url = await startGlobal(clusters.map((c) => c.clusternative!));
-    const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent('sum(sum_over_time(global_same[5h]))')}&time=${Date.now() / 1000}`);
-    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
-    // Σ over both clouds would be 20·1 + 20·2 = 60; the copies are deduplicated as replicas of one series.
-    expect(Number(body.data.result[0]!.value[1])).toBeLessThan(3 * SAMPLES);
+    const total = async (query: string) => {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}&time=${Date.now() / 1000}`);
+      return ((await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result.map((r) => `${r.metric.cloud ?? ''}:${r.value[1]}`);
+    };
+    // 20 samples of 1 in aws and of 2 in gcp.
+    expect(await total('sum by (cloud) (sum_over_time(global_same[5h]))')).toEqual(['aws:20', 'gcp:40']);
+    expect(await total('sum(sum_over_time(global_same[5h]))')).toEqual([':60']);
+    // Without a label that tells the backends apart the copies are deduplicated as replicas of one series.
+    const merged = await total('sum(sum_over_time(global_same_cloud[5h]))');
+    expect(merged).toHaveLength(1);
+    expect(Number(merged[0]!.slice(1))).toBeLessThan(60);
   });
 
   it('negative: with one backend unreachable it refuses to answer; without -search.denyPartialResponse it answers for one cloud only', { timeout: 60_000 }, async () => {

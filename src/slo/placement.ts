@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { locateInConfig } from '../config/load.ts';
 import type { Topology } from '../model/topology.ts';
-import type { Cloud, ClusterConfig, InputFilesEntry, StackConfig } from '../model/types.ts';
+import { metricsMode, type Cloud, type ClusterConfig, type InputFilesEntry, type StackConfig } from '../model/types.ts';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import type { KeyPath } from '../input/yaml-source.ts';
@@ -89,9 +89,16 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     fail();
   }
   // In a multi-cluster stack the global Grafana has one Prometheus datasource per backend cloud: each
-  // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several.
+  // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several (in
+  // one query where the global vmselect reads them all).
+  const inGlobal = (cloud: Cloud) => {
+    const backend = topology.backendOf(cloud);
+    return config.components.victoriametrics.globalSelect && backend?.kind === 'cluster' && metricsMode(backend.cluster) === 'victoriametrics-cluster';
+  };
   const cloudsOf: SloPlacement = (slo) =>
-    topology.backendClouds.filter((c) => topology.backendOf(c)?.kind === 'cluster' && places(slo, c)).map((cloud) => ({ cloud, prometheusUid: datasourceUids(cloud).prometheus }));
+    topology.backendClouds
+      .filter((c) => topology.backendOf(c)?.kind === 'cluster' && places(slo, c))
+      .map((cloud) => ({ cloud, prometheusUid: datasourceUids(cloud).prometheus, ...(inGlobal(cloud) ? { inGlobal: true } : {}) }));
   const dashboards = topology.multiCluster ? serviceDashboards(all.slos, options.prometheusUid, cloudsOf) : all.dashboards;
   return { all: { ...all, dashboards }, forBackend: (cluster) => compileSlos(all.slos.filter((s) => places(s, cluster.cloud)), options) };
 }
