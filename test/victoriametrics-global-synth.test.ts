@@ -11,6 +11,7 @@ import { loadManifestDir } from './support/load-manifests.ts';
 import { stackExpectations, STACK_CHECKS, type K8sObject } from './support/manifest-checks.ts';
 import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
 import { runTool } from './support/run-tool.ts';
+import { workloadsFromManifests } from '../src/controller/scope.ts';
 
 // components.victoriametrics.globalSelect over two victoriametrics-cluster backends (aws holds
 // Grafana, gcp is another cluster): the global vmselect reads each backend's vmselect on its
@@ -123,6 +124,12 @@ describe('the global vmselect, monitored and sized as a component of its own', (
     expect(isAllowed(policies(dist.grafana), { from: pod('vmagent'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(true);
     expect(isAllowed(policies(dist.promGrafana), { from: pod('prometheus'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(true);
     expect(isAllowed(policies(dist.promGrafana), { from: pod('loki'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(false);
+  });
+
+  it('o11y check --manifests checks its rollout as every Deployment\'s', () => {
+    const { workloads } = workloadsFromManifests(join(out, 'global', 'eu-backend'));
+    expect(workloads).toContainEqual({ kind: 'Deployment', namespace: 'observability', name: 'vmselect-global' });
+    expect(workloadsFromManifests(join(out, 'global', 'gke-backend')).workloads.map((w) => w.name)).not.toContain('vmselect-global');
   });
 
   it('takes its replicas and resources from vmselectGlobal, not from vmselect', () => {
