@@ -165,6 +165,32 @@ describe('the global vmselect, monitored and sized as a component of its own', (
     expect(runTool('promtool', ['check', 'rules', file]).status).not.toBe(0);
   });
 
+  it('promtool: a backend unreachable for 5 minutes fires O11yVmSelectGlobalBackendUnreachable for its address, a reachable one does not', () => {
+    const text = configMapData(dist.promGrafana, 'prometheus-rules-vmselect-global')!['vmselect-global.rules.yaml']!;
+    writeFileSync(join(out, 'vmselect-global.rules.yaml'), text);
+    const rule = (parse(text) as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] }).groups[0]!.rules.find((r) => r.alert === 'O11yVmSelectGlobalBackendUnreachable')!;
+    const annotations = (addr: string) => Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, v.replace('{{ $labels.addr }}', addr)]));
+    const test = (firing: string) => ({
+      rule_files: ['vmselect-global.rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          { series: 'vm_tcpdialer_addr_available{job="vmselect-global", cluster="eu-backend", addr="vmselect.gke.internal:8401"}', values: '0x10' },
+          { series: 'vm_tcpdialer_addr_available{job="vmselect-global", cluster="eu-backend", addr="vmselect.observability.svc:8401"}', values: '1x10' },
+        ],
+        alert_rule_test: [{ eval_time: '10m', alertname: 'O11yVmSelectGlobalBackendUnreachable', exp_alerts: [{ exp_labels: { severity: 'warning', cluster: 'eu-backend', addr: firing }, exp_annotations: annotations(firing) }] }],
+      }],
+    });
+    const run = (firing: string) => {
+      writeFileSync(join(out, 'global.test.yaml'), JSON.stringify(test(firing)));
+      return runTool('promtool', ['test', 'rules', join(out, 'global.test.yaml')]);
+    };
+    const ok = run('vmselect.gke.internal:8401');
+    expect(ok.status, ok.output).toBe(0);
+    expect(run('vmselect.observability.svc:8401').status).not.toBe(0);
+  });
+
   it('the VictoriaMetrics dashboard and the runbook cover it with globalSelect, and only then', () => {
     const vm = (objects: K8sObject[]) => dashboards(objects).get('o11y-victoriametrics')!;
     const exprs = (objects: K8sObject[]) => JSON.stringify(panelsOf(vm(objects)).flatMap((p) => (p.targets ?? []).map((t) => t.expr)));
