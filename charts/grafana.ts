@@ -74,7 +74,7 @@ export function stackDashboards(ctx: ChartContext, sloDashboards: readonly Dashb
       ...(backends.length > 1 ? [globalOverviewDashboard(backends.map((b) => ({ cloud: b.cloud!, prometheusUid: prometheusUid(b) })))] : []),
       runbook,
       // Only when a backend runs the VictoriaMetrics cluster (its datasource is picked by the cloud selector).
-      ...(victoriaMetricsInUse(ctx.config.clusters, ctx.topology) ? [victoriaMetricsDashboard(defaults)] : []),
+      ...(victoriaMetricsInUse(ctx.config.clusters, ctx.topology) ? [victoriaMetricsDashboard(defaults, { globalSelect: ctx.config.components.victoriametrics.globalSelect })] : []),
     ],
     slos: sloDashboards,
   });
@@ -116,11 +116,11 @@ export class GrafanaChart extends Chart {
     if (sources) {
       this.globalSelect = new GlobalVmSelect(this, 'vmselect-global', ctx, {
         namespace: ctx.config.namespace,
-        replicas: ctx.config.components.victoriametrics.vmselect.replicas,
+        replicas: ctx.config.components.victoriametrics.vmselectGlobal.replicas,
         sources,
         dedupInterval: ctx.config.components.prometheus.scrapeInterval,
         reader: 'grafana',
-        overrides: overridesFor(ctx, 'vmselect'),
+        overrides: overridesFor(ctx, 'vmselectGlobal'),
       });
     }
     this.grafana = new Grafana(this, 'grafana', ctx, {

@@ -75,6 +75,8 @@ export class PrometheusChart extends Chart {
         overrides: Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, overridesFor(ctx, c)])),
         // The Grafana cluster's global vmselect: a flow of its own here, else across the user's private network.
         clusternativeReaders: vm.globalSelect ? (ctx.topology.grafanaCluster.name === ctx.cluster.name ? [] : [{ internet: true }]) : undefined,
+        // There each backend's series must stay apart: one backend per cloud, so its cloud tells them apart.
+        storedLabels: vm.globalSelect ? { cloud: ctx.cluster.cloud } : undefined,
       });
     } else this.prometheus = this.addPrometheus(ctx, store);
     this.kubeStateMetrics = new KubeStateMetrics(this, 'kube-state-metrics', ctx, { namespace: ns, overrides: overridesFor(ctx, 'kubeStateMetrics') });

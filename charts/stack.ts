@@ -7,7 +7,7 @@ import type { FlowTable } from '../constructs/network-policy.ts';
 import { resolveStackInput, type StackInput } from '../src/config/input.ts';
 import { resolveTopology, victoriaMetricsInUse, type Topology } from '../src/model/topology.ts';
 import { metricsMode, type ClusterConfig, type InputFilesEntry, type StackConfig } from '../src/model/types.ts';
-import { victoriaMetricsRules, VM_RULES_CONFIGMAP, VM_RULES_FILE } from '../src/rules/victoriametrics.ts';
+import { GLOBAL_SELECT_RULES_CONFIGMAP, GLOBAL_SELECT_RULES_FILE, globalSelectRules, victoriaMetricsRules, VM_RULES_CONFIGMAP, VM_RULES_FILE } from '../src/rules/victoriametrics.ts';
 import type { DashboardFile } from '../src/dashboards/stack-health.ts';
 import { InputError, type InputProblem } from '../src/errors.ts';
 import { resolveInputFiles } from '../src/input/files.ts';
@@ -73,7 +73,11 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
     runbook,
   });
   const stack: RuleFileOutput = { configMap: 'prometheus-rules-stack', fileName: 'stack.rules.yaml', content: stackRules(runbook) };
-  const runbookFile = runbookDashboard(runbookParts(slos.all.slos, { victoriaMetrics: victoriaMetricsInUse(config.clusters, topology) }));
+  const globalSelect = config.components.victoriametrics.globalSelect;
+  const runbookFile = runbookDashboard(runbookParts(slos.all.slos, { victoriaMetrics: victoriaMetricsInUse(config.clusters, topology), globalSelect }));
+  // The global vmselect's alerts, where its metrics are stored: the backend of the Grafana cluster's cloud (in either metrics mode).
+  const grafanaBackend = topology.backendOf(topology.grafanaCluster.cloud);
+  const globalSelectRuleFile: RuleFileOutput = { configMap: GLOBAL_SELECT_RULES_CONFIGMAP, fileName: GLOBAL_SELECT_RULES_FILE, content: globalSelectRules(runbook) };
   const user = userArtifacts(config, grafana, slos.all.dashboards, runbookFile);
   return {
     dashboards: slos.all.dashboards,
@@ -91,7 +95,8 @@ export function stackArtifacts(config: StackConfig, topology: Topology): StackAr
       };
       // The VictoriaMetrics cluster's own alerts, only where it runs.
       const vm: RuleFileOutput[] = metricsMode(cluster) === 'victoriametrics-cluster' ? [{ configMap: VM_RULES_CONFIGMAP, fileName: VM_RULES_FILE, content: victoriaMetricsRules(runbook) }] : [];
-      const ruleFiles = [stack, ...vm, kubernetes, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
+      const global = globalSelect && grafanaBackend?.kind === 'cluster' && grafanaBackend.cluster.name === cluster.name ? [globalSelectRuleFile] : [];
+      const ruleFiles = [stack, ...vm, ...global, kubernetes, ...(own.slos.length ? [sloRules] : []), ...(user.rules ? [user.rules] : [])];
       const duplicates = duplicateGroupProblems(ruleFiles);
       if (duplicates.length) throw new InputError(duplicates);
       return { ruleFiles, promtoolTests: own.promtoolTests };

@@ -2,7 +2,7 @@ import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s.ts';
 import type { ExposeConfig, GrafanaDatabaseConfig, GrafanaOidcConfig } from '../src/model/types.ts';
-import { datasourceName, datasourceUids } from '../src/dashboards/datasources.ts';
+import { datasourceName, datasourceUids, GLOBAL_PROMETHEUS_UID } from '../src/dashboards/datasources.ts';
 import type { DashboardFolder } from '../src/dashboards/folders.ts';
 import { oidcEndpoints } from '../src/grafana/oidc-endpoints.ts';
 import { GRAFANA_PORT } from '../src/grafana/root-url.ts';
@@ -362,8 +362,6 @@ export function grafanaDatasources(backends: readonly GrafanaBackendSet[], token
   return { apiVersion: 1, datasources: [...backends.flatMap((b, i) => cloudDatasources(b, i === 0, tokenFile, spanMetrics)), ...global] };
 }
 
-/** Uid of the datasource over every victoriametrics-cluster backend (`components.victoriametrics.globalSelect`). */
-export const GLOBAL_PROMETHEUS_UID = 'prometheus-global';
 
 function cloudDatasources(b: GrafanaBackendSet, isDefault: boolean, tokenFile: string, spanMetrics: SpanMetricsSeries): object[] {
   const uid = datasourceUids(b.cloud);

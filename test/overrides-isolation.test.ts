@@ -52,9 +52,13 @@ const TARGET: Record<Workload, { object: string; cluster: 'hub' | 'edge' }> = {
   vmselect: { object: 'Deployment vmselect', cluster: 'hub' },
   vmagent: { object: 'Deployment vmagent', cluster: 'hub' },
   vmalert: { object: 'Deployment vmalert', cluster: 'hub' },
+  // The hub holds Grafana: with globalSelect on (baseline and override alike), it runs the global vmselect.
+  vmselectGlobal: { object: 'Deployment vmselect-global', cluster: 'hub' },
 };
 const VM_HUB = '    metrics: { mode: victoriametrics-cluster }\n';
-const inVmHub = (w: Workload) => WORKLOADS[w].runsIn === 'victoriametrics';
+const GLOBAL_SELECT = 'components:\n  victoriametrics:\n    globalSelect: true\n';
+const withGlobalSelect = (w: Workload) => WORKLOADS[w].runsIn === 'globalSelect';
+const inVmHub = (w: Workload) => WORKLOADS[w].runsIn === 'victoriametrics' || withGlobalSelect(w);
 
 /** Every override key but resources (which also size the collectors' queues, in their ConfigMaps: tested below). */
 function overrideYaml(workload: Workload, indent: string): string {
@@ -88,9 +92,11 @@ const kindName = (o: K8sObject) => `${o.kind} ${o.metadata.name}`;
 
 let prometheusBaseline: Record<string, K8sObject[]>;
 let vmBaseline: Record<string, K8sObject[]>;
+let globalSelectBaseline: Record<string, K8sObject[]>;
 beforeAll(() => {
   prometheusBaseline = synth('baseline', BASE.replace('__HUB__\n', '').replace('__EDGE__\n', ''));
   vmBaseline = synth('baseline-vm', BASE.replace('__HUB__\n', VM_HUB).replace('__EDGE__\n', ''));
+  globalSelectBaseline = synth('baseline-global-select', BASE.replace('__HUB__\n', VM_HUB).replace('__EDGE__\n', '') + GLOBAL_SELECT);
 });
 
 describe.each(WORKLOAD_NAMES)('an override of %s', (workload) => {
@@ -98,10 +104,10 @@ describe.each(WORKLOAD_NAMES)('an override of %s', (workload) => {
   let changed: Record<string, K8sObject[]>;
   let baseline: Record<string, K8sObject[]>;
   beforeAll(() => {
-    baseline = inVmHub(workload) ? vmBaseline : prometheusBaseline;
+    baseline = withGlobalSelect(workload) ? globalSelectBaseline : inVmHub(workload) ? vmBaseline : prometheusBaseline;
     const hub = (inVmHub(workload) ? VM_HUB : '') + (target.cluster === 'hub' ? `${overrideYaml(workload, '    ')}\n` : '');
     const edge = target.cluster === 'edge' ? `${overrideYaml(workload, '    ')}\n` : '';
-    changed = synth(workload, BASE.replace('__HUB__\n', hub).replace('__EDGE__\n', edge));
+    changed = synth(workload, BASE.replace('__HUB__\n', hub).replace('__EDGE__\n', edge) + (withGlobalSelect(workload) ? GLOBAL_SELECT : ''));
   });
 
   it(`changes only ${target.object} in cluster ${target.cluster}, and in it only the overridden fields`, () => {

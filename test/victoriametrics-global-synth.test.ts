@@ -10,6 +10,8 @@ import { synthesize } from '../src/synth.ts';
 import { loadManifestDir } from './support/load-manifests.ts';
 import { stackExpectations, STACK_CHECKS, type K8sObject } from './support/manifest-checks.ts';
 import { containerArgs, globalSelectConfig } from './support/vm-mode.ts';
+import { runTool } from './support/run-tool.ts';
+import { workloadsFromManifests } from '../src/controller/scope.ts';
 
 // components.victoriametrics.globalSelect over two victoriametrics-cluster backends (aws holds
 // Grafana, gcp is another cluster): the global vmselect reads each backend's vmselect on its
@@ -87,5 +89,140 @@ describe('components.victoriametrics.globalSelect', () => {
     ['another cluster → the example\'s vmselect cluster-native port (not served)', 'plain', OTHER_CLUSTER, pod('vmselect'), 8401, false],
   ] as const)('%s: %s', (_, where, from, to, port, expected) => {
     expect(allowed(dist[where], from, to, port)).toBe(expected);
+  });
+});
+
+/** The data of ConfigMap `name` in `objects`. */
+const configMapData = (objects: readonly K8sObject[], name: string) => (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === name) as unknown as { data: Record<string, string> } | undefined)?.data;
+/** Every Grafana dashboard the objects provision, by uid. */
+const dashboards = (objects: readonly K8sObject[]) =>
+  new Map(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboards')).flatMap((o) => Object.values((o as unknown as { data: Record<string, string> }).data).map((j) => JSON.parse(j) as { uid: string; panels: Panel[] })).map((d) => [d.uid, d]));
+type Panel = { title: string; datasource?: { uid: string }; targets?: { datasource: { uid: string }; expr?: string }[]; panels?: Panel[] };
+const panelsOf = (d: { panels: Panel[] }): Panel[] => d.panels.flatMap((p) => [p, ...(p.panels ?? [])]);
+
+describe('the global vmselect, monitored and sized as a component of its own', () => {
+  let out: string;
+  const dist: Record<'grafana' | 'gcp' | 'plain' | 'promGrafana' | 'promGcp', K8sObject[]> = { grafana: [], gcp: [], plain: [], promGrafana: [], promGcp: [] };
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), 'o11y-vm-global-monitored-'));
+    const config = join(out, 'global.yaml');
+    writeFileSync(config, globalSelectConfig());
+    const prom = join(out, 'prometheus-grafana.yaml');
+    // The Grafana cluster in Prometheus mode (only gke-backend runs VictoriaMetrics), the global vmselect sized apart from vmselect.
+    writeFileSync(prom, globalSelectConfig().replace(/^ {4}metrics: \{ mode: victoriametrics-cluster \}.*\n/m, '').replace('    globalSelect: true\n', '    globalSelect: true\n    vmselectGlobal: { replicas: 3, resources: { limits: { memory: 3Gi } } }\n    vmselect: { resources: { limits: { memory: 2Gi } } }\n'));
+    for (const [name, file] of [['global', config], ['plain', EXAMPLE], ['prom', prom]] as const) synthesize({ configFile: file, outDir: join(out, name) });
+    dist.grafana = loadManifestDir(join(out, 'global', 'eu-backend'));
+    dist.gcp = loadManifestDir(join(out, 'global', 'gke-backend'));
+    dist.plain = loadManifestDir(join(out, 'plain', 'eu-backend'));
+    dist.promGrafana = loadManifestDir(join(out, 'prom', 'eu-backend'));
+    dist.promGcp = loadManifestDir(join(out, 'prom', 'gke-backend'));
+  });
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('is scraped where the Grafana cluster\'s metrics are: by vmagent, or by Prometheus in Prometheus mode (the policies come from the scrape configs)', () => {
+    const policies = (objects: K8sObject[]) => objects.filter((o) => o.kind === 'NetworkPolicy') as unknown as NetworkPolicyObject[];
+    expect(isAllowed(policies(dist.grafana), { from: pod('vmagent'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(true);
+    expect(isAllowed(policies(dist.promGrafana), { from: pod('prometheus'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(true);
+    expect(isAllowed(policies(dist.promGrafana), { from: pod('loki'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(false);
+  });
+
+  it('o11y check --manifests checks its rollout as every Deployment\'s', () => {
+    const { workloads } = workloadsFromManifests(join(out, 'global', 'eu-backend'));
+    expect(workloads).toContainEqual({ kind: 'Deployment', namespace: 'observability', name: 'vmselect-global' });
+    expect(workloadsFromManifests(join(out, 'global', 'gke-backend')).workloads.map((w) => w.name)).not.toContain('vmselect-global');
+  });
+
+  it('takes its replicas and resources from vmselectGlobal, not from vmselect', () => {
+    const deployment = (objects: K8sObject[], name: string) => objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name) as K8sObject & { spec: { replicas: number; template: { spec: { containers: { resources: { limits: { memory: string } } }[] } } } };
+    const memory = (d: ReturnType<typeof deployment>) => d.spec.template.spec.containers[0]!.resources.limits.memory;
+    expect([deployment(dist.promGrafana, 'vmselect-global').spec.replicas, memory(deployment(dist.promGrafana, 'vmselect-global'))]).toEqual([3, '3Gi']);
+    expect([deployment(dist.promGcp, 'vmselect').spec.replicas, memory(deployment(dist.promGcp, 'vmselect'))]).toEqual([2, '2Gi']);
+    // Unset, both take the size's vmselect resources (medium).
+    expect(memory(deployment(dist.grafana, 'vmselect-global'))).toBe(memory(deployment(dist.grafana, 'vmselect')));
+  });
+
+  it('its alerts are evaluated where the Grafana cluster\'s metrics are stored: its vmalert, or its Prometheus; nowhere else', () => {
+    const groups = (objects: K8sObject[]) => {
+      const data = configMapData(objects, 'prometheus-rules-vmselect-global');
+      return data ? (parse(data['vmselect-global.rules.yaml']!) as { groups: { name: string; rules: { alert: string }[] }[] }).groups.map((g) => `${g.name}: ${g.rules.map((r) => r.alert).join(', ')}`) : [];
+    };
+    const expected = ['o11y-stack.vmselect-global: O11yVmSelectGlobalBackendUnreachable, O11yVmSelectGlobalRefusing'];
+    expect(groups(dist.grafana)).toEqual(expected);
+    expect(groups(dist.promGrafana)).toEqual(expected);
+    expect([groups(dist.gcp), groups(dist.promGcp), groups(dist.plain)]).toEqual([[], [], []]);
+    expect(containerArgs(dist.grafana, 'vmalert')).toContain('-rule=/etc/prometheus-rules/prometheus-rules-vmselect-global/*.yaml');
+    const prometheusYml = parse(configMapData(dist.promGrafana, 'prometheus-config')!['prometheus.yml']!) as { rule_files: string[] };
+    expect(prometheusYml.rule_files.some((f) => f.includes('prometheus-rules-vmselect-global'))).toBe(true);
+  });
+
+  it('promtool accepts its rule file as Prometheus mode loads it; a broken twin fails', () => {
+    const file = join(out, 'vmselect-global.rules.yaml');
+    const text = configMapData(dist.promGrafana, 'prometheus-rules-vmselect-global')!['vmselect-global.rules.yaml']!;
+    writeFileSync(file, text);
+    const run = runTool('promtool', ['check', 'rules', file]);
+    expect(run.status, run.output).toBe(0);
+    writeFileSync(file, text.replace('== 0', '== ('));
+    expect(runTool('promtool', ['check', 'rules', file]).status).not.toBe(0);
+  });
+
+  it('promtool: a backend unreachable for 5 minutes fires O11yVmSelectGlobalBackendUnreachable for its address, a reachable one does not', () => {
+    const text = configMapData(dist.promGrafana, 'prometheus-rules-vmselect-global')!['vmselect-global.rules.yaml']!;
+    writeFileSync(join(out, 'vmselect-global.rules.yaml'), text);
+    const rule = (parse(text) as { groups: { rules: { alert: string; annotations: Record<string, string> }[] }[] }).groups[0]!.rules.find((r) => r.alert === 'O11yVmSelectGlobalBackendUnreachable')!;
+    const annotations = (addr: string) => Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, v.replace('{{ $labels.addr }}', addr)]));
+    const test = (firing: string) => ({
+      rule_files: ['vmselect-global.rules.yaml'],
+      evaluation_interval: '1m',
+      tests: [{
+        interval: '1m',
+        input_series: [
+          { series: 'vm_tcpdialer_addr_available{job="vmselect-global", cluster="eu-backend", addr="vmselect.gke.internal:8401"}', values: '0x10' },
+          { series: 'vm_tcpdialer_addr_available{job="vmselect-global", cluster="eu-backend", addr="vmselect.observability.svc:8401"}', values: '1x10' },
+        ],
+        alert_rule_test: [{ eval_time: '10m', alertname: 'O11yVmSelectGlobalBackendUnreachable', exp_alerts: [{ exp_labels: { severity: 'warning', cluster: 'eu-backend', addr: firing }, exp_annotations: annotations(firing) }] }],
+      }],
+    });
+    const run = (firing: string) => {
+      writeFileSync(join(out, 'global.test.yaml'), JSON.stringify(test(firing)));
+      return runTool('promtool', ['test', 'rules', join(out, 'global.test.yaml')]);
+    };
+    const ok = run('vmselect.gke.internal:8401');
+    expect(ok.status, ok.output).toBe(0);
+    expect(run('vmselect.observability.svc:8401').status).not.toBe(0);
+  });
+
+  it('the VictoriaMetrics dashboard and the runbook cover it with globalSelect, and only then', () => {
+    const vm = (objects: K8sObject[]) => dashboards(objects).get('o11y-victoriametrics')!;
+    const exprs = (objects: K8sObject[]) => JSON.stringify(panelsOf(vm(objects)).flatMap((p) => (p.targets ?? []).map((t) => t.expr)));
+    expect(exprs(dist.grafana)).toContain('vm_tcpdialer_addr_available{cluster=~\\"$cluster\\", job=\\"vmselect-global\\"}');
+    expect(exprs(dist.grafana)).toContain('job=\\"vmselect-global\\", type=\\"rpcClient\\"');
+    expect(exprs(dist.plain)).not.toContain('vmselect-global');
+    const runbook = (objects: K8sObject[]) => JSON.stringify([...dashboards(objects).values()].find((d) => d.uid.includes('runbook')));
+    expect(runbook(dist.grafana)).toContain('O11yVmSelectGlobalBackendUnreachable');
+    expect(runbook(dist.plain)).not.toContain('O11yVmSelectGlobal');
+  });
+
+  it('each backend\'s vminsert labels what it stores with its cloud, so the global vmselect keeps the clouds\' series apart', () => {
+    for (const [objects, cloud] of [[dist.grafana, 'aws'], [dist.gcp, 'gcp'], [dist.promGcp, 'gcp']] as const) {
+      expect(containerArgs(objects, 'vminsert')).toContain('-relabelConfig=/etc/vminsert/relabel.yaml');
+      expect(parse(configMapData(objects, 'vminsert-relabel')!['relabel.yaml']!)).toEqual([{ source_labels: ['cloud'], regex: '', target_label: 'cloud', replacement: cloud }]);
+    }
+    expect(containerArgs(dist.plain, 'vminsert').some((a) => a.startsWith('-relabelConfig'))).toBe(false);
+    expect(configMapData(dist.plain, 'vminsert-relabel')).toBeUndefined();
+  });
+
+  it('the SLO panels across clouds query the global datasource once where it reads every cloud, per cloud otherwise', () => {
+    const wholeService = (objects: K8sObject[]) => [...dashboards(objects).values()].flatMap((d) => panelsOf(d)).filter((p) => p.title.startsWith('Whole service'));
+    const global = wholeService(dist.grafana);
+    expect(global.length).toBeGreaterThan(0);
+    for (const p of global) {
+      expect(p.datasource?.uid).toBe('prometheus-global');
+      expect(p.targets!.map((t) => t.datasource.uid)).toEqual(['prometheus-global']);
+      expect(p.targets![0]!.expr).toMatch(/^(1 - \()?\(sum\(/);
+    }
+    // aws is a Prometheus-mode backend there: the global vmselect does not read it.
+    const perCloud = wholeService(dist.promGrafana);
+    expect(perCloud.length).toBe(global.length);
+    for (const p of perCloud) expect(new Set(p.targets!.map((t) => t.datasource.uid))).toEqual(new Set(['prometheus-aws', 'prometheus-gcp', '__expr__']));
   });
 });

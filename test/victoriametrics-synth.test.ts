@@ -131,5 +131,8 @@ describe('the victoriametrics-cluster mode refuses what it cannot do, located', 
     ['globalSelect over a backend in another cluster without clusternativeEndpoint', `${BASE}${FAR}${vm('')}${GLOBAL}`, '17:14 clusters[2].metrics', /needs clusternativeEndpoint: host:port/],
     ['clusternativeEndpoint without globalSelect', `${BASE}${FAR}${vm(', clusternativeEndpoint: vmselect.far.internal:8401')}`, '17:70 clusters[2].metrics.clusternativeEndpoint', /only read with components.victoriametrics.globalSelect/],
     ['a clusternativeEndpoint that is no host:port', `${BASE}${FAR}${vm(', clusternativeEndpoint: vmselect.far.internal')}${GLOBAL}`, '17:70 clusters[2].metrics.clusternativeEndpoint', /host:port/],
+    ['the global vmselect\'s overrides without globalSelect', `${BASE}components:\n  victoriametrics:\n    vmselectGlobal: { extraArgs: [-search.maxQueryDuration=1m] }\n`, '13:34 components.victoriametrics.vmselectGlobal.extraArgs', /no cluster runs vmselectGlobal \(it runs in the Grafana cluster with components.victoriametrics.globalSelect: true\)/],
+    ['the global vmselect\'s overrides on a cluster without Grafana', `${BASE}${FAR}${vm(', clusternativeEndpoint: vmselect.far.internal:8401')}    components: { victoriametrics: { vmselectGlobal: { priorityClassName: high } } }\n${GLOBAL}`, '18:54 clusters[2].components.victoriametrics.vmselectGlobal', /cluster "far" does not run vmselectGlobal \(it runs in: hub\)/],
+    ['one global vmselect', `${BASE}components:\n  victoriametrics:\n    globalSelect: true\n    vmselectGlobal: { replicas: 1 }\n`, '14:33 components.victoriametrics.vmselectGlobal.replicas', /must be >= 2/],
   ])('%s', (_, text, at, message) => expectLocatedProblem(text, at, message));
 });

@@ -27,6 +27,8 @@ export interface VictoriaMetricsClusterProps extends ScrapeProps {
   readonly remoteReaders?: readonly Peer[];
   /** Serve vmselect's cluster-native port to a global vmselect (see {@link VmSelect}). @default not served */
   readonly clusternativeReaders?: readonly Peer[];
+  /** Labels every stored sample gets where it lacks them (see {@link VmInsert}). @default none */
+  readonly storedLabels?: Readonly<Record<string, string>>;
   /** Per-component overrides. @default none */
   readonly overrides?: Partial<Record<Part, WorkloadOverrides>>;
 }
@@ -54,7 +56,7 @@ export class VictoriaMetricsCluster extends Construct {
     }
     const dedupInterval = props.scrapeInterval ?? '30s';
     this.vmstorage = new VmStorage(this, 'vmstorage', ctx, { namespace: ns, replicas: storageReplicas, retention: props.retention, storage: props.storage, dedupInterval, overrides: overrides.vmstorage });
-    this.vminsert = new VmInsert(this, 'vminsert', ctx, { namespace: ns, replicas: replicas.vminsert, storageReplicas, replicationFactor, promoteResourceAttributes: OTLP_PROMOTED_ATTRIBUTES, overrides: overrides.vminsert });
+    this.vminsert = new VmInsert(this, 'vminsert', ctx, { namespace: ns, replicas: replicas.vminsert, storageReplicas, replicationFactor, promoteResourceAttributes: OTLP_PROMOTED_ATTRIBUTES, storedLabels: props.storedLabels, overrides: overrides.vminsert });
     this.vmselect = new VmSelect(this, 'vmselect', ctx, { namespace: ns, replicas: replicas.vmselect, storageReplicas, replicationFactor, dedupInterval, remoteReaders: props.remoteReaders, clusternativeReaders: props.clusternativeReaders, overrides: overrides.vmselect });
     this.vmagent = new VmAgent(this, 'vmagent', ctx, { ...props, replicas: replicas.vmagent, overrides: overrides.vmagent });
     this.vmalert = new VmAlert(this, 'vmalert', ctx, { namespace: ns, replicas: replicas.vmalert, ruleConfigMaps: props.ruleConfigMaps, alertmanager: props.alertmanager, evaluationInterval: props.scrapeInterval, overrides: overrides.vmalert });

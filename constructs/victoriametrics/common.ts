@@ -2,6 +2,7 @@ import type { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import * as k8s from '../../imports/k8s.ts';
 import { parseDuration } from '../../src/duration.ts';
+import { GLOBAL_VMSELECT } from '../../src/model/types.ts';
 import { httpProbe, selectorLabels, serviceHost, type StackContext } from '../common.ts';
 import {
   componentMetadata,
@@ -94,8 +95,8 @@ export interface VmDeploymentOptions {
   readonly extraPorts?: readonly { readonly name: string; readonly port: number }[];
 }
 
-/** The global vmselect of the Grafana cluster: a vmselect (its port, its size) under its own name. */
-export const GLOBAL_VMSELECT = 'vmselect-global';
+/** The global vmselect of the Grafana cluster: a vmselect (its port) under its own name. */
+export { GLOBAL_VMSELECT };
 type VmApp = 'vminsert' | 'vmselect' | 'vmagent' | 'vmalert' | typeof GLOBAL_VMSELECT;
 
 /**

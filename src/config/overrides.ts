@@ -129,6 +129,7 @@ function placementWords(workload: Workload): string {
   const runsIn = WORKLOADS[workload].runsIn;
   if (runsIn === 'agents') return 'node agents are off: components.collector.agent is false';
   if (runsIn === 'non-backend') return 'it runs only in clusters without role backend, and every cluster has it';
+  if (runsIn === 'globalSelect') return 'it runs in the Grafana cluster with components.victoriametrics.globalSelect: true';
   if (runsIn === 'prometheus' || runsIn === 'victoriametrics') return `it runs in backend clusters whose metrics.mode is ${runsIn === 'prometheus' ? 'prometheus (the default)' : 'victoriametrics-cluster'}`;
   return `it runs in clusters with role ${runsIn}`;
 }

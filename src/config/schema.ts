@@ -518,8 +518,8 @@ export const configSchema = closed(
       tempo: closed({ retention: duration, storage: quantity, ...podOverrides }),
       // The `victoriametrics-cluster` metrics mode: two of each at least, so that losing any one pod loses nothing.
       victoriametrics: closed({
-        ...Object.fromEntries(VICTORIAMETRICS_COMPONENTS.map((c) => [c, closed({ replicas: { ...replicas, minimum: 2, default: 2, allowed: 'at least 2: one pod of each may be lost' }, ...podOverrides })])),
-        // One vmselect in the Grafana cluster over every victoriametrics-cluster backend: one datasource for all clouds.
+        ...Object.fromEntries([...VICTORIAMETRICS_COMPONENTS, 'vmselectGlobal'].map((c) => [c, closed({ replicas: { ...replicas, minimum: 2, default: 2, allowed: 'at least 2: one pod of each may be lost' }, ...podOverrides })])),
+        // One vmselect in the Grafana cluster over every victoriametrics-cluster backend (its settings: vmselectGlobal): one datasource for all clouds.
         globalSelect: { type: 'boolean', default: false },
       }),
       loki: closed({ retention: duration, storage: quantity, ...podOverrides }),

@@ -39,7 +39,8 @@ const r = (cpuRequest: string, cpuLimit: string, memoryRequest: string, memoryLi
  * The presets. `medium` is what the stack shipped before sizes existed (the default, byte for
  * byte), Loki's limits apart. Prometheus keeps 30 days in every size: SLO periods are up to 30
  * days and synth refuses a shorter retention. Collector memory limits stay at or above
- * {@link COLLECTOR_MIN_MEMORY_MIB}. Loki's limits allow about 200 active streams per node of the
+ * {@link COLLECTOR_MIN_MEMORY_MIB}. The global vmselect merges what the backends' vmselects have
+ * already merged: it asks what one of them does. Loki's limits allow about 200 active streams per node of the
  * size's node count (a replaced pod's streams stay active until flushed) and 1/8 to 1/6 MiB/s of
  * logs per node; small keeps Loki's defaults.
  */
@@ -61,6 +62,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       vmstorage: r('100m', '1', '512Mi', '1Gi'),
       vminsert: r('50m', '500m', '128Mi', '256Mi'),
       vmselect: r('50m', '500m', '256Mi', '512Mi'),
+      vmselectGlobal: r('50m', '500m', '256Mi', '512Mi'),
       vmagent: r('50m', '500m', '128Mi', '256Mi'),
       vmalert: r('25m', '250m', '64Mi', '128Mi'),
     },
@@ -86,6 +88,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       vmstorage: r('250m', '2', '1Gi', '4Gi'),
       vminsert: r('100m', '1', '256Mi', '512Mi'),
       vmselect: r('100m', '1', '512Mi', '1Gi'),
+      vmselectGlobal: r('100m', '1', '512Mi', '1Gi'),
       vmagent: r('100m', '1', '256Mi', '512Mi'),
       vmalert: r('50m', '500m', '128Mi', '256Mi'),
     },
@@ -111,6 +114,7 @@ export const SIZE_PRESETS: Readonly<Record<Size, SizePreset>> = {
       vmstorage: r('1', '4', '4Gi', '16Gi'),
       vminsert: r('500m', '2', '512Mi', '1Gi'),
       vmselect: r('500m', '4', '2Gi', '8Gi'),
+      vmselectGlobal: r('500m', '4', '2Gi', '8Gi'),
       vmagent: r('500m', '2', '1Gi', '2Gi'),
       vmalert: r('100m', '1', '256Mi', '512Mi'),
     },
@@ -163,7 +167,7 @@ export interface Footprint {
  */
 export function footprint(size: Size, replicas: Partial<Record<Workload, number>>, cpuMillis: (q: string) => number, memoryMiB: (q: string) => number): Footprint {
   const preset = SIZE_PRESETS[size];
-  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper' && w !== 'nodeExporter' && WORKLOADS[w].runsIn !== 'victoriametrics');
+  const pods = (Object.entries(preset.resources) as [Workload, ComputeResources][]).filter(([w]) => w !== 'otelAgent' && w !== 'otelScraper' && w !== 'nodeExporter' && WORKLOADS[w].runsIn !== 'victoriametrics' && WORKLOADS[w].runsIn !== 'globalSelect');
   const sum = (f: (r: ComputeResources) => number) => pods.reduce((total, [w, r]) => total + f(r) * (replicas[w] ?? 1), 0);
   return {
     cpuRequest: sum((r) => cpuMillis(r.cpu.request)),

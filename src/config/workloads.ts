@@ -23,13 +23,15 @@ export const WORKLOADS = {
   vmselect: { keys: ['victoriametrics', 'vmselect'], runsIn: 'victoriametrics' },
   vmagent: { keys: ['victoriametrics', 'vmagent'], runsIn: 'victoriametrics' },
   vmalert: { keys: ['victoriametrics', 'vmalert'], runsIn: 'victoriametrics' },
+  vmselectGlobal: { keys: ['victoriametrics', 'vmselectGlobal'], runsIn: 'globalSelect' },
 } as const satisfies Record<string, { keys: readonly string[]; runsIn: WorkloadPlacement }>;
 
 /**
  * Which clusters run a workload: by role, every cluster, those without a backend, wherever node
- * agents are enabled, or the backends of one metrics mode.
+ * agents are enabled, the backends of one metrics mode, or the Grafana cluster with
+ * `components.victoriametrics.globalSelect`.
  */
-type WorkloadPlacement = ClusterRole | 'every' | 'non-backend' | 'agents' | 'prometheus' | 'victoriametrics';
+type WorkloadPlacement = ClusterRole | 'every' | 'non-backend' | 'agents' | 'prometheus' | 'victoriametrics' | 'globalSelect';
 
 export type Workload = keyof typeof WORKLOADS;
 export const WORKLOAD_NAMES = Object.keys(WORKLOADS) as Workload[];
@@ -52,6 +54,8 @@ export function runsWorkload(config: Pick<StackConfig, 'components'>, topology: 
       return roles.has('backend') && metricsMode(cluster) === 'prometheus';
     case 'victoriametrics':
       return roles.has('backend') && metricsMode(cluster) === 'victoriametrics-cluster';
+    case 'globalSelect':
+      return roles.has('grafana') && config.components.victoriametrics.globalSelect;
     default:
       return roles.has(placement);
   }

@@ -9,6 +9,9 @@ export function datasourceUids(cloud?: string): { prometheus: string; loki: stri
   return { prometheus: uid('prometheus'), loki: uid('loki'), tempo: uid('tempo'), alertmanager: uid('alertmanager') };
 }
 
+/** Uid of the datasource over every victoriametrics-cluster backend (`components.victoriametrics.globalSelect`). */
+export const GLOBAL_PROMETHEUS_UID = 'prometheus-global';
+
 /** The name Grafana shows for a uid of {@link datasourceUids}: `Prometheus`, `Prometheus (aws)`. */
 export function datasourceName(uid: string): string {
   const [type, ...cloud] = uid.split('-');

@@ -2,13 +2,15 @@
  * The VictoriaMetrics cluster of the `victoriametrics-cluster` metrics mode, one row per component,
  * from their own metrics (names read off the 1.150 binaries' /metrics; the engine tests check them).
  */
+import { GLOBAL_VMSELECT } from '../model/types.ts';
 import { dashboard, type DefaultDatasources, type Row } from './grafana-json.ts';
 import { clusterVariable, rateOf as rate } from './kubernetes/selectors.ts';
 import { processRow, sel, TAGS } from './stack-components.ts';
 import type { DashboardFile } from './stack-health.ts';
 
-export function victoriaMetricsDashboard(defaults: DefaultDatasources): DashboardFile {
-  const [S, I, Q, A, R] = ['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert'].map(sel);
+/** With `globalSelect`, a row for the global vmselect of the Grafana cluster and its pods. */
+export function victoriaMetricsDashboard(defaults: DefaultDatasources, opts: { globalSelect?: boolean } = {}): DashboardFile {
+  const [S, I, Q, A, R, G] = ['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert', GLOBAL_VMSELECT].map(sel);
   const byPod = (title: string, unit: string, expr: string) => ({ title, unit, queries: [{ expr: `sum by (pod) (${expr})`, legend: '{{pod}}' }] });
   const rows: Row[] = [
     {
@@ -46,7 +48,28 @@ export function victoriaMetricsDashboard(defaults: DefaultDatasources): Dashboar
         byPod('Alert send errors (vmalert)', 'ops', rate('vmalert_alerts_send_errors_total', R!)),
       ],
     },
-    ...['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert'].map((job) => ({ ...processRow(job), title: `Pods: ${job}` })),
+    ...(opts.globalSelect
+      ? [
+          {
+            title: 'Global vmselect (every backend)',
+            panels: [
+              {
+                title: 'Backends reachable from the global vmselect',
+                description: 'One backend down and every query of Prometheus (global) is refused.',
+                unit: 'short',
+                queries: [{ expr: `min by (addr) (vm_tcpdialer_addr_available{${G}})`, legend: '{{addr}}' }],
+              },
+              {
+                title: 'Failed requests to backends (global vmselect)',
+                unit: 'ops',
+                queries: [{ expr: `sum by (addr) (${rate('vm_request_errors_total', `${G}, type="rpcClient"`)})`, legend: '{{addr}}' }],
+              },
+              byPod('Query requests (global vmselect)', 'reqps', rate('vm_http_requests_total', G!)),
+            ],
+          },
+        ]
+      : []),
+    ...['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert', ...(opts.globalSelect ? [GLOBAL_VMSELECT] : [])].map((job) => ({ ...processRow(job), title: `Pods: ${job}` })),
   ];
   return dashboard(
     {

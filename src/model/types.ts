@@ -456,21 +456,25 @@ export interface ClusterComponentsConfig {
   readonly collector?: { readonly agent?: PodOverridesConfig; readonly gateway?: PodOverridesConfig; readonly scraper?: PodOverridesConfig };
   readonly kubeStateMetrics?: PodOverridesConfig;
   readonly controller?: PodOverridesConfig;
-  readonly victoriametrics?: { readonly [K in VictoriaMetricsComponent]?: PodOverridesConfig };
+  readonly victoriametrics?: { readonly [K in VictoriaMetricsComponent | 'vmselectGlobal']?: PodOverridesConfig };
 }
 
 /** The workloads of the `victoriametrics-cluster` metrics mode. */
 export const VICTORIAMETRICS_COMPONENTS = ['vmstorage', 'vminsert', 'vmselect', 'vmagent', 'vmalert'] as const;
 export type VictoriaMetricsComponent = (typeof VICTORIAMETRICS_COMPONENTS)[number];
+/** The app of the global vmselect in the Grafana cluster (`components.victoriametrics.globalSelect`): its job label too. */
+export const GLOBAL_VMSELECT = 'vmselect-global';
 
 /** `components.victoriametrics`: per-component settings of the `victoriametrics-cluster` mode. */
 export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } } & {
   /**
    * One more vmselect, in the Grafana cluster, reading every victoriametrics-cluster backend's
-   * vmselect (multi-level): the datasource `Prometheus (all clouds)`. It takes `vmselect`'s replicas
-   * and overrides. @default false
+   * vmselect (multi-level): the datasource `Prometheus (global)`. Its replicas and overrides are
+   * `vmselectGlobal`'s. @default false
    */
   readonly globalSelect: boolean;
+  /** The global vmselect's replicas and overrides (`clusters[].components.victoriametrics.vmselectGlobal` in the Grafana cluster). */
+  readonly vmselectGlobal: PodOverridesConfig & { readonly replicas: number };
 };
 
 /**

@@ -16,12 +16,12 @@ import { allVictoriaMetricsAlerts } from './victoriametrics.ts';
 
 /**
  * The runbook's parts: the stack's alerts (with the VictoriaMetrics cluster's where a backend runs
- * it), the Kubernetes alerts, then one section per SLO.
+ * it, and the global vmselect's where it runs), the Kubernetes alerts, then one section per SLO.
  */
-export function runbookParts(slos: readonly Slo[] = [], opts: { victoriaMetrics?: boolean } = {}): RunbookPart[] {
+export function runbookParts(slos: readonly Slo[] = [], opts: { victoriaMetrics?: boolean; globalSelect?: boolean } = {}): RunbookPart[] {
   return [
     { title: 'Stack', sections: allStackAlerts().map(alertSection) },
-    ...(opts.victoriaMetrics ? [{ title: 'VictoriaMetrics', sections: allVictoriaMetricsAlerts().map(alertSection) }] : []),
+    ...(opts.victoriaMetrics ? [{ title: 'VictoriaMetrics', sections: allVictoriaMetricsAlerts(opts).map(alertSection) }] : []),
     { title: 'Kubernetes', sections: allKubernetesAlerts().map(alertSection) },
     { title: 'SLOs', sections: slos.map(sloSection) },
   ];
@@ -38,7 +38,7 @@ export function runbookLink(config: StackConfig, topology: Topology): RunbookLin
 
 /** docs/runbook.md: one section per alert of the stack (the VictoriaMetrics mode's included) and of the Kubernetes rules, anchored by the alert's name. */
 export function runbookMarkdown(): string {
-  const parts = runbookParts([], { victoriaMetrics: true }).filter((p) => p.sections.length);
+  const parts = runbookParts([], { victoriaMetrics: true, globalSelect: true }).filter((p) => p.sections.length);
   const index = parts.map((p) => `**${p.title}:** ${p.sections.map((s) => `[${s.title}](#${s.anchor})`).join(' · ')}`);
   const sections = parts.flatMap((p) => p.sections.map((s) => `## ${s.title}\n\n${s.body}\n`));
   return [

@@ -1,3 +1,4 @@
+import { GLOBAL_VMSELECT } from '../model/types.ts';
 import type { RunbookLink } from './runbook.ts';
 import { alert, alertRuleFile, withCluster, type RuleFile, type StackAlert } from './stack-rules.ts';
 
@@ -11,20 +12,52 @@ export const VM_ALERT_METRICS = {
   vmselect: ['vm_partial_results_total'],
   vmagent: ['vmagent_remotewrite_packets_dropped_total', 'vmagent_remotewrite_pending_data_bytes'],
   vmalert: ['vmalert_execution_errors_total', 'vmalert_alerts_send_errors_total', 'vmalert_remotewrite_errors_total'],
+  // Its backends' vmselects are its storage nodes: per address, dialled or not, and failed requests (test/victoriametrics-global.test.ts).
+  [GLOBAL_VMSELECT]: ['vm_tcpdialer_addr_available', 'vm_request_errors_total'],
 } as const;
 
 /** The ConfigMap and file of the rules below, loaded by vmalert in the `victoriametrics-cluster` metrics mode only. */
 export const VM_RULES_CONFIGMAP = 'prometheus-rules-victoriametrics';
 export const VM_RULES_FILE = 'victoriametrics.rules.yaml';
 
+/** The global vmselect's rules: loaded by the backend that stores the Grafana cluster's metrics (Prometheus or vmalert), whatever its mode. */
+export const GLOBAL_SELECT_RULES_CONFIGMAP = 'prometheus-rules-vmselect-global';
+export const GLOBAL_SELECT_RULES_FILE = 'vmselect-global.rules.yaml';
+
 /** The health of the VictoriaMetrics cluster itself: storage reachable and writable, nothing dropped, rules evaluated and delivered. */
 export function victoriaMetricsRules(runbook: RunbookLink): RuleFile {
   return alertRuleFile(victoriaMetricsAlertGroups(), runbook);
 }
 
-/** Every VictoriaMetrics alert, in file order (runbook). */
-export function allVictoriaMetricsAlerts(): readonly StackAlert[] {
-  return victoriaMetricsAlertGroups().flatMap((g) => g.rules);
+/** The global vmselect's health (`components.victoriametrics.globalSelect`): every backend reachable, no query refused. */
+export function globalSelectRules(runbook: RunbookLink): RuleFile {
+  return alertRuleFile([globalSelectAlertGroup()], runbook);
+}
+
+/** Every VictoriaMetrics alert, in file order (runbook); the global vmselect's with `globalSelect`. */
+export function allVictoriaMetricsAlerts(opts: { globalSelect?: boolean } = {}): readonly StackAlert[] {
+  return [...victoriaMetricsAlertGroups(), ...(opts.globalSelect ? [globalSelectAlertGroup()] : [])].flatMap((g) => g.rules);
+}
+
+function globalSelectAlertGroup(): { readonly name: string; readonly rules: readonly StackAlert[] } {
+  const job = `job="${GLOBAL_VMSELECT}"`;
+  return {
+    name: 'o11y-stack.vmselect-global',
+    rules: [
+      alert('O11yVmSelectGlobalBackendUnreachable', `min by (cluster, addr) (${withCluster(`vm_tcpdialer_addr_available{${job}}`)}) == 0`, '5m', 'warning', {
+        summary: 'The global vmselect cannot reach a backend',
+        description: 'The global vmselect has not connected to the backend vmselect {{ $labels.addr }} for 5 minutes.',
+        impact: 'Every query of the datasource Prometheus (global) is refused (-search.denyPartialResponse): the multi-cloud SLO panels show errors. Each cloud\'s own datasource still answers.',
+        action: 'Check that backend\'s vmselect pods (`o11y check` in its cluster), its clusternativeEndpoint on port 8401, and the private network and NetworkPolicies between the clusters.',
+      }),
+      alert('O11yVmSelectGlobalRefusing', `sum by (cluster, addr) (${withCluster(`increase(vm_request_errors_total{${job}, type="rpcClient"}[5m])`)}) > 0`, '5m', 'warning', {
+        summary: 'A backend fails the global vmselect\'s requests',
+        description: 'Requests of the global vmselect to the backend vmselect {{ $labels.addr }} failed in the last 5 minutes.',
+        impact: 'Queries of the datasource Prometheus (global) that read that backend are refused rather than answered for fewer clouds.',
+        action: 'Read that backend\'s vmselect alerts (O11yVmSelectPartialResults) and logs: its storage nodes may be down, or the connection between the clusters drops.',
+      }),
+    ],
+  };
 }
 
 function victoriaMetricsAlertGroups(): readonly { readonly name: string; readonly rules: readonly StackAlert[] }[] {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { formatDuration } from '../duration.ts';
+import { GLOBAL_PROMETHEUS_UID } from '../dashboards/datasources.ts';
 import { cloudVariable, SCHEMA_VERSION } from '../dashboards/stack-health.ts';
 import type { Slo } from './model.ts';
 import { BASE_WINDOW, errorBudget, SERIES, sloSelector } from './rules.ts';
@@ -21,6 +22,8 @@ export function dashboardUid(service: string): string {
 export interface SloCloud {
   readonly cloud: string;
   readonly prometheusUid: string;
+  /** The global vmselect reads this cloud's backend (datasource `Prometheus (global)`). @default false */
+  readonly inGlobal?: boolean;
 }
 
 /**
@@ -118,26 +121,37 @@ function refId(i: number): string {
  * 5m rates, as the period ratio rule does) or of the current 5m rates; then one math expression:
  * (Σ errors) / (Σ requests) over the clouds, as a burn rate or as the budget remaining. A cloud
  * without an error series counts 0 errors (as the rules do), one without traffic 0 requests.
+ * When the global vmselect reads every one of the clouds, one query to it adds them up instead
+ * (their backends label each series with its cloud, so the clouds' series stay apart there).
  */
 export function wholeServiceQueries(slo: Slo, clouds: readonly SloCloud[], range: string | undefined, output: 'burnRate' | 'budgetRemaining', instant: boolean): object[] {
   const sel = sloSelector(slo);
   const over = (series: string) => (range ? `sum(sum_over_time(${series}${sel}[${range}]))` : `sum(${series}${sel})`);
+  const [errorsOf, requestsOf] = [`${over(SERIES.errors)} or vector(0)`, `clamp_min(${over(SERIES.total)} or vector(0), ${TINY})`];
+  const mode = instant ? { instant: true, range: false } : { range: true };
+  if (clouds.every((c) => c.inGlobal)) {
+    const datasource = { type: 'prometheus', uid: GLOBAL_PROMETHEUS_UID };
+    return [{ refId: 'A', datasource, ...mode, expr: budgetExpression(slo, `(${errorsOf})`, `(${requestsOf})`, output, '> bool'), legendFormat: 'all clouds' }];
+  }
   const targets = clouds.flatMap((c, i) => {
-    const datasource = { type: 'prometheus', uid: c.prometheusUid };
-    const common = { datasource, hide: true, ...(instant ? { instant: true, range: false } : { range: true }) };
+    const common = { datasource: { type: 'prometheus', uid: c.prometheusUid }, hide: true, ...mode };
     return [
-      { refId: refId(2 * i), ...common, expr: `${over(SERIES.errors)} or vector(0)`, legendFormat: `${c.cloud} errors` },
-      { refId: refId(2 * i + 1), ...common, expr: `clamp_min(${over(SERIES.total)} or vector(0), ${TINY})`, legendFormat: `${c.cloud} requests` },
+      { refId: refId(2 * i), ...common, expr: errorsOf, legendFormat: `${c.cloud} errors` },
+      { refId: refId(2 * i + 1), ...common, expr: requestsOf, legendFormat: `${c.cloud} requests` },
     ];
   });
   const errors = clouds.map((_, i) => `$${refId(2 * i)}`).join(' + ');
   const requests = clouds.map((_, i) => `$${refId(2 * i + 1)}`).join(' + ');
-  const ratio = `(${errors}) / (${requests})`;
+  const expression = budgetExpression(slo, `(${errors})`, `(${requests})`, output, '>');
+  return [...targets, { refId: refId(2 * clouds.length), datasource: EXPRESSION_DATASOURCE, type: 'math', expression, hide: false }];
+}
+
+/** errors / requests as a burn rate or the budget remaining; `gt` is the comparison that yields 0 or 1 (Grafana math's `>`, PromQL's `> bool`). */
+function budgetExpression(slo: Slo, errors: string, requests: string, output: 'burnRate' | 'budgetRemaining', gt: '>' | '> bool'): string {
   const budget = errorBudget(slo);
   // A 100% objective has no budget: any error is an infinite burn (b / (1 - b) with b = 1), none is 0; as the rules.
-  const burn = budget > 0 ? `${ratio} / ${budget}` : `((${errors}) > 0) / (1 - ((${errors}) > 0))`;
-  const expression = output === 'burnRate' ? burn : `1 - (${burn})`;
-  return [...targets, { refId: refId(2 * clouds.length), datasource: EXPRESSION_DATASOURCE, type: 'math', expression, hide: false }];
+  const burn = budget > 0 ? `${errors} / ${requests} / ${budget}` : `(${errors} ${gt} 0) / (1 - (${errors} ${gt} 0))`;
+  return output === 'burnRate' ? burn : `1 - (${burn})`;
 }
 
 /** Budget remaining and burn rates of the whole service: every cloud the SLO is placed in, added up. */
@@ -148,9 +162,11 @@ function wholeServicePanels(slo: Slo, clouds: readonly SloCloud[], y: number): o
   const budgetTargets = wholeServiceQueries(slo, clouds, period, 'budgetRemaining', true);
   const burnTargets = wholeServiceQueries(slo, clouds, period, 'burnRate', true);
   const currentTargets = wholeServiceQueries(slo, clouds, undefined, 'burnRate', false);
-  const description = `Sum of errors over sum of requests across ${names} (not an average of the clouds' ratios).`;
+  const global = clouds.every((c) => c.inGlobal);
+  const description = `Sum of errors over sum of requests across ${names} (not an average of the clouds' ratios)${global ? ', through the global vmselect' : ''}.`;
+  const datasource = global ? { type: 'prometheus', uid: GLOBAL_PROMETHEUS_UID } : MIXED_DATASOURCE;
   const wholeStat = (title: string, targets: object[], unit: string, x: number, threshold: number, redAbove: boolean) => ({
-    ...stat(MIXED_DATASOURCE, `${WHOLE_SERVICE}: ${title}`, '', unit, { x, y }, threshold, redAbove),
+    ...stat(datasource, `${WHOLE_SERVICE}: ${title}`, '', unit, { x, y }, threshold, redAbove),
     description,
     gridPos: { h: 5, w: 4, x, y },
     targets,
@@ -163,7 +179,7 @@ function wholeServicePanels(slo: Slo, clouds: readonly SloCloud[], y: number): o
       type: 'timeseries',
       title: `${WHOLE_SERVICE}: current burn rate (${BASE_WINDOW / 60}m, ${names})`,
       description,
-      datasource: MIXED_DATASOURCE,
+      datasource,
       gridPos: { h: 5, w: 16, x: 8, y },
       fieldConfig: { defaults: { unit: 'none', min: 0, displayName: 'all clouds' }, overrides: [] },
       targets: currentTargets,

@@ -106,9 +106,16 @@ export function placeSlos(config: StackConfig, topology: Topology, options: Comp
     );
   }
   // In a multi-cluster stack the global Grafana has one Prometheus datasource per backend cloud: each
-  // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several.
+  // SLO's dashboard reads the clouds it is placed in, and adds them up when there are several (in
+  // one query where the global vmselect reads them all).
+  const inGlobal = (cloud: Cloud) => {
+    const backend = topology.backendOf(cloud);
+    return config.components.victoriametrics.globalSelect && backend?.kind === 'cluster' && metricsMode(backend.cluster) === 'victoriametrics-cluster';
+  };
   const cloudsOf: SloPlacement = (slo) =>
-    topology.backendClouds.filter((c) => topology.backendOf(c)?.kind === 'cluster' && places(slo, c)).map((cloud) => ({ cloud, prometheusUid: datasourceUids(cloud).prometheus }));
+    topology.backendClouds
+      .filter((c) => topology.backendOf(c)?.kind === 'cluster' && places(slo, c))
+      .map((cloud) => ({ cloud, prometheusUid: datasourceUids(cloud).prometheus, ...(inGlobal(cloud) ? { inGlobal: true } : {}) }));
   const dashboards = topology.multiCluster ? serviceDashboards(all.slos, options.prometheusUid, cloudsOf) : all.dashboards;
   // vmalert evaluates a victoriametrics-cluster backend's rules every scrape interval.
   const vmalert = { lag: vmalertLag(parseDuration(config.components.prometheus.scrapeInterval)!) };

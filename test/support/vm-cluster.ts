@@ -53,7 +53,7 @@ export async function startVmCluster(
   work: string,
   opts: { storage?: number; inserts?: number; selects?: number; flags?: Partial<Record<VmComponent, VmFlags>> } = {},
 ): Promise<VmCluster> {
-  const args = { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: containerArgs(objects, 'vminsert'), vmselect: containerArgs(objects, 'vmselect') };
+  const args = { vmstorage: containerArgs(objects, 'vmstorage'), vminsert: vminsertArgs(objects), vmselect: containerArgs(objects, 'vmselect') };
   const own = (c: VmComponent, extra: VmFlags) => withFlags(args[c], { ...opts.flags?.[c], ...extra }, '-');
   const started: Daemon[] = [];
   const nodes: StorageNode[] = [];
@@ -124,6 +124,13 @@ export async function startVmCluster(
   for (let i = 0; i < (opts.selects ?? 1); i++) cluster.selects.push(await cluster.startSelect());
   for (const insert of cluster.inserts) await cluster.allNodesReachable(insert);
   return cluster;
+}
+
+/** vminsert's synthesized args, its `-relabelConfig` (when it has one) laid out from its ConfigMap under a temp root. */
+function vminsertArgs(objects: readonly K8sObject[]): string[] {
+  const pod = layOutPodFiles(objects, 'vminsert', 'vminsert');
+  const relabel = flagValue(pod.args, 'relabelConfig');
+  return relabel ? withFlags(pod.args, { relabelConfig: pod.hostPath(relabel) }, '-') : [...pod.args];
 }
 
 /** One series of a vmselect answer: its labels and raw (deduplicated) samples as [seconds, value]. */
