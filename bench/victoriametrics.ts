@@ -11,7 +11,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { compileSloFiles } from '../src/slo/index.ts';
+import { compileSloFiles, type CompileOptions } from '../src/slo/index.ts';
+import { vmalertLag } from '../src/slo/rules.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
 import { startDaemon, type Daemon } from '../test/support/daemon.ts';
 import { findEngines } from '../test/support/engines.ts';
@@ -31,7 +32,7 @@ import type { BenchResult } from './types.ts';
 export const method = [
   'Both stores run on loopback with the flags synth writes for the default config (Prometheus: its remote-write receiver and the synthesized out-of-order window; VictoriaMetrics: two vmstorage nodes, vminsert with replication factor 2, vmselect, vmalert), one after the other in the same run.',
   'Ingestion: the same pre-encoded remote-write requests (uncompressed snappy blocks) posted by concurrent writers, each writer\'s series in order, samples 30 s apart (the synthesized `-dedup.minScrapeInterval`); the rate is samples over the wall time until the last request is acknowledged, and every sample is counted back (`count_over_time`) before a figure is kept.',
-  'Rule evaluation: the synthetic cluster of bench/kubernetes.ts (100 nodes, 5,000 pods: kube-state-metrics, cAdvisor, node-exporter, kubelet and control-plane series) pushed into both, then the synthesized Kubernetes rule file and the rules of 10 SLOs over `apiserver_request_total` evaluated by Prometheus and by vmalert (against vmselect, recording through vminsert) every 60 s; after two more iterations of every group, the sum of the rules\' last `evaluationTime` from each engine\'s `/api/v1/rules`, and the node rules must have recorded all 100 nodes in both. vmalert\'s time includes its HTTP round trip to vmselect; Prometheus evaluates in-process. `O11Y_BENCH_QUICK=1` runs a small version (10 nodes, 40,000 samples) to check the benchmark works; its figures mean nothing.',
+  'Rule evaluation: the synthetic cluster of bench/kubernetes.ts (100 nodes, 5,000 pods: kube-state-metrics, cAdvisor, node-exporter, kubelet and control-plane series) pushed into both, then the synthesized Kubernetes rule file and the rules of 10 SLOs over `apiserver_request_total` (as synth generates them for each engine: vmalert's read their 5m rates at a lag) evaluated by Prometheus and by vmalert (against vmselect, recording through vminsert) every 60 s; after two more iterations of every group, the sum of the rules\' last `evaluationTime` from each engine\'s `/api/v1/rules`, and the node rules must have recorded all 100 nodes in both. vmalert\'s time includes its HTTP round trip to vmselect; Prometheus evaluates in-process. `O11Y_BENCH_QUICK=1` runs a small version (10 nodes, 40,000 samples) to check the benchmark works; its figures mean nothing.',
 ].join(' ');
 
 const QUICK = process.env.O11Y_BENCH_QUICK === '1';
@@ -142,8 +143,12 @@ async function ingestion(objects: readonly K8sObject[], bin: VmParts, dir: strin
 // (b) rule evaluation
 // ---------------------------------------------------------------------------------------------
 
-/** The rule files both engines evaluate: the synthesized Kubernetes rules and SLO rules over the API server's requests; and their group names. */
-function ruleFiles(objects: readonly K8sObject[], dir: string): { files: string[]; groups: string[] } {
+/**
+ * The rule files each engine evaluates: the synthesized Kubernetes rules, and SLO rules over the API
+ * server's requests as synth generates them for each (vmalert's read their rates at a lag); and the
+ * group names, the same in both.
+ */
+function ruleFiles(objects: readonly K8sObject[], dir: string): { prometheus: string[]; vmalert: string[]; groups: string[] } {
   const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
   const kubernetes = pod.configMapFiles.find((f) => f.endsWith('/kubernetes.rules.yaml'));
   if (!kubernetes) throw new Error('vmalert mounts no kubernetes.rules.yaml');
@@ -156,10 +161,14 @@ function ruleFiles(objects: readonly K8sObject[], dir: string): { files: string[
     alerting: { name: ApiserverRequestErrors }
 `).join('')}`;
   writeFileSync(join(dir, 'slos.yaml'), slos);
-  const files = [pod.hostPath(kubernetes), join(dir, 'slo.rules.yaml')];
-  writeFileSync(files[1]!, dumpYaml(compileSloFiles([join(dir, 'slos.yaml')]).ruleFile));
-  const groups = files.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { name: string }[] }).groups.map((g) => g.name));
-  return { files, groups };
+  const sloFile = (name: string, options: CompileOptions) => {
+    writeFileSync(join(dir, name), dumpYaml(compileSloFiles([join(dir, 'slos.yaml')], options).ruleFile));
+    return join(dir, name);
+  };
+  const prometheus = [pod.hostPath(kubernetes), sloFile('slo.rules.yaml', {})];
+  const vmalert = [pod.hostPath(kubernetes), sloFile('slo-vmalert.rules.yaml', { vmalert: { lag: vmalertLag(EVAL_INTERVAL_S) } })];
+  const groups = prometheus.flatMap((f) => (parse(readFileSync(f, 'utf8')) as { groups: { name: string }[] }).groups.map((g) => g.name));
+  return { prometheus, vmalert, groups };
 }
 
 /** `name{…group="g"…} value` lines of a /metrics page, by group. */
@@ -185,7 +194,7 @@ async function ruleSeconds(rulesUrl: string): Promise<Map<string, number>> {
 }
 
 async function ruleEvaluation(objects: readonly K8sObject[], bin: VmParts & { vmalert: string }, dir: string): Promise<BenchResult[]> {
-  const { files, groups } = ruleFiles(objects, dir);
+  const { prometheus: prometheusFiles, vmalert: vmalertFiles, groups } = ruleFiles(objects, dir);
   const series = syntheticCluster(Date.now() - 60_000, CLUSTER);
   const push = async (url: string) => {
     for (let i = 0; i < series.length; i += 5000) await remoteWrite(url, series.slice(i, i + 5000));
@@ -193,7 +202,7 @@ async function ruleEvaluation(objects: readonly K8sObject[], bin: VmParts & { vm
   const recorded = 'count(instance:node_cpu_utilisation:rate5m)';
   const vm: VmCluster = await startVmCluster(bin, objects, dir);
   let vmalert: Daemon | undefined;
-  const prometheus = await startPrometheus(files);
+  const prometheus = await startPrometheus(prometheusFiles);
   try {
     await push(vm.writeUrl);
     await push(prometheus.url);
@@ -204,7 +213,7 @@ async function ruleEvaluation(objects: readonly K8sObject[], bin: VmParts & { vm
       tmpPrefix: 'o11y-bench-vmalert-',
       // The synthesized flags; its rules replaced by the benchmark's, notifications dropped.
       args: () => withFlags(pod.args.filter((a) => !a.startsWith('-rule=')), {
-        rule: files.join(','),
+        rule: vmalertFiles.join(','),
         'datasource.url': vm.selectUrl,
         'remoteRead.url': vm.selectUrl,
         'remoteWrite.url': vm.writeUrl,
