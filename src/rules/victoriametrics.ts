@@ -1,4 +1,4 @@
-import { GLOBAL_VMSELECT } from '../model/types.ts';
+import { GLOBAL_VMSELECT, VM_REPLICATION_FACTOR } from '../model/types.ts';
 import type { RunbookLink } from './runbook.ts';
 import { alert, alertRuleFile, withCluster, type RuleFile, type StackAlert } from './stack-rules.ts';
 
@@ -16,9 +16,6 @@ export const VM_ALERT_METRICS = {
   // Its backends' vmselects are its storage nodes: per address, dialled or not, and failed requests (test/victoriametrics-global.test.ts).
   [GLOBAL_VMSELECT]: ['vm_tcpdialer_addr_available', 'vm_request_errors_total'],
 } as const;
-
-/** The synthesized replication factor (constructs/victoriametrics/cluster.ts' default): vmselect tolerates one less failing storage node. */
-const REPLICATION_FACTOR = 2;
 
 /** The ConfigMap and file of the rules below, loaded by vmalert in the `victoriametrics-cluster` metrics mode only. */
 export const VM_RULES_CONFIGMAP = 'prometheus-rules-victoriametrics';
@@ -88,11 +85,11 @@ function victoriaMetricsAlertGroups(): readonly { readonly name: string; readonl
           impact: 'Samples are lost: dashboards show gaps and alerts that read the lost series may not fire.',
           action: 'Add vmstorage replicas or resources (components.victoriametrics.vmstorage).',
         }),
-        // vmselect answers while fewer storage nodes fail than the replication factor (the synthesized 2) and refuses beyond;
+        // vmselect answers while fewer storage nodes fail than the replication factor and refuses beyond;
         // a malformed query fails no storage RPC (test/victoriametrics-select-refusing.test.ts).
-        alert('O11yVmSelectRefusingQueries', `count by (cluster, instance) (sum by (cluster, instance, addr) (${withCluster('increase(vm_request_errors_total{job="vmselect", type="rpcClient"}[5m])')}) > 0) >= ${REPLICATION_FACTOR}`, '5m', 'critical', {
+        alert('O11yVmSelectRefusingQueries', `count by (cluster, instance) (sum by (cluster, instance, addr) (${withCluster('increase(vm_request_errors_total{job="vmselect", type="rpcClient"}[5m])')}) > 0) >= ${VM_REPLICATION_FACTOR}`, '5m', 'critical', {
           summary: 'vmselect refuses queries: storage nodes fail',
-          description: 'vmselect {{ $labels.instance }} failed requests to {{ $value }} storage nodes in the last 5 minutes, as many as the replication factor covers.',
+          description: 'vmselect {{ $labels.instance }} failed requests to {{ $value }} storage nodes in the last 5 minutes, as many as the replication factor: with that many down it refuses queries.',
           impact: 'Queries are refused rather than answered incompletely (-search.denyPartialResponse): dashboards show errors, rules fail to evaluate and their alerts cannot fire.',
           action: 'More storage nodes are down or unreachable than the replication factor covers: check the vmstorage pods (`o11y check`, O11yVmStorageUnreachable), their volumes and the NetworkPolicy between vmselect and vmstorage.',
         }),
