@@ -76,7 +76,7 @@ export function victoriaMetricsDashboard(defaults: DefaultDatasources, opts: { g
     {
       uid: 'o11y-victoriametrics',
       title: 'Observability stack / VictoriaMetrics',
-      description: 'Is the VictoriaMetrics cluster keeping every sample: storage nodes reachable and writable, rows dropped, partial answers, scraper queues, rule evaluation and alert delivery.',
+      description: 'Is the VictoriaMetrics cluster keeping every sample: storage nodes reachable and writable, rows dropped, failed storage requests, scraper queues, rule evaluation and alert delivery.',
       tags: TAGS,
       variables: [clusterVariable()],
       rows,
