@@ -126,10 +126,13 @@ describe('the global vmselect, monitored and sized as a component of its own', (
     expect(isAllowed(policies(dist.promGrafana), { from: pod('loki'), to: pod('vmselect-global'), port: 8481 }).allowed).toBe(false);
   });
 
-  it('o11y check --manifests checks its rollout as every Deployment\'s', () => {
+  it('o11y check --manifests checks its rollout as every Deployment\'s, and its pods\' backends', () => {
     const { workloads } = workloadsFromManifests(join(out, 'global', 'eu-backend'));
     expect(workloads).toContainEqual({ kind: 'Deployment', namespace: 'observability', name: 'vmselect-global' });
     expect(workloadsFromManifests(join(out, 'global', 'gke-backend')).workloads.map((w) => w.name)).not.toContain('vmselect-global');
+    // Its pods' backends are read where it runs (controller-vm-storage.test.ts), vminsert's storage nodes in each backend.
+    expect(workloadsFromManifests(join(out, 'global', 'eu-backend')).reachability?.['vmselect-global']).toBe('observability');
+    expect(workloadsFromManifests(join(out, 'global', 'gke-backend')).reachability).toEqual({ vminsert: 'observability' });
   });
 
   it('takes its replicas and resources from vmselectGlobal, not from vmselect', () => {

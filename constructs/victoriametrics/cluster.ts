@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { VM_REPLICATION_FACTOR } from '../../src/model/types.ts';
 import type { StackContext } from '../common.ts';
 import type { Peer } from '../network-policy.ts';
 import { OTLP_PROMOTED_ATTRIBUTES, type ScrapeProps } from '../prometheus.ts';
@@ -49,7 +50,7 @@ export class VictoriaMetricsCluster extends Construct {
     const ns = props.namespace;
     const replicas = props.replicas ?? {};
     const overrides = props.overrides ?? {};
-    const replicationFactor = props.replicationFactor ?? 2;
+    const replicationFactor = props.replicationFactor ?? VM_REPLICATION_FACTOR;
     const storageReplicas = replicas.vmstorage ?? 2;
     if (replicationFactor < 2 || replicationFactor > storageReplicas) {
       throw new Error(`replicationFactor ${replicationFactor} must be between 2 and the vmstorage replicas (${storageReplicas})`);

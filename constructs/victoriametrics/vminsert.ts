@@ -1,6 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../src/model/images.ts';
+import { VM_REPLICATION_FACTOR } from '../../src/model/types.ts';
 import { dumpYaml } from '../../src/yaml-output.ts';
 import { configMapVolume, type StackContext } from '../common.ts';
 import { configMap, type ComponentId, type WorkloadProps } from '../workload.ts';
@@ -38,7 +39,7 @@ export function vminsertArgs(props: Pick<VmInsertProps, 'namespace' | 'storageRe
   const attributes = props.promoteResourceAttributes ?? [];
   return [
     `-storageNode=${storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_INSERT_PORT).join(',')}`,
-    `-replicationFactor=${props.replicationFactor ?? 2}`,
+    `-replicationFactor=${props.replicationFactor ?? VM_REPLICATION_FACTOR}`,
     `-httpListenAddr=:${VM_PORTS.vminsert}`,
     // Metric names as Prometheus 3 writes OTLP metrics (`_total`, unit suffixes): the dashboards and rules read those.
     '-opentelemetry.usePrometheusNaming',

@@ -1,6 +1,7 @@
 import type { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { IMAGES } from '../../src/model/images.ts';
+import { VM_REPLICATION_FACTOR } from '../../src/model/types.ts';
 import { emptyDirVolume, serviceHost, type StackContext } from '../common.ts';
 import type { Peer } from '../network-policy.ts';
 import type { ComponentId, WorkloadProps } from '../workload.ts';
@@ -34,7 +35,7 @@ export const CACHE_DIR = '/cache';
 export function vmselectArgs(props: Pick<VmSelectProps, 'namespace' | 'storageReplicas' | 'replicationFactor' | 'dedupInterval' | 'clusternativeReaders'>): string[] {
   return [
     `-storageNode=${storageNodes(props.namespace, props.storageReplicas, VMSTORAGE_SELECT_PORT).join(',')}`,
-    `-replicationFactor=${props.replicationFactor ?? 2}`,
+    `-replicationFactor=${props.replicationFactor ?? VM_REPLICATION_FACTOR}`,
     `-dedup.minScrapeInterval=${props.dedupInterval}`,
     // A partial answer would make alerts resolve and dashboards dip: fail instead when too many storage nodes are down.
     '-search.denyPartialResponse',

@@ -17,7 +17,7 @@ export function resolveSelection(flags: SelectionFlags): { reader: KubeReader; o
   const scope = scopeFromFlags({ namespaces: flags.namespace, selector: flags.selector, partOf: flags.partOf }, manifests);
   const kubeConfig = loadKubeConfig({ kubeconfig: flags.kubeconfig, context: flags.context });
   const requireArch = flags.requireArch?.split(',').map((a) => a.trim()).filter(Boolean);
-  const options: CheckOptions = { scope, requireArch, imagePullGraceMs, ...(manifests?.vminsertNamespace ? { vminsertNamespace: manifests.vminsertNamespace } : {}) };
+  const options: CheckOptions = { scope, requireArch, imagePullGraceMs, ...(manifests?.reachability ? { reachability: manifests.reachability } : {}) };
   if (flags.rules) {
     // The victoriametrics-cluster mode: vmselect answers the rules and alerts API (proxied to vmalert) and queries.
     const endpoint = flags.prometheusUrl

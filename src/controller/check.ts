@@ -1,6 +1,6 @@
 /**
  * One-shot check: a fixed set of LISTs (workloads per kind and scope, pods per namespace, nodes),
- * Prometheus rule health, vminsert's storage nodes (victoriametrics-cluster mode), and the verdict.
+ * Prometheus rule health, the storage nodes of vminsert and of the global vmselect (victoriametrics-cluster mode), and the verdict.
  */
 import { ExitCode, UnreachableError } from '../errors.ts';
 import { evaluateWorkloads, type ClusterState, type EvaluateOptions, type ListFailure } from './evaluate.ts';
@@ -8,7 +8,7 @@ import type { Node, Pod, Workload, WorkloadKind } from './k8s-types.ts';
 import { TransientApiError, type KubeReader } from './kube.ts';
 import { checkPrometheus, type ExpectedRuleGroup, type PrometheusEndpoint } from './prometheus/index.ts';
 import type { CheckReport } from './report.ts';
-import { vminsertMetricsPath, vminsertPods, withStorageReachability, type VmInsertMetrics } from './vm-storage.ts';
+import { podMetricsPath, REACHABILITY_CHECKS, workloadPods, withStorageReachability, type PodMetrics, type ReachabilityWorkload } from './vm-storage.ts';
 import { NODES, podCollections, workloadCollections, type Collection, type Scope } from './scope.ts';
 
 type Listed<T> = { collection: Collection; items: T[] } | { collection: Collection; failure: ListFailure };
@@ -78,8 +78,8 @@ export interface CheckOptions extends Pick<EvaluateOptions, 'requireArch' | 'ima
   scope: Scope;
   /** Where rule health is read; undefined checks rollout only (`--no-rules`). */
   prometheus?: PrometheusTarget;
-  /** The namespace of vminsert (the victoriametrics-cluster mode): its pods' storage nodes are checked. */
-  vminsertNamespace?: string;
+  /** The namespace of each VictoriaMetrics front end deployed (vminsert, the global vmselect): its pods' storage nodes are checked. */
+  reachability?: Partial<Record<ReachabilityWorkload, string>>;
 }
 
 /** The whole verdict, as of `now` (ms since the epoch). */
@@ -93,19 +93,22 @@ export function buildReport(state: ClusterState, prom: PrometheusResult, opts: O
 export async function runCheck(reader: KubeReader, opts: CheckOptions): Promise<CheckReport> {
   const [state, prom] = await Promise.all([readClusterState(reader, opts.scope), opts.prometheus ? prometheusHealth(opts.prometheus) : RULES_SKIPPED]);
   const report = buildReport(state, prom, opts);
-  return opts.vminsertNamespace ? withStorageNodes(reader, report, state, opts.vminsertNamespace) : report;
+  let checked = report;
+  for (const [workload, namespace] of Object.entries(opts.reachability ?? {}) as [ReachabilityWorkload, string][]) checked = await withStorageNodes(reader, checked, state, workload, namespace);
+  return checked;
 }
 
-/** `report` with the vminsert Deployment judged also by whether its running pods reach every storage node (their `/metrics`, through the API server's pod proxy). */
-async function withStorageNodes(reader: KubeReader, report: CheckReport, state: ClusterState, namespace: string): Promise<CheckReport> {
-  const metrics: VmInsertMetrics[] = await Promise.all(vminsertPods(state.pods, namespace).map(async (pod) => {
+/** `report` with the Deployment `workload` judged also by whether its running pods reach every storage node (their `/metrics`, through the API server's pod proxy). */
+async function withStorageNodes(reader: KubeReader, report: CheckReport, state: ClusterState, workload: ReachabilityWorkload, namespace: string): Promise<CheckReport> {
+  const check = REACHABILITY_CHECKS[workload];
+  const metrics: PodMetrics[] = await Promise.all(workloadPods(state.pods, namespace, workload).map(async (pod) => {
     try {
-      return { pod, metrics: await reader.get(vminsertMetricsPath(namespace, pod)) };
+      return { pod, metrics: await reader.get(podMetricsPath(namespace, pod, check.port)) };
     } catch (e) {
       return { pod, error: (e as Error).message };
     }
   }));
-  const workloads = report.workloads.map((w) => (w.kind === 'Deployment' && w.name === 'vminsert' && w.namespace === namespace ? withStorageReachability(w, metrics) : w));
+  const workloads = report.workloads.map((w) => (w.kind === 'Deployment' && w.name === workload && w.namespace === namespace ? withStorageReachability(w, metrics, check) : w));
   return { ...report, workloads, healthy: report.healthy && workloads.every((w) => w.status === 'Current') };
 }
 

@@ -7,6 +7,7 @@ import { InputError } from '../errors.ts';
 import { isRecord, readManifestDir } from '../manifests/manifest-dir.ts';
 import type { WorkloadRef } from './evaluate.ts';
 import { WORKLOAD_KINDS, type WorkloadKind } from './k8s-types.ts';
+import { REACHABILITY_CHECKS, type ReachabilityWorkload } from './vm-storage.ts';
 
 export const PART_OF_LABEL = 'app.kubernetes.io/part-of';
 export const DEFAULT_NAMESPACE = 'observability';
@@ -32,15 +33,15 @@ export interface ManifestWorkloads {
   prometheusNamespace?: string;
   /** The namespace of vmselect, which answers the rules API in the `victoriametrics-cluster` metrics mode. */
   vmselectNamespace?: string;
-  /** The namespace of vminsert, whose pods' storage nodes a check reads. */
-  vminsertNamespace?: string;
+  /** The namespace of each VictoriaMetrics front end (vminsert, the global vmselect) whose pods' storage nodes a check reads. */
+  reachability?: Partial<Record<ReachabilityWorkload, string>>;
 }
 
 export function workloadsFromManifests(dir: string): ManifestWorkloads {
   const workloads: WorkloadRef[] = [];
   let prometheusNamespace: string | undefined;
   let vmselectNamespace: string | undefined;
-  let vminsertNamespace: string | undefined;
+  const reachability: Partial<Record<ReachabilityWorkload, string>> = {};
   for (const { source, object } of readManifestDir(dir)) {
     const kind = object.kind as WorkloadKind;
     if (!WORKLOAD_KINDS.includes(kind)) continue;
@@ -50,12 +51,12 @@ export function workloadsFromManifests(dir: string): ManifestWorkloads {
     workloads.push({ kind, namespace, name: meta.name });
     if (kind === 'StatefulSet' && meta.name === 'prometheus') prometheusNamespace = namespace;
     if (kind === 'Deployment' && meta.name === 'vmselect') vmselectNamespace = namespace;
-    if (kind === 'Deployment' && meta.name === 'vminsert') vminsertNamespace = namespace;
+    if (kind === 'Deployment' && Object.hasOwn(REACHABILITY_CHECKS, meta.name)) reachability[meta.name as ReachabilityWorkload] = namespace;
   }
   if (workloads.length === 0) {
     throw new InputError([{ location: { file: dir, line: 1, column: 1 }, path: '', message: 'the manifests hold no Deployment, StatefulSet or DaemonSet to check' }]);
   }
-  return { workloads, prometheusNamespace, ...(vmselectNamespace ? { vmselectNamespace } : {}), ...(vminsertNamespace ? { vminsertNamespace } : {}) };
+  return { workloads, prometheusNamespace, ...(vmselectNamespace ? { vmselectNamespace } : {}), ...(Object.keys(reachability).length ? { reachability } : {}) };
 }
 
 /**

@@ -7,13 +7,16 @@
 const AVAILABLE = /^vm_tcpdialer_addr_available\{([^}]*)\} (\S+)$/;
 const ADDR = /(?:^|,\s*)addr="([^"]*)"/;
 
-/** The storage node addresses a vmselect cannot reach, sorted. */
-export function unreachableBackends(metricsText: string): string[] {
-  const down = new Set<string>();
-  for (const line of metricsText.split('\n')) {
+/** Each storage node address a vmselect names, and whether it can connect to it. */
+export function backendAvailability(metricsText: string): { addr: string; reachable: boolean }[] {
+  return metricsText.split('\n').flatMap((line) => {
     const m = AVAILABLE.exec(line.trim());
     const addr = m ? ADDR.exec(m[1]!)?.[1] : undefined;
-    if (addr !== undefined && Number(m![2]) === 0) down.add(addr);
-  }
-  return [...down].sort();
+    return addr === undefined ? [] : [{ addr, reachable: Number(m![2]) !== 0 }];
+  });
+}
+
+/** The storage node addresses a vmselect cannot reach, sorted. */
+export function unreachableBackends(metricsText: string): string[] {
+  return [...new Set(backendAvailability(metricsText).filter((b) => !b.reachable).map((b) => b.addr))].sort();
 }

@@ -33,7 +33,8 @@ export function victoriaMetricsDashboard(defaults: DefaultDatasources, opts: { g
           queries: [{ expr: `sum by (pod) (vm_rpc_vmstorage_is_reachable{${I}})`, legend: '{{pod}}' }],
         },
         byPod('Rows dropped on overload (vminsert)', 'ops', rate('vm_rpc_rows_dropped_on_overload_total', I!)),
-        byPod('Partial answers (vmselect)', 'ops', rate('vm_partial_results_total', Q!)),
+        // Partial answers are refused (-search.denyPartialResponse) and count no vm_partial_results_total: failed storage requests show why.
+        byPod('Failed storage requests (vmselect)', 'ops', rate('vm_request_errors_total', `${Q!}, type="rpcClient"`)),
         byPod('Query requests (vmselect)', 'reqps', rate('vm_http_requests_total', Q!)),
       ],
     },
@@ -75,7 +76,7 @@ export function victoriaMetricsDashboard(defaults: DefaultDatasources, opts: { g
     {
       uid: 'o11y-victoriametrics',
       title: 'Observability stack / VictoriaMetrics',
-      description: 'Is the VictoriaMetrics cluster keeping every sample: storage nodes reachable and writable, rows dropped, partial answers, scraper queues, rule evaluation and alert delivery.',
+      description: 'Is the VictoriaMetrics cluster keeping every sample: storage nodes reachable and writable, rows dropped, failed storage requests, scraper queues, rule evaluation and alert delivery.',
       tags: TAGS,
       variables: [clusterVariable()],
       rows,

@@ -464,6 +464,8 @@ export const VICTORIAMETRICS_COMPONENTS = ['vmstorage', 'vminsert', 'vmselect', 
 export type VictoriaMetricsComponent = (typeof VICTORIAMETRICS_COMPONENTS)[number];
 /** The app of the global vmselect in the Grafana cluster (`components.victoriametrics.globalSelect`): its job label too. */
 export const GLOBAL_VMSELECT = 'vmselect-global';
+/** The replication factor of the `victoriametrics-cluster` mode (the stack's; the VmCluster construct takes another): vmselect answers with one less storage node failing. */
+export const VM_REPLICATION_FACTOR = 2;
 
 /** `components.victoriametrics`: per-component settings of the `victoriametrics-cluster` mode. */
 export type VictoriaMetricsConfig = { readonly [K in VictoriaMetricsComponent]: PodOverridesConfig & { readonly replicas: number } } & {

@@ -1,4 +1,4 @@
-import { GLOBAL_VMSELECT } from '../model/types.ts';
+import { GLOBAL_VMSELECT, VM_REPLICATION_FACTOR } from '../model/types.ts';
 import type { RunbookLink } from './runbook.ts';
 import { alert, alertRuleFile, withCluster, type RuleFile, type StackAlert } from './stack-rules.ts';
 
@@ -9,7 +9,8 @@ import { alert, alertRuleFile, withCluster, type RuleFile, type StackAlert } fro
 export const VM_ALERT_METRICS = {
   vminsert: ['vm_rpc_vmstorage_is_reachable', 'vm_rpc_rows_dropped_on_overload_total'],
   vmstorage: ['vm_storage_is_read_only'],
-  vmselect: ['vm_partial_results_total'],
+  // Failed RPCs to each storage node: with -search.denyPartialResponse a refused query moves no vm_partial_results_total (test/victoriametrics-select-refusing.test.ts).
+  vmselect: ['vm_request_errors_total'],
   vmagent: ['vmagent_remotewrite_packets_dropped_total', 'vmagent_remotewrite_pending_data_bytes'],
   vmalert: ['vmalert_execution_errors_total', 'vmalert_alerts_send_errors_total', 'vmalert_remotewrite_errors_total'],
   // Its backends' vmselects are its storage nodes: per address, dialled or not, and failed requests (test/victoriametrics-global.test.ts).
@@ -54,7 +55,7 @@ function globalSelectAlertGroup(): { readonly name: string; readonly rules: read
         summary: 'A backend fails the global vmselect\'s requests',
         description: 'Requests of the global vmselect to the backend vmselect {{ $labels.addr }} failed in the last 5 minutes.',
         impact: 'Queries of the datasource Prometheus (global) that read that backend are refused rather than answered for fewer clouds.',
-        action: 'Read that backend\'s vmselect alerts (O11yVmSelectPartialResults) and logs: its storage nodes may be down, or the connection between the clusters drops.',
+        action: 'Read that backend\'s vmselect alerts (O11yVmSelectRefusingQueries) and logs: its storage nodes may be down, or the connection between the clusters drops.',
       }),
     ],
   };
@@ -84,11 +85,13 @@ function victoriaMetricsAlertGroups(): readonly { readonly name: string; readonl
           impact: 'Samples are lost: dashboards show gaps and alerts that read the lost series may not fire.',
           action: 'Add vmstorage replicas or resources (components.victoriametrics.vmstorage).',
         }),
-        alert('O11yVmSelectPartialResults', `${sum('instance', 'increase(vm_partial_results_total{job="vmselect"}[5m])')} > 0`, '5m', 'warning', {
-          summary: 'vmselect answers partially',
-          description: 'vmselect {{ $labels.instance }} could not read every storage node for some queries.',
-          impact: 'Queries are refused rather than answered incompletely (-search.denyPartialResponse): dashboards show errors and rules fail to evaluate.',
-          action: 'More storage nodes are down than the replication factor covers: restore them.',
+        // vmselect answers while fewer storage nodes fail than the replication factor and refuses beyond;
+        // a malformed query fails no storage RPC (test/victoriametrics-select-refusing.test.ts).
+        alert('O11yVmSelectRefusingQueries', `count by (cluster, instance) (sum by (cluster, instance, addr) (${withCluster('increase(vm_request_errors_total{job="vmselect", type="rpcClient"}[5m])')}) > 0) >= ${VM_REPLICATION_FACTOR}`, '5m', 'critical', {
+          summary: 'vmselect refuses queries: storage nodes fail',
+          description: 'vmselect {{ $labels.instance }} failed requests to {{ $value }} storage nodes in the last 5 minutes, as many as the replication factor: with that many down it refuses queries.',
+          impact: 'Queries are refused rather than answered incompletely (-search.denyPartialResponse): dashboards show errors, rules fail to evaluate and their alerts cannot fire.',
+          action: 'More storage nodes are down or unreachable than the replication factor covers: check the vmstorage pods (`o11y check`, O11yVmStorageUnreachable), their volumes and the NetworkPolicy between vmselect and vmstorage.',
         }),
         alert('O11yVmAgentDroppingSamples', `${sum('instance', 'increase(vmagent_remotewrite_packets_dropped_total{job="vmagent"}[5m])')} > 0`, '5m', 'critical', {
           summary: 'vmagent drops scraped samples',
