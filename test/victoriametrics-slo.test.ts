@@ -2,19 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../src/synth.ts';
 import { compileSloFiles, compileSlos } from '../src/slo/index.ts';
 import { serviceDashboard } from '../src/slo/dashboard.ts';
 import { recordedLabels } from '../src/slo/promtool.ts';
 import { SERIES } from '../src/slo/rules.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { startDaemon, type Daemon } from './support/daemon.ts';
+import type { Daemon } from './support/daemon.ts';
 import { engines } from './support/engines.ts';
-import { freePort } from './support/free-port.ts';
-import { loadManifestDir } from './support/load-manifests.ts';
-import { withFlags } from './support/real-engine-checks.ts';
 import { remoteWrite, type Series } from './support/remote-write.ts';
-import { containerArgs, vmModeConfig } from './support/vm-mode.ts';
+import { startVmAlert, startVmCluster, type VmCluster } from './support/vm-cluster.ts';
+import { synthesizeVmMode } from './support/vm-mode.ts';
 
 // The SLO rules live under a real vmalert, with the synthesized flags of vmstorage, vminsert,
 // vmselect and vmalert: raw counters are remote-written to vminsert, vmalert evaluates the SLO rules
@@ -49,7 +46,8 @@ slos:
 describe.runIf(found)('victoriametrics-cluster: the SLO rules under a real vmalert', () => {
   const bin = found!;
   let work: string;
-  const daemons: Daemon[] = [];
+  let cluster: VmCluster | undefined;
+  let vmalert: Daemon | undefined;
   let select: string;
 
   type Exported = { metric: Record<string, string>; values: number[]; timestamps: number[] };
@@ -63,10 +61,7 @@ describe.runIf(found)('victoriametrics-cluster: the SLO rules under a real vmale
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'o11y-vm-slo-'));
-    writeFileSync(join(work, 'o11y.yaml'), vmModeConfig());
-    synthesize({ configFile: join(work, 'o11y.yaml'), outDir: join(work, 'dist') });
-    const objects = loadManifestDir(join(work, 'dist', 'local'));
-    const args = (name: string) => containerArgs(objects, name);
+    const objects = synthesizeVmMode(work);
     writeFileSync(join(work, 'slos.yaml'), SLOS);
     const slos = compileSloFiles([join(work, 'slos.yaml')]).slos;
     // The vm service's rules as a victoriametrics-cluster backend gets them; the prom service's as Prometheus mode does.
@@ -76,20 +71,11 @@ describe.runIf(found)('victoriametrics-cluster: the SLO rules under a real vmale
     ];
     writeFileSync(join(work, 'slo.rules.yaml'), dumpYaml({ groups }));
 
-    const [storageHttp, storageInsert, storageSelect, insertHttp, selectHttp, alertHttp] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
-    const loopback = (p: number) => `127.0.0.1:${p}`;
     // One storage node (no replication), and no deduplication: vmalert evaluates every 2s, not every scrape interval.
     const single = { replicationFactor: undefined, 'dedup.minScrapeInterval': undefined };
-    const start = async (name: string, http: number, flags: (dir: string) => Record<string, string | undefined>, own = args(name)) => {
-      const daemon = await startDaemon({ binary: bin[name as keyof typeof bin], tmpPrefix: `o11y-${name}-`, args: (dir) => withFlags(own, flags(dir), '-'), url: `http://${loopback(http)}`, readyPath: '/health' });
-      daemons.push(daemon);
-      return daemon;
-    };
-    await start('vmstorage', storageHttp, (dir) => ({ storageDataPath: dir, httpListenAddr: loopback(storageHttp), vminsertAddr: loopback(storageInsert), vmselectAddr: loopback(storageSelect), ...single }));
-    const vminsert = await start('vminsert', insertHttp, () => ({ storageNode: loopback(storageInsert), httpListenAddr: loopback(insertHttp), ...single }));
-    const vmselect = await start('vmselect', selectHttp, (dir) => ({ storageNode: loopback(storageSelect), httpListenAddr: loopback(selectHttp), cacheDataPath: dir, 'search.latencyOffset': '1s', ...single }));
-    select = `${vmselect.url}/select/0/prometheus`;
-    for (let i = 0; i < 300 && !(await (await fetch(`${vminsert.url}/metrics`)).text()).includes('vm_rpc_vmstorage_is_reachable{'); i++) await new Promise((r) => setTimeout(r, 100));
+    cluster = await startVmCluster(bin, objects, work, { storage: 1, flags: { vmstorage: single, vminsert: single, vmselect: { ...single, 'search.latencyOffset': '1s' } } });
+    const [vminsert, vmselect] = [cluster.inserts[0]!, cluster.selects[0]!];
+    select = cluster.selectUrl;
 
     // Counters from 10 minutes ago to 10 minutes ahead, a sample every 5s: rate() over 5m is exact at every evaluation.
     const now = Math.floor(Date.now() / 5000) * 5000;
@@ -99,25 +85,21 @@ describe.runIf(found)('victoriametrics-cluster: the SLO rules under a real vmale
     });
     await remoteWrite(`${vminsert.url}/insert/0/prometheus`, [counter('200', RATES.ok), counter('500', RATES.failed)]);
 
-    const vmalertArgs = args('vmalert').filter((a) => !a.startsWith('-rule='));
-    await start('vmalert', alertHttp, () => ({
-      rule: join(work, 'slo.rules.yaml'),
-      'datasource.url': select,
-      'remoteRead.url': select,
-      'remoteWrite.url': `${vminsert.url}/insert/0/prometheus`,
-      'notifier.blackhole': 'true',
-      'notifier.url': undefined,
-      evaluationInterval: `${INTERVAL_S}s`,
-      'rule.evalDelay': '1s',
-      httpListenAddr: loopback(alertHttp),
-    }), vmalertArgs);
+    vmalert = await startVmAlert(bin.vmalert, objects, {
+      select: vmselect,
+      insert: vminsert,
+      notifier: 'http://127.0.0.1:9',
+      name: 'vmalert',
+      flags: { rule: join(work, 'slo.rules.yaml'), 'notifier.config': undefined, 'notifier.blackhole': 'true', evaluationInterval: `${INTERVAL_S}s`, 'rule.evalDelay': '1s' },
+    });
     // The lag, then six evaluations of what the tests read.
     const evaluations = async () => Math.min(...(await Promise.all(CHECKED.map(async ([series]) => (await exported(`${series}{sloth_service="vm"}`))[0]?.values.length ?? 0))));
     for (let i = 0; i < 90 && (await evaluations()) < 6; i++) await new Promise((r) => setTimeout(r, 1000));
   }, 180_000);
 
   afterAll(async () => {
-    for (const d of daemons.reverse()) await d.stop();
+    await vmalert?.stop();
+    await cluster?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
