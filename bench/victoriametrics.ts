@@ -69,17 +69,18 @@ function startPrometheus(ruleFiles: readonly string[] = []): Promise<Daemon> {
   });
 }
 
-async function instant(queryUrl: string, query: string): Promise<number> {
-  const res = await fetch(`${queryUrl}/api/v1/query?${new URLSearchParams({ query, time: String(Date.now() / 1000) })}`);
+async function instant(queryUrl: string, query: string, time = Date.now() / 1000): Promise<number> {
+  // nocache: vmselect caches answers about samples older than a few minutes, an incomplete one included (Prometheus ignores it).
+  const res = await fetch(`${queryUrl}/api/v1/query?${new URLSearchParams({ query, time: String(time), nocache: '1' })}`);
   const body = (await res.json()) as { data?: { result: { value: [number, string] }[] }; error?: string };
   if (res.status !== 200) throw new Error(`${query}: HTTP ${res.status} ${body.error}`);
   return Number(body.data!.result[0]?.value[1] ?? 0);
 }
 
 /** Polls `query` until it returns `want` (freshly written data becomes searchable within seconds). */
-async function untilCount(queryUrl: string, query: string, want: number): Promise<number> {
+async function untilCount(queryUrl: string, query: string, want: number, time?: number): Promise<number> {
   let got = 0;
-  for (let i = 0; i < 120 && (got = await instant(queryUrl, query)) !== want; i++) await sleep(500);
+  for (let i = 0; i < 120 && (got = await instant(queryUrl, query, time)) !== want; i++) await sleep(500);
   return got;
 }
 
@@ -87,10 +88,10 @@ async function untilCount(queryUrl: string, query: string, want: number): Promis
 // (a) ingestion
 // ---------------------------------------------------------------------------------------------
 
-/** Per writer, its requests in order: `INGEST.series` series × `INGEST.samples` samples each, ending a minute ago. */
-function ingestRequests(): Uint8Array<ArrayBuffer>[][] {
+/** Per writer, its requests in order: `INGEST.series` series × `INGEST.samples` samples each, the last at `end` (ms). */
+function ingestRequests(end: number): Uint8Array<ArrayBuffer>[][] {
   const span = INGEST.requests * INGEST.samples;
-  const start = Date.now() - 60_000 - span * SAMPLE_STEP_MS;
+  const start = end - (span - 1) * SAMPLE_STEP_MS;
   return Array.from({ length: INGEST.writers }, (_, w) =>
     Array.from({ length: INGEST.requests }, (_, r) => {
       const series: Series[] = Array.from({ length: INGEST.series }, (_, s) => ({
@@ -113,14 +114,16 @@ async function ingestRate(writeUrl: string, requests: Uint8Array<ArrayBuffer>[][
 }
 
 async function ingestion(objects: readonly K8sObject[], bin: VmParts, dir: string): Promise<BenchResult[]> {
-  const requests = ingestRequests();
+  const end = Date.now() - 60_000;
+  const requests = ingestRequests(end);
   const total = INGEST.writers * INGEST.requests * INGEST.series * INGEST.samples;
-  const range = `${Math.ceil((INGEST.requests * INGEST.samples * SAMPLE_STEP_MS + 120_000) / 60_000)}m`;
+  // Counted at the last sample's time, over every sample: however long the writes take.
+  const range = `${Math.ceil((INGEST.requests * INGEST.samples * SAMPLE_STEP_MS + 60_000) / 60_000)}m`;
   const counted = `sum(count_over_time(bench_ingest[${range}]))`;
   /** The rate through a freshly started store, and the samples it then counts back; the store is stopped after. */
   const measured = async (store: { writeUrl: string; queryUrl: string; stop(): Promise<void> }) => {
     try {
-      return { rate: await ingestRate(store.writeUrl, requests), counted: await untilCount(store.queryUrl, counted, total) };
+      return { rate: await ingestRate(store.writeUrl, requests), counted: await untilCount(store.queryUrl, counted, total, end / 1000 + 1) };
     } finally {
       await store.stop();
     }
