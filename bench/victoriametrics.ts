@@ -14,16 +14,14 @@ import { parse } from 'yaml';
 import { compileSloFiles, type CompileOptions } from '../src/slo/index.ts';
 import { vmalertLag } from '../src/slo/rules.ts';
 import { dumpYaml } from '../src/yaml-output.ts';
-import { startDaemon, type Daemon } from '../test/support/daemon.ts';
+import type { Daemon } from '../test/support/daemon.ts';
 import { findEngines } from '../test/support/engines.ts';
-import { freePort } from '../test/support/free-port.ts';
 import type { K8sObject } from '../test/support/manifest-checks.ts';
 import { layOutPodFiles, removePodFiles } from '../test/support/pod-files.ts';
 import { startPrometheusWith } from '../test/support/real-prometheus.ts';
-import { withFlags } from '../test/support/real-engine-checks.ts';
 import { postWriteRequest, remoteWrite, writeRequestBody, type Series } from '../test/support/remote-write.ts';
 import { toolVersion } from '../test/support/test-tools.ts';
-import { startVmCluster, type VmCluster, type VmComponent } from '../test/support/vm-cluster.ts';
+import { startVmAlert, startVmCluster, type VmCluster, type VmComponent } from '../test/support/vm-cluster.ts';
 import { synthesizeVmMode } from '../test/support/vm-mode.ts';
 import { syntheticCluster } from './kubernetes.ts';
 import type { BenchResult } from './types.ts';
@@ -209,24 +207,12 @@ async function ruleEvaluation(objects: readonly K8sObject[], bin: VmParts & { vm
   try {
     await push(vm.writeUrl);
     await push(prometheus.url);
-    const port = await freePort();
-    const pod = layOutPodFiles(objects, 'vmalert', 'vmalert');
-    vmalert = await startDaemon({
-      binary: bin.vmalert,
-      tmpPrefix: 'o11y-bench-vmalert-',
-      // The synthesized flags; its rules replaced by the benchmark's, notifications dropped.
-      args: () => withFlags(pod.args.filter((a) => !a.startsWith('-rule=')), {
-        rule: vmalertFiles.join(','),
-        'datasource.url': vm.selectUrl,
-        'remoteRead.url': vm.selectUrl,
-        'remoteWrite.url': vm.writeUrl,
-        'notifier.config': undefined,
-        'notifier.blackhole': 'true',
-        evaluationInterval: `${EVAL_INTERVAL_S}s`,
-        httpListenAddr: `127.0.0.1:${port}`,
-      }, '-'),
-      url: `http://127.0.0.1:${port}`,
-      readyPath: '/health',
+    // The synthesized flags; its rules replaced by the benchmark's, notifications dropped.
+    vmalert = await startVmAlert(bin.vmalert, objects, {
+      select: vm.selects[0]!,
+      insert: vm.inserts[0]!,
+      name: 'bench',
+      flags: { rule: vmalertFiles.join(','), evaluationInterval: `${EVAL_INTERVAL_S}s` },
     });
     process.stderr.write(`  victoriametrics: ${series.length} series in each store; waiting for two evaluations of ${groups.length} groups…\n`);
     await Promise.all([twoMoreIterations(vmalert.url, 'vmalert_iteration_total', groups), twoMoreIterations(prometheus.url, 'prometheus_rule_group_iterations_total', groups)]);

@@ -88,9 +88,8 @@ describe.runIf(found)('victoriametrics-cluster: the SLO rules under a real vmale
     vmalert = await startVmAlert(bin.vmalert, objects, {
       select: vmselect,
       insert: vminsert,
-      notifier: 'http://127.0.0.1:9',
       name: 'vmalert',
-      flags: { rule: join(work, 'slo.rules.yaml'), 'notifier.config': undefined, 'notifier.blackhole': 'true', evaluationInterval: `${INTERVAL_S}s`, 'rule.evalDelay': '1s' },
+      flags: { rule: join(work, 'slo.rules.yaml'), evaluationInterval: `${INTERVAL_S}s`, 'rule.evalDelay': '1s' },
     });
     // The lag, then six evaluations of what the tests read.
     const evaluations = async () => Math.min(...(await Promise.all(CHECKED.map(async ([series]) => (await exported(`${series}{sloth_service="vm"}`))[0]?.values.length ?? 0))));

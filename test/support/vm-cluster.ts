@@ -152,8 +152,8 @@ export async function selectQuery(select: Daemon, query: string, time = Date.now
  * writing through `select` and `insert`, notifying `notifier` (the notifier file's targets replaced); `-external.url`
  * (`http://<name>.test`) tells replicas apart in what they send.
  */
-export async function startVmAlert(binary: string, objects: readonly K8sObject[], opts: { select: Daemon; insert: Daemon; notifier: string; name: string; flags?: VmFlags }): Promise<Daemon> {
-  const podArgs = vmalertPodArgs(layOutPodFiles(objects, 'vmalert', 'vmalert'), new URL(opts.notifier).host);
+export async function startVmAlert(binary: string, objects: readonly K8sObject[], opts: { select: Daemon; insert: Daemon; notifier?: string; name: string; flags?: VmFlags }): Promise<Daemon> {
+  const podArgs = vmalertPodArgs(layOutPodFiles(objects, 'vmalert', 'vmalert'), opts.notifier && new URL(opts.notifier).host);
   const select = `${opts.select.url}/select/0/prometheus`;
   const port = await freePort();
   return startDaemon({

@@ -28,15 +28,17 @@ export function containerArgs(objects: readonly K8sObject[], name: string): stri
 /**
  * vmalert's synthesized args as they run from its laid-out pod files: the `-rule` patterns and
  * `-notifier.config` moved under the pod root, that file's Alertmanager targets replaced by
- * `notifier` (host:port), its relabelling kept.
+ * `notifier` (host:port), its relabelling kept. Without `notifier`, notifications are dropped
+ * (`-notifier.blackhole`, which vmalert takes only without `-notifier.config`).
  */
-export function vmalertPodArgs(pod: PodFiles, notifier: string): string[] {
+export function vmalertPodArgs(pod: PodFiles, notifier?: string): string[] {
   const config = flagValue(pod.args, 'notifier.config');
   if (!config) throw new Error('vmalert has no -notifier.config');
   const file = pod.hostPath(config);
-  writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), static_configs: [{ targets: [notifier] }] }));
+  if (notifier) writeFileSync(file, stringify({ ...parse(readFileSync(file, 'utf8')), static_configs: [{ targets: [notifier] }] }));
   const rules = pod.args.filter((a) => a.startsWith('-rule=')).map((a) => `-rule=${pod.hostPath(a.slice('-rule='.length))}`);
-  return withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], { 'notifier.config': file }, '-');
+  const notifications = notifier ? { 'notifier.config': file } : { 'notifier.config': undefined, 'notifier.blackhole': 'true' };
+  return withFlags([...pod.args.filter((a) => !a.startsWith('-rule=')), ...rules], notifications, '-');
 }
 
 /**
