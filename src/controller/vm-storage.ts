@@ -7,7 +7,7 @@
 import { GLOBAL_VMSELECT } from '../model/types.ts';
 import type { Pod } from './k8s-types.ts';
 import type { PodReport, WorkloadReport } from './report.ts';
-import { backendAvailability } from './vm-health.ts';
+import { addressGauge, backendAvailability } from './vm-health.ts';
 
 /** vminsert's HTTP port (the synthesized `-httpListenAddr`), where its `/metrics` is. */
 export const VMINSERT_PORT = 8480;
@@ -19,12 +19,7 @@ export const VMSELECT_PORT = 8481;
  * vminsert updates it when it sends: with no ingestion, a node that went away still reads 1.
  */
 export function storageReachability(metrics: string): { addr: string; reachable: boolean }[] {
-  return metrics.split('\n').flatMap((line) => {
-    const m = /^vm_rpc_vmstorage_is_reachable\{([^}]*)\} (\S+)$/.exec(line);
-    if (!m || /rpc_call="(?!metric_rows")/.test(m[1]!)) return [];
-    const addr = /addr="([^"]+)"/.exec(m[1]!)?.[1];
-    return addr ? [{ addr, reachable: Number(m[2]) === 1 }] : [];
-  });
+  return addressGauge(metrics, 'vm_rpc_vmstorage_is_reachable', (labels) => !/rpc_call="(?!metric_rows")/.test(labels));
 }
 
 /** A Deployment whose pods' `/metrics` say which of their storage nodes they reach, and how a check names what it finds. */
