@@ -132,7 +132,8 @@ const where = (...conditions: (string | undefined)[]) => {
   return all.length ? ` where ${all.join(' and ')}` : '';
 };
 
-const inNamespace = (rule: RedactionRule) => (rule.namespace === undefined ? undefined : `resource.attributes["k8s.namespace.name"] == ${ottlString(rule.namespace)}`);
+const namespaceIs = (namespace: string) => `resource.attributes["k8s.namespace.name"] == ${ottlString(namespace)}`;
+const inNamespace = (rule: RedactionRule) => (rule.namespace === undefined ? undefined : namespaceIs(rule.namespace));
 
 function rewriteStatement(target: Target, rule: RedactionRule, r: Rewrite): string {
   const fn = target.kind === 'string' ? 'replace_pattern' : 'replace_all_patterns';
@@ -164,7 +165,7 @@ function targetStatements(policy: RedactionPolicy, scope: RedactionScope, target
 /** The condition that leaves exempt namespaces alone; undefined when none is exempt. */
 function exemption(namespaces: readonly string[]): string | undefined {
   if (!namespaces.length) return undefined;
-  return `not (${namespaces.map((n) => `resource.attributes["k8s.namespace.name"] == ${ottlString(n)}`).join(' or ')})`;
+  return `not (${namespaces.map(namespaceIs).join(' or ')})`;
 }
 
 /** The `transform/redaction` processor's config. */
